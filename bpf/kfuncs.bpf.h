@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations of the BPF OOM kfuncs and the 6.12 kfuncs oomkit relies on. */
+#ifndef __OOMKIT_KFUNCS_BPF_H
+#define __OOMKIT_KFUNCS_BPF_H
+
+/* BPF OOM series (see ../shared/kernel-abi.md, section 5). */
+int bpf_oom_kill_process(struct oom_control *oc, struct task_struct *task,
+			 const char *message__str) __ksym __weak;
+int bpf_out_of_memory(struct mem_cgroup *memcg__nullable, int order,
+		      bool wait_on_oom_lock,
+		      const char *constraint_text__nullable) __ksym __weak;
+bool bpf_task_is_oom_victim(struct task_struct *task) __ksym __weak;
+int bpf_psi_create_trigger(struct bpf_psi *bpf_psi, u64 cgroup_id,
+			   u32 resource, u32 threshold_us,
+			   u32 window_us) __ksym __weak;
+
+/* memcg kfuncs, in their mainline (7.0) form. */
+struct mem_cgroup *bpf_get_mem_cgroup(struct cgroup_subsys_state *css)
+	__ksym __weak;
+struct mem_cgroup *bpf_get_root_mem_cgroup(void) __ksym __weak;
+void bpf_put_mem_cgroup(struct mem_cgroup *memcg) __ksym __weak;
+unsigned long bpf_mem_cgroup_usage(struct mem_cgroup *memcg) __ksym __weak;
+unsigned long bpf_mem_cgroup_page_state(struct mem_cgroup *memcg,
+					int idx) __ksym __weak;
+unsigned long bpf_mem_cgroup_vm_events(struct mem_cgroup *memcg,
+				       enum vm_event_item event) __ksym __weak;
+unsigned long
+bpf_mem_cgroup_memory_events(struct mem_cgroup *memcg,
+			     enum memcg_memory_event event) __ksym __weak;
+void bpf_mem_cgroup_flush_stats(struct mem_cgroup *memcg) __ksym __weak;
+
+/* Present in 6.12. */
+struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;
+void bpf_task_release(struct task_struct *p) __ksym;
+struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
+struct cgroup *bpf_cgroup_from_id(u64 cgid) __ksym;
+struct cgroup *bpf_cgroup_acquire(struct cgroup *cgrp) __ksym;
+void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
+void bpf_rcu_read_lock(void) __ksym;
+void bpf_rcu_read_unlock(void) __ksym;
+
+#endif /* __OOMKIT_KFUNCS_BPF_H */
