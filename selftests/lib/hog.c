@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Memory hogs: children that join a test cgroup and hold or keep growing anonymous memory. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "hog.h"
+#include "test.h"
+
+#define MAX_HOGS	64
+#define PAGE		4096
+#define JOIN_WAIT_MS	5000
+
+/* What the child writes on its pipe. */
+#define MSG_READY	'r'	/* in the cgroup, memory touched (or growing) */
+#define MSG_JOINING	'j'	/* about to join a frozen cgroup */
+#define MSG_ERROR	'e'	/* followed by an int errno */
+
+struct hog {
+	pid_t pid;
+	bool reaped;
+	int status;
+};
+
+static struct hog hogs[MAX_HOGS];
+static int nr_hogs;
+
+static struct hog *find_hog(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < nr_hogs; i++)
+		if (hogs[i].pid == pid)
+			return &hogs[i];
+	return NULL;
+}
+
+static void track(pid_t pid)
+{
+	int i;
+
+	/* Reuse slots of reaped hogs whose result nobody asked for in time. */
+	if (nr_hogs == MAX_HOGS) {
+		for (i = 0; i < nr_hogs && !hogs[i].reaped; i++)
+			;
+		if (i == nr_hogs)
+			return;
+		hogs[i] = hogs[--nr_hogs];
+	}
+	hogs[nr_hogs++] = (struct hog){ .pid = pid };
+}
+
+static void child_send(int fd, char msg, int err)
+{
+	char buf[1 + sizeof(int)];
+
+	buf[0] = msg;
+	memcpy(buf + 1, &err, sizeof(err));
+	if (write(fd, buf, msg == MSG_ERROR ? sizeof(buf) : 1) < 0)
+		_exit(3);
+}
+
+static void child_fail(int fd, int err)
+{
+	child_send(fd, MSG_ERROR, err);
+	_exit(3);
+}
+
+static void touch(char *p, size_t bytes)
+{
+	size_t off;
+
+	for (off = 0; off < bytes; off += PAGE)
+		p[off] = (char)(off / PAGE) | 1;
+}
+
+static void write_self(const char *file, int val, int fd)
+{
+	char path[64], buf[32];
+	int f, n;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", file);
+	n = snprintf(buf, sizeof(buf), "%d", val);
+	f = open(path, O_WRONLY);
+	if (f < 0 || write(f, buf, n) != n)
+		child_fail(fd, errno);
+	close(f);
+}
+
+static void __attribute__((noreturn))
+child_main(pid_t parent, int fd, const char *rel, size_t bytes, int adj,
+	   bool growing, bool frozen)
+{
+	char *p;
+	int err;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(3);
+	/*
+	 * Keep only stdio and the pipe: an inherited struct_ops link or map
+	 * fd would keep a policy attached after its test destroyed it.
+	 */
+	if (fd != 3) {
+		if (dup2(fd, 3) < 0)
+			_exit(3);
+		fd = 3;
+	}
+	if (syscall(SYS_close_range, 4, ~0U, 0)) {
+		int i;
+
+		for (i = 4; i < 4096; i++)
+			close(i);
+	}
+
+	write_self("oom_score_adj", adj, fd);
+	if (frozen)
+		child_send(fd, MSG_JOINING, 0);
+	err = cg_write(rel, "cgroup.procs", "0");
+	if (err)
+		child_fail(fd, -err);
+
+	if (growing) {
+		if (!frozen)
+			child_send(fd, MSG_READY, 0);
+		for (;;) {
+			p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				 -1, 0);
+			if (p == MAP_FAILED) {
+				usleep(10000);
+				continue;
+			}
+			touch(p, bytes);
+		}
+	}
+
+	if (bytes) {
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			child_fail(fd, errno);
+		touch(p, bytes);
+	}
+	if (!frozen)
+		child_send(fd, MSG_READY, 0);
+	for (;;)
+		pause();
+}
+
+/* True once /proc/<pid>/cgroup names @rel's cgroup. */
+static bool in_cgroup(pid_t pid, const char *rel)
+{
+	char path[64], buf[PATH_MAX + 8], *line;
+	const char *want = cg_abspath(rel) + strlen(CG_MOUNT);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	line = strstr(buf, "0::");
+	if (!line)
+		return false;
+	line += 3;
+	line[strcspn(line, "\n")] = '\0';
+	return !strcmp(line, want);
+}
+
+static pid_t spawn(const char *rel, size_t bytes, int adj, bool growing)
+{
+	bool frozen = cg_read_key(rel, "cgroup.events", "frozen") == 1;
+	char msg[1 + sizeof(int)];
+	long long deadline;
+	pid_t parent = getpid(), pid;
+	int pfd[2], err;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		child_main(parent, pfd[1], rel, bytes, adj, growing, frozen);
+	}
+	close(pfd[1]);
+	track(pid);
+
+	do {
+		n = read(pfd[0], msg, sizeof(msg));
+	} while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+
+	if (n > 0 && msg[0] == MSG_ERROR) {
+		memcpy(&err, msg + 1, sizeof(err));
+		hog_wait(pid, 1000);
+		return err > 0 ? -err : -EIO;
+	}
+	if (n > 0 && msg[0] == MSG_JOINING) {
+		/* It freezes on its way back from the write: poll where it is. */
+		deadline = test_now_ms() + JOIN_WAIT_MS;
+		while (!in_cgroup(pid, rel) && test_now_ms() < deadline &&
+		       hog_wait(pid, 0) == -ETIMEDOUT)
+			test_sleep_ms(5);
+	}
+	/* Ready, or dead (EOF): either way the caller decides with hog_wait(). */
+	return pid;
+}
+
+pid_t hog_start(const char *rel, size_t bytes, int oom_score_adj)
+{
+	return spawn(rel, bytes, oom_score_adj, false);
+}
+
+pid_t hog_start_growing(const char *rel, size_t step, int oom_score_adj)
+{
+	if (!step)
+		return -EINVAL;
+	return spawn(rel, step, oom_score_adj, true);
+}
+
+static int result(int status)
+{
+	if (WIFSIGNALED(status))
+		return WTERMSIG(status);
+	return 0;
+}
+
+int hog_wait(pid_t pid, int timeout_ms)
+{
+	long long deadline = test_now_ms() + timeout_ms;
+	struct hog *h = find_hog(pid);
+	int status;
+	pid_t w;
+
+	if (h && h->reaped)
+		return result(h->status);
+	for (;;) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (test_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		test_sleep_ms(5);
+	}
+	if (h) {
+		h->reaped = true;
+		h->status = status;
+	}
+	return result(status);
+}
+
+void hog_kill_all(void)
+{
+	int i;
+
+	for (i = 0; i < nr_hogs; i++)
+		if (!hogs[i].reaped)
+			kill(hogs[i].pid, SIGKILL);
+	for (i = 0; i < nr_hogs; i++) {
+		if (hogs[i].reaped)
+			continue;
+		if (waitpid(hogs[i].pid, &hogs[i].status, 0) < 0)
+			hogs[i].status = 0;
+		hogs[i].reaped = true;
+	}
+}

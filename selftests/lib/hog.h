@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Memory hogs: forked children that sit in a test cgroup holding anonymous memory. */
+#ifndef __OOMKIT_HOG_H
+#define __OOMKIT_HOG_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Forks a child that joins cgroup @rel (relative to cg_init()'s root), sets
+ * its oom_score_adj, touches @bytes of anonymous memory, reports ready and
+ * sleeps until killed. Returns once the child is ready or dead (e.g.
+ * OOM-killed while allocating: hog_wait() then says SIGKILL), so the
+ * caller gets the pid either way; a negative errno if it could not be set up.
+ * If @rel is frozen, it returns as soon as the child is in the cgroup: the
+ * child allocates after the thaw. Children die with the test process and
+ * inherit no file descriptor (a struct_ops link must not outlive its test).
+ */
+pid_t hog_start(const char *rel, size_t bytes, int oom_score_adj);
+/* Same, but allocates @step at a time forever; returns once the child is in the cgroup. */
+pid_t hog_start_growing(const char *rel, size_t step, int oom_score_adj);
+/* The terminating signal (e.g. SIGKILL), 0 for a normal exit, -ETIMEDOUT if still alive after @timeout_ms. */
+int hog_wait(pid_t pid, int timeout_ms);
+/* SIGKILLs and reaps every hog still alive; hog_wait() still reports how each ended. */
+void hog_kill_all(void);
+
+#ifndef KB
+#define KB	1024ULL
+#endif
+#ifndef MB
+#define MB	(1024ULL * 1024ULL)
+#endif
+
+#endif /* __OOMKIT_HOG_H */

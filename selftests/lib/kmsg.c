@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel log helpers: walk /dev/kmsg records from a sequence-number mark. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kmsg.h"
+#include "test.h"
+
+/* A record is at most ~1 KiB of text plus its dictionary. */
+#define RECORD_MAX	8192
+
+/* Decodes "prio,seq,ts,flags;text\n[ KEY=val\n]..." into seq and unescaped text. */
+static bool parse_record(char *rec, long long *seq, char *text, size_t len)
+{
+	char *semi, *p, *end;
+	size_t o = 0;
+
+	if (sscanf(rec, "%*u,%lld,", seq) != 1)
+		return false;
+	semi = strchr(rec, ';');
+	if (!semi)
+		return false;
+	p = semi + 1;
+	end = strchr(p, '\n');
+	if (!end)
+		end = p + strlen(p);
+	while (p < end && o + 1 < len) {
+		unsigned int c;
+
+		if (p[0] == '\\' && p[1] == 'x' && sscanf(p + 2, "%2x", &c) == 1) {
+			text[o++] = (char)c;
+			p += 4;
+			continue;
+		}
+		text[o++] = *p++;
+	}
+	text[o] = '\0';
+	return true;
+}
+
+/*
+ * Calls @fn for every record with seq >= @mark until it returns non-zero;
+ * returns that value, 0 at the end of the log, or a negative errno.
+ */
+static int walk(long long mark, int (*fn)(const char *text, void *arg),
+		void *arg)
+{
+	static char rec[RECORD_MAX], text[RECORD_MAX];
+	long long seq;
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0) {
+			/* EPIPE: records were overwritten under us; keep going. */
+			if (errno == EPIPE || errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				ret = -errno;
+			break;
+		}
+		if (!n)
+			break;
+		rec[n] = '\0';
+		if (!parse_record(rec, &seq, text, sizeof(text)) || seq < mark)
+			continue;
+		ret = fn(text, arg);
+		if (ret)
+			break;
+	}
+	close(fd);
+	return ret;
+}
+
+long long kmsg_mark(void)
+{
+	static char rec[RECORD_MAX];
+	long long seq, next = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* SEEK_END would skip to the end but not tell the sequence number. */
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0) {
+			if (errno == EPIPE || errno == EINTR)
+				continue;
+			break;
+		}
+		if (!n)
+			break;
+		rec[n] = '\0';
+		if (sscanf(rec, "%*u,%lld,", &seq) == 1 && seq >= next)
+			next = seq + 1;
+	}
+	close(fd);
+	return next;
+}
+
+struct grep_arg {
+	const char *substr;
+	char *line;
+	size_t len;
+	int count;
+};
+
+static int grep_cb(const char *text, void *arg)
+{
+	struct grep_arg *g = arg;
+
+	if (!strstr(text, g->substr))
+		return 0;
+	if (g->line && g->len)
+		snprintf(g->line, g->len, "%s", text);
+	return 1;
+}
+
+int kmsg_grep(long long mark, const char *substr, char *line, size_t len)
+{
+	struct grep_arg g = { substr, line, len, 0 };
+
+	if (line && len)
+		line[0] = '\0';
+	return walk(mark, grep_cb, &g);
+}
+
+static int count_cb(const char *text, void *arg)
+{
+	struct grep_arg *g = arg;
+
+	if (strstr(text, g->substr))
+		g->count++;
+	return 0;
+}
+
+int kmsg_count(long long mark, const char *substr)
+{
+	struct grep_arg g = { substr, NULL, 0, 0 };
+	int err;
+
+	err = walk(mark, count_cb, &g);
+	return err < 0 ? err : g.count;
+}
+
+int kmsg_wait(long long mark, const char *substr, int timeout_ms)
+{
+	long long deadline = test_now_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		ret = kmsg_grep(mark, substr, NULL, 0);
+		if (ret)
+			return ret;
+		if (test_now_ms() >= deadline)
+			return 0;
+		test_sleep_ms(50);
+	}
+}
