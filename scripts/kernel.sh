@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Builds the test kernel (linux-source-6.12 + selftests/kernel/patches + config) into the cache.
+# Usage: kernel.sh [--path]   (--path: only print the result directory)
+#
+# The result, $CACHE/kernel-<key>/{bzImage,vmlinux,.config}, is keyed by the
+# patches, the config fragment, the source version, the compiler and this
+# script, and appears complete or not at all. One work tree ($CACHE/kernel-work:
+# a patched source copy and an O= object dir) is reused between keys: only the
+# files whose content changed are rewritten, so a new patch revision rebuilds
+# incrementally. Delete it to force a clean build.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+kdir=$OOMKIT_ROOT/selftests/kernel
+fragment=$kdir/config
+shopt -s nullglob
+patches=("$kdir"/patches/*.patch)
+shopt -u nullglob
+
+key=$({
+	echo "$LINUX_PKG $(linux_src_version)"
+	gcc --version | head -n 1
+	for p in "${patches[@]}"; do
+		echo "patch ${p##*/}"
+		cat "$p"
+	done
+	echo config
+	cat "$fragment"
+	echo script
+	cat "$0"
+} | sha256sum | cut -c1-16)
+out=$OOMKIT_CACHE/kernel-$key
+
+if [ "${1:-}" = --path ]; then
+	echo "$out"
+	exit 0
+fi
+
+start=$(now)
+if [ ! -f "$out/bzImage" ]; then
+	mkdir -p "$OOMKIT_CACHE"
+	exec 9>"$OOMKIT_CACHE/kernel.lock"
+	flock 9
+fi
+if [ -f "$out/bzImage" ]; then
+	say KERNEL "$out (cached, warm: $(elapsed "$start"))"
+	echo "$out"
+	exit 0
+fi
+
+src=$("$OOMKIT_ROOT/scripts/linux-src.sh")
+work=$OOMKIT_CACHE/kernel-work
+obj=$work/obj
+rm -rf "$OOMKIT_CACHE"/kernel-*.tmp.*	# left by an interrupted build
+tmp=$(mktemp -d "$out.tmp.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+kmake() { make -C "$work/src" O="$obj" "$@"; }
+
+# Patch a hard-linked copy of the pristine tree (patch replaces files, so the
+# pristine copy is untouched), then sync it into the work tree by content.
+say PATCH "${#patches[@]} patch(es) from selftests/kernel/patches"
+cp -al "$src" "$tmp/src"
+for p in "${patches[@]}"; do
+	patch -d "$tmp/src" -p1 -N --batch -s <"$p" >"$tmp/patch.log" 2>&1 || {
+		cat "$tmp/patch.log" >&2
+		die "patch ${p#"$OOMKIT_ROOT"/} does not apply"
+	}
+done
+mkdir -p "$work/src" "$obj"
+rsync -rlpc --delete "$tmp/src/" "$work/src/"
+rm -rf "$tmp/src"
+
+say CONFIG "tinyconfig + ${fragment#"$OOMKIT_ROOT"/}"
+run_logged "$tmp/config.log" kmake tinyconfig
+run_logged "$tmp/merge.log" "$work/src/scripts/kconfig/merge_config.sh" -m \
+	-O "$obj" "$obj/.config" "$fragment"
+run_logged "$tmp/olddefconfig.log" kmake olddefconfig
+
+# Every line of the fragment must have taken effect.
+bad=0
+while IFS= read -r line; do
+	case $line in
+	CONFIG_*=*) opt=${line%%=*} want=${line#*=} ;;
+	"# CONFIG_"*" is not set") opt=${line#\# } opt=${opt%% *} want=n ;;
+	*) continue ;;
+	esac
+	if [ "$want" = n ]; then
+		! grep -q "^$opt=" "$obj/.config" && continue
+	else
+		grep -qxF "$opt=$want" "$obj/.config" && continue
+	fi
+	got=$(grep -E "^(# )?$opt[= ]" "$obj/.config" || echo "absent")
+	echo "kernel.sh: $opt=$want did not take effect (.config: $got)" >&2
+	bad=1
+done <"$fragment"
+[ "$bad" = 0 ] || die "config fragment not applied; see $obj/.config"
+
+jobs=$(($(nproc) + 1))
+say BUILD "bzImage with -j$jobs in $work (cold: ~15 min)"
+run_logged "$tmp/build.log" kmake -j"$jobs" bzImage
+
+cp "$obj/arch/x86/boot/bzImage" "$obj/vmlinux" "$obj/.config" "$tmp/"
+mv "$tmp" "$out"
+trap - EXIT
+
+# Keep the three most recent kernels.
+ls -1dt "$OOMKIT_CACHE"/kernel-????????????????/ | tail -n +4 | xargs -r rm -rf
+say KERNEL "$out (built in $(elapsed "$start"))"
+echo "$out"
