@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel check, load (with the verifier's tail on failure), attach and pin, with rollback. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "main.h"
+#include "policy.h"
+
+#define VERIFIER_TAIL_LINES	20
+#define BPF_STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
+
+int policy_check_kernel(const struct policy *p, const char *step)
+{
+	static const struct {
+		const char *type;
+		size_t need;	/* offset of the bool in struct policy */
+	} types[] = {
+		{ "bpf_oom_ops", offsetof(struct policy, has_oom) },
+		{ "bpf_psi_ops", offsetof(struct policy, has_psi) },
+	};
+	struct btf *vmlinux;
+	size_t i;
+	int err = 0;
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		err = -errno;
+		p_err("can't %s '%s': can't read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
+		      step, p->name, strerror(errno));
+		return err;
+	}
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		if (!*(const bool *)((const char *)p + types[i].need))
+			continue;
+		if (btf__find_by_name_kind(vmlinux, types[i].type, BTF_KIND_STRUCT) < 0) {
+			p_err("can't %s '%s': this kernel has no %s (needs the BPF OOM series; "
+			      "see 'oomkit feature')", step, p->name, types[i].type);
+			err = -EOPNOTSUPP;
+			break;
+		}
+	}
+	btf__free(vmlinux);
+	return err;
+}
+
+/* The last lines of the last verifier log libbpf printed, on stderr. */
+static void print_verifier_tail(const char *log, const char *begin)
+{
+	const char *start = strchr(begin, '\n'), *end, *p;
+	int lines = 0;
+
+	if (!start)
+		return;
+	start++;
+	end = strstr(start, "-- END PROG LOAD LOG --");
+	if (!end)
+		end = start + strlen(start);
+	/* walk back VERIFIER_TAIL_LINES newlines from the end */
+	for (p = end; p > start; p--) {
+		if (p[-1] == '\n' && p != end && ++lines > VERIFIER_TAIL_LINES)
+			break;
+	}
+	(void)log;
+	if (json_output) {
+		const char *l = p;
+
+		jsonw_name(json_wtr, "verifier_log");
+		jsonw_start_array(json_wtr);
+		while (l < end) {
+			const char *nl = memchr(l, '\n', end - l);
+			char line[512];
+			size_t n = nl ? (size_t)(nl - l) : (size_t)(end - l);
+
+			snprintf(line, sizeof(line), "%.*s", (int)n, l);
+			jsonw_string(json_wtr, line);
+			l += n + 1;
+		}
+		jsonw_end_array(json_wtr);
+		return;
+	}
+	fprintf(stderr, "%s verifier log (last %d lines):\n", bin_name, VERIFIER_TAIL_LINES);
+	fwrite(p, 1, end - p, stderr);
+}
+
+static const char *last_line(const char *log, char *buf, size_t len)
+{
+	const char *end = log + strlen(log), *p;
+
+	while (end > log && end[-1] == '\n')
+		end--;
+	for (p = end; p > log && p[-1] != '\n'; p--)
+		;
+	if (!strncmp(p, "libbpf: ", 8))
+		p += 8;
+	snprintf(buf, len, "%.*s", (int)(end - p), p);
+	return buf;
+}
+
+int policy_load(struct policy *p, const char *step)
+{
+	const char *log, *begin, *q;
+	char prog[128] = "", why[1024];
+	int err;
+
+	libbpf_log_reset();
+	err = bpf_object__load(p->obj);
+	if (!err)
+		return 0;
+
+	log = libbpf_log();
+	begin = NULL;
+	for (q = strstr(log, "-- BEGIN PROG LOAD LOG --"); q;
+	     q = strstr(q + 1, "-- BEGIN PROG LOAD LOG --"))
+		begin = q;
+	if (!begin) {
+		p_err("can't %s '%s': %s (%s)", step, p->name, last_line(log, why, sizeof(why)),
+		      strerror(-err));
+		return err;
+	}
+	/* libbpf prints "prog 'NAME': -- BEGIN PROG LOAD LOG --" */
+	for (q = begin; q > log && q[-1] != '\n'; q--)
+		;
+	sscanf(q, "prog '%127[^']'", prog);
+
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_name(json_wtr, "error");
+		snprintf(why, sizeof(why),
+			 "can't %s '%s': the verifier rejected program '%s' (%s)",
+			 step, p->name, prog, strerror(-err));
+		jsonw_string(json_wtr, why);
+		print_verifier_tail(log, begin);
+		jsonw_end_object(json_wtr);
+		return err;
+	}
+	print_verifier_tail(log, begin);
+	p_err("can't %s '%s': the verifier rejected program '%s' (%s); the log's tail is above, "
+	      "-d prints all of it", step, p->name, prog, strerror(-err));
+	return err;
+}
+
+static const char *map_type(const struct policy *p, const struct bpf_map *map)
+{
+	const struct btf *btf = bpf_object__btf(p->obj);
+	const struct btf_type *t;
+	const char *name;
+
+	if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS || !btf)
+		return NULL;
+	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
+	name = t ? btf__name_by_offset(btf, t->name_off) : NULL;
+	if (name && (!strcmp(name, "bpf_oom_ops") || !strcmp(name, "bpf_psi_ops")))
+		return name;
+	return NULL;
+}
+
+/*
+ * Test hook: OOMKIT_TEST_CRASH=after-attach kills the CLI right after the
+ * first link is attached and pinned in the .tmp dir, which is what a crash
+ * (or SIGKILL) between attach and commit leaves behind.
+ */
+static void maybe_crash(void)
+{
+	const char *v = getenv("OOMKIT_TEST_CRASH");
+
+	if (v && !strcmp(v, "after-attach"))
+		raise(SIGKILL);
+}
+
+static int pin_map(const struct policy *p, const char *dir, const char *name,
+		   const char *step, bool must)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(p->obj, name);
+	char path[PATH_MAX];
+	int err;
+
+	if (!map) {
+		if (!must)
+			return 0;
+		p_err("can't %s '%s': the object has no map '%s'", step, p->name, name);
+		return -ENOENT;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	err = bpf_map__pin(map, path);
+	if (err)
+		p_err("can't %s '%s': can't pin map '%s' at %s: %s", step, p->name, name, path,
+		      strerror(-err));
+	return err;
+}
+
+int policy_attach(struct policy *p, const char *step, const char *pin_dir)
+{
+	struct bpf_map *map;
+	size_t nr = 0, i;
+	int err;
+
+	bpf_object__for_each_map(map, p->obj)
+		if (map_type(p, map))
+			nr++;
+	p->links = calloc(nr, sizeof(*p->links));
+	if (!p->links) {
+		p_err("can't %s '%s': out of memory", step, p->name);
+		return -ENOMEM;
+	}
+
+	bpf_object__for_each_map(map, p->obj) {
+		const char *type = map_type(p, map);
+		struct bpf_link *link;
+		char path[PATH_MAX];
+
+		if (!type)
+			continue;
+		libbpf_log_reset();
+		link = bpf_map__attach_struct_ops(map);
+		if (!link) {
+			err = -errno;
+			p_err("can't %s '%s': can't attach %s '%s': %s%s", step, p->name, type,
+			      bpf_map__name(map), strerror(errno),
+			      !strcmp(type, "bpf_psi_ops") ? " (its init() may have refused)" : "");
+			goto rollback;
+		}
+		p->links[p->nr_links++] = link;
+		if (!pin_dir)
+			continue;
+		snprintf(path, sizeof(path), "%s/link.%s", pin_dir, bpf_map__name(map));
+		err = bpf_link__pin(link, path);
+		if (err) {
+			p_err("can't %s '%s': can't pin link at %s: %s", step, p->name, path,
+			      strerror(-err));
+			goto rollback;
+		}
+		maybe_crash();
+	}
+	if (!pin_dir)
+		return 0;
+
+	err = pin_map(p, pin_dir, "oomkit_events", step, false);
+	err = err ?: pin_map(p, pin_dir, "oomkit_stats", step, false);
+	for (i = 0; !err && i < p->nr_meta; i++)
+		if (p->meta[i].kind == OOMKIT_META_CGROUP_KNOB)
+			err = pin_map(p, pin_dir, p->meta[i].map, step, true);
+	if (err)
+		goto rollback;
+	return 0;
+
+rollback:
+	policy_detach(p);
+	return err;
+}
+
+/*
+ * Close our link fds. Pinned links survive this (the pin holds them), unless
+ * the caller removed the pins first: that is the rollback order.
+ */
+void policy_detach(struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_links; i++) {
+		if (bpf_link__pin_path(p->links[i]))
+			bpf_link__unpin(p->links[i]);
+		bpf_link__destroy(p->links[i]);
+	}
+	free(p->links);
+	p->links = NULL;
+	p->nr_links = 0;
+}
+
+/* Keep the (pinned) links attached, but let go of our fds, as bpftool's struct_ops register does. */
+void policy_keep_links(struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_links; i++) {
+		bpf_link__disconnect(p->links[i]);
+		bpf_link__destroy(p->links[i]);
+	}
+	free(p->links);
+	p->links = NULL;
+	p->nr_links = 0;
+}
+
+/* 1 if the stats were off and are on now, 0 if they were on, <0 on error. */
+int stats_enable(void)
+{
+	char c = '0';
+	int fd, err;
+
+	fd = open(BPF_STATS_SYSCTL, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (read(fd, &c, 1) == 1 && c != '0') {
+		close(fd);
+		return 0;
+	}
+	err = pwrite(fd, "1\n", 2, 0) == 2 ? 1 : -errno;
+	close(fd);
+	return err;
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/* oomkit run: load and attach a policy without pins, stream its decisions, detach on a signal. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "args.h"
+#include "events.h"
+#include "main.h"
+#include "pins.h"
+#include "policy.h"
+
+int do_run(int argc, char **argv)
+{
+	struct ring_buffer *rb = NULL;
+	struct policy p = {};
+	struct bpf_map *map;
+	struct cmd_args a;
+	char pinned[PATH_MAX];
+	int err;
+
+	err = parse_args(NULL, "run", argc, argv, ARG_TARGET | ARG_SET | ARG_STREAM, &a);
+	if (err)
+		goto out_args;
+	err = require_admin("run", a.target);
+	err = err ?: policy_open(a.target, &p, "run");
+	err = err ?: policy_apply_sets(&p, a.sets, a.nr_sets, "run");
+	if (err)
+		goto out;
+	/* the same name twice would make the kernel report two policies as one */
+	snprintf(pinned, sizeof(pinned), "%s/%s", OOMKIT_PIN_ROOT, p.name);
+	if (!access(pinned, F_OK)) {
+		p_err("can't run '%s': already loaded (%s exists); unload it first "
+		      "(oomkit policy unload %s)", p.name, pinned, p.name);
+		err = -EEXIST;
+		goto out;
+	}
+	err = policy_check_kernel(&p, "run");
+	err = err ?: policy_load(&p, "run");
+	err = err ?: policy_write_knobs(&p);
+	if (err)
+		goto out;
+	if (stats_enable() > 0)
+		p_info("note: turned on BPF run-time statistics (kernel.bpf_stats_enabled=1)");
+
+	map = bpf_object__find_map_by_name(p.obj, "oomkit_events");
+	if (map) {
+		err = events_add(&rb, bpf_map__fd(map));
+		if (err) {
+			p_err("can't run '%s': can't read its oomkit_events: %s", p.name,
+			      strerror(-err));
+			goto out;
+		}
+	}
+	/* nothing pinned: the links die with this process, however it ends */
+	err = policy_attach(&p, "run", NULL);
+	if (err)
+		goto out;
+	if (p.has_oom)
+		p_info("%s: attached (%s), oom_policy=%s; Ctrl-C detaches", p.name,
+		       policy_kind(&p), p.oom_policy);
+	else
+		p_info("%s: attached (%s); Ctrl-C detaches", p.name, policy_kind(&p));
+
+	err = events_loop(rb, a.count, a.timeout_sec);
+	if (err)
+		p_err("can't run '%s': reading events failed: %s", p.name, strerror(-err));
+	policy_detach(&p);
+	p_info("%s: detached", p.name);
+out:
+	ring_buffer__free(rb);
+	policy_close(&p);
+out_args:
+	free_args(&a);
+	return err > 0 ? 0 : err;
+}

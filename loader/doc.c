@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The one source of oomkit's command documentation: --help and the man page. */
+#include <stdbool.h>
+#include <string.h>
+
+#include "doc.h"
+
+static const struct doc_opt set_opts[] = {
+	{ "--set KEY=VALUE",
+	  "Set a tunable of the policy (a const volatile variable, type- and range-checked) "
+	  "or a per-cgroup setting (KEY=CGROUP_PATH or KEY=CGROUP_PATH:N; the path is "
+	  "resolved to a cgroup id). Repeatable. 'oomkit policy list' shows the keys." },
+	{ "--policy-dir DIR",
+	  "Where drop-in policies (*.bpf.o) are looked up (default "
+	  "/usr/local/lib/oomkit/policies, or $OOMKIT_POLICY_DIR)." },
+	{ NULL, NULL },
+};
+
+static const struct doc_opt list_opts[] = {
+	{ "--policy-dir DIR",
+	  "Where drop-in policies (*.bpf.o) are looked up (default "
+	  "/usr/local/lib/oomkit/policies, or $OOMKIT_POLICY_DIR)." },
+	{ NULL, NULL },
+};
+
+static const struct doc_opt unload_opts[] = {
+	{ "--all", "Unload every policy pinned under /sys/fs/bpf/oomkit, including the "
+		   "leftovers of an interrupted load." },
+	{ NULL, NULL },
+};
+
+static const struct doc_opt stream_opts[] = {
+	{ "--count N", "Exit after N decisions." },
+	{ "--timeout SEC", "Exit after SEC seconds." },
+	{ NULL, NULL },
+};
+
+static const struct doc_opt run_opts[] = {
+	{ "--set KEY=VALUE", "As for 'policy load'. Repeatable." },
+	{ "--policy-dir DIR", "As for 'policy list'." },
+	{ "--count N", "Detach and exit after N decisions." },
+	{ "--timeout SEC", "Detach and exit after SEC seconds." },
+	{ NULL, NULL },
+};
+
+const struct doc_cmd doc_cmds[] = {
+	{ "policy", "list", "[--policy-dir DIR]",
+	  "list the built-in and drop-in policies",
+	  "Lists the policies built into oomkit and the drop-in objects (*.bpf.o) of the "
+	  "policy directory: the oom_policy name, the kind (oom for a bpf_oom_ops, psi for a "
+	  "bpf_psi_ops, both), where it comes from, its tunables with their defaults and "
+	  "ranges, its per-cgroup settings, and a one-line description.\n\n"
+	  "A drop-in object must be owned by root and not writable by group or others: it "
+	  "decides which processes die. Refused objects are listed with the reason.",
+	  list_opts },
+	{ "policy", "load", "NAME|PATH [--set KEY=VALUE]...",
+	  "load, attach and pin a policy",
+	  "Opens the policy (a built-in NAME, a drop-in NAME from the policy directory, or "
+	  "a PATH to a .bpf.o), sets its tunables, checks that the running kernel has the "
+	  "struct_ops types it needs, loads it (printing the tail of the verifier log if the "
+	  "verifier refuses it), writes its per-cgroup settings, attaches every bpf_oom_ops "
+	  "and bpf_psi_ops struct_ops map as a link and pins the links and the maps "
+	  "oomkit_events, oomkit_stats and every knob map under /sys/fs/bpf/oomkit/NAME/. "
+	  "The policy stays attached after oomkit exits. Prints the oom_policy name the "
+	  "kernel will report.\n\n"
+	  "Pins are made in /sys/fs/bpf/oomkit/.NAME.tmp/ and renamed into place; any "
+	  "failure detaches and unpins everything done so far. Loading a NAME that is "
+	  "already loaded is an error.\n\n"
+	  "'policy load' turns on the kernel's BPF run-time statistics "
+	  "(kernel.bpf_stats_enabled=1) so that 'policy show' can report run counts and "
+	  "run times; it says so when it does.",
+	  set_opts },
+	{ "policy", "show", "",
+	  "show the attached policies",
+	  "For each policy pinned under /sys/fs/bpf/oomkit: its name, kind, attach order "
+	  "(bpf_oom_ops handlers run in attach order), load time, each handler's run count "
+	  "and run time (BPF statistics) and the policy's own counters (oomkit_stats). "
+	  "Leftovers of an interrupted load (.NAME.tmp) are reported as incomplete. "
+	  "bpf_oom_ops struct_ops attached by other tools are listed as foreign.",
+	  NULL },
+	{ "policy", "unload", "NAME | --all",
+	  "detach a policy and remove its pins",
+	  "Detaches the links of the policy and removes every pin under "
+	  "/sys/fs/bpf/oomkit/NAME/ (and a leftover .NAME.tmp/). With --all, does so for "
+	  "every policy pinned there.",
+	  unload_opts },
+	{ NULL, "run", "NAME|PATH [--set KEY=VALUE]... [--count N] [--timeout SEC]",
+	  "run a policy in the foreground",
+	  "Loads and attaches the policy like 'policy load' but pins nothing: the policy "
+	  "lives as long as this process. Prints every decision the policy makes, one line "
+	  "of text (or one JSON object with -j) each, and detaches cleanly on SIGINT or "
+	  "SIGTERM (or when the kernel closes the links, should the process die).",
+	  run_opts },
+	{ NULL, "events", "[NAME]... [--count N] [--timeout SEC]",
+	  "stream the decisions of loaded policies",
+	  "Reads the pinned oomkit_events ring buffers of the loaded policies (all of them, "
+	  "or the NAMEs given) and prints each decision: time, policy, trigger, OOM scope, "
+	  "decision, victim cgroup, pids and comm, bytes, reason. One JSON object per line "
+	  "with -j.",
+	  stream_opts },
+	{ NULL, "feature", "",
+	  "probe the running kernel for the BPF OOM ABI",
+	  "Reads the kernel's BTF and reports whether it has struct bpf_oom_ops, struct "
+	  "bpf_psi_ops, the oom_control fields bpf_memory_freed and bpf_policy_name, and "
+	  "each BPF OOM and memcg kfunc. Exits 0 when everything is present, 1 otherwise, "
+	  "naming what is missing.",
+	  NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct doc_opt global_opts[] = {
+	{ "-j, --json", "Print JSON (errors become an {\"error\": ...} object on stdout)." },
+	{ "-p, --pretty", "Print indented JSON (implies -j)." },
+	{ "-d, --debug", "Print libbpf's debug output, including verifier logs." },
+	{ "-V, --version", "Print the version." },
+	{ "-h, --help", "Print help (also after any command)." },
+	{ NULL, NULL },
+};
+
+static void print_wrapped(FILE *f, const char *text, int indent, int width)
+{
+	const char *p = text;
+	int col = 0;
+
+	while (*p) {
+		const char *w = p;
+		int len;
+
+		if (*p == '\n') {
+			fputc('\n', f);
+			col = 0;
+			p++;
+			continue;
+		}
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		while (*w && *w != ' ' && *w != '\n')
+			w++;
+		len = (int)(w - p);
+		if (col && col + 1 + len > width) {
+			fputc('\n', f);
+			col = 0;
+		}
+		if (!col) {
+			fprintf(f, "%*s", indent, "");
+			col = indent;
+		} else {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, len, f);
+		col += len;
+		p = w;
+	}
+	if (col)
+		fputc('\n', f);
+}
+
+static void print_synopsis(FILE *f, const struct doc_cmd *c)
+{
+	if (c->object)
+		fprintf(f, "oomkit [OPTIONS] %s %s", c->object, c->verb);
+	else
+		fprintf(f, "oomkit [OPTIONS] %s", c->verb);
+	if (c->args && *c->args)
+		fprintf(f, " %s", c->args);
+	fputc('\n', f);
+}
+
+static void print_opts(FILE *f, const struct doc_opt *o)
+{
+	for (; o && o->flag; o++) {
+		fprintf(f, "  %s\n", o->flag);
+		print_wrapped(f, o->text, 6, 78);
+	}
+}
+
+static bool matches(const struct doc_cmd *c, const char *object, const char *verb)
+{
+	if (object && (!c->object || strcmp(c->object, object)))
+		return false;
+	if (!object && verb && c->object)
+		return false;
+	if (verb && strcmp(c->verb, verb))
+		return false;
+	return true;
+}
+
+int doc_print_usage(FILE *f, const char *object, const char *verb)
+{
+	const struct doc_cmd *c;
+	int n = 0;
+
+	for (c = doc_cmds; c->verb; c++) {
+		if (!matches(c, object, verb))
+			continue;
+		fputs(n++ ? "       " : "Usage: ", f);
+		print_synopsis(f, c);
+	}
+	if (!n)
+		return -1;
+	/* A single command gets its full description. */
+	if (n == 1) {
+		for (c = doc_cmds; c->verb; c++) {
+			if (!matches(c, object, verb))
+				continue;
+			fputc('\n', f);
+			print_wrapped(f, c->text, 0, 78);
+			if (c->opts) {
+				fputs("\nOptions:\n", f);
+				print_opts(f, c->opts);
+			}
+		}
+	} else {
+		fputc('\n', f);
+		for (c = doc_cmds; c->verb; c++) {
+			char name[64];
+
+			if (!matches(c, object, verb))
+				continue;
+			snprintf(name, sizeof(name), "%s%s%s", c->object ? c->object : "",
+				 c->object ? " " : "", c->verb);
+			fprintf(f, "  %-16s %s\n", name, c->summary);
+		}
+	}
+	fputs("\nGlobal options:\n", f);
+	print_opts(f, global_opts);
+	return 0;
+}
+
+/* roff needs leading dots/quotes and backslashes escaped. */
+static void man_text(FILE *f, const char *s)
+{
+	bool bol = true;
+
+	for (; *s; s++) {
+		if (bol && (*s == '.' || *s == '\''))
+			fputs("\\&", f);
+		if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '-')
+			fputs("\\-", f);
+		else if (*s == '\n' && s[1] == '\n') {
+			fputs("\n.PP\n", f);
+			s++;
+			bol = true;
+			continue;
+		} else
+			fputc(*s, f);
+		bol = *s == '\n';
+	}
+	fputc('\n', f);
+}
+
+static void man_opts(FILE *f, const struct doc_opt *o)
+{
+	for (; o && o->flag; o++) {
+		fputs(".TP\n.B ", f);
+		man_text(f, o->flag);
+		man_text(f, o->text);
+	}
+}
+
+void doc_print_man(FILE *f)
+{
+	const struct doc_cmd *c;
+
+	fputs(".\\\" Generated by build/gen-man from loader/doc.c; do not edit.\n"
+	      ".TH OOMKIT 8 \"\" \"oomkit\" \"System Administration\"\n"
+	      ".SH NAME\noomkit \\- load, inspect and follow BPF OOM policies\n"
+	      ".SH SYNOPSIS\n", f);
+	for (c = doc_cmds; c->verb; c++) {
+		fputs(".B ", f);
+		print_synopsis(f, c);
+		fputs(".br\n", f);
+	}
+	fputs(".SH DESCRIPTION\n", f);
+	man_text(f, "oomkit loads BPF struct_ops OOM policies (bpf_oom_ops, bpf_psi_ops of the "
+		    "BPF OOM kernel series) from the policies built into it or from drop-in "
+		    "objects, keeps them attached through pins under /sys/fs/bpf/oomkit, and "
+		    "shows what they do. Commands are written OBJECT COMMAND like bpftool's; "
+		    "every command takes -j for JSON and -h for help.");
+	fputs(".SH COMMANDS\n", f);
+	for (c = doc_cmds; c->verb; c++) {
+		fputs(".SS \"", f);
+		if (c->object)
+			fprintf(f, "%s ", c->object);
+		fprintf(f, "%s %s\"\n", c->verb, c->args ? c->args : "");
+		man_text(f, c->text);
+		if (c->opts) {
+			fputs(".PP\nOptions:\n", f);
+			man_opts(f, c->opts);
+		}
+	}
+	fputs(".SH OPTIONS\n", f);
+	man_opts(f, global_opts);
+	fputs(".SH ENVIRONMENT\n.TP\n.B OOMKIT_POLICY_DIR\n", f);
+	man_text(f, "The drop-in policy directory, unless --policy-dir is given.");
+	fputs(".SH EXIT STATUS\n", f);
+	man_text(f, "0 on success; 1 on a run-time error (the kernel, the system or a file "
+		    "refused); 2 on a usage error (a malformed command line, an unknown "
+		    "tunable, a bad or out-of-range value). Errors are one line on stderr: "
+		    "Error: can't STEP 'THING': REASON. Nothing stays attached or pinned "
+		    "after a failed command.");
+	fputs(".SH FILES\n.TP\n.B /sys/fs/bpf/oomkit/NAME/\n", f);
+	man_text(f, "The pins of a loaded policy: link.MAP for each struct_ops map, "
+		    "oomkit_events, oomkit_stats and the knob maps.");
+	fputs(".SH EXAMPLES\n.nf\n"
+	      "# oomkit policy load biggest\\-cgroup \\-\\-set count_page_cache=false\n"
+	      "# oomkit policy show\n"
+	      "# oomkit events \\-j\n"
+	      "# oomkit policy unload biggest\\-cgroup\n"
+	      ".fi\n.SH SEE ALSO\n.BR bpftool (8),\n.BR bpftool\\-struct_ops (8)\n", f);
+}

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Decision streams: the oomkit_events ring buffers, one line (or JSON object) per event. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/libbpf.h>
+
+#include "cgpath.h"
+#include "events.h"
+#include "main.h"
+#include "policy.h"
+
+#define POLL_MS 200
+
+static const char *const decision_names[] = {
+#define OOMKIT_X_STR(e, s) s,
+	OOMKIT_DECISIONS(OOMKIT_X_STR)
+#undef OOMKIT_X_STR
+};
+
+static const char *const trigger_names[] = {
+	[OOMKIT_TRIG_OOM_MEMCG]		= "oom-memcg",
+	[OOMKIT_TRIG_OOM_GLOBAL]	= "oom-global",
+	[OOMKIT_TRIG_PSI]		= "psi",
+	[OOMKIT_TRIG_CGROUP_FREE]	= "cgroup-free",
+};
+
+static volatile sig_atomic_t exiting;
+static long nr_seen;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static const char *decision_name(__u32 d)
+{
+	return d < OOMKIT_NR_DECISIONS ? decision_names[d] : "unknown";
+}
+
+static const char *trigger_name(__u32 t)
+{
+	return t < OOMKIT_NR_TRIGGERS ? trigger_names[t] : "unknown";
+}
+
+/* "/a/b" for a live cgroup, "cgroup:ID" for one already removed. */
+static void cg_name(__u64 id, char *buf, size_t len)
+{
+	const char *p = id ? cgpath_lookup(id) : "";
+
+	if (!id)
+		snprintf(buf, len, "-");
+	else if (*p)
+		snprintf(buf, len, "%s", p);
+	else
+		snprintf(buf, len, "cgroup:%llu", (unsigned long long)id);
+}
+
+static void event_time(__u64 boot_ns, char *buf, size_t len)
+{
+	struct timespec real, boot;
+	long long ns;
+	time_t sec;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	ns = (long long)real.tv_sec * 1000000000LL + real.tv_nsec -
+	     ((long long)boot.tv_sec * 1000000000LL + boot.tv_nsec) + (long long)boot_ns;
+	sec = ns / 1000000000LL;
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", gmtime_r(&sec, &tm));
+	snprintf(buf + n, len - n, ".%03lldZ", (ns / 1000000LL) % 1000);
+}
+
+static void print_json(const struct oomkit_event *e)
+{
+	char buf[PATH_MAX];
+	__u32 i;
+
+	jsonw_start_object(json_wtr);
+	event_time(e->ts_ns, buf, sizeof(buf));
+	jsonw_string_field(json_wtr, "time", buf);
+	jsonw_uint_field(json_wtr, "ts_ns", e->ts_ns);
+	jsonw_string_field(json_wtr, "policy", e->policy);
+	jsonw_string_field(json_wtr, "trigger", trigger_name(e->trigger));
+	jsonw_string_field(json_wtr, "decision", decision_name(e->decision));
+	jsonw_uint_field(json_wtr, "scope_cgroup_id", e->scope_cgroup_id);
+	cg_name(e->scope_cgroup_id, buf, sizeof(buf));
+	jsonw_string_field(json_wtr, "scope", e->scope_cgroup_id ? buf : "global");
+	jsonw_uint_field(json_wtr, "scope_bytes", e->scope_bytes);
+	jsonw_uint_field(json_wtr, "victim_cgroup_id", e->victim_cgroup_id);
+	if (e->victim_cgroup_id) {
+		cg_name(e->victim_cgroup_id, buf, sizeof(buf));
+		jsonw_string_field(json_wtr, "victim", buf);
+	} else {
+		jsonw_null_field(json_wtr, "victim");
+	}
+	jsonw_uint_field(json_wtr, "victim_bytes", e->victim_bytes);
+	jsonw_int_field(json_wtr, "score", e->score);
+	jsonw_int_field(json_wtr, "error", e->error);
+	jsonw_name(json_wtr, "pids");
+	jsonw_start_array(json_wtr);
+	for (i = 0; i < e->nr_pids && i < OOMKIT_MAX_PIDS; i++)
+		jsonw_uint(json_wtr, e->pids[i]);
+	jsonw_end_array(json_wtr);
+	jsonw_string_field(json_wtr, "comm", e->comm);
+	jsonw_name(json_wtr, "candidates");
+	jsonw_start_array(json_wtr);
+	for (i = 0; i < e->nr_candidates && i < OOMKIT_MAX_CANDIDATES; i++) {
+		jsonw_start_object(json_wtr);
+		jsonw_uint_field(json_wtr, "cgroup_id", e->candidates[i].cgroup_id);
+		cg_name(e->candidates[i].cgroup_id, buf, sizeof(buf));
+		jsonw_string_field(json_wtr, "cgroup", buf);
+		jsonw_uint_field(json_wtr, "bytes", e->candidates[i].bytes);
+		jsonw_end_object(json_wtr);
+	}
+	jsonw_end_array(json_wtr);
+	jsonw_string_field(json_wtr, "reason", e->reason);
+	jsonw_end_object(json_wtr);
+}
+
+static void print_plain(const struct oomkit_event *e)
+{
+	char when[64], scope[PATH_MAX], victim[PATH_MAX];
+	__u32 i;
+
+	event_time(e->ts_ns, when, sizeof(when));
+	cg_name(e->scope_cgroup_id, scope, sizeof(scope));
+	cg_name(e->victim_cgroup_id, victim, sizeof(victim));
+	printf("%s %s %s scope=%s decision=%s", when, e->policy, trigger_name(e->trigger),
+	       e->scope_cgroup_id ? scope : "global", decision_name(e->decision));
+	if (e->victim_cgroup_id)
+		printf(" victim=%s bytes=%llu", victim, (unsigned long long)e->victim_bytes);
+	if (e->nr_pids) {
+		printf(" pids=");
+		for (i = 0; i < e->nr_pids && i < OOMKIT_MAX_PIDS; i++)
+			printf("%s%u", i ? "," : "", e->pids[i]);
+	}
+	if (e->comm[0])
+		printf(" comm=%.16s", e->comm);
+	if (e->error)
+		printf(" error=%d", e->error);
+	if (e->reason[0])
+		printf(" reason=\"%.64s\"", e->reason);
+	printf("\n");
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct oomkit_event e = {};
+
+	(void)ctx;
+	/* tolerate a shorter record from an older policy build */
+	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
+	e.policy[sizeof(e.policy) - 1] = '\0';
+	e.comm[sizeof(e.comm) - 1] = '\0';
+	e.reason[sizeof(e.reason) - 1] = '\0';
+	if (json_output)
+		print_json(&e);
+	else
+		print_plain(&e);
+	fflush(stdout);
+	nr_seen++;
+	return 0;
+}
+
+int events_add(struct ring_buffer **rb, int map_fd)
+{
+	if (!*rb) {
+		*rb = ring_buffer__new(map_fd, handle_event, NULL, NULL);
+		return *rb ? 0 : -errno;
+	}
+	return ring_buffer__add(*rb, map_fd, handle_event, NULL);
+}
+
+int events_loop(struct ring_buffer *rb, long count, long timeout_sec)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct timespec start, now;
+	int err = 0;
+
+	/* no SA_RESTART: the poll must return so we can detach */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	nr_seen = 0;
+	while (!exiting) {
+		if (rb) {
+			err = ring_buffer__poll(rb, POLL_MS);
+		} else {
+			/* a policy without events: just wait to be stopped */
+			struct timespec ts = { 0, POLL_MS * 1000000L };
+
+			nanosleep(&ts, NULL);
+			err = 0;
+		}
+		if (err == -EINTR) {
+			err = 0;
+			continue;
+		}
+		if (err < 0)
+			break;
+		err = 0;
+		if (count && nr_seen >= count)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (timeout_sec && now.tv_sec - start.tv_sec >= timeout_sec)
+			break;
+	}
+	return err;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared declarations of the oomkit CLI: global options, output helpers, command tables. */
+#ifndef __OOMKIT_MAIN_H
+#define __OOMKIT_MAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "json_writer.h"
+
+#define OOMKIT_VERSION			"0.1.0"
+#define OOMKIT_BPFFS			"/sys/fs/bpf"
+#define OOMKIT_PIN_ROOT			OOMKIT_BPFFS "/oomkit"
+#define OOMKIT_DEFAULT_POLICY_DIR	"/usr/local/lib/oomkit/policies"
+
+/*
+ * Handlers and library code return 0 or a negative errno; -EUSAGE marks a
+ * mistake in the command line (exit 2), anything else is a run-time
+ * failure (exit 1). The error has always been printed already.
+ */
+#define EUSAGE				4096
+
+#define ARRAY_SIZE(a)			(sizeof(a) / sizeof((a)[0]))
+
+extern const char *bin_name;
+extern json_writer_t *json_wtr;
+extern bool json_output;
+extern bool pretty_output;
+extern bool debug_output;
+extern const char *policy_dir;
+
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_err_capture(char *buf, size_t len);
+int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+struct cmd {
+	const char *name;
+	int (*func)(int argc, char **argv);
+};
+
+bool is_prefix(const char *pfx, const char *str);
+bool is_help_arg(const char *arg);
+int cmd_select(const char *object, const struct cmd *cmds, int argc, char **argv,
+	       int (*help)(int argc, char **argv));
+
+/* Commands (the verb tables live in cmd_*.c). */
+int do_policy(int argc, char **argv);
+int do_run(int argc, char **argv);
+int do_events(int argc, char **argv);
+int do_feature(int argc, char **argv);
+
+/* doc.c: one table for --help and the man page. */
+int print_help(const char *object, const char *verb);
+
+/* priv.c */
+int require_admin(const char *step, const char *thing);
+
+/* libbpf log capture (main.c), for the verifier's words on a failed load. */
+void libbpf_log_reset(void);
+const char *libbpf_log(void);
+
+#endif /* __OOMKIT_MAIN_H */

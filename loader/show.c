@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+/* oomkit policy show: attached policies, their handlers' BPF stats and counters. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "args.h"
+#include "main.h"
+#include "pins.h"
+#include "policy.h"
+#include "show.h"
+
+#define MAX_HANDLERS	8
+#define VALUE_PREFIX	"bpf_struct_ops_"
+
+static const char *const stat_names[] = {
+#define OOMKIT_X_STR(e, s) s,
+	OOMKIT_STATS(OOMKIT_X_STR)
+#undef OOMKIT_X_STR
+};
+
+struct handler {
+	char name[64];		/* the bpf_oom_ops member */
+	__u32 prog_id;
+	char prog_name[BPF_OBJ_NAME_LEN];
+	__u64 run_cnt;
+	__u64 run_time_ns;
+	__u64 load_time;	/* ns since boot */
+};
+
+struct ops_info {
+	__u32 link_id;
+	__u32 map_id;
+	char map_name[BPF_OBJ_NAME_LEN];
+	char type[32];		/* "bpf_oom_ops", "bpf_psi_ops" */
+	char oom_policy[OOM_POLICY_NAME_LEN + 1];
+	struct handler h[MAX_HANDLERS];
+	int nr_h;
+	int order;		/* among bpf_oom_ops links, 1 = runs first; 0 = n/a */
+	bool ours;
+};
+
+/* Every struct_ops link of the system: link id -> map id. */
+struct link_ent {
+	__u32 link_id;
+	__u32 map_id;
+	bool oom;
+};
+
+struct show_ctx {
+	struct btf *vmlinux;
+	struct link_ent *links;
+	size_t nr_links;
+};
+
+static int cmp_link(const void *a, const void *b)
+{
+	const struct link_ent *x = a, *y = b;
+
+	return x->link_id < y->link_id ? -1 : x->link_id > y->link_id;
+}
+
+/* The kernel's value type of a struct_ops map, minus "bpf_struct_ops_". */
+static const char *ops_type(struct show_ctx *ctx, __u32 value_type_id)
+{
+	const struct btf_type *t;
+	const char *name;
+
+	if (!ctx->vmlinux || !value_type_id)
+		return NULL;
+	t = btf__type_by_id(ctx->vmlinux, value_type_id);
+	if (!t)
+		return NULL;
+	name = btf__name_by_offset(ctx->vmlinux, t->name_off);
+	if (!name || strncmp(name, VALUE_PREFIX, strlen(VALUE_PREFIX)))
+		return NULL;
+	return name + strlen(VALUE_PREFIX);
+}
+
+static bool is_ours_type(const char *type)
+{
+	return type && (!strcmp(type, "bpf_oom_ops") || !strcmp(type, "bpf_psi_ops"));
+}
+
+static void collect_links(struct show_ctx *ctx)
+{
+	__u32 id = 0;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info = {};
+		struct bpf_map_info minfo = {};
+		__u32 len = sizeof(info), mlen = sizeof(minfo);
+		struct link_ent *n;
+		int fd, mfd;
+
+		fd = bpf_link_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		if (bpf_link_get_info_by_fd(fd, &info, &len) ||
+		    info.type != BPF_LINK_TYPE_STRUCT_OPS) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		mfd = bpf_map_get_fd_by_id(info.struct_ops.map_id);
+		if (mfd < 0)
+			continue;
+		if (bpf_map_get_info_by_fd(mfd, &minfo, &mlen)) {
+			close(mfd);
+			continue;
+		}
+		close(mfd);
+		if (!is_ours_type(ops_type(ctx, minfo.btf_vmlinux_value_type_id)))
+			continue;
+		n = realloc(ctx->links, (ctx->nr_links + 1) * sizeof(*n));
+		if (!n)
+			return;
+		ctx->links = n;
+		n[ctx->nr_links].link_id = info.id;
+		n[ctx->nr_links].map_id = info.struct_ops.map_id;
+		n[ctx->nr_links].oom = !strcmp(ops_type(ctx, minfo.btf_vmlinux_value_type_id),
+					       "bpf_oom_ops");
+		ctx->nr_links++;
+	}
+	if (ctx->links)
+		qsort(ctx->links, ctx->nr_links, sizeof(*ctx->links), cmp_link);
+}
+
+/* Attach order is link creation order: ascending link id among bpf_oom_ops. */
+static int attach_order(const struct show_ctx *ctx, __u32 link_id, __u32 *link_of_map,
+			__u32 map_id)
+{
+	size_t i;
+	int order = 0;
+
+	for (i = 0; i < ctx->nr_links; i++) {
+		if (!ctx->links[i].oom)
+			continue;
+		order++;
+		if ((link_id && ctx->links[i].link_id == link_id) ||
+		    (!link_id && ctx->links[i].map_id == map_id)) {
+			if (link_of_map)
+				*link_of_map = ctx->links[i].link_id;
+			return order;
+		}
+	}
+	return 0;
+}
+
+static void prog_stats(struct handler *h)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	fd = bpf_prog_get_fd_by_id(h->prog_id);
+	if (fd < 0)
+		return;
+	if (!bpf_prog_get_info_by_fd(fd, &info, &len)) {
+		snprintf(h->prog_name, sizeof(h->prog_name), "%s", info.name);
+		h->run_cnt = info.run_cnt;
+		h->run_time_ns = info.run_time_ns;
+		h->load_time = info.load_time;
+	}
+	close(fd);
+}
+
+/*
+ * A struct_ops map's value, read back with key 0, holds prog ids where the
+ * function pointers were (what 'bpftool struct_ops dump' shows).
+ */
+static void describe_value(struct show_ctx *ctx, struct ops_info *o, int map_fd,
+			   const struct bpf_map_info *minfo)
+{
+	const struct btf_type *vt, *dt;
+	const struct btf_member *m;
+	__u32 data_off = 0, zero = 0;
+	bool found = false;
+	char *val;
+	int i;
+
+	vt = btf__type_by_id(ctx->vmlinux, minfo->btf_vmlinux_value_type_id);
+	if (!vt || !btf_is_struct(vt))
+		return;
+	m = btf_members(vt);
+	for (i = 0; i < btf_vlen(vt); i++, m++) {
+		if (!strcmp(btf__name_by_offset(ctx->vmlinux, m->name_off), "data")) {
+			data_off = m->offset / 8;
+			dt = btf__type_by_id(ctx->vmlinux, btf__resolve_type(ctx->vmlinux, m->type));
+			found = dt && btf_is_struct(dt);
+			break;
+		}
+	}
+	if (!found)
+		return;
+	val = calloc(1, minfo->value_size);
+	if (!val)
+		return;
+	if (bpf_map_lookup_elem(map_fd, &zero, val))
+		goto out;
+
+	m = btf_members(dt);
+	for (i = 0; i < btf_vlen(dt); i++, m++) {
+		const char *mname = btf__name_by_offset(ctx->vmlinux, m->name_off);
+		const struct btf_type *mt = btf__type_by_id(ctx->vmlinux, m->type);
+		__u32 off = data_off + m->offset / 8;
+
+		while (mt && (btf_is_typedef(mt) || btf_is_mod(mt)))
+			mt = btf__type_by_id(ctx->vmlinux, mt->type);
+		if (!mt || off >= minfo->value_size)
+			continue;
+		if (btf_is_ptr(mt)) {
+			const struct btf_type *pt = btf__type_by_id(ctx->vmlinux, mt->type);
+			struct handler *h;
+			__u64 id;
+
+			if (!pt || !btf_is_func_proto(pt) || off + 8 > minfo->value_size)
+				continue;
+			memcpy(&id, val + off, sizeof(id));
+			if (!id || o->nr_h >= MAX_HANDLERS)
+				continue;
+			h = &o->h[o->nr_h++];
+			snprintf(h->name, sizeof(h->name), "%s", mname);
+			h->prog_id = (__u32)id;
+			prog_stats(h);
+		} else if (btf_is_array(mt) && !strcmp(mname, "name")) {
+			size_t n = btf_array(mt)->nelems;
+
+			if (off + n > minfo->value_size)
+				continue;
+			if (n > OOM_POLICY_NAME_LEN)
+				n = OOM_POLICY_NAME_LEN;
+			snprintf(o->oom_policy, sizeof(o->oom_policy), "%.*s", (int)n, val + off);
+			if (!o->oom_policy[0])
+				snprintf(o->oom_policy, sizeof(o->oom_policy), "bpf_defined_policy");
+		}
+	}
+out:
+	free(val);
+}
+
+static int describe_map(struct show_ctx *ctx, __u32 map_id, struct ops_info *o)
+{
+	struct bpf_map_info minfo = {};
+	__u32 len = sizeof(minfo);
+	const char *type;
+	int fd;
+
+	fd = bpf_map_get_fd_by_id(map_id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_get_info_by_fd(fd, &minfo, &len)) {
+		close(fd);
+		return -errno;
+	}
+	o->map_id = map_id;
+	snprintf(o->map_name, sizeof(o->map_name), "%s", minfo.name);
+	type = ops_type(ctx, minfo.btf_vmlinux_value_type_id);
+	snprintf(o->type, sizeof(o->type), "%s", type ? type : "?");
+	if (type)
+		describe_value(ctx, o, fd, &minfo);
+	close(fd);
+	return 0;
+}
+
+static void print_ops(const struct ops_info *o)
+{
+	int i;
+
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "map", o->map_name);
+		jsonw_uint_field(json_wtr, "map_id", o->map_id);
+		jsonw_string_field(json_wtr, "type", o->type);
+		if (o->link_id)
+			jsonw_uint_field(json_wtr, "link_id", o->link_id);
+		else
+			jsonw_null_field(json_wtr, "link_id");
+		if (!strcmp(o->type, "bpf_oom_ops")) {
+			jsonw_string_field(json_wtr, "oom_policy", o->oom_policy);
+			jsonw_uint_field(json_wtr, "attach_order", o->order);
+		}
+		jsonw_name(json_wtr, "handlers");
+		jsonw_start_array(json_wtr);
+		for (i = 0; i < o->nr_h; i++) {
+			jsonw_start_object(json_wtr);
+			jsonw_string_field(json_wtr, "name", o->h[i].name);
+			jsonw_uint_field(json_wtr, "prog_id", o->h[i].prog_id);
+			jsonw_string_field(json_wtr, "prog_name", o->h[i].prog_name);
+			jsonw_uint_field(json_wtr, "run_cnt", o->h[i].run_cnt);
+			jsonw_uint_field(json_wtr, "run_time_ns", o->h[i].run_time_ns);
+			jsonw_end_object(json_wtr);
+		}
+		jsonw_end_array(json_wtr);
+		jsonw_end_object(json_wtr);
+		return;
+	}
+	printf("    %s %s: map %u", o->type, o->map_name, o->map_id);
+	if (o->link_id)
+		printf(", link %u", o->link_id);
+	else
+		printf(", not attached");
+	if (!strcmp(o->type, "bpf_oom_ops"))
+		printf(", attach order %d, oom_policy=%s", o->order, o->oom_policy);
+	printf("\n");
+	for (i = 0; i < o->nr_h; i++)
+		printf("        %-24s prog %-6u runs %-8llu run time %llu ns\n", o->h[i].name,
+		       o->h[i].prog_id, (unsigned long long)o->h[i].run_cnt,
+		       (unsigned long long)o->h[i].run_time_ns);
+}
+
+/* Boot-time ns (bpf_prog_info.load_time) to wall-clock seconds. */
+static time_t boot_ns_to_wall(__u64 ns)
+{
+	struct timespec real, boot;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	return real.tv_sec - boot.tv_sec + (time_t)(ns / 1000000000ULL);
+}
+
+static void print_counters(const char *dir)
+{
+	int fd = pins_open(dir, "oomkit_stats");
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals = NULL, sum;
+	__u32 i;
+	int c;
+
+	if (fd >= 0 && ncpu > 0)
+		vals = calloc(ncpu, sizeof(*vals));
+	if (json_output) {
+		jsonw_name(json_wtr, "stats");
+		if (!vals) {
+			jsonw_null(json_wtr);
+			goto out;
+		}
+		jsonw_start_object(json_wtr);
+	} else {
+		if (!vals)
+			goto out;
+		printf("    counters:");
+	}
+	for (i = 0; i < OOMKIT_NR_STATS; i++) {
+		sum = 0;
+		if (!bpf_map_lookup_elem(fd, &i, vals))
+			for (c = 0; c < ncpu; c++)
+				sum += vals[c];
+		if (json_output)
+			jsonw_uint_field(json_wtr, stat_names[i], sum);
+		else
+			printf("%s %s %llu", i ? "," : "", stat_names[i], (unsigned long long)sum);
+	}
+	if (json_output)
+		jsonw_end_object(json_wtr);
+	else
+		printf("\n");
+out:
+	free(vals);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The links pinned in one of our dirs, described. */
+static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_info **out)
+{
+	struct ops_info *v = NULL, *n;
+	struct dirent *de;
+	int nr = 0;
+	DIR *dir;
+
+	dir = opendir(d->path);
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir))) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (strncmp(de->d_name, "link.", 5))
+			continue;
+		fd = pins_open(d->path, de->d_name);
+		if (fd < 0)
+			continue;
+		if (bpf_link_get_info_by_fd(fd, &info, &len)) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		n = realloc(v, (nr + 1) * sizeof(*v));
+		if (!n)
+			break;
+		v = n;
+		memset(&v[nr], 0, sizeof(v[nr]));
+		v[nr].ours = true;
+		v[nr].link_id = info.id;
+		describe_map(ctx, info.struct_ops.map_id, &v[nr]);
+		if (!strcmp(v[nr].type, "bpf_oom_ops"))
+			v[nr].order = attach_order(ctx, info.id, NULL, 0);
+		nr++;
+	}
+	closedir(dir);
+	*out = v;
+	return nr;
+}
+
+static void print_policy(struct show_ctx *ctx, const struct pin_dir *d, __u32 **our_maps,
+			 size_t *nr_our)
+{
+	struct ops_info *ops = NULL;
+	__u64 load_time = 0;
+	char when[64] = "?";
+	int nr, i, order = 0;
+	bool oom = false, psi = false;
+
+	nr = dir_ops(ctx, d, &ops);
+	for (i = 0; i < nr; i++) {
+		__u32 *m = realloc(*our_maps, (*nr_our + 1) * sizeof(**our_maps));
+
+		if (m) {
+			*our_maps = m;
+			m[(*nr_our)++] = ops[i].map_id;
+		}
+		oom |= !strcmp(ops[i].type, "bpf_oom_ops");
+		psi |= !strcmp(ops[i].type, "bpf_psi_ops");
+		if (ops[i].order && (!order || ops[i].order < order))
+			order = ops[i].order;
+		if (ops[i].nr_h && (!load_time || ops[i].h[0].load_time < load_time))
+			load_time = ops[i].h[0].load_time;
+	}
+	if (load_time) {
+		time_t t = boot_ns_to_wall(load_time);
+		struct tm tm;
+
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	}
+
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "name", d->name);
+		jsonw_string_field(json_wtr, "pin_dir", d->path);
+		jsonw_bool_field(json_wtr, "complete", d->complete);
+		jsonw_string_field(json_wtr, "kind", oom && psi ? "both" : oom ? "oom" :
+				   psi ? "psi" : "none");
+		if (order)
+			jsonw_uint_field(json_wtr, "attach_order", order);
+		else
+			jsonw_null_field(json_wtr, "attach_order");
+		if (load_time) {
+			jsonw_string_field(json_wtr, "loaded_at", when);
+			jsonw_int_field(json_wtr, "loaded_at_unix", boot_ns_to_wall(load_time));
+		} else {
+			jsonw_null_field(json_wtr, "loaded_at");
+		}
+		jsonw_name(json_wtr, "struct_ops");
+		jsonw_start_array(json_wtr);
+		for (i = 0; i < nr; i++)
+			print_ops(&ops[i]);
+		jsonw_end_array(json_wtr);
+		print_counters(d->path);
+		jsonw_end_object(json_wtr);
+	} else {
+		printf("%s%s  %s", d->name,
+		       d->complete ? "" : " (INCOMPLETE: an interrupted load; "
+					  "'oomkit policy unload --all' removes it)",
+		       oom && psi ? "both" : oom ? "oom" : psi ? "psi" : "-");
+		if (order)
+			printf("  attach order %d", order);
+		printf("  loaded %s\n", when);
+		for (i = 0; i < nr; i++)
+			print_ops(&ops[i]);
+		print_counters(d->path);
+	}
+	free(ops);
+}
+
+static bool in_list(const __u32 *v, size_t nr, __u32 id)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (v[i] == id)
+			return true;
+	return false;
+}
+
+/* bpf_oom_ops / bpf_psi_ops maps on the system that are not in our pins. */
+static int print_foreign(struct show_ctx *ctx, const __u32 *ours, size_t nr_ours)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (!bpf_map_get_next_id(id, &id)) {
+		struct bpf_map_info minfo = {};
+		__u32 len = sizeof(minfo);
+		struct ops_info o = {};
+		int fd;
+
+		if (in_list(ours, nr_ours, id))
+			continue;
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		if (bpf_map_get_info_by_fd(fd, &minfo, &len) ||
+		    minfo.type != BPF_MAP_TYPE_STRUCT_OPS ||
+		    !is_ours_type(ops_type(ctx, minfo.btf_vmlinux_value_type_id))) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		describe_map(ctx, id, &o);
+		if (!strcmp(o.type, "bpf_oom_ops"))
+			o.order = attach_order(ctx, 0, &o.link_id, id);
+		else
+			attach_order(ctx, 0, &o.link_id, id);
+		if (!n++ && !json_output)
+			printf("attached by other tools:\n");
+		print_ops(&o);
+	}
+	return n;
+}
+
+static bool stats_on(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
+	int c = '0';
+
+	if (f) {
+		c = fgetc(f);
+		fclose(f);
+	}
+	return c == '1';
+}
+
+int do_show(int argc, char **argv)
+{
+	struct show_ctx ctx = {};
+	struct pin_dir *dirs = NULL;
+	__u32 *ours = NULL;
+	size_t nr = 0, nr_ours = 0, i;
+	struct cmd_args a;
+	int err, nf;
+
+	err = parse_args("policy", "show", argc, argv, 0, &a);
+	free_args(&a);
+	if (err)
+		return err > 0 ? 0 : err;
+	err = require_admin("show", "policies");
+	if (err)
+		return err;
+	err = pins_list(&dirs, &nr);
+	if (err) {
+		p_err("can't show 'policies': can't read %s: %s", OOMKIT_PIN_ROOT, strerror(-err));
+		return err;
+	}
+	/* without the kernel's BTF nothing can be described but the pins */
+	ctx.vmlinux = btf__load_vmlinux_btf();
+	collect_links(&ctx);
+
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_bool_field(json_wtr, "bpf_stats_enabled", stats_on());
+		jsonw_name(json_wtr, "policies");
+		jsonw_start_array(json_wtr);
+	}
+	for (i = 0; i < nr; i++)
+		print_policy(&ctx, &dirs[i], &ours, &nr_ours);
+	if (json_output) {
+		jsonw_end_array(json_wtr);
+		jsonw_name(json_wtr, "foreign");
+		jsonw_start_array(json_wtr);
+	}
+	nf = print_foreign(&ctx, ours, nr_ours);
+	if (json_output) {
+		jsonw_end_array(json_wtr);
+		jsonw_end_object(json_wtr);
+	} else {
+		if (!nr && !nf)
+			printf("no policy attached\n");
+		if ((nr || nf) && !stats_on())
+			printf("note: BPF run-time statistics are off (kernel.bpf_stats_enabled=0): "
+			       "run counts stay 0\n");
+	}
+	free(ours);
+	free(dirs);
+	free(ctx.links);
+	btf__free(ctx.vmlinux);
+	return 0;
+}
