@@ -295,6 +295,17 @@ long long cg_read_key(const char *rel, const char *file, const char *key)
 	return parse_key(buf, key);
 }
 
+long long cg_read_long(const char *rel, const char *file)
+{
+	char buf[64];
+
+	if (cg_read(rel, file, buf, sizeof(buf)) <= 0)
+		return -1;
+	if (!strncmp(buf, "max", 3))
+		return LLONG_MAX;
+	return strtoll(buf, NULL, 10);
+}
+
 unsigned long long cg_id(const char *rel)
 {
 	char path[PATH_MAX];

@@ -25,6 +25,8 @@ int cg_write(const char *rel, const char *file, const char *fmt, ...)
 int cg_read(const char *rel, const char *file, char *buf, size_t len);
 /* The value of "key value" line in a flat-keyed file (memory.events, memory.stat...); -1 if absent. */
 long long cg_read_key(const char *rel, const char *file, const char *key);
+/* A file holding one number (memory.current, memory.peak...); -1 on error, "max" reads as LLONG_MAX. */
+long long cg_read_long(const char *rel, const char *file);
 /* The cgroup id (the directory's inode number), 0 on error. */
 unsigned long long cg_id(const char *rel);
 /* Absolute path; a few rotating static buffers, so two calls may share an expression. */

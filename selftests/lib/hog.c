@@ -107,6 +107,8 @@ child_main(pid_t parent, int fd, const char *rel, size_t bytes, int adj,
 	int err;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* So the OOM report names it: "Killed process N (oomkit-hog)". */
+	prctl(PR_SET_NAME, "oomkit-hog");
 	if (getppid() != parent)
 		_exit(3);
 	/*

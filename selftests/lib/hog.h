@@ -13,8 +13,9 @@
  * OOM-killed while allocating: hog_wait() then says SIGKILL), so the
  * caller gets the pid either way; a negative errno if it could not be set up.
  * If @rel is frozen, it returns as soon as the child is in the cgroup: the
- * child allocates after the thaw. Children die with the test process and
- * inherit no file descriptor (a struct_ops link must not outlive its test).
+ * child allocates after the thaw. Children are named "oomkit-hog" (comm),
+ * die with the test process and inherit no file descriptor (a struct_ops
+ * link must not outlive its test).
  */
 pid_t hog_start(const char *rel, size_t bytes, int oom_score_adj);
 /* Same, but allocates @step at a time forever; returns once the child is in the cgroup. */

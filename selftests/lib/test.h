@@ -41,6 +41,23 @@ long long test_now_ms(void);
 /* Sleeps that many milliseconds. */
 void test_sleep_ms(int ms);
 
+/*
+ * Polls @cond every 10 ms until it holds or @timeout_ms passed; returns
+ * whether it held. For fields another process or BPF updates, read through
+ * READ_ONCE() so the compiler re-reads them.
+ */
+#define WAIT_UNTIL(cond, timeout_ms) ({					\
+	long long ___deadline = test_now_ms() + (timeout_ms);		\
+	bool ___held;							\
+	while (!(___held = !!(cond)) && test_now_ms() < ___deadline)	\
+		test_sleep_ms(10);					\
+	___held;							\
+})
+
+#ifndef READ_ONCE
+#define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
+#endif
+
 /* Formatting helpers the macros use: values are printed in their own signedness. */
 void test_fail_num(const char *file, int line, const char *what,
 		   unsigned long long act, bool act_signed, const char *op,

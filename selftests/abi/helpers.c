@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers the ABI tests share: running syscall programs, OOM scenario set-up, report lines. */
+#include <errno.h>
+#include <stdio.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cgroup.h"
+#include "helpers.h"
+#include "hog.h"
+#include "kmsg.h"
+
+int run_syscall_prog(struct bpf_program *prog)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err;
+
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	return err < 0 ? -errno : 0;
+}
+
+pid_t oom_prepare(const char *rel, unsigned long long max_bytes, size_t step)
+{
+	int err;
+
+	err = cg_create(rel);
+	if (err)
+		return err;
+	if (max_bytes) {
+		err = cg_write(rel, "memory.max", "%llu", max_bytes);
+		if (err)
+			return err;
+	}
+	err = cg_freeze(rel, true);
+	if (err)
+		return err;
+	return hog_start_growing(rel, step, 0);
+}
+
+int oom_report(long long mark, char *line, size_t len)
+{
+	return kmsg_grep(mark, "invoked oom-killer:", line, len);
+}
+
+const char *killed_line(const char *message, pid_t pid)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s: Killed process %d (", message, pid);
+	return buf;
+}
+
+long long oom_kills(const char *rel)
+{
+	return cg_read_key(rel, "memory.events", "oom_kill");
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers the ABI tests share: running syscall programs, OOM scenario set-up, report lines. */
+#ifndef __ABI_HELPERS_H
+#define __ABI_HELPERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct bpf_program;
+
+/* OOM waits: generous for TCG, but every wait polls. */
+#define OOM_TIMEOUT_MS		30000
+#define GLOBAL_OOM_TIMEOUT_MS	90000
+
+/* Runs a SEC("syscall") program once with BPF_PROG_TEST_RUN: 0 or a negative errno. */
+int run_syscall_prog(struct bpf_program *prog);
+
+/*
+ * Creates cgroup @rel with memory.max = @max_bytes (0: no limit), frozen,
+ * and starts a hog growing @step at a time in it: thawing @rel starts the
+ * OOM. Frozen first so the test can aim a policy at the pid before any
+ * OOM can happen. Returns the hog's pid or a negative errno.
+ */
+pid_t oom_prepare(const char *rel, unsigned long long max_bytes, size_t step);
+
+/*
+ * The first OOM report record after @mark ("... invoked oom-killer: ...",
+ * whose second line is "oom_policy=<name>"), copied to @line. 1 found, 0 not.
+ */
+int oom_report(long long mark, char *line, size_t len);
+
+/* "<message>: Killed process <pid> (" as the kernel prints a kill. */
+const char *killed_line(const char *message, pid_t pid);
+
+/* memory.events oom_kill of @rel. */
+long long oom_kills(const char *rel);
+
+#endif /* __ABI_HELPERS_H */
