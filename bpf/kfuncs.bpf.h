@@ -39,4 +39,23 @@ void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
 void bpf_rcu_read_lock(void) __ksym;
 void bpf_rcu_read_unlock(void) __ksym;
 
+/*
+ * Open-coded iterators behind bpf_for_each(css, ...) and
+ * bpf_for_each(css_task, ...). vmlinux.h carries no kfunc prototypes (the
+ * BTF has no kfunc decl tags, and oomkit.bpf.h sets BPF_NO_KFUNC_PROTOTYPES
+ * anyway), so they are declared here, as in selftests' bpf_experimental.h.
+ */
+int bpf_iter_css_new(struct bpf_iter_css *it,
+		     struct cgroup_subsys_state *start,
+		     unsigned int flags) __ksym __weak;
+struct cgroup_subsys_state *bpf_iter_css_next(struct bpf_iter_css *it)
+	__ksym __weak;
+void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym __weak;
+int bpf_iter_css_task_new(struct bpf_iter_css_task *it,
+			  struct cgroup_subsys_state *css,
+			  unsigned int flags) __ksym __weak;
+struct task_struct *bpf_iter_css_task_next(struct bpf_iter_css_task *it)
+	__ksym __weak;
+void bpf_iter_css_task_destroy(struct bpf_iter_css_task *it) __ksym __weak;
+
 #endif /* __OOMKIT_KFUNCS_BPF_H */

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Everything that depends on the BPF OOM ABI version: struct_ops wrappers, OOM scope, kfunc calls. */
+#ifndef __OOMKIT_ABI_BPF_H
+#define __OOMKIT_ABI_BPF_H
+
+/*
+ * ABI level 1 (../../shared/kernel-abi.md): one global list of bpf_oom_ops,
+ * run in attach order; the handler gets only the oom_control and finds the
+ * OOM scope in oc->memcg; PSI through a global bpf_psi_ops. Policies see
+ * none of this: they get a struct oomkit_oom or the oomkit_psi_* calls. A
+ * later level (per-cgroup attachment, the attachment as an extra handler
+ * argument) changes only this header.
+ */
+
+/* Kernel #defines that BTF does not carry (6.12 values). */
+#define OOMKIT_MMF_OOM_SKIP	21		/* include/linux/sched/coredump.h */
+#define OOMKIT_PF_KTHREAD	0x00200000	/* include/linux/sched.h */
+#define OOMKIT_OOM_SCORE_ADJ_MIN (-1000)	/* include/uapi/linux/oom.h */
+#define OOMKIT_PSI_FULL		0x80000000	/* BPF_PSI_FULL of the series */
+#define OOMKIT_CSS_TASK_ITER_PROCS (1U << 0)	/* include/linux/cgroup.h */
+#define OOMKIT_PAGE_SHIFT	12
+
+/* One OOM as a policy sees it. */
+struct oomkit_oom {
+	struct oom_control *oc;		/* what bpf_oom_kill_process() takes */
+	struct mem_cgroup *scope;	/* referenced: the OOMing memcg, or the root */
+	struct oomkit_event *ev;	/* the decision record, sent by the library */
+	const char *name;		/* the policy name, in .rodata */
+	u64 scope_id;			/* cgroup id of the OOMing memcg, 0 = global */
+	u32 trigger;			/* OOMKIT_TRIG_OOM_MEMCG or _GLOBAL */
+};
+
+static __always_inline u64 oomkit_css_cgroup_id(struct cgroup_subsys_state *css)
+{
+	return BPF_CORE_READ(css, cgroup, kn, id);
+}
+
+/*
+ * Takes a reference on the scope (oc->memcg is trusted-or-NULL: NULL is a
+ * global OOM, scoped to the root memcg), flushes its statistics once so the
+ * walk reads fresh page-cache numbers, and opens the decision record.
+ */
+static __always_inline int oomkit_oom_begin(struct oomkit_oom *oom, struct oom_control *oc,
+					    const char *name)
+{
+	struct mem_cgroup *memcg = oc->memcg;
+
+	oom->oc = oc;
+	oom->name = name;
+	if (memcg) {
+		oom->trigger = OOMKIT_TRIG_OOM_MEMCG;
+		oom->scope_id = oomkit_css_cgroup_id(&memcg->css);
+		oom->scope = bpf_get_mem_cgroup(&memcg->css);
+	} else {
+		oom->trigger = OOMKIT_TRIG_OOM_GLOBAL;
+		oom->scope_id = 0;
+		oom->scope = bpf_get_root_mem_cgroup();
+	}
+	if (!oom->scope)
+		return -ENOENT;
+
+	oom->ev = oomkit_event_begin(name, oom->trigger);
+	if (!oom->ev) {
+		bpf_put_mem_cgroup(oom->scope);
+		return -ENOMEM;
+	}
+	oom->ev->scope_cgroup_id = oom->scope_id;
+	bpf_mem_cgroup_flush_stats(oom->scope);
+	oom->ev->scope_bytes = bpf_mem_cgroup_usage(oom->scope);
+	oomkit_stat_inc(OOMKIT_STAT_RUNS);
+	return 0;
+}
+
+static __always_inline void oomkit_oom_end(struct oomkit_oom *oom)
+{
+	bpf_put_mem_cgroup(oom->scope);
+}
+
+/* Kills @task the way the kernel OOM killer does; the report says "<policy>: Killed process". */
+static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom, struct task_struct *task)
+{
+	return bpf_oom_kill_process(oom->oc, task, oom->name);
+}
+
+/**
+ * OOMKIT_OOM_POLICY - define the bpf_oom_ops instance of a policy
+ * @prefix: C prefix; the policy defines `static int <prefix>_oom(struct oomkit_oom *)`
+ * @policy_name: the struct_ops name, printed by the kernel as `oom_policy=`
+ *
+ * Place it after <prefix>_oom(). That function returns 1 when it freed
+ * memory (or a victim is already on its way out) and 0 to let the next
+ * handler, then the kernel, decide; the library sends its event record.
+ */
+#define OOMKIT_OOM_POLICY(prefix, policy_name)				\
+	static const char prefix##_policy_name[] = policy_name;	\
+									\
+	SEC("struct_ops.s/handle_out_of_memory")			\
+	int BPF_PROG(prefix##_handle_out_of_memory, struct oom_control *oc) \
+	{								\
+		struct oomkit_oom oom = {};				\
+		int ret;						\
+									\
+		if (oomkit_oom_begin(&oom, oc, prefix##_policy_name))	\
+			return 0;					\
+		ret = prefix##_oom(&oom);				\
+		oomkit_oom_end(&oom);					\
+		return ret;						\
+	}								\
+									\
+	SEC(".struct_ops.link")						\
+	struct bpf_oom_ops prefix##_ops = {				\
+		.handle_out_of_memory = (void *)prefix##_handle_out_of_memory, \
+		.name = policy_name,					\
+	}
+
+/* PSI side. */
+struct oomkit_psi {
+	struct bpf_psi *bpf_psi;	/* valid in init only */
+	const char *name;		/* the policy name, in .rodata */
+};
+
+/* A memory-pressure trigger on cgroup @cgid (0 = system-wide), owned by this policy. */
+static __always_inline int oomkit_psi_watch(struct oomkit_psi *psi, u64 cgid, bool full,
+					    u32 threshold_usec, u32 window_usec)
+{
+	u32 res = bpf_core_enum_value(enum psi_res, PSI_MEM);
+
+	if (full)
+		res |= OOMKIT_PSI_FULL;
+	return bpf_psi_create_trigger(psi->bpf_psi, cgid, res, threshold_usec, window_usec);
+}
+
+/*
+ * Declares an OOM in cgroup @cgid's memcg (0 = system-wide) with the
+ * constraint text @text (a string in .rodata), waiting for the OOM lock, so
+ * the attached OOM policies, then the kernel, handle it. Returns 1 if
+ * memory was freed, 0 if not, a negative errno if it could not be declared.
+ */
+static __always_inline int oomkit_declare_oom(u64 cgid, const char *text)
+{
+	struct mem_cgroup *memcg;
+	struct cgroup *cgrp;
+	int ret;
+
+	if (!cgid)
+		return bpf_out_of_memory(NULL, 0, true, text);
+
+	cgrp = bpf_cgroup_from_id(cgid);
+	if (!cgrp)
+		return -ENOENT;
+	memcg = bpf_get_mem_cgroup(&cgrp->self);
+	bpf_cgroup_release(cgrp);
+	if (!memcg)
+		return -ENOENT;
+	ret = bpf_out_of_memory(memcg, 0, true, text);
+	bpf_put_mem_cgroup(memcg);
+	return ret;
+}
+
+/**
+ * OOMKIT_PSI_POLICY - define the bpf_psi_ops instance of a PSI policy
+ * @prefix: C prefix; the policy defines
+ *	`static int <prefix>_watch(struct oomkit_psi *)` (creates the triggers),
+ *	`static void <prefix>_pressure(struct oomkit_psi *, u64 cgid)` (a
+ *	trigger fired; cgid 0 = system-wide) and
+ *	`static void <prefix>_forget(struct oomkit_psi *, u64 cgid)` (a watched
+ *	cgroup was freed)
+ * @policy_name: the policy name, for records and messages
+ *
+ * init and the event handler are sleepable (the event one runs on the
+ * kernel's bpf_psi_wq and may declare an OOM); the free hook only drops
+ * state and is not.
+ */
+#define OOMKIT_PSI_POLICY(prefix, policy_name)				\
+	static const char prefix##_policy_name[] = policy_name;	\
+									\
+	SEC("struct_ops.s/init")					\
+	int BPF_PROG(prefix##_init, struct bpf_psi *bpf_psi)		\
+	{								\
+		struct oomkit_psi psi = {				\
+			.bpf_psi = bpf_psi,				\
+			.name = prefix##_policy_name,			\
+		};							\
+									\
+		return prefix##_watch(&psi);				\
+	}								\
+									\
+	SEC("struct_ops.s/handle_psi_event")				\
+	void BPF_PROG(prefix##_handle_psi_event, struct psi_trigger *t)	\
+	{								\
+		struct oomkit_psi psi = { .name = prefix##_policy_name }; \
+									\
+		prefix##_pressure(&psi, t->cgroup_id);			\
+	}								\
+									\
+	SEC("struct_ops/handle_cgroup_free")				\
+	void BPF_PROG(prefix##_handle_cgroup_free, u64 cgroup_id)	\
+	{								\
+		struct oomkit_psi psi = { .name = prefix##_policy_name }; \
+									\
+		prefix##_forget(&psi, cgroup_id);			\
+	}								\
+									\
+	SEC(".struct_ops.link")						\
+	struct bpf_psi_ops prefix##_ops = {				\
+		.init = (void *)prefix##_init,				\
+		.handle_psi_event = (void *)prefix##_handle_psi_event,	\
+		.handle_cgroup_free = (void *)prefix##_handle_cgroup_free, \
+	}
+
+#endif /* __OOMKIT_ABI_BPF_H */

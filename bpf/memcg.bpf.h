@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Memory cgroups: usage with or without page cache, per-cgroup settings, the walk of the OOM scope's leaves. */
+#ifndef __OOMKIT_MEMCG_BPF_H
+#define __OOMKIT_MEMCG_BPF_H
+
+#define OOMKIT_MAX_DEPTH	16	/* cgroup levels searched for a setting */
+
+/* memory.current, less the page cache unless @page_cache (stats flushed by oomkit_oom_begin()). */
+static __always_inline u64 oomkit_memcg_bytes(struct mem_cgroup *memcg, bool page_cache)
+{
+	u64 usage = bpf_mem_cgroup_usage(memcg);
+	u64 file;
+
+	if (page_cache)
+		return usage;
+	file = bpf_mem_cgroup_page_state(memcg, bpf_core_enum_value(enum node_stat_item,
+								      NR_FILE_PAGES));
+	if (file == (u64)-1)
+		return usage;
+	return usage > file ? usage - file : 0;
+}
+
+/* Pages scanned by reclaim in @memcg so far (kswapd + direct + khugepaged). */
+static __always_inline u64 oomkit_memcg_pgscan(struct mem_cgroup *memcg)
+{
+	u64 sum = 0, n;
+
+	n = bpf_mem_cgroup_vm_events(memcg, bpf_core_enum_value(enum vm_event_item,
+									  PGSCAN_KSWAPD));
+	sum += n == (u64)-1 ? 0 : n;
+	n = bpf_mem_cgroup_vm_events(memcg, bpf_core_enum_value(enum vm_event_item,
+									  PGSCAN_DIRECT));
+	sum += n == (u64)-1 ? 0 : n;
+	n = bpf_mem_cgroup_vm_events(memcg, bpf_core_enum_value(enum vm_event_item,
+									  PGSCAN_KHUGEPAGED));
+	sum += n == (u64)-1 ? 0 : n;
+	return sum;
+}
+
+/*
+ * The setting in knob @map of the nearest cgroup from @css's up to the
+ * root, so `--set avoid=/sys/fs/cgroup/db` covers everything under db;
+ * @def when none has one. Reads cgroup->ancestors[] by probe: plain data.
+ */
+static __always_inline s64 oomkit_knob_nearest(void *map, struct cgroup_subsys_state *css,
+					       s64 def)
+{
+	struct cgroup *cgrp = BPF_CORE_READ(css, cgroup), *anc;
+	int level = BPF_CORE_READ(cgrp, level), i, j;
+	u64 base, cgid;
+	s64 *val;
+
+	base = (u64)cgrp + bpf_core_field_offset(struct cgroup, ancestors);
+	for (j = 0; j < OOMKIT_MAX_DEPTH; j++) {
+		i = level - j;
+		if (i < 0)
+			break;
+		if (bpf_probe_read_kernel(&anc, sizeof(anc), (void *)(base + i * sizeof(anc))))
+			break;
+		cgid = BPF_CORE_READ(anc, kn, id);
+		val = bpf_map_lookup_elem(map, &cgid);
+		if (val)
+			return *val;
+	}
+	return def;
+}
+
+/* A candidate of the walk: the tasks charged to one memcg. */
+struct oomkit_leaf {
+	u64 cgid;
+	u64 bytes;		/* the size the choice is made on */
+	s64 score;		/* set by the policy: higher dies first */
+	u64 score2;		/* then this, then bytes */
+};
+
+/*
+ * Ranks a candidate: fill leaf->score/score2 (both 0 = order by size
+ * alone) and return true, or return false to leave it out. Runs under
+ * RCU: no sleeping kfuncs.
+ */
+typedef bool (*oomkit_rank_fn)(struct oomkit_oom *oom, struct mem_cgroup *memcg,
+			       struct cgroup_subsys_state *css, struct oomkit_leaf *leaf);
+
+/* The walk's result: the best candidates, best first (cgid 0 = empty slot). */
+struct oomkit_pick {
+	struct oomkit_leaf top[OOMKIT_MAX_CANDIDATES];
+	u64 victim_cgid;	/* where victim_pid is */
+	u32 victim_pid;		/* an OOM victim in scope still holding memory, 0 if none */
+	u32 nr_leaves;		/* candidates ranked */
+};
+
+static __always_inline bool oomkit_leaf_before(const struct oomkit_leaf *a,
+					       const struct oomkit_leaf *b)
+{
+	if (a->score != b->score)
+		return a->score > b->score;
+	if (a->score2 != b->score2)
+		return a->score2 > b->score2;
+	return a->bytes > b->bytes;
+}
+
+/* Keeps top[] sorted; constant indices only, so the verifier sees plain stack slots. */
+static __always_inline void oomkit_pick_insert(struct oomkit_pick *pick,
+					       const struct oomkit_leaf *leaf)
+{
+	const int last = OOMKIT_MAX_CANDIDATES - 1;
+	struct oomkit_leaf tmp;
+	int i;
+
+	if (pick->top[last].cgid && !oomkit_leaf_before(leaf, &pick->top[last]))
+		return;
+	pick->top[last] = *leaf;
+#pragma unroll
+	for (i = last; i > 0; i--) {
+		if (pick->top[i - 1].cgid && !oomkit_leaf_before(&pick->top[i], &pick->top[i - 1]))
+			break;
+		tmp = pick->top[i - 1];
+		pick->top[i - 1] = pick->top[i];
+		pick->top[i] = tmp;
+	}
+}
+
+/**
+ * oomkit_pick_leaf - walk the OOM scope and rank its candidates
+ * @oom: the OOM
+ * @pick: the result
+ * @page_cache: count page cache in sizes
+ * @rank: the policy's order (a function name: inlined, never called through a pointer)
+ *
+ * Candidates are the memcgs of the scope that have tasks charged to
+ * themselves: every leaf memcg, sized by its usage; and an inner one with
+ * tasks of its own (the root's tasks in a global OOM, or a cgroup whose
+ * children have no memory controller), sized by those tasks' RSS. A memcg
+ * with a task at oom_score_adj -1000, or with nothing killable, is skipped.
+ * The walk stops at the first OOM victim still holding memory
+ * (@pick->victim_pid): the caller should then wait rather than kill.
+ * The best candidates also go into the record's candidates[].
+ */
+static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomkit_pick *pick,
+					     bool page_cache, oomkit_rank_fn rank)
+{
+	struct oomkit_event *ev = oom->ev;
+	struct cgroup_subsys_state *pos;
+	int i;
+
+	__builtin_memset(pick, 0, sizeof(*pick));
+	bpf_rcu_read_lock();
+	bpf_for_each(css, pos, &oom->scope->css, BPF_CGROUP_ITER_DESCENDANTS_POST) {
+		struct oomkit_tasks t = {};
+		struct oomkit_leaf leaf = {};
+		struct mem_cgroup *memcg;
+		bool inner;
+
+		memcg = bpf_get_mem_cgroup(pos);
+		if (!memcg)
+			continue;
+		oomkit_scan_tasks(memcg, page_cache, &t);
+		if (t.victim_pid) {
+			pick->victim_pid = t.victim_pid;
+			pick->victim_cgid = oomkit_css_cgroup_id(pos);
+			bpf_put_mem_cgroup(memcg);
+			break;
+		}
+		if (t.nr_unkillable || !t.nr_killable) {
+			bpf_put_mem_cgroup(memcg);
+			continue;
+		}
+		inner = BPF_CORE_READ(pos, cgroup, nr_descendants) > 0;
+		leaf.cgid = oomkit_css_cgroup_id(pos);
+		leaf.bytes = inner ? t.bytes : oomkit_memcg_bytes(memcg, page_cache);
+		if (rank(oom, memcg, pos, &leaf)) {
+			pick->nr_leaves++;
+			oomkit_pick_insert(pick, &leaf);
+		}
+		bpf_put_mem_cgroup(memcg);
+	}
+	bpf_rcu_read_unlock();
+
+#pragma unroll
+	for (i = 0; i < OOMKIT_MAX_CANDIDATES; i++) {
+		if (!pick->top[i].cgid)
+			break;
+		ev->candidates[i].cgroup_id = pick->top[i].cgid;
+		ev->candidates[i].bytes = pick->top[i].bytes;
+		ev->nr_candidates = i + 1;
+	}
+}
+
+/* The walk found a victim still exiting: record it and report the OOM handled. */
+static __always_inline int oomkit_decide_pending(struct oomkit_oom *oom, struct oomkit_pick *pick)
+{
+	struct oomkit_event *ev = oom->ev;
+
+	ev->decision = OOMKIT_DEC_VICTIM_PENDING;
+	ev->victim_cgroup_id = pick->victim_cgid;
+	ev->pids[0] = pick->victim_pid;
+	ev->nr_pids = 1;
+	oomkit_reason(ev, "pid %u is an OOM victim still exiting: not killing more",
+		      pick->victim_pid);
+	oomkit_stat_inc(OOMKIT_STAT_VICTIM_PENDING);
+	oomkit_event_submit(ev);
+	return 1;
+}
+
+/* Nothing to kill in scope: record it and leave the OOM to the next handler. */
+static __always_inline int oomkit_decide_none(struct oomkit_oom *oom)
+{
+	struct oomkit_event *ev = oom->ev;
+
+	ev->decision = OOMKIT_DEC_NO_CANDIDATE;
+	oomkit_reason(ev, "no killable candidate in %llu.%llu MiB scope",
+		      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
+	oomkit_stat_inc(OOMKIT_STAT_NO_CANDIDATE);
+	oomkit_event_submit(ev);
+	return 0;
+}
+
+/* Records the chosen candidate in the record (before oomkit_kill_cgroup()). */
+static __always_inline void oomkit_event_set_victim(struct oomkit_event *ev,
+						    const struct oomkit_leaf *leaf)
+{
+	ev->victim_cgroup_id = leaf->cgid;
+	ev->victim_bytes = leaf->bytes;
+	ev->score = leaf->score;
+}
+
+#endif /* __OOMKIT_MEMCG_BPF_H */

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * biggest-cgroup: the cgroup-aware OOM killer.
+ *
+ * Decision rule: in the OOM scope (the OOMing memcg, or the whole system),
+ * take the biggest leaf memcg; the root cgroup's own tasks (and any inner
+ * memcg's own tasks) count as one more leaf, sized by those tasks' RSS.
+ * Leaves holding a task with oom_score_adj -1000, or nothing killable, are
+ * skipped. In the chosen leaf kill the biggest task, or every task when
+ * its memory.oom.group is 1 or kill_all is set. If a task in scope is
+ * already an OOM victim still holding memory, kill nothing and report the
+ * OOM handled: the kernel waits for that victim too.
+ *
+ * Knobs:
+ *   count_page_cache  0 (default): size leaves by memory.current minus the
+ *                     page cache (what a kill gives back quickly); 1: by
+ *                     memory.current.
+ *   kill_all          1: kill every task of the chosen leaf.
+ *   min_leaf_bytes    leaves smaller than this are not candidates; if none
+ *                     is left the kernel decides (default 0).
+ *
+ * Limits: sizes are the kernel's approximate per-CPU counters; a leaf with
+ * only page cache and no tasks is never chosen; one walk of the scope and
+ * of every task in it per OOM.
+ */
+#include "oomkit.bpf.h"
+
+char _license[] SEC("license") = "GPL";
+
+OOMKIT_POLICY("biggest-cgroup", "kill in the biggest leaf cgroup of the OOM scope");
+OOMKIT_TUNABLE(bool, count_page_cache, false, 0, 1,
+	       "1: size cgroups with their page cache (default: without)");
+OOMKIT_TUNABLE(bool, kill_all, false, 0, 1,
+	       "1: kill every task of the chosen cgroup, as memory.oom.group does");
+OOMKIT_TUNABLE(u64, min_leaf_bytes, 0, 0, 1LL << 50,
+	       "bytes: smaller cgroups are never chosen");
+
+static bool biggest_cgroup_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
+				struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)
+{
+	return leaf->bytes >= min_leaf_bytes;
+}
+
+static int biggest_cgroup_oom(struct oomkit_oom *oom)
+{
+	struct oomkit_event *ev = oom->ev;
+	struct oomkit_pick pick;
+	struct oomkit_leaf *best = &pick.top[0];
+
+	oomkit_pick_leaf(oom, &pick, count_page_cache, biggest_cgroup_rank);
+	if (pick.victim_pid)
+		return oomkit_decide_pending(oom, &pick);
+	if (!best->cgid)
+		return oomkit_decide_none(oom);
+
+	oomkit_event_set_victim(ev, best);
+	oomkit_reason(ev, "largest leaf: %llu.%llu MiB%s of %llu.%llu MiB in scope",
+		      OOMKIT_MIB(best->bytes), OOMKIT_MIB_10TH(best->bytes),
+		      count_page_cache ? "" : " w/o cache",
+		      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
+	return oomkit_kill_cgroup(oom, best->cgid, kill_all, count_page_cache);
+}
+
+OOMKIT_OOM_POLICY(biggest_cgroup, "biggest-cgroup");
