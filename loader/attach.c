@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "main.h"
+#include "pins.h"
 #include "policy.h"
 
 #define VERIFIER_TAIL_LINES	20
@@ -164,7 +165,7 @@ static const char *map_type(const struct policy *p, const struct bpf_map *map)
 
 /*
  * Test hook: OOMKIT_TEST_CRASH=after-attach kills the CLI right after the
- * first link is attached and pinned in the .tmp dir, which is what a crash
+ * first link is attached and pinned in the NAME~tmp dir, which is what a crash
  * (or SIGKILL) between attach and commit leaves behind.
  */
 static void maybe_crash(void)
@@ -230,7 +231,8 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		p->links[p->nr_links++] = link;
 		if (!pin_dir)
 			continue;
-		snprintf(path, sizeof(path), "%s/link.%s", pin_dir, bpf_map__name(map));
+		snprintf(path, sizeof(path), "%s/" PIN_LINK_PREFIX "%s", pin_dir,
+			 bpf_map__name(map));
 		err = bpf_link__pin(link, path);
 		if (err) {
 			p_err("can't %s '%s': can't pin link at %s: %s", step, p->name, path,

@@ -63,7 +63,7 @@ const struct doc_cmd doc_cmds[] = {
 	  "oomkit_events, oomkit_stats and every knob map under /sys/fs/bpf/oomkit/NAME/. "
 	  "The policy stays attached after oomkit exits. Prints the oom_policy name the "
 	  "kernel will report.\n\n"
-	  "Pins are made in /sys/fs/bpf/oomkit/.NAME.tmp/ and renamed into place; any "
+	  "Pins are made in /sys/fs/bpf/oomkit/NAME~tmp/ and renamed into place; any "
 	  "failure detaches and unpins everything done so far. Loading a NAME that is "
 	  "already loaded is an error.\n\n"
 	  "'policy load' turns on the kernel's BPF run-time statistics "
@@ -75,13 +75,13 @@ const struct doc_cmd doc_cmds[] = {
 	  "For each policy pinned under /sys/fs/bpf/oomkit: its name, kind, attach order "
 	  "(bpf_oom_ops handlers run in attach order), load time, each handler's run count "
 	  "and run time (BPF statistics) and the policy's own counters (oomkit_stats). "
-	  "Leftovers of an interrupted load (.NAME.tmp) are reported as incomplete. "
+	  "Leftovers of an interrupted load (NAME~tmp) are reported as incomplete. "
 	  "bpf_oom_ops struct_ops attached by other tools are listed as foreign.",
 	  NULL },
 	{ "policy", "unload", "NAME | --all",
 	  "detach a policy and remove its pins",
 	  "Detaches the links of the policy and removes every pin under "
-	  "/sys/fs/bpf/oomkit/NAME/ (and a leftover .NAME.tmp/). With --all, does so for "
+	  "/sys/fs/bpf/oomkit/NAME/ (and a leftover NAME~tmp/). With --all, does so for "
 	  "every policy pinned there.",
 	  unload_opts },
 	{ NULL, "run", "NAME|PATH [--set KEY=VALUE]... [--count N] [--timeout SEC]",
@@ -305,7 +305,7 @@ void doc_print_man(FILE *f)
 		    "Error: can't STEP 'THING': REASON. Nothing stays attached or pinned "
 		    "after a failed command.");
 	fputs(".SH FILES\n.TP\n.B /sys/fs/bpf/oomkit/NAME/\n", f);
-	man_text(f, "The pins of a loaded policy: link.MAP for each struct_ops map, "
+	man_text(f, "The pins of a loaded policy: link-MAP for each struct_ops map, "
 		    "oomkit_events, oomkit_stats and the knob maps.");
 	fputs(".SH EXAMPLES\n.nf\n"
 	      "# oomkit policy load biggest\\-cgroup \\-\\-set count_page_cache=false\n"

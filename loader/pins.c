@@ -17,12 +17,10 @@
 #include "main.h"
 #include "pins.h"
 
-#define TMP_SUFFIX ".tmp"
-
 static void pin_paths(const char *name, char *final, char *tmp, size_t len)
 {
 	snprintf(final, len, "%s/%s", OOMKIT_PIN_ROOT, name);
-	snprintf(tmp, len, "%s/.%s" TMP_SUFFIX, OOMKIT_PIN_ROOT, name);
+	snprintf(tmp, len, "%s/%s" PIN_TMP_SUFFIX, OOMKIT_PIN_ROOT, name);
 }
 
 int pins_check_bpffs(const char *step, const char *thing)
@@ -124,7 +122,7 @@ int pins_remove(const char *dir)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (!strncmp(de->d_name, "link.", 5)) {
+		if (!strncmp(de->d_name, PIN_LINK_PREFIX, strlen(PIN_LINK_PREFIX))) {
 			int fd = bpf_obj_get(path);
 
 			if (fd >= 0) {
@@ -166,12 +164,11 @@ int pins_list(struct pin_dir **out, size_t *nr)
 
 		if (!strcmp(name, ".") || !strcmp(name, ".."))
 			continue;
-		if (name[0] == '.') {
-			if (len <= 1 + strlen(TMP_SUFFIX) ||
-			    strcmp(name + len - strlen(TMP_SUFFIX), TMP_SUFFIX))
-				continue;
+		if (name[0] == '.')
+			continue;
+		if (len > strlen(PIN_TMP_SUFFIX) &&
+		    !strcmp(name + len - strlen(PIN_TMP_SUFFIX), PIN_TMP_SUFFIX))
 			complete = false;
-		}
 		n = realloc(v, (cnt + 1) * sizeof(*v));
 		if (!n) {
 			closedir(d);
@@ -183,7 +180,7 @@ int pins_list(struct pin_dir **out, size_t *nr)
 			snprintf(v[cnt].name, sizeof(v[cnt].name), "%s", name);
 		else
 			snprintf(v[cnt].name, sizeof(v[cnt].name), "%.*s",
-				 (int)(len - 1 - strlen(TMP_SUFFIX)), name + 1);
+				 (int)(len - strlen(PIN_TMP_SUFFIX)), name);
 		snprintf(v[cnt].path, sizeof(v[cnt].path), "%s/%s", OOMKIT_PIN_ROOT, name);
 		v[cnt].complete = complete;
 		cnt++;

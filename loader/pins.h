@@ -3,6 +3,14 @@
 #ifndef __OOMKIT_PINS_H
 #define __OOMKIT_PINS_H
 
+/*
+ * bpffs refuses '.' in names (reserved for the kernel's own files), so the
+ * staging dir is "<name>~tmp" and link pins are "link-<map>": policy names
+ * are [A-Za-z0-9_-] and map names C identifiers, so neither can clash.
+ */
+#define PIN_TMP_SUFFIX		"~tmp"
+#define PIN_LINK_PREFIX		"link-"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,7 +18,7 @@
 struct pin_dir {
 	char name[NAME_MAX + 1];	/* the policy name */
 	char path[PATH_MAX];
-	bool complete;			/* false: a .NAME.tmp left by an interrupted load */
+	bool complete;			/* false: a NAME~tmp left by an interrupted load */
 };
 
 int pins_check_bpffs(const char *step, const char *thing);

@@ -75,10 +75,11 @@ static void read_oom_name(struct policy *p, const struct bpf_map *map)
 
 static bool valid_name(const char *name)
 {
-	if (!*name || *name == '.')
+	/* bpffs refuses '.' in names */
+	if (!*name || strlen(name) >= OOMKIT_NAME_LEN)
 		return false;
 	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789_-.") == strlen(name);
+			    "0123456789_-") == strlen(name);
 }
 
 int policy_open_src(struct policy *p, const char *step, const char *thing)
@@ -105,7 +106,7 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 	p->doc = m ? m->doc : "";
 	if (!valid_name(p->name)) {
 		p_err("can't %s '%s': policy name '%s' is not usable as a pin name "
-		      "(letters, digits, '_', '-', '.')", step, thing, p->name);
+		      "(letters, digits, '_', '-')", step, thing, p->name);
 		return -EINVAL;
 	}
 

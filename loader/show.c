@@ -384,7 +384,7 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_inf
 		__u32 len = sizeof(info);
 		int fd;
 
-		if (strncmp(de->d_name, "link.", 5))
+		if (strncmp(de->d_name, PIN_LINK_PREFIX, strlen(PIN_LINK_PREFIX)))
 			continue;
 		fd = pins_open(d->path, de->d_name);
 		if (fd < 0)
