@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Runs every test suite (host_test on the host, the rest in one VM boot) and ends with "N passed, N failed".
+# Usage: check.sh                        (`make check` builds everything first)
+#        check.sh --guest DIR SUITE...   (in the VM: run each suite, keep DIR/<suite>.{log,status})
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+cd "$OOMKIT_ROOT"
+
+# run_suite DIR SUITE: run one runner, its output both shown and kept.
+run_suite() {
+	local name=${2##*/} rc
+	echo "==== $name"
+	set +e
+	"$2" 2>&1 | tee "$1/$name.log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	echo "$rc" >"$1/$name.status"
+}
+
+if [ "${1:-}" = --guest ]; then
+	dir=$2
+	shift 2
+	for suite in "$@"; do
+		run_suite "$dir" "$suite"
+	done
+	exit 0
+fi
+
+out=build/check
+rm -rf "$out"
+mkdir -p "$out"
+passed=0 failed=0 skipped=0
+report=()	# one line per suite, printed at the end
+
+fail() {	# fail NAME WHY: one failed test that no runner counted
+	failed=$((failed + 1))
+	report+=("$(printf '  %-16s FAILED: %s' "$1" "$2")")
+}
+
+# count NAME: add up a runner's closing "N passed, N failed, N skipped".
+count() {
+	local name=$1 log=$out/$1.log status line p f s
+	status=$(cat "$out/$name.status" 2>/dev/null || echo none)
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" 2>/dev/null |
+		tail -n 1 || true)
+	if [ -z "$line" ]; then
+		fail "$name" "no closing 'N passed, N failed, N skipped' line (exit $status)"
+		return
+	fi
+	read -r p _ f _ s _ <<<"${line//,/}"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	report+=("$(printf '  %-16s passed %d  failed %d  skipped %d' "$name" "$p" "$f" "$s")")
+	[ "$status" = 0 ] || [ "$f" != 0 ] || fail "$name" "exited $status after its summary"
+}
+
+# present SUITE SRCDIR: is the suite built? A suite whose directory has no
+# sources yet is skipped (said loudly); one with sources must exist.
+present() {
+	[ -x "$1" ] && return 0
+	if compgen -G "$2/*.c" >/dev/null; then
+		fail "${1##*/}" "$1 was not built (sources in $2)"
+	else
+		echo "check: SKIPPING ${1##*/}: no sources in $2 yet" >&2
+		report+=("$(printf '  %-16s not written yet (no %s/*.c)' "${1##*/}" "$2")")
+	fi
+	return 1
+}
+
+# 1. On the host.
+if present build/selftests/host_test selftests/host; then
+	run_suite "$out" build/selftests/host_test
+	count host_test
+fi
+
+# 2. In one VM boot: the ABI suite, the policy scenarios, any *_vmtest.
+vm_suites=()
+present build/selftests/abi_test selftests/abi && vm_suites+=(build/selftests/abi_test)
+present build/selftests/policy_test selftests/policies && vm_suites+=(build/selftests/policy_test)
+for t in build/selftests/*_vmtest; do
+	[ -x "$t" ] && vm_suites+=("$t")
+done
+
+mkdir -p build/vm/scratch
+guest=$(mktemp -d build/vm/scratch/check.XXXXXX)
+vm_rc=0
+scripts/vm-run --timeout "${OOMKIT_CHECK_TIMEOUT:-3000}" --logs "$out" -- \
+	scripts/check.sh --guest "$guest" "${vm_suites[@]}" || vm_rc=$?
+cp "$guest"/* "$out"/ 2>/dev/null || true
+rm -rf "$guest"
+for t in "${vm_suites[@]}"; do
+	count "${t##*/}"
+done
+[ "$vm_rc" = 0 ] || fail vm "scripts/vm-run failed with exit $vm_rc (see $out/console.log)"
+
+# 3. The guest kernel log must be clean. An OOM report's own stack dump (the
+# "Call Trace" right after "invoked oom-killer") is expected; others are not.
+dmesg_bad() {
+	awk '
+		/invoked oom-killer/ { oom = NR }
+		/WARNING:|BUG:|lockdep|possible circular locking|KASAN|Oops/ { print; bad = NR; next }
+		/Call Trace/ && !(oom && NR - oom <= 12 && bad < oom) { print }
+	' "$out/dmesg.log"
+}
+if [ ! -f "$out/dmesg.log" ]; then
+	fail dmesg-clean "no guest dmesg (the VM did not finish)"
+elif bad=$(dmesg_bad) && [ -n "$bad" ]; then
+	echo "check: the guest kernel log ($out/dmesg.log) has:" >&2
+	head -n 40 <<<"$bad" >&2
+	fail dmesg-clean "$(wc -l <<<"$bad") suspicious kernel log line(s)"
+else
+	passed=$((passed + 1))
+	report+=("$(printf '  %-16s passed' dmesg-clean)")
+fi
+
+echo "==== summary (logs in $out/)"
+printf '%s\n' "${report[@]}"
+[ "$skipped" = 0 ] || echo "  ($skipped skipped)"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
