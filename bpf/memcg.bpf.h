@@ -71,6 +71,7 @@ struct oomkit_leaf {
 	u64 bytes;		/* the size the choice is made on */
 	s64 score;		/* set by the policy: higher dies first */
 	u64 score2;		/* then this, then bytes */
+	bool inner;		/* an inner memcg's own tasks (the root's, in a global OOM) */
 };
 
 /*
@@ -167,6 +168,7 @@ static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomk
 		}
 		inner = BPF_CORE_READ(pos, cgroup, nr_descendants) > 0;
 		leaf.cgid = oomkit_css_cgroup_id(pos);
+		leaf.inner = inner;
 		leaf.bytes = inner ? t.bytes : oomkit_memcg_bytes(memcg, page_cache);
 		if (rank(oom, memcg, pos, &leaf)) {
 			pick->nr_leaves++;

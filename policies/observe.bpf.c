@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * observe: the audit / dry-run mode. Never kills.
+ *
+ * Decision rule: on every OOM, walk the scope as biggest-cgroup would,
+ * record the scope, its usage, the top candidates by size and the leaf
+ * biggest-cgroup would kill in ("would kill"), or the OOM victim that is
+ * still exiting; then return 0 so the next attached policy, or the kernel,
+ * decides. Attach it first to audit what another policy does.
+ *
+ * Knobs:
+ *   count_page_cache  0 (default): sizes without page cache; 1: with.
+ *
+ * Limits: the record shows the candidates at the time of the walk; the
+ * kernel or the next policy may choose differently.
+ */
+#include "oomkit.bpf.h"
+
+char _license[] SEC("license") = "GPL";
+
+OOMKIT_POLICY("observe", "never kills: records each OOM and who would die, the kernel decides");
+OOMKIT_TUNABLE(bool, count_page_cache, false, 0, 1,
+	       "1: size cgroups with their page cache (default: without)");
+
+static bool observe_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
+			 struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)
+{
+	return true;
+}
+
+static int observe_oom(struct oomkit_oom *oom)
+{
+	struct oomkit_event *ev = oom->ev;
+	struct oomkit_pick pick;
+	struct oomkit_leaf *best = &pick.top[0];
+
+	oomkit_pick_leaf(oom, &pick, count_page_cache, observe_rank);
+	ev->decision = OOMKIT_DEC_OBSERVE;
+	if (pick.victim_pid) {
+		ev->victim_cgroup_id = pick.victim_cgid;
+		ev->pids[0] = pick.victim_pid;
+		ev->nr_pids = 1;
+		oomkit_reason(ev, "pid %u is an OOM victim still exiting", pick.victim_pid);
+		oomkit_stat_inc(OOMKIT_STAT_VICTIM_PENDING);
+	} else if (best->cgid) {
+		oomkit_event_set_victim(ev, best);
+		oomkit_reason(ev, "would kill in largest leaf: %llu.%llu MiB of %llu.%llu MiB",
+			      OOMKIT_MIB(best->bytes), OOMKIT_MIB_10TH(best->bytes),
+			      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
+	} else {
+		oomkit_reason(ev, "no killable candidate in %llu.%llu MiB scope",
+			      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
+		oomkit_stat_inc(OOMKIT_STAT_NO_CANDIDATE);
+	}
+	oomkit_event_submit(ev);
+	return 0;
+}
+
+OOMKIT_OOM_POLICY(observe, "observe");

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * psi-guard: act on memory pressure before the hard OOM (a bpf_psi_ops).
+ *
+ * Decision rule: at attach, create a PSI memory trigger (threshold_usec of
+ * "some" or "full" stall within window_usec) on every cgroup set with
+ * --set watch=PATH, or one system-wide trigger if none is set. When a
+ * trigger fires, declare an OOM in that cgroup's memcg (a global one for
+ * the system-wide trigger) with bpf_out_of_memory() and the constraint
+ * CONSTRAINT_BPF_PSI_MEM: the attached OOM policies, then the kernel,
+ * choose and kill. Load an OOM policy with it (biggest-cgroup is the
+ * intended pair). After declaring an OOM in a cgroup, its pressure is
+ * ignored for cooldown_usec, so one pressure episode costs one kill.
+ * A watched cgroup that is removed has its state dropped.
+ *
+ * Knobs:
+ *   watch=PATH        a cgroup to watch (repeatable; default: the system).
+ *   full              1 (default): "full" pressure, every task stalled;
+ *                     0: "some".
+ *   threshold_usec    stall time per window that fires (default 100 ms).
+ *   window_usec       the PSI window, at most 10 s (default 1 s).
+ *   cooldown_usec     pressure ignored after an OOM (default 10 s).
+ *
+ * Limits: at most PSI_GUARD_MAX_WATCH cgroups; triggers are created at
+ * attach only (load again to change them); a declared OOM in which nothing
+ * can be killed still starts the cooldown.
+ */
+#include "oomkit.bpf.h"
+
+char _license[] SEC("license") = "GPL";
+
+#define PSI_GUARD_MAX_WATCH	64
+#define USEC_PER_SEC		1000000
+#define NSEC_PER_USEC		1000ULL
+
+OOMKIT_POLICY("psi-guard", "declares an OOM in a cgroup under memory pressure, before a hard OOM");
+OOMKIT_CGROUP_MAP(watch);
+OOMKIT_CGROUP_KNOB(watch, watch, 1, 0, 0, 0,
+		   "PATH: put a memory pressure trigger on this cgroup (default: system-wide)");
+OOMKIT_TUNABLE(bool, full, true, 0, 1,
+	       "1: 'full' memory pressure (all tasks stalled), 0: 'some'");
+OOMKIT_TUNABLE(u32, threshold_usec, 100000, 1, 10 * USEC_PER_SEC,
+	       "usec: stall time within a window that fires the trigger");
+OOMKIT_TUNABLE(u32, window_usec, USEC_PER_SEC, 1, 10 * USEC_PER_SEC,
+	       "usec: the PSI window, threshold_usec <= window_usec <= 10 s");
+OOMKIT_TUNABLE(u64, cooldown_usec, 10 * USEC_PER_SEC, 0, 3600ULL * USEC_PER_SEC,
+	       "usec: pressure in a cgroup is ignored this long after an OOM there");
+
+static const char psi_guard_constraint[] = "CONSTRAINT_BPF_PSI_MEM";
+
+/* Watched cgroup ids, gathered from the watch map in init. */
+static u64 watch_ids[PSI_GUARD_MAX_WATCH];
+static u32 nr_watch;
+
+/* When an OOM was last declared per cgroup id (0 = system-wide), boot ns. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PSI_GUARD_MAX_WATCH + 1);
+	__type(key, u64);
+	__type(value, u64);
+} last_oom_ns SEC(".maps");
+
+static long psi_guard_collect(struct bpf_map *map, u64 *cgid, s64 *val, void *ctx)
+{
+	u32 n = nr_watch;
+
+	if (n >= PSI_GUARD_MAX_WATCH)
+		return 1;
+	watch_ids[n] = *cgid;
+	nr_watch = n + 1;
+	return 0;
+}
+
+static int psi_guard_watch(struct oomkit_psi *psi)
+{
+	u32 i;
+	int err;
+
+	nr_watch = 0;
+	bpf_for_each_map_elem(&watch, psi_guard_collect, NULL, 0);
+	if (!nr_watch)
+		return oomkit_psi_watch(psi, 0, full, threshold_usec, window_usec);
+
+	for (i = 0; i < PSI_GUARD_MAX_WATCH && i < nr_watch; i++) {
+		err = oomkit_psi_watch(psi, watch_ids[i], full, threshold_usec, window_usec);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void psi_guard_pressure(struct oomkit_psi *psi, u64 cgid)
+{
+	u64 now = bpf_ktime_get_boot_ns(), *last, since = 0;
+	struct oomkit_event *ev;
+	int ret;
+
+	oomkit_stat_inc(OOMKIT_STAT_PSI_EVENTS);
+	last = bpf_map_lookup_elem(&last_oom_ns, &cgid);
+	if (last) {
+		since = now - *last;
+		if (since < cooldown_usec * NSEC_PER_USEC) {
+			oomkit_stat_inc(OOMKIT_STAT_COOLDOWN);
+			ev = oomkit_event_begin(psi->name, OOMKIT_TRIG_PSI);
+			if (!ev)
+				return;
+			ev->decision = OOMKIT_DEC_COOLDOWN;
+			ev->scope_cgroup_id = cgid;
+			oomkit_reason(ev, "pressure again %llu ms after an OOM, cooldown %llu ms",
+				      since / 1000000, cooldown_usec / 1000);
+			oomkit_event_submit(ev);
+			return;
+		}
+	}
+
+	/* Start the cooldown now: an event queued meanwhile must not declare a second OOM. */
+	bpf_map_update_elem(&last_oom_ns, &cgid, &now, BPF_ANY);
+	ret = oomkit_declare_oom(cgid, psi_guard_constraint);
+	now = bpf_ktime_get_boot_ns();
+	bpf_map_update_elem(&last_oom_ns, &cgid, &now, BPF_ANY);
+
+	/* Filled only now: the scratch record must not span the sleep above. */
+	ev = oomkit_event_begin(psi->name, OOMKIT_TRIG_PSI);
+	if (!ev)
+		return;
+	ev->decision = OOMKIT_DEC_DECLARE_OOM;
+	ev->scope_cgroup_id = cgid;
+	ev->score = ret;
+	if (ret < 0) {
+		ev->error = ret;
+	} else {
+		oomkit_stat_inc(OOMKIT_STAT_OOMS_DECLARED);
+	}
+	oomkit_reason(ev, "%s memory pressure over %u us per %u us: OOM declared, %s",
+		      full ? "full" : "some", threshold_usec, window_usec,
+		      ret > 0 ? "memory freed" : ret == 0 ? "nothing freed" : "failed");
+	oomkit_event_submit(ev);
+}
+
+static void psi_guard_forget(struct oomkit_psi *psi, u64 cgid)
+{
+	struct oomkit_event *ev;
+
+	bpf_map_delete_elem(&last_oom_ns, &cgid);
+	bpf_map_delete_elem(&watch, &cgid);
+	oomkit_stat_inc(OOMKIT_STAT_CGROUPS_FREED);
+	ev = oomkit_event_begin(psi->name, OOMKIT_TRIG_CGROUP_FREE);
+	if (!ev)
+		return;
+	ev->decision = OOMKIT_DEC_CGROUP_FREED;
+	ev->scope_cgroup_id = cgid;
+	oomkit_reason(ev, "watched cgroup %llu removed: its state dropped", cgid);
+	oomkit_event_submit(ev);
+}
+
+OOMKIT_PSI_POLICY(psi_guard, "psi-guard");
