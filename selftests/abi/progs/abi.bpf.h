@@ -8,6 +8,8 @@
  * struct_ops definitions instead of using bpf/'s policy macros: a change of
  * ABI must show up here as a failing test, not be absorbed by a wrapper.
  */
+/* kfuncs are declared by bpf/kfuncs.bpf.h, as for the policies. */
+#define BPF_NO_KFUNC_PROTOTYPES
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
