@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers for the CLI tests (host and VM): run build/oomkit, capture its output, check pins and JSON. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "cli.h"
+
+#define CLI_MAX_ARGS	64
+#define CLI_TIMEOUT_MS	60000
+
+const char *build_path(const char *rel)
+{
+	static char bufs[4][PATH_MAX];
+	static int next;
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+	char *buf = bufs[next++ % 4];
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		n = 0;
+	exe[n] = '\0';
+	/* build/selftests/<binary> -> build */
+	for (int i = 0; i < 2; i++) {
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+	}
+	if (snprintf(buf, PATH_MAX, "%s/%s", exe, rel) >= PATH_MAX)
+		buf[0] = '\0';
+	return buf;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void child_exec(unsigned int flags, const char *const *envs, const char *const *argv)
+{
+	const char *args[CLI_MAX_ARGS + 2];
+	int i;
+
+	for (i = 0; envs && envs[i]; i++)
+		putenv((char *)envs[i]);
+	if (flags & CLI_AS_NOBODY) {
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(126);
+	}
+	args[0] = build_path("oomkit");
+	for (i = 0; argv[i] && i < CLI_MAX_ARGS; i++)
+		args[i + 1] = argv[i];
+	args[i + 1] = NULL;
+	execv(args[0], (char *const *)args);
+	_exit(127);
+}
+
+static int exit_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	return 128 + WTERMSIG(wstatus);
+}
+
+int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
+	     const char *const *argv)
+{
+	size_t out_len = 0, err_len = 0;
+	int out[2], err[2], wstatus;
+	long long deadline;
+	pid_t pid;
+
+	r->status = -1;
+	r->out[0] = r->err[0] = '\0';
+	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		child_exec(flags, envs, argv);
+	}
+	close(out[1]);
+	close(err[1]);
+
+	deadline = now_ms() + CLI_TIMEOUT_MS;
+	for (;;) {
+		struct pollfd p[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
+		int open_fds = (p[0].fd >= 0) + (p[1].fd >= 0);
+		long long left = deadline - now_ms();
+
+		if (out[0] < 0 && err[0] < 0)
+			break;
+		if (left <= 0 || !open_fds) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		p[0].fd = out[0];
+		p[1].fd = err[0];
+		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
+			break;
+		if (out[0] >= 0 && (p[0].revents & (POLLIN | POLLHUP))) {
+			ssize_t n = read(out[0], r->out + out_len, sizeof(r->out) - 1 - out_len);
+
+			if (n <= 0) {
+				close(out[0]);
+				out[0] = -1;
+			} else {
+				out_len += n;
+			}
+		}
+		if (err[0] >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
+			ssize_t n = read(err[0], r->err + err_len, sizeof(r->err) - 1 - err_len);
+
+			if (n <= 0) {
+				close(err[0]);
+				err[0] = -1;
+			} else {
+				err_len += n;
+			}
+		}
+	}
+	if (out[0] >= 0)
+		close(out[0]);
+	if (err[0] >= 0)
+		close(err[0]);
+	r->out[out_len] = '\0';
+	r->err[err_len] = '\0';
+	if (waitpid(pid, &wstatus, 0) < 0)
+		return -errno;
+	r->status = exit_status(wstatus);
+	return 0;
+}
+
+static int collect_args(const char **argv, va_list ap)
+{
+	const char *a;
+	int n = 0;
+
+	while ((a = va_arg(ap, const char *)) && n < CLI_MAX_ARGS)
+		argv[n++] = a;
+	argv[n] = NULL;
+	return n;
+}
+
+int cli_run(struct cli_res *r, unsigned int flags, const char *const *envs, ...)
+{
+	const char *argv[CLI_MAX_ARGS + 1];
+	va_list ap;
+
+	va_start(ap, envs);
+	collect_args(argv, ap);
+	va_end(ap);
+	return cli_runv(r, flags, envs, argv);
+}
+
+pid_t cli_spawn(int *out_fd, const char *const *envs, ...)
+{
+	const char *argv[CLI_MAX_ARGS + 1];
+	int out[2];
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, envs);
+	collect_args(argv, ap);
+	va_end(ap);
+	if (pipe2(out, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		dup2(out[1], 1);
+		child_exec(0, envs, argv);
+	}
+	close(out[1]);
+	*out_fd = out[0];
+	return pid;
+}
+
+int cli_finish(pid_t pid, int out_fd, char *buf, size_t len, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	size_t got = 0;
+	int wstatus;
+
+	for (;;) {
+		struct pollfd p = { out_fd, POLLIN, 0 };
+		long long left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0)
+			break;
+		if (poll(&p, 1, (int)left) <= 0)
+			continue;
+		n = read(out_fd, buf + got, len - 1 - got);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	buf[got] = '\0';
+	close(out_fd);
+	kill(pid, SIGTERM);
+	if (waitpid(pid, &wstatus, 0) < 0)
+		return -errno;
+	return exit_status(wstatus);
+}
+
+const char *cli_err_line(const struct cli_res *r)
+{
+	static char line[4096];
+	const char *nl = strchr(r->err, '\n');
+	size_t n = nl ? (size_t)(nl - r->err) : strlen(r->err);
+
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, r->err, n);
+	line[n] = '\0';
+	return line;
+}
+
+/* A strict little JSON reader: enough to prove the output parses. */
+static const char *json_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	return s;
+}
+
+static const char *json_value(const char *s, int depth);
+
+static const char *json_string(const char *s)
+{
+	if (*s++ != '"')
+		return NULL;
+	while (*s && *s != '"') {
+		if ((unsigned char)*s < 0x20)
+			return NULL;
+		if (*s == '\\') {
+			s++;
+			if (*s == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
+						return NULL;
+				s += 4;
+			} else if (!*s || !strchr("\"\\/bfnrt", *s)) {
+				return NULL;
+			}
+		}
+		s++;
+	}
+	return *s == '"' ? s + 1 : NULL;
+}
+
+static const char *json_number(const char *s)
+{
+	const char *start;
+
+	if (*s == '-')
+		s++;
+	start = s;
+	while (*s >= '0' && *s <= '9')
+		s++;
+	if (s == start || (*start == '0' && s - start > 1))
+		return NULL;
+	if (*s == '.') {
+		start = ++s;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (s == start)
+			return NULL;
+	}
+	return s;
+}
+
+static const char *json_value(const char *s, int depth)
+{
+	if (depth > 64)
+		return NULL;
+	s = json_ws(s);
+	if (*s == '{' || *s == '[') {
+		char close = *s == '{' ? '}' : ']';
+		bool obj = *s == '{';
+
+		s = json_ws(s + 1);
+		if (*s == close)
+			return s + 1;
+		for (;;) {
+			if (obj) {
+				s = json_string(json_ws(s));
+				if (!s)
+					return NULL;
+				s = json_ws(s);
+				if (*s++ != ':')
+					return NULL;
+			}
+			s = json_value(s, depth + 1);
+			if (!s)
+				return NULL;
+			s = json_ws(s);
+			if (*s == close)
+				return s + 1;
+			if (*s++ != ',')
+				return NULL;
+		}
+	}
+	if (*s == '"')
+		return json_string(s);
+	if (!strncmp(s, "true", 4))
+		return s + 4;
+	if (!strncmp(s, "false", 5))
+		return s + 5;
+	if (!strncmp(s, "null", 4))
+		return s + 4;
+	return json_number(s);
+}
+
+bool json_valid(const char *s)
+{
+	s = json_value(s, 0);
+	return s && !*json_ws(s);
+}
+
+int json_lines(const char *s)
+{
+	int n = 0;
+
+	for (;;) {
+		s = json_ws(s);
+		if (!*s)
+			return n;
+		s = json_value(s, 0);
+		if (!s)
+			return -1;
+		n++;
+	}
+}
+
+int private_bpffs(void)
+{
+	if (unshare(CLONE_NEWNS))
+		return -errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+		return -errno;
+	return 0;
+}
+
+bool pin_exists(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/fs/bpf/oomkit/%s", name);
+	if (!access(path, F_OK))
+		return true;
+	snprintf(path, sizeof(path), "/sys/fs/bpf/oomkit/%s~tmp", name);
+	return !access(path, F_OK);
+}
+
+int nr_struct_ops_links(void)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_link_get_info_by_fd(fd, &info, &len) &&
+		    info.type == BPF_LINK_TYPE_STRUCT_OPS)
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
+int copy_file(const char *from, const char *to, uid_t uid, mode_t mode)
+{
+	char buf[65536];
+	int in, out, err = 0;
+	ssize_t n;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	unlink(to);
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		err = -errno;
+		close(in);
+		return err;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (write(out, buf, n) != n) {
+			err = -EIO;
+			break;
+		}
+	}
+	if (n < 0)
+		err = -errno;
+	if (!err && (fchown(out, uid, 0) || fchmod(out, mode)))
+		err = -errno;
+	close(in);
+	close(out);
+	return err;
+}

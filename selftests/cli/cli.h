@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers for the CLI tests (host and VM): run build/oomkit, capture its output, check pins and JSON. */
+#ifndef __OOMKIT_CLI_TEST_H
+#define __OOMKIT_CLI_TEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CLI_OUT_MAX	(256 << 10)
+#define CLI_ERR_MAX	(64 << 10)
+
+struct cli_res {
+	int status;		/* exit code, or 128 + signal */
+	char out[CLI_OUT_MAX];
+	char err[CLI_ERR_MAX];
+};
+
+enum {
+	CLI_AS_NOBODY = 1 << 0,	/* setresuid/gid 65534: no capabilities left */
+};
+
+/* A path under build/ (derived from this test binary's location). */
+const char *build_path(const char *rel);
+
+/*
+ * Runs build/oomkit with the NULL-terminated arguments, waits (at most
+ * 60 s), and captures stdout/stderr. envs: NULL-terminated "K=V" list.
+ */
+int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
+	     const char *const *argv);
+int cli_run(struct cli_res *r, unsigned int flags, const char *const *envs, ...);
+#define CLI(r, ...) cli_run((r), 0, NULL, __VA_ARGS__, NULL)
+
+/* Starts build/oomkit in the background with stdout to a pipe (*out_fd). */
+pid_t cli_spawn(int *out_fd, const char *const *envs, ...);
+/* Reads the spawned CLI's stdout until EOF or timeout, then SIGTERMs and reaps it; returns exit status. */
+int cli_finish(pid_t pid, int out_fd, char *buf, size_t len, int timeout_ms);
+
+/* The first line of stderr, without its newline. */
+const char *cli_err_line(const struct cli_res *r);
+
+/* true if s is exactly one JSON value (plus whitespace). */
+bool json_valid(const char *s);
+/* Number of top-level JSON values in s, one per line (event streams). */
+int json_lines(const char *s);
+
+/* A private bpffs on /sys/fs/bpf in a new mount namespace (this process only). */
+int private_bpffs(void);
+bool pin_exists(const char *name);
+int nr_struct_ops_links(void);
+
+/* Copies a file, then sets owner and mode, for the ownership tests. */
+int copy_file(const char *from, const char *to, uid_t uid, mode_t mode);
+
+#endif /* __OOMKIT_CLI_TEST_H */
