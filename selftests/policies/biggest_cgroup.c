@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/* biggest-cgroup scenarios: the biggest killable leaf dies, -1000 leaves are spared, group kills. */
+#include <signal.h>
+
+#include "cgroup.h"
+#include "hog.h"
+#include "kmsg.h"
+#include "scenario.h"
+#include "test.h"
+
+#define POLICY	"biggest-cgroup"
+
+/*
+ * The upstream selftest's tree: under oom (memory.max 96 MB), cg1 10 MB at
+ * oom_score_adj +1000, cg2 40 MB at -1000, cg3/cg4 30 MB, then cg3/cg5
+ * allocating 20 MB causes the OOM. The kernel would kill cg1's task (+1000),
+ * cg2 is the biggest but unkillable: the policy must kill cg4's task, and
+ * only it.
+ */
+TEST(biggest_cgroup_kills_biggest_killable_leaf)
+{
+	struct oomkit_event ev[16];
+	pid_t cg1, cg2, cg4, cg5;
+	const struct oomkit_event *kill;
+	char line[512];
+	long long mark;
+	int nr;
+
+	if (!ASSERT_OK(cg_init("biggest_leaf"), "cg_init"))
+		goto cleanup;
+	if (!ASSERT_OK(cg_create("oom"), "cg_create oom") ||
+	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 96 * MB), "memory.max") ||
+	    !ASSERT_OK(cg_create("oom/cg1"), "cg_create cg1") ||
+	    !ASSERT_OK(cg_create("oom/cg2"), "cg_create cg2") ||
+	    !ASSERT_OK(cg_create("oom/cg3"), "cg_create cg3") ||
+	    !ASSERT_OK(cg_create("oom/cg3/cg4"), "cg_create cg4") ||
+	    !ASSERT_OK(cg_create("oom/cg3/cg5"), "cg_create cg5"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, NULL), "policy load"))
+		goto cleanup;
+
+	cg2 = hog_start("oom/cg2", 40 * MB, -1000);
+	cg1 = hog_start("oom/cg1", 10 * MB, 1000);
+	cg4 = hog_start("oom/cg3/cg4", 30 * MB, 0);
+	if (!ASSERT_TRUE(hog_alive(cg1) && hog_alive(cg2) && hog_alive(cg4), "hogs before OOM"))
+		goto cleanup;
+	mark = kmsg_mark();
+	cg5 = hog_start("oom/cg3/cg5", 20 * MB, 0);
+
+	ASSERT_TRUE(hog_killed(cg4), "cg4 killed");
+	ASSERT_TRUE(hog_alive(cg1), "cg1 (+1000) survives");
+	ASSERT_TRUE(hog_alive(cg2), "cg2 (-1000) survives");
+	ASSERT_TRUE(hog_alive(cg5), "cg5 survives and finished allocating");
+	ASSERT_EQ(oom_kills("oom/cg3/cg4"), 1, "cg4 oom_kill");
+	ASSERT_EQ(oom_kills("oom/cg1"), 0, "cg1 oom_kill");
+	ASSERT_EQ(oom_kills("oom/cg2"), 0, "cg2 oom_kill");
+	ASSERT_EQ(oom_kills("oom/cg3/cg5"), 0, "cg5 oom_kill");
+	ASSERT_EQ(oom_kills("oom"), 1, "oom oom_kill (hierarchical)");
+	if (ASSERT_EQ(kmsg_grep(mark, "oom_policy=", line, sizeof(line)), 1, "OOM report"))
+		ASSERT_HAS_SUBSTR(line, "\noom_policy=" POLICY, "report names the policy");
+	ASSERT_EQ(kmsg_count(mark, POLICY ": Killed process"), 1, "one kill line");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "kills counter");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 1, "tasks_killed counter");
+
+	nr = policy_events(POLICY, ev, 16);
+	kill = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
+	if (ASSERT_TRUE(kill != NULL, "kill-task record")) {
+		ASSERT_EQ(kill->trigger, OOMKIT_TRIG_OOM_MEMCG, "trigger");
+		ASSERT_EQ(kill->scope_cgroup_id, cg_id("oom"), "scope");
+		ASSERT_EQ(kill->victim_cgroup_id, cg_id("oom/cg3/cg4"), "victim cgroup");
+		ASSERT_EQ(kill->nr_pids, 1, "nr_pids");
+		ASSERT_EQ(kill->pids[0], cg4, "victim pid");
+		ASSERT_GE(kill->victim_bytes, 28 * MB, "victim bytes");
+		ASSERT_STR_EQ(kill->policy, POLICY, "record policy");
+		ASSERT_HAS_SUBSTR(kill->reason, "largest leaf", "reason");
+		/* cg4 first; cg2 (-1000) is not a candidate. */
+		ASSERT_EQ(kill->candidates[0].cgroup_id, cg_id("oom/cg3/cg4"), "candidate 0");
+		ASSERT_NEQ(kill->candidates[1].cgroup_id, cg_id("oom/cg2"), "cg2 not a candidate");
+	}
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/* kill_all=1: every task of the chosen leaf dies, each counted in its oom_kill. */
+TEST(biggest_cgroup_kill_all_tunable)
+{
+	pid_t a[3], small;
+	struct oomkit_event ev[16];
+	const struct oomkit_event *kill;
+	int i, nr;
+
+	if (!ASSERT_OK(cg_init("biggest_kill_all"), "cg_init"))
+		goto cleanup;
+	if (!ASSERT_OK(cg_create("oom"), "cg_create oom") ||
+	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB), "memory.max") ||
+	    !ASSERT_OK(cg_create("oom/big"), "cg_create big") ||
+	    !ASSERT_OK(cg_create("oom/small"), "cg_create small"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, "kill_all=1", NULL), "policy load"))
+		goto cleanup;
+
+	for (i = 0; i < 3; i++)
+		a[i] = hog_start("oom/big", 12 * MB, 0);
+	small = hog_start("oom/small", 32 * MB, 0);
+
+	for (i = 0; i < 3; i++)
+		ASSERT_TRUE(hog_killed(a[i]), "every task of big killed");
+	ASSERT_TRUE(hog_alive(small), "small survives");
+	ASSERT_EQ(oom_kills("oom/big"), 3, "big oom_kill");
+	ASSERT_EQ(oom_kills("oom/small"), 0, "small oom_kill");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 3, "tasks_killed counter");
+	nr = policy_events(POLICY, ev, 16);
+	kill = event_find(ev, nr, OOMKIT_DEC_KILL_CGROUP);
+	if (ASSERT_TRUE(kill != NULL, "kill-cgroup record")) {
+		ASSERT_EQ(kill->victim_cgroup_id, cg_id("oom/big"), "victim cgroup");
+		ASSERT_EQ(kill->nr_pids, 3, "nr_pids");
+	}
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/* memory.oom.group 1: one kill through the kfunc, the kernel takes the whole group. */
+TEST(biggest_cgroup_honours_oom_group)
+{
+	pid_t a[3], small;
+	int i;
+
+	if (!ASSERT_OK(cg_init("biggest_oom_group"), "cg_init"))
+		goto cleanup;
+	if (!ASSERT_OK(cg_create("oom"), "cg_create oom") ||
+	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB), "memory.max") ||
+	    !ASSERT_OK(cg_create("oom/big"), "cg_create big") ||
+	    !ASSERT_OK(cg_write("oom/big", "memory.oom.group", "1"), "memory.oom.group") ||
+	    !ASSERT_OK(cg_create("oom/small"), "cg_create small"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, NULL), "policy load"))
+		goto cleanup;
+
+	for (i = 0; i < 3; i++)
+		a[i] = hog_start("oom/big", 12 * MB, 0);
+	small = hog_start("oom/small", 32 * MB, 0);
+
+	for (i = 0; i < 3; i++)
+		ASSERT_TRUE(hog_killed(a[i]), "every task of big killed");
+	ASSERT_TRUE(hog_alive(small), "small survives");
+	ASSERT_EQ(oom_kills("oom/big"), 3, "big oom_kill");
+	ASSERT_EQ(cg_read_key("oom/big", "memory.events", "oom_group_kill"), 1,
+		  "big oom_group_kill");
+	ASSERT_EQ(oom_kills("oom/small"), 0, "small oom_kill");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "kills counter");
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}

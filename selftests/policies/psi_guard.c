@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/* psi-guard scenarios: pressure declares a memcg OOM, the OOM policy acts, cooldown, removed cgroups. */
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "hog.h"
+#include "kmsg.h"
+#include "scenario.h"
+#include "test.h"
+
+#define POLICY		"psi-guard"
+#define PSI_WAIT_MS	30000
+
+static const char *watch(const char *rel)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf), "watch=%s", cg_abspath(rel));
+	return buf;
+}
+
+/* Polls a counter of @policy until it reaches @min; returns the last value. */
+static long long wait_stat(const char *policy, enum oomkit_stat stat, long long min, int ms)
+{
+	long long deadline = test_now_ms() + ms, val;
+
+	for (;;) {
+		val = policy_stat(policy, stat);
+		if (val >= min || test_now_ms() >= deadline)
+			return val;
+		test_sleep_ms(50);
+	}
+}
+
+/*
+ * The upstream PSI scenario: a task stuck at memory.high (40 MB, no swap)
+ * stalls on reclaim; psi-guard's trigger on its cgroup fires and declares
+ * an OOM there with CONSTRAINT_BPF_PSI_MEM; with no OOM policy attached the
+ * kernel kills the task.
+ */
+TEST(psi_guard_declares_memcg_oom)
+{
+	struct oomkit_event ev[16];
+	const struct oomkit_event *decl;
+	char line[512];
+	long long mark;
+	pid_t hog;
+	int nr;
+
+	if (!ASSERT_OK(cg_init("psi_declare"), "cg_init") ||
+	    !ASSERT_OK(cg_create("psi"), "cg_create psi") ||
+	    !ASSERT_OK(cg_write("psi", "memory.high", "%llu", 40 * MB), "memory.high"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, watch("psi"), NULL), "policy load"))
+		goto cleanup;
+	mark = kmsg_mark();
+	hog = hog_start_growing("psi", 4 * MB, 0);
+
+	ASSERT_TRUE(hog_killed(hog), "the stalled task is killed");
+	ASSERT_EQ(oom_kills("psi"), 1, "psi oom_kill");
+	if (ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=", line, sizeof(line)), 1,
+		      "oom-kill line"))
+		ASSERT_HAS_SUBSTR(line, "constraint=CONSTRAINT_BPF_PSI_MEM", "constraint text");
+	if (ASSERT_EQ(kmsg_grep(mark, "oom_policy=", line, sizeof(line)), 1, "OOM report"))
+		ASSERT_HAS_SUBSTR(line, "\noom_policy=default", "the kernel killed");
+	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_PSI_EVENTS), 1, "psi_events counter");
+	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1, "ooms_declared counter");
+	nr = policy_events(POLICY, ev, 16);
+	decl = event_find(ev, nr, OOMKIT_DEC_DECLARE_OOM);
+	if (ASSERT_TRUE(decl != NULL, "declare-oom record")) {
+		ASSERT_EQ(decl->trigger, OOMKIT_TRIG_PSI, "trigger");
+		ASSERT_EQ(decl->scope_cgroup_id, cg_id("psi"), "pressured cgroup");
+		ASSERT_EQ(decl->error, 0, "declared");
+	}
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/*
+ * psi-guard + biggest-cgroup, the intended pair: the watched parent (memory.high
+ * 56 MB) holds big (40 MB, idle) and grow (stalling at the limit). The
+ * declared OOM goes to biggest-cgroup, which kills big. grow then climbs
+ * back to the limit and stalls again: within the cooldown that costs no
+ * second kill.
+ */
+TEST(psi_guard_with_biggest_cgroup_and_cooldown)
+{
+	char line[512];
+	long long mark;
+	pid_t big, grow;
+
+	if (!ASSERT_OK(cg_init("psi_pair"), "cg_init") ||
+	    !ASSERT_OK(cg_create("psi"), "cg_create psi") ||
+	    !ASSERT_OK(cg_write("psi", "memory.high", "%llu", 56 * MB), "memory.high") ||
+	    !ASSERT_OK(cg_create("psi/big"), "cg_create big") ||
+	    !ASSERT_OK(cg_create("psi/grow"), "cg_create grow"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load("biggest-cgroup", NULL), "load biggest-cgroup") ||
+	    !ASSERT_OK(policy_load(POLICY, watch("psi"), "cooldown_usec=120000000", NULL),
+		       "load psi-guard"))
+		goto cleanup;
+	big = hog_start("psi/big", 40 * MB, 0);
+	mark = kmsg_mark();
+	grow = hog_start_growing("psi/grow", 2 * MB, 0);
+
+	ASSERT_TRUE(hog_killed(big), "biggest-cgroup kills big");
+	if (ASSERT_EQ(kmsg_grep(mark, "oom_policy=", line, sizeof(line)), 1, "OOM report"))
+		ASSERT_HAS_SUBSTR(line, "\noom_policy=biggest-cgroup", "the policy killed");
+	ASSERT_EQ(kmsg_count(mark, "constraint=CONSTRAINT_BPF_PSI_MEM"), 1, "one declared OOM");
+	ASSERT_GE(wait_stat(POLICY, OOMKIT_STAT_COOLDOWN, 1, PSI_WAIT_MS), 1,
+		  "pressure again, within the cooldown");
+	ASSERT_TRUE(hog_alive(grow), "grow survives the second episode");
+	ASSERT_EQ(oom_kills("psi/big"), 1, "big oom_kill");
+	ASSERT_EQ(oom_kills("psi/grow"), 0, "grow oom_kill");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1, "one OOM declared");
+	ASSERT_EQ(policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS), 1, "one kill");
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, "biggest-cgroup", NULL), 0, "nr_dying_descendants");
+}
+
+/* A watched cgroup that is removed: handle_cgroup_free reports it and its state is dropped. */
+TEST(psi_guard_forgets_removed_cgroup)
+{
+	struct oomkit_event ev[16];
+	const struct oomkit_event *freed;
+	unsigned long long id;
+	int nr;
+
+	if (!ASSERT_OK(cg_init("psi_free"), "cg_init") ||
+	    !ASSERT_OK(cg_create("gone"), "cg_create gone") ||
+	    !ASSERT_OK(cg_create("kept"), "cg_create kept"))
+		goto cleanup;
+	id = cg_id("gone");
+	if (!ASSERT_OK(policy_load(POLICY, watch("gone"), NULL), "policy load"))
+		goto cleanup;
+	if (!ASSERT_OK(rmdir(cg_abspath("gone")), "rmdir gone"))
+		goto cleanup;
+
+	ASSERT_EQ(wait_stat(POLICY, OOMKIT_STAT_CGROUPS_FREED, 1, PSI_WAIT_MS), 1,
+		  "cgroups_freed counter");
+	nr = policy_events(POLICY, ev, 16);
+	freed = event_find(ev, nr, OOMKIT_DEC_CGROUP_FREED);
+	if (ASSERT_TRUE(freed != NULL, "cgroup-freed record")) {
+		ASSERT_EQ(freed->trigger, OOMKIT_TRIG_CGROUP_FREE, "trigger");
+		ASSERT_EQ(freed->scope_cgroup_id, id, "the removed cgroup's id");
+	}
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_PSI_EVENTS), 0, "no pressure event");
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/* No watch=: one system-wide trigger; attaching and detaching must work and be quiet. */
+TEST(psi_guard_system_wide_by_default)
+{
+	if (!ASSERT_OK(cg_init("psi_system"), "cg_init"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, NULL), "policy load"))
+		goto cleanup;
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 0, "no OOM declared");
+	ASSERT_OK(policy_unload(POLICY), "policy unload");
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}

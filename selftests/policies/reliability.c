@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reliability: no second kill while a victim is exiting, and storms of OOMs under each killing policy. */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "hog.h"
+#include "kmsg.h"
+#include "scenario.h"
+#include "test.h"
+
+#define NR_BURNERS	2
+#define STORM_OOMS	50
+
+/* A CPU-bound child on @cpu in cgroup @rel; killed by cg_cleanup() with the tree. */
+static pid_t burner_start(const char *rel, int cpu)
+{
+	cpu_set_t set;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+		for (;;)
+			;
+	}
+	if (cg_write(rel, "cgroup.procs", "%d", pid)) {
+		kill(pid, SIGKILL);
+		return -1;
+	}
+	return pid;
+}
+
+/* SCHED_IDLE on @cpu: behind the burners there, the task gets almost no CPU. */
+static int starve(pid_t pid, int cpu)
+{
+	struct sched_param param = { .sched_priority = 0 };
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(pid, sizeof(set), &set))
+		return -1;
+	return sched_setscheduler(pid, SCHED_IDLE, &param);
+}
+
+/*
+ * Item 6, a victim that exits slowly: slow (40 MB) is starved of CPU
+ * (SCHED_IDLE behind two CPU burners on its CPU), so once killed it holds
+ * its memory until the OOM reaper takes it, 2 s later. grow keeps charging
+ * meanwhile: every OOM of that window must see slow as a pending victim and
+ * kill nothing, although mid and grow are killable: without the check,
+ * slow's leaf has nothing killable left and mid or grow would die too.
+ */
+TEST(victim_pending_no_second_kill)
+{
+	pid_t slow = -1, mid = -1, grow = -1, burners[NR_BURNERS] = { -1, -1 };
+	struct oomkit_event ev[64];
+	const struct oomkit_event *pend, *killrec;
+	long long mark;
+	int i, nr;
+
+	if (!ASSERT_OK(cg_init("victim_pending"), "cg_init"))
+		goto cleanup;
+	if (!ASSERT_OK(cg_create("busy"), "cg_create busy") ||
+	    !ASSERT_OK(cg_create("oom"), "cg_create oom") ||
+	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB), "memory.max") ||
+	    !ASSERT_OK(cg_create("oom/slow"), "cg_create slow") ||
+	    !ASSERT_OK(cg_create("oom/mid"), "cg_create mid") ||
+	    !ASSERT_OK(cg_create("oom/grow"), "cg_create grow"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load("biggest-cgroup", NULL), "policy load"))
+		goto cleanup;
+
+	slow = hog_start("oom/slow", 40 * MB, 0);
+	mid = hog_start("oom/mid", 12 * MB, 0);
+	if (!ASSERT_TRUE(hog_alive(slow) && hog_alive(mid), "hogs ready"))
+		goto cleanup;
+	for (i = 0; i < NR_BURNERS; i++) {
+		burners[i] = burner_start("busy", 0);
+		if (!ASSERT_GT(burners[i], 0, "burner"))
+			goto cleanup;
+	}
+	if (!ASSERT_OK(starve(slow, 0), "SCHED_IDLE slow"))
+		goto cleanup;
+
+	mark = kmsg_mark();
+	/* Returns once grow got its 24 MB: after the reaper freed slow's memory. */
+	grow = hog_start("oom/grow", 24 * MB, 0);
+
+	ASSERT_TRUE(hog_alive(grow), "grow survives");
+	ASSERT_TRUE(hog_alive(mid), "mid survives");
+	ASSERT_EQ(oom_kills("oom/slow"), 1, "slow oom_kill");
+	ASSERT_EQ(oom_kills("oom/mid"), 0, "mid oom_kill");
+	ASSERT_EQ(oom_kills("oom/grow"), 0, "grow oom_kill");
+	ASSERT_EQ(policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS), 1, "one kill");
+	ASSERT_GE(policy_stat("biggest-cgroup", OOMKIT_STAT_VICTIM_PENDING), 1,
+		  "OOMs that found the victim pending");
+	ASSERT_EQ(kmsg_count(mark, "Killed process"), 1, "one kill line");
+
+	nr = policy_events("biggest-cgroup", ev, 64);
+	killrec = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
+	pend = event_find(ev, nr, OOMKIT_DEC_VICTIM_PENDING);
+	if (ASSERT_TRUE(killrec != NULL, "kill record"))
+		ASSERT_EQ(killrec->pids[0], slow, "slow killed first");
+	if (ASSERT_TRUE(pend != NULL, "victim-pending record")) {
+		ASSERT_EQ(pend->pids[0], slow, "pending victim is slow");
+		ASSERT_EQ(pend->victim_cgroup_id, cg_id("oom/slow"), "pending victim's cgroup");
+		ASSERT_TRUE(pend > killrec, "pending after the kill");
+	}
+
+	/* Give slow its CPU back: it exits. */
+	for (i = 0; i < NR_BURNERS; i++)
+		kill(burners[i], SIGKILL);
+	ASSERT_TRUE(hog_killed(slow), "slow exits once it can run");
+
+cleanup:
+	ASSERT_EQ(scenario_end("biggest-cgroup", NULL), 0, "nr_dying_descendants");
+}
+
+/*
+ * STORM_OOMS memcg OOMs in a row, each a hog growing 1 MB at a time in an
+ * 8 MB cgroup: each must end with exactly that hog killed by the policy,
+ * the guest must stay responsive (every OOM resolves within the timeout)
+ * and the kernel log must stay free of WARN/BUG.
+ */
+static void storm(const char *test, const char *policy, const char *set)
+{
+	char killed[64];
+	long long mark, start;
+	pid_t pid;
+	int i;
+
+	if (!ASSERT_OK(cg_init(test), "cg_init"))
+		goto cleanup;
+	if (!ASSERT_OK(cg_create("storm"), "cg_create storm") ||
+	    !ASSERT_OK(cg_write("storm", "memory.max", "%llu", 8 * MB), "memory.max"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(policy, set, NULL), "policy load"))
+		goto cleanup;
+
+	mark = kmsg_mark();
+	start = test_now_ms();
+	for (i = 0; i < STORM_OOMS; i++) {
+		pid = hog_start_growing("storm", 1 * MB, 0);
+		if (!ASSERT_GT(pid, 0, "hog_start_growing"))
+			break;
+		if (!ASSERT_TRUE(hog_killed(pid), "storm hog OOM-killed"))
+			break;
+	}
+	test_log("%d OOMs in %lld ms\n", i, test_now_ms() - start);
+
+	ASSERT_EQ(oom_kills("storm"), STORM_OOMS, "storm oom_kill");
+	ASSERT_EQ(policy_stat(policy, OOMKIT_STAT_KILLS), STORM_OOMS, "kills counter");
+	ASSERT_EQ(policy_stat(policy, OOMKIT_STAT_KILL_FAILED), 0, "kill_failed counter");
+	snprintf(killed, sizeof(killed), "%s: Killed process", policy);
+	ASSERT_EQ(kmsg_count(mark, killed), STORM_OOMS, "kill lines");
+	ASSERT_EQ(kmsg_count(mark, "WARNING:"), 0, "no WARNING in dmesg");
+	ASSERT_EQ(kmsg_count(mark, "BUG:"), 0, "no BUG in dmesg");
+	ASSERT_EQ(kmsg_count(mark, "refcount_t"), 0, "no refcount warning in dmesg");
+
+cleanup:
+	ASSERT_EQ(scenario_end(policy, NULL), 0, "nr_dying_descendants");
+}
+
+TEST(storm_biggest_cgroup)
+{
+	storm("storm_biggest", "biggest-cgroup", NULL);
+}
+
+TEST(storm_biggest_cgroup_kill_all)
+{
+	storm("storm_kill_all", "biggest-cgroup", "kill_all=1");
+}
+
+TEST(storm_preference)
+{
+	storm("storm_preference", "preference", NULL);
+}
+
+TEST(storm_priority)
+{
+	storm("storm_priority", "priority", NULL);
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers the policy scenarios share: the CLI, a policy's pinned counters and records, OOM checks. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cgroup.h"
+#include "hog.h"
+#include "scenario.h"
+#include "test.h"
+
+#define MAX_ARGS	32
+#define PIN_DIR		"/sys/fs/bpf/oomkit"
+#define DYING_WAIT_MS	10000
+
+static char output[16384];
+
+/* build/oomkit, found from this binary: build/selftests/policy_test. */
+static const char *oomkit_path(void)
+{
+	static char path[PATH_MAX + 8];
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+	int i;
+
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	for (i = 0; i < 2; i++) {
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+	}
+	snprintf(path, sizeof(path), "%s/oomkit", exe);
+	return path;
+}
+
+static int run(const char **argv)
+{
+	size_t used = 0;
+	int pfd[2], status, i;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (used < sizeof(output) - 1) {
+		n = read(pfd[0], output + used, sizeof(output) - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		used += n;
+	}
+	output[used] = '\0';
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || test_verbose()) {
+		printf("# $");
+		for (i = 0; argv[i]; i++)
+			printf(" %s", argv[i]);
+		printf("\n%s", output);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int run_va(const char *first, const char *more, va_list ap)
+{
+	const char *argv[MAX_ARGS + 1];
+	const char *arg;
+	int n = 0;
+
+	argv[n++] = oomkit_path();
+	argv[n++] = first;
+	if (more)
+		argv[n++] = more;
+	while ((arg = va_arg(ap, const char *)) && n < MAX_ARGS)
+		argv[n++] = arg;
+	argv[n] = NULL;
+	return run(argv);
+}
+
+int oomkit(const char *arg, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, arg);
+	ret = run_va(arg, NULL, ap);
+	va_end(ap);
+	return ret;
+}
+
+const char *oomkit_output(void)
+{
+	return output;
+}
+
+int policy_load(const char *name, ...)
+{
+	const char *argv[MAX_ARGS + 1];
+	const char *set;
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = oomkit_path();
+	argv[n++] = "policy";
+	argv[n++] = "load";
+	argv[n++] = name;
+	va_start(ap, name);
+	while ((set = va_arg(ap, const char *)) && n < MAX_ARGS - 1) {
+		argv[n++] = "--set";
+		argv[n++] = set;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+	return run(argv);
+}
+
+int policy_unload(const char *name)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), PIN_DIR "/%s", name);
+	if (access(dir, F_OK))
+		return 0;
+	return oomkit("policy", "unload", name, NULL);
+}
+
+static int pinned_fd(const char *name, const char *map)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), PIN_DIR "/%s/%s", name, map);
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+long long policy_stat(const char *name, enum oomkit_stat stat)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+	long long sum = 0;
+	__u32 key = stat;
+	__u64 *vals;
+	int fd, i;
+
+	if (nr_cpus <= 0)
+		return -EINVAL;
+	fd = pinned_fd(name, "oomkit_stats");
+	if (fd < 0)
+		return fd;
+	vals = calloc(nr_cpus, sizeof(*vals));
+	if (!vals) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		sum = -errno;
+	} else {
+		for (i = 0; i < nr_cpus; i++)
+			sum += vals[i];
+	}
+	free(vals);
+	close(fd);
+	return sum;
+}
+
+struct drain {
+	struct oomkit_event *ev;
+	int max;
+	int nr;
+};
+
+static int drain_one(void *ctx, void *data, size_t size)
+{
+	struct drain *d = ctx;
+
+	if (d->nr < d->max && size >= sizeof(struct oomkit_event))
+		memcpy(&d->ev[d->nr++], data, sizeof(struct oomkit_event));
+	return 0;
+}
+
+int policy_events(const char *name, struct oomkit_event *ev, int max)
+{
+	struct drain d = { .ev = ev, .max = max };
+	struct ring_buffer *rb;
+	int fd, err;
+
+	fd = pinned_fd(name, "oomkit_events");
+	if (fd < 0)
+		return fd;
+	rb = ring_buffer__new(fd, drain_one, &d, NULL);
+	if (!rb) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	err = ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	close(fd);
+	if (err < 0)
+		return err;
+	if (test_verbose()) {
+		for (int i = 0; i < d.nr; i++)
+			test_log("%s event: decision %u victim cgroup %llu pid %u: %s\n",
+				 name, ev[i].decision, (unsigned long long)ev[i].victim_cgroup_id,
+				 ev[i].nr_pids ? ev[i].pids[0] : 0, ev[i].reason);
+	}
+	return d.nr;
+}
+
+const struct oomkit_event *event_find(const struct oomkit_event *ev, int nr, __u32 decision)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (ev[i].decision == decision)
+			return &ev[i];
+	return NULL;
+}
+
+int event_count(const struct oomkit_event *ev, int nr, __u32 decision)
+{
+	int i, n = 0;
+
+	for (i = 0; i < nr; i++)
+		n += ev[i].decision == decision;
+	return n;
+}
+
+long long oom_kills(const char *rel)
+{
+	return cg_read_key(rel, "memory.events", "oom_kill");
+}
+
+bool hog_killed(pid_t pid)
+{
+	return pid > 0 && hog_wait(pid, OOM_TIMEOUT_MS) == SIGKILL;
+}
+
+bool hog_alive(pid_t pid)
+{
+	return pid > 0 && hog_wait(pid, SURVIVE_MS) == -ETIMEDOUT;
+}
+
+static long long dying_descendants(void)
+{
+	char buf[512], *p;
+	long long val = -1;
+	FILE *f;
+
+	f = fopen(CG_TOP "/cgroup.stat", "re");
+	if (!f)
+		return -errno;
+	while (fgets(buf, sizeof(buf), f)) {
+		p = strstr(buf, "nr_dying_descendants ");
+		if (p == buf) {
+			val = strtoll(buf + strlen("nr_dying_descendants "), NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+long long scenario_end(const char *policy, ...)
+{
+	long long deadline = test_now_ms() + DYING_WAIT_MS, dying;
+	const char *p;
+	va_list ap;
+
+	va_start(ap, policy);
+	for (p = policy; p; p = va_arg(ap, const char *))
+		policy_unload(p);
+	va_end(ap);
+	hog_kill_all();
+	cg_cleanup();
+
+	for (;;) {
+		dying = dying_descendants();
+		if (dying <= 0 || test_now_ms() >= deadline)
+			return dying;
+		test_sleep_ms(50);
+	}
+}

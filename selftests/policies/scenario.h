@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers the policy scenarios share: the CLI, a policy's pinned counters and records, OOM checks. */
+#ifndef __POLICY_SCENARIO_H
+#define __POLICY_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#include "oomkit/intf.h"
+
+/* OOM waits: generous for TCG, but every wait polls. */
+#define OOM_TIMEOUT_MS		30000
+/* How long a survivor is watched for a late kill. */
+#define SURVIVE_MS		500
+
+/*
+ * Runs build/oomkit with the NULL-terminated arguments and returns its exit
+ * status (or a negative errno); its output is kept for oomkit_output() and
+ * printed when the status is not 0.
+ */
+int oomkit(const char *arg, ...) __attribute__((sentinel));
+const char *oomkit_output(void);
+
+/* `oomkit policy load NAME --set KEY=VALUE...`, the settings NULL-terminated. */
+int policy_load(const char *name, ...) __attribute__((sentinel));
+/* `oomkit policy unload NAME`; quiet if it is not loaded. */
+int policy_unload(const char *name);
+
+/* A counter of the loaded policy, summed over CPUs from its pinned oomkit_stats; negative errno. */
+long long policy_stat(const char *name, enum oomkit_stat stat);
+
+/*
+ * Drains the policy's pinned oomkit_events into @ev (at most @max); returns
+ * how many were read, or a negative errno. Records already drained are gone.
+ */
+int policy_events(const char *name, struct oomkit_event *ev, int max);
+/* The first record with @decision, NULL if none. */
+const struct oomkit_event *event_find(const struct oomkit_event *ev, int nr, __u32 decision);
+/* How many records have @decision. */
+int event_count(const struct oomkit_event *ev, int nr, __u32 decision);
+
+/* memory.events oom_kill of @rel (relative to the test's private root). */
+long long oom_kills(const char *rel);
+
+/* The hog was OOM-killed: it died of SIGKILL within OOM_TIMEOUT_MS. */
+bool hog_killed(pid_t pid);
+/* The hog is still alive SURVIVE_MS from now. */
+bool hog_alive(pid_t pid);
+
+/*
+ * Unloads the NULL-terminated policies, kills the hogs, removes the
+ * private tree, then waits (up to 10 s) for /sys/fs/cgroup/oomkit-test to
+ * show nr_dying_descendants 0: a memcg or task reference a policy leaked
+ * would keep a removed memcg dying forever. Returns that final count.
+ */
+long long scenario_end(const char *policy, ...) __attribute__((sentinel));
+
+#endif /* __POLICY_SCENARIO_H */
