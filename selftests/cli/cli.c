@@ -359,6 +359,21 @@ int json_lines(const char *s)
 	}
 }
 
+long long json_num(const char *s, const char *key)
+{
+	char pat[128];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(s, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	if (*p < '0' || *p > '9')
+		return -1;
+	return strtoll(p, NULL, 10);
+}
+
 int private_bpffs(void)
 {
 	if (unshare(CLONE_NEWNS))

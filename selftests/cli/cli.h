@@ -45,6 +45,9 @@ bool json_valid(const char *s);
 /* Number of top-level JSON values in s, one per line (event streams). */
 int json_lines(const char *s);
 
+/* The unsigned number after the first "key": in s at or after from; -1 if none. */
+long long json_num(const char *s, const char *key);
+
 /* A private bpffs on /sys/fs/bpf in a new mount namespace (this process only). */
 int private_bpffs(void);
 bool pin_exists(const char *name);
