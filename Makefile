@@ -26,7 +26,7 @@ ifeq ($(origin CC),default)
 endif
 CLANG ?= clang-19
 
-NO_TOOLS_GOALS := help clean deps
+NO_TOOLS_GOALS := help clean deps check
 ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
   TOOLS_DIR := $(shell scripts/tools.sh --path)
   KERNEL_DIR := $(shell scripts/kernel.sh --path)
@@ -56,7 +56,8 @@ objs = $(patsubst %.c,build/%.o,$(wildcard $(1)/*.c))
 POLICY_OBJS := $(call bpf_objs,policies,build/policies)
 ABI_BPF_OBJS := $(call bpf_objs,selftests/abi/progs,build/selftests/abi)
 PT_BPF_OBJS := $(call bpf_objs,selftests/policies/progs,build/selftests/policies)
-BPF_OBJS := $(POLICY_OBJS) $(ABI_BPF_OBJS) $(PT_BPF_OBJS)
+HOST_BPF_OBJS := $(call bpf_objs,selftests/host/progs,build/selftests/host)
+BPF_OBJS := $(POLICY_OBJS) $(ABI_BPF_OBJS) $(PT_BPF_OBJS) $(HOST_BPF_OBJS)
 SKELS := $(call skels,$(BPF_OBJS))
 BPF_DEPS := $(wildcard bpf/*.h include/*.h include/*/*.h) vmlinux.h
 
@@ -159,8 +160,12 @@ build/selftests/abi/%.bpf.o: selftests/abi/progs/%.bpf.c $(BPF_DEPS) | $(BPFTOOL
 build/selftests/policies/%.bpf.o: selftests/policies/progs/%.bpf.c $(BPF_DEPS) | $(BPFTOOL)
 	$(bpf_recipe)
 
+# The host suite's objects carry their own types: no vmlinux.h needed.
+build/selftests/host/%.bpf.o: selftests/host/progs/%.bpf.c $(filter-out vmlinux.h,$(BPF_DEPS)) | $(BPFTOOL)
+	$(bpf_recipe)
+
 # build/skel/<name>.skel.h: struct <name> (dashes become underscores) and
-# <name>__open() & co. Names must be unique across the three BPF directories.
+# <name>__open() & co. Names must be unique across the BPF directories.
 define skel_recipe
 	$(call msg,GEN-SKEL,$@)
 	$(Q)mkdir -p $(@D)
@@ -175,6 +180,9 @@ build/skel/%.skel.h: build/selftests/abi/%.bpf.o | $(BPFTOOL)
 	$(skel_recipe)
 
 build/skel/%.skel.h: build/selftests/policies/%.bpf.o | $(BPFTOOL)
+	$(skel_recipe)
+
+build/skel/%.skel.h: build/selftests/host/%.bpf.o | $(BPFTOOL)
 	$(skel_recipe)
 
 # --- user space --------------------------------------------------------------
@@ -212,10 +220,10 @@ build/oomkit: $(LOADER_OBJS) build/loader/embedded.o $(LIBBPF_A)
 	$(link_recipe)
 
 # The man page comes from the command table that --help prints (loader/doc.c).
-build/loader/gen_man: build/loader/gen_man.o build/loader/doc.o
+build/gen-man: build/loader/gen_man.o build/loader/doc.o
 	$(link_recipe)
 
-build/oomkit.8: build/loader/gen_man
+build/oomkit.8: build/gen-man
 	$(call msg,GEN,$@)
 	$(Q)$< >$@.tmp
 	$(Q)mv $@.tmp $@
@@ -230,3 +238,39 @@ build/selftests/host_test: $(HOST_OBJS) $(LIB_OBJS) $(LIBBPF_A)
 	$(link_recipe)
 
 -include $(wildcard build/*/*.d build/*/*/*.d)
+
+# --- oomkit CLI additions (CLI engineer: loader/, selftests/host/, selftests/cli/, samples/) ---
+# Kept in one block so the build owner can fold it in.
+#
+# The loader and its tests need the 6.12 UAPI <linux/bpf.h> (BPF_F_LINK,
+# bpf_link_info.struct_ops); Debian's linux-libc-dev 6.1 lacks both.
+ifneq ($(TOOLS_DIR),)
+  LINUX_UAPI_INC := $(shell scripts/linux-src.sh)/tools/include/uapi
+endif
+build/loader/%.o build/selftests/host/%.o build/selftests/cli/%.o: CFLAGS += -I$(LINUX_UAPI_INC)
+# The VM tests compare the CLI with bpftool's view; the guest sees the host's path.
+build/selftests/cli/%.o: CFLAGS += -DOOMKIT_BPFTOOL='"$(BPFTOOL)"'
+
+.PHONY: man
+man: build/oomkit.8
+
+# The sample drop-in policy, built like the policies but not embedded.
+SAMPLE_OBJS := $(call bpf_objs,samples,build/samples)
+build/samples/%.bpf.o: samples/%.bpf.c $(BPF_DEPS) | $(BPFTOOL)
+	$(bpf_recipe)
+
+# BPF objects the CLI's VM tests feed to the loader (bad ones on purpose).
+CLI_BPF_OBJS := $(call bpf_objs,selftests/cli/progs,build/selftests/cli)
+build/selftests/cli/%.bpf.o: selftests/cli/progs/%.bpf.c $(BPF_DEPS) | $(BPFTOOL)
+	$(bpf_recipe)
+
+# The VM suite for the CLI: scripts/check.sh runs every build/selftests/*_vmtest.
+CLI_OBJS := $(call objs,selftests/cli)
+build/selftests/cli_vmtest: $(CLI_OBJS) $(LIB_OBJS) $(LIBBPF_A)
+	$(link_recipe)
+$(CLI_OBJS): | $(LIBBPF_A)
+# The host suite shares the CLI test helpers (selftests/cli/cli.c).
+build/selftests/host_test: build/selftests/cli/cli.o
+
+all: $(SAMPLE_OBJS) $(CLI_BPF_OBJS) $(if $(CLI_OBJS),build/selftests/cli_vmtest)
+# --- end of CLI additions ---

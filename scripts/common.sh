@@ -5,6 +5,9 @@ OOMKIT_CACHE=${OOMKIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/oomkit}
 LINUX_PKG=linux-source-6.12
 LINUX_TARBALL=/usr/src/$LINUX_PKG.tar.xz
 V=${V:-0}
+# Called from make recipes: our sub-makes take their own -j and V, not the
+# caller's jobserver (which a plain script cannot use).
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
 die() { echo "${0##*/}: $*" >&2; exit 1; }
 

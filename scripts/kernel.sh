@@ -54,7 +54,7 @@ obj=$work/obj
 rm -rf "$OOMKIT_CACHE"/kernel-*.tmp.*	# left by an interrupted build
 tmp=$(mktemp -d "$out.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-kmake() { make -C "$work/src" O="$obj" "$@"; }
+kmake() { make -C "$work/src" O="$obj" V="$V" "$@"; }
 
 # Patch a hard-linked copy of the pristine tree (patch replaces files, so the
 # pristine copy is untouched), then sync it into the work tree by content.

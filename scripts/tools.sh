@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds static libbpf and bpftool from linux-source-6.12's tools/ into the cache.
 # Usage: tools.sh [--path]   (--path: only print the directory)
-# The directory holds lib/libbpf.a, include/bpf/*.h and bin/bpftool, and is keyed
+# The directory holds lib/libbpf.a, include/{bpf,linux}/*.h and bin/bpftool, keyed
 # by the linux-source package version and this script.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -32,14 +32,18 @@ say LIBBPF "$dir/lib/libbpf.a"
 mkdir -p "$tmp/obj/libbpf"
 # The in-tree libbpf Makefile has no BUILD_STATIC_ONLY: name the archive as
 # the target, like bpftool's own Makefile does.
-run_logged "$tmp/libbpf.log" make -C "$src/tools/lib/bpf" -j"$jobs" \
+run_logged "$tmp/libbpf.log" make -C "$src/tools/lib/bpf" -j"$jobs" V="$V" \
 	OUTPUT="$tmp/obj/libbpf/" DESTDIR="$tmp" prefix= \
 	"$tmp/obj/libbpf/libbpf.a" install_headers
 install -D -m 644 "$tmp/obj/libbpf/libbpf.a" "$tmp/lib/libbpf.a"
+# The 6.12 UAPI that libbpf is built against (bookworm's is 6.1: no struct_ops
+# link info), ahead of /usr/include for user space built with -I include/.
+install -D -m 644 -t "$tmp/include/linux" \
+	"$src"/tools/include/uapi/linux/{bpf,bpf_common,btf}.h
 
 say BPFTOOL "$dir/bin/bpftool"
 mkdir -p "$tmp/obj/bpftool" "$tmp/bin"
-run_logged "$tmp/bpftool.log" make -C "$src/tools/bpf/bpftool" -j"$jobs" \
+run_logged "$tmp/bpftool.log" make -C "$src/tools/bpf/bpftool" -j"$jobs" V="$V" \
 	OUTPUT="$tmp/obj/bpftool/" "${llvm[@]}"
 cp "$tmp/obj/bpftool/bpftool" "$tmp/bin/bpftool"
 
@@ -47,4 +51,5 @@ rm -rf "$tmp/obj"
 mv "$tmp"/*.log "$tmp/lib/"
 mv "$tmp" "$dir"
 trap - EXIT
+ls -1dt "$OOMKIT_CACHE"/tools-*/ | grep -v '\.tmp\.' | tail -n +4 | xargs -r rm -rf
 say TOOLS "built in $(elapsed "$start")"
