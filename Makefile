@@ -53,32 +53,36 @@ bpf_objs = $(patsubst $(1)/%.bpf.c,$(2)/%.bpf.o,$(wildcard $(1)/*.bpf.c))
 skels = $(patsubst %.bpf.o,build/skel/%.skel.h,$(notdir $(1)))
 objs = $(patsubst %.c,build/%.o,$(wildcard $(1)/*.c))
 
+# Test suites: selftests/<suite>/*.c plus selftests/lib/*.c make one runner,
+# selftests/<suite>/progs/*.bpf.c go to build/selftests/<suite>/. abi,
+# policies and host have the runners of docs/layout.md; any other suite is a
+# VM suite build/selftests/<suite>_vmtest (scripts/check.sh runs them all).
+SUITES := $(filter-out lib kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*/))))
+suite_bin = build/selftests/$(or $(runner_$(1)),$(1)_vmtest)
+runner_abi := abi_test
+runner_policies := policy_test
+runner_host := host_test
+
 POLICY_OBJS := $(call bpf_objs,policies,build/policies)
-ABI_BPF_OBJS := $(call bpf_objs,selftests/abi/progs,build/selftests/abi)
-PT_BPF_OBJS := $(call bpf_objs,selftests/policies/progs,build/selftests/policies)
-HOST_BPF_OBJS := $(call bpf_objs,selftests/host/progs,build/selftests/host)
-BPF_OBJS := $(POLICY_OBJS) $(ABI_BPF_OBJS) $(PT_BPF_OBJS) $(HOST_BPF_OBJS)
-SKELS := $(call skels,$(BPF_OBJS))
+SAMPLE_OBJS := $(call bpf_objs,samples,build/samples)
+SUITE_BPF_OBJS := $(foreach d,$(SUITES),$(call bpf_objs,selftests/$(d)/progs,build/selftests/$(d)))
+BPF_OBJS := $(POLICY_OBJS) $(SAMPLE_OBJS) $(SUITE_BPF_OBJS)
+SKELS := $(call skels,$(POLICY_OBJS) $(SUITE_BPF_OBJS))
 BPF_DEPS := $(wildcard bpf/*.h include/*.h include/*/*.h) vmlinux.h
 
 # loader/gen_*.c are build-time generators with their own main(), not CLI parts.
 LOADER_OBJS := $(filter-out build/loader/gen_%,$(call objs,loader))
 LIB_OBJS := $(call objs,selftests/lib)
-ABI_OBJS := $(call objs,selftests/abi)
-PT_OBJS := $(call objs,selftests/policies)
-HOST_OBJS := $(call objs,selftests/host)
-USER_OBJS := $(call objs,loader) $(LIB_OBJS) $(ABI_OBJS) $(PT_OBJS) $(HOST_OBJS)
+USER_OBJS := $(call objs,loader) $(LIB_OBJS) $(foreach d,$(SUITES),$(call objs,selftests/$(d)))
 
 # A program is built once its directory has sources.
 PROGS := $(if $(LOADER_OBJS),build/oomkit) \
 	 $(if $(wildcard loader/gen_man.c),build/oomkit.8) \
-	 $(if $(ABI_OBJS),build/selftests/abi_test) \
-	 $(if $(PT_OBJS),build/selftests/policy_test) \
-	 $(if $(HOST_OBJS),build/selftests/host_test)
+	 $(foreach d,$(SUITES),$(if $(wildcard selftests/$(d)/*.c),$(call suite_bin,$(d))))
 
 # --- top-level targets -----------------------------------------------------
 
-.PHONY: all tools kernel check deps demo bench clean help FORCE
+.PHONY: all tools kernel man check deps demo bench clean help FORCE
 
 all: $(LIBBPF_A) $(BPFTOOL) $(BPF_OBJS) $(SKELS) $(PROGS)
 
@@ -126,6 +130,7 @@ help:
 	@echo '  all        (default) libbpf/bpftool, BPF objects, skeletons, build/oomkit, test binaries'
 	@echo '  tools      libbpf and bpftool from linux-source-6.12, into the cache'
 	@echo '  kernel     build (or find) the cached test kernel and print its directory'
+	@echo '  man        build/oomkit.8 from the CLI'"'"'s command table'
 	@echo '  vmlinux.h  regenerate vmlinux.h from the test kernel (VMLINUX_BTF=<vmlinux> to override)'
 	@echo '  check      deps + all + kernel, then every suite (host and VM); ends "N passed, N failed"'
 	@echo '  deps       install missing Debian packages (scripts/deps.sh, as root)'
@@ -151,19 +156,6 @@ define bpf_recipe
 	$(Q)$(call bpftool_q,gen object $@ $(@:.bpf.o=.tmp.bpf.o))
 endef
 
-build/policies/%.bpf.o: policies/%.bpf.c $(BPF_DEPS) | $(BPFTOOL)
-	$(bpf_recipe)
-
-build/selftests/abi/%.bpf.o: selftests/abi/progs/%.bpf.c $(BPF_DEPS) | $(BPFTOOL)
-	$(bpf_recipe)
-
-build/selftests/policies/%.bpf.o: selftests/policies/progs/%.bpf.c $(BPF_DEPS) | $(BPFTOOL)
-	$(bpf_recipe)
-
-# The host suite's objects carry their own types: no vmlinux.h needed.
-build/selftests/host/%.bpf.o: selftests/host/progs/%.bpf.c $(filter-out vmlinux.h,$(BPF_DEPS)) | $(BPFTOOL)
-	$(bpf_recipe)
-
 # build/skel/<name>.skel.h: struct <name> (dashes become underscores) and
 # <name>__open() & co. Names must be unique across the BPF directories.
 define skel_recipe
@@ -173,17 +165,20 @@ define skel_recipe
 	$(Q)mv $@.tmp $@
 endef
 
-build/skel/%.skel.h: build/policies/%.bpf.o | $(BPFTOOL)
-	$(skel_recipe)
+# $(1): source dir, $(2): object dir, $(3): what the objects also depend on
+define bpf_rules
+$(2)/%.bpf.o: $(1)/%.bpf.c $(3) | $$(BPFTOOL)
+	$$(bpf_recipe)
 
-build/skel/%.skel.h: build/selftests/abi/%.bpf.o | $(BPFTOOL)
-	$(skel_recipe)
+build/skel/%.skel.h: $(2)/%.bpf.o | $$(BPFTOOL)
+	$$(skel_recipe)
+endef
 
-build/skel/%.skel.h: build/selftests/policies/%.bpf.o | $(BPFTOOL)
-	$(skel_recipe)
-
-build/skel/%.skel.h: build/selftests/host/%.bpf.o | $(BPFTOOL)
-	$(skel_recipe)
+$(eval $(call bpf_rules,policies,build/policies,$(BPF_DEPS)))
+$(eval $(call bpf_rules,samples,build/samples,$(BPF_DEPS)))
+# The host suite's objects carry their own types: no vmlinux.h needed.
+$(foreach d,$(SUITES),$(eval $(call bpf_rules,selftests/$(d)/progs,build/selftests/$(d),\
+	$(if $(filter host,$(d)),$(filter-out vmlinux.h,$(BPF_DEPS)),$(BPF_DEPS)))))
 
 # --- user space --------------------------------------------------------------
 
@@ -223,54 +218,22 @@ build/oomkit: $(LOADER_OBJS) build/loader/embedded.o $(LIBBPF_A)
 build/gen-man: build/loader/gen_man.o build/loader/doc.o
 	$(link_recipe)
 
+man: build/oomkit.8
+
 build/oomkit.8: build/gen-man
 	$(call msg,GEN,$@)
 	$(Q)$< >$@.tmp
 	$(Q)mv $@.tmp $@
 
-build/selftests/abi_test: $(ABI_OBJS) $(LIB_OBJS) $(LIBBPF_A)
-	$(link_recipe)
+# The CLI's VM tests compare the CLI with bpftool's view (the guest sees the
+# host's path); the host suite shares their helpers (selftests/cli/cli.c).
+build/selftests/cli/%.o: CFLAGS += -DOOMKIT_BPFTOOL='"$(BPFTOOL)"'
+build/selftests/host_test: $(if $(wildcard selftests/cli/cli.c),build/selftests/cli/cli.o)
 
-build/selftests/policy_test: $(PT_OBJS) $(LIB_OBJS) $(LIBBPF_A)
-	$(link_recipe)
-
-build/selftests/host_test: $(HOST_OBJS) $(LIB_OBJS) $(LIBBPF_A)
-	$(link_recipe)
+define suite_rule
+$(call suite_bin,$(1)): $(call objs,selftests/$(1)) $$(LIB_OBJS) $$(LIBBPF_A)
+	$$(link_recipe)
+endef
+$(foreach d,$(SUITES),$(eval $(call suite_rule,$(d))))
 
 -include $(wildcard build/*/*.d build/*/*/*.d)
-
-# --- oomkit CLI additions (CLI engineer: loader/, selftests/host/, selftests/cli/, samples/) ---
-# Kept in one block so the build owner can fold it in.
-#
-# The loader and its tests need the 6.12 UAPI <linux/bpf.h> (BPF_F_LINK,
-# bpf_link_info.struct_ops); Debian's linux-libc-dev 6.1 lacks both.
-ifneq ($(TOOLS_DIR),)
-  LINUX_UAPI_INC := $(shell scripts/linux-src.sh)/tools/include/uapi
-endif
-build/loader/%.o build/selftests/host/%.o build/selftests/cli/%.o: CFLAGS += -I$(LINUX_UAPI_INC)
-# The VM tests compare the CLI with bpftool's view; the guest sees the host's path.
-build/selftests/cli/%.o: CFLAGS += -DOOMKIT_BPFTOOL='"$(BPFTOOL)"'
-
-.PHONY: man
-man: build/oomkit.8
-
-# The sample drop-in policy, built like the policies but not embedded.
-SAMPLE_OBJS := $(call bpf_objs,samples,build/samples)
-build/samples/%.bpf.o: samples/%.bpf.c $(BPF_DEPS) | $(BPFTOOL)
-	$(bpf_recipe)
-
-# BPF objects the CLI's VM tests feed to the loader (bad ones on purpose).
-CLI_BPF_OBJS := $(call bpf_objs,selftests/cli/progs,build/selftests/cli)
-build/selftests/cli/%.bpf.o: selftests/cli/progs/%.bpf.c $(BPF_DEPS) | $(BPFTOOL)
-	$(bpf_recipe)
-
-# The VM suite for the CLI: scripts/check.sh runs every build/selftests/*_vmtest.
-CLI_OBJS := $(call objs,selftests/cli)
-build/selftests/cli_vmtest: $(CLI_OBJS) $(LIB_OBJS) $(LIBBPF_A)
-	$(link_recipe)
-$(CLI_OBJS): | $(LIBBPF_A)
-# The host suite shares the CLI test helpers (selftests/cli/cli.c).
-build/selftests/host_test: build/selftests/cli/cli.o
-
-all: $(SAMPLE_OBJS) $(CLI_BPF_OBJS) $(if $(CLI_OBJS),build/selftests/cli_vmtest)
-# --- end of CLI additions ---

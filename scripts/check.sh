@@ -72,12 +72,16 @@ if present build/selftests/host_test selftests/host; then
 	count host_test
 fi
 
-# 2. In one VM boot: the ABI suite, the policy scenarios, any *_vmtest.
+# 2. In one VM boot: the ABI suite, the policy scenarios, then every other
+# suite directory's build/selftests/<suite>_vmtest (see the Makefile).
 vm_suites=()
 present build/selftests/abi_test selftests/abi && vm_suites+=(build/selftests/abi_test)
 present build/selftests/policy_test selftests/policies && vm_suites+=(build/selftests/policy_test)
-for t in build/selftests/*_vmtest; do
-	[ -x "$t" ] && vm_suites+=("$t")
+for d in selftests/*/; do
+	d=${d%/}
+	case ${d##*/} in abi | policies | host | lib | kernel) continue ;; esac
+	compgen -G "$d/*.c" >/dev/null || continue
+	present "build/selftests/${d##*/}_vmtest" "$d" && vm_suites+=("build/selftests/${d##*/}_vmtest")
 done
 
 mkdir -p build/vm/scratch
