@@ -84,7 +84,7 @@ static void print_meta_plain(const struct policy *p)
 				 (long long)m->max);
 		else
 			range[0] = '\0';
-		printf("      %-24s %-4s = %-10s %-16s %s\n", m->name, tunable_type_name(&tt),
+		printf("      %-24s %-4s = %-10s %-22s %s\n", m->name, tunable_type_name(&tt),
 		       val, range, m->doc);
 	}
 	n = 0;
