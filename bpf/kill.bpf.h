@@ -11,7 +11,33 @@ struct oomkit_tasks {
 	u32 nr_killable;
 	u32 nr_unkillable;	/* oom_score_adj -1000: the cgroup is off limits */
 	u32 victim_pid;		/* an OOM victim still holding its memory, 0 if none */
+	u32 nr_killed;		/* oomkit_kill_all()'s count */
 };
+
+/*
+ * The scan state lives in a map, not on the stack: the verifier tracks
+ * stack counters as constants, and a count incremented in an open-coded
+ * iterator loop and tested after it never lets the loop's states converge.
+ * Map values are opaque to it. Per CPU, and OOM handlers are serialized.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct oomkit_tasks);
+} oomkit_task_scan SEC(".maps");
+
+/* The zeroed per-CPU scan state; NULL never happens for a one-slot array but must be handled. */
+static __always_inline struct oomkit_tasks *oomkit_tasks_get(void)
+{
+	struct oomkit_tasks *t;
+	u32 key = 0;
+
+	t = bpf_map_lookup_elem(&oomkit_task_scan, &key);
+	if (t)
+		__builtin_memset(t, 0, sizeof(*t));
+	return t;
+}
 
 /* Tasks no OOM killer considers: kernel threads, init, exited ones (no mm). */
 static __always_inline bool oomkit_task_ignored(struct task_struct *task)
@@ -79,12 +105,13 @@ static __always_inline void oomkit_scan_tasks(struct mem_cgroup *memcg, bool pag
 	u64 bytes;
 
 	bpf_for_each(css_task, task, &memcg->css, OOMKIT_CSS_TASK_ITER_PROCS) {
-		if (oomkit_task_ignored(task))
-			continue;
+		/* Before the mm test: a victim past exit_mm() is still freeing. */
 		if (oomkit_task_victim_pending(task)) {
 			t->victim_pid = task->pid;
 			break;
 		}
+		if (oomkit_task_ignored(task))
+			continue;
 		if (oomkit_task_unkillable(task)) {
 			t->nr_unkillable++;
 			continue;
@@ -115,9 +142,12 @@ static __always_inline void oomkit_event_add_pid(struct oomkit_event *ev, struct
 /* Kills every killable task of @memcg that is not already a victim; returns how many. */
 static __always_inline int oomkit_kill_all(struct oomkit_oom *oom, struct mem_cgroup *memcg)
 {
+	struct oomkit_tasks *t = oomkit_tasks_get();
 	struct task_struct *task;
-	int nr = 0, err;
+	int err;
 
+	if (!t)
+		return -ENOMEM;
 	bpf_for_each(css_task, task, &memcg->css, OOMKIT_CSS_TASK_ITER_PROCS) {
 		if (oomkit_task_ignored(task) || oomkit_task_unkillable(task))
 			continue;
@@ -129,23 +159,25 @@ static __always_inline int oomkit_kill_all(struct oomkit_oom *oom, struct mem_cg
 			continue;
 		}
 		oomkit_event_add_pid(oom->ev, task);
-		nr++;
+		t->nr_killed++;
 	}
-	return nr;
+	return t->nr_killed;
 }
 
 /* Kills the biggest killable task of @memcg; memory.oom.group makes the kernel take the rest. */
 static __always_inline int oomkit_kill_biggest(struct oomkit_oom *oom, struct mem_cgroup *memcg,
 					       bool page_cache)
 {
-	struct oomkit_tasks t = {};
+	struct oomkit_tasks *t = oomkit_tasks_get();
 	struct task_struct *task;
 	int err;
 
-	oomkit_scan_tasks(memcg, page_cache, &t);
-	if (!t.max_pid)
+	if (!t)
+		return -ENOMEM;
+	oomkit_scan_tasks(memcg, page_cache, t);
+	if (!t->max_pid)
 		return 0;
-	task = bpf_task_from_pid(t.max_pid);
+	task = bpf_task_from_pid(t->max_pid);
 	if (!task)
 		return -ESRCH;
 	err = oomkit_oom_kill_task(oom, task);
@@ -154,8 +186,8 @@ static __always_inline int oomkit_kill_biggest(struct oomkit_oom *oom, struct me
 	bpf_task_release(task);
 	if (err)
 		return err;
-	/* With memory.oom.group the kernel killed all t.nr_killable. */
-	return BPF_CORE_READ(memcg, oom_group) ? t.nr_killable : 1;
+	/* With memory.oom.group the kernel killed all of them. */
+	return BPF_CORE_READ(memcg, oom_group) ? t->nr_killable : 1;
 }
 
 /**

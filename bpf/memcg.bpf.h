@@ -147,29 +147,32 @@ static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomk
 	__builtin_memset(pick, 0, sizeof(*pick));
 	bpf_rcu_read_lock();
 	bpf_for_each(css, pos, &oom->scope->css, BPF_CGROUP_ITER_DESCENDANTS_POST) {
-		struct oomkit_tasks t = {};
 		struct oomkit_leaf leaf = {};
 		struct mem_cgroup *memcg;
+		struct oomkit_tasks *t;
 		bool inner;
 
+		t = oomkit_tasks_get();
+		if (!t)
+			break;
 		memcg = bpf_get_mem_cgroup(pos);
 		if (!memcg)
 			continue;
-		oomkit_scan_tasks(memcg, page_cache, &t);
-		if (t.victim_pid) {
-			pick->victim_pid = t.victim_pid;
+		oomkit_scan_tasks(memcg, page_cache, t);
+		if (t->victim_pid) {
+			pick->victim_pid = t->victim_pid;
 			pick->victim_cgid = oomkit_css_cgroup_id(pos);
 			bpf_put_mem_cgroup(memcg);
 			break;
 		}
-		if (t.nr_unkillable || !t.nr_killable) {
+		if (t->nr_unkillable || !t->nr_killable) {
 			bpf_put_mem_cgroup(memcg);
 			continue;
 		}
 		inner = BPF_CORE_READ(pos, cgroup, nr_descendants) > 0;
 		leaf.cgid = oomkit_css_cgroup_id(pos);
 		leaf.inner = inner;
-		leaf.bytes = inner ? t.bytes : oomkit_memcg_bytes(memcg, page_cache);
+		leaf.bytes = inner ? t->bytes : oomkit_memcg_bytes(memcg, page_cache);
 		if (rank(oom, memcg, pos, &leaf)) {
 			pick->nr_leaves++;
 			oomkit_pick_insert(pick, &leaf);

@@ -126,12 +126,11 @@ static void psi_guard_pressure(struct oomkit_psi *psi, u64 cgid)
 	ev->decision = OOMKIT_DEC_DECLARE_OOM;
 	ev->scope_cgroup_id = cgid;
 	ev->score = ret;
-	if (ret < 0) {
+	if (ret < 0)
 		ev->error = ret;
-	} else {
+	else
 		oomkit_stat_inc(OOMKIT_STAT_OOMS_DECLARED);
-	}
-	oomkit_reason(ev, "%s memory pressure over %u us per %u us: OOM declared, %s",
+	oomkit_reason(ev, "%s pressure %u/%u us: OOM declared, %s",
 		      full ? "full" : "some", threshold_usec, window_usec,
 		      ret > 0 ? "memory freed" : ret == 0 ? "nothing freed" : "failed");
 	oomkit_event_submit(ev);
