@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* biggest-cgroup scenarios: the biggest killable leaf dies, -1000 leaves are spared, group kills. */
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "hog.h"
@@ -21,7 +27,7 @@ TEST(biggest_cgroup_kills_biggest_killable_leaf)
 {
 	struct oomkit_event ev[16];
 	pid_t cg1, cg2, cg4, cg5;
-	const struct oomkit_event *kill;
+	const struct oomkit_event *rec;
 	char line[512];
 	long long mark;
 	int nr;
@@ -63,19 +69,19 @@ TEST(biggest_cgroup_kills_biggest_killable_leaf)
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 1, "tasks_killed counter");
 
 	nr = policy_events(POLICY, ev, 16);
-	kill = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
-	if (ASSERT_TRUE(kill != NULL, "kill-task record")) {
-		ASSERT_EQ(kill->trigger, OOMKIT_TRIG_OOM_MEMCG, "trigger");
-		ASSERT_EQ(kill->scope_cgroup_id, cg_id("oom"), "scope");
-		ASSERT_EQ(kill->victim_cgroup_id, cg_id("oom/cg3/cg4"), "victim cgroup");
-		ASSERT_EQ(kill->nr_pids, 1, "nr_pids");
-		ASSERT_EQ(kill->pids[0], cg4, "victim pid");
-		ASSERT_GE(kill->victim_bytes, 28 * MB, "victim bytes");
-		ASSERT_STR_EQ(kill->policy, POLICY, "record policy");
-		ASSERT_HAS_SUBSTR(kill->reason, "largest leaf", "reason");
+	rec = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
+	if (ASSERT_TRUE(rec != NULL, "kill-task record")) {
+		ASSERT_EQ(rec->trigger, OOMKIT_TRIG_OOM_MEMCG, "trigger");
+		ASSERT_EQ(rec->scope_cgroup_id, cg_id("oom"), "scope");
+		ASSERT_EQ(rec->victim_cgroup_id, cg_id("oom/cg3/cg4"), "victim cgroup");
+		ASSERT_EQ(rec->nr_pids, 1, "nr_pids");
+		ASSERT_EQ(rec->pids[0], cg4, "victim pid");
+		ASSERT_GE(rec->victim_bytes, 28 * MB, "victim bytes");
+		ASSERT_STR_EQ(rec->policy, POLICY, "record policy");
+		ASSERT_HAS_SUBSTR(rec->reason, "largest leaf", "reason");
 		/* cg4 first; cg2 (-1000) is not a candidate. */
-		ASSERT_EQ(kill->candidates[0].cgroup_id, cg_id("oom/cg3/cg4"), "candidate 0");
-		ASSERT_NEQ(kill->candidates[1].cgroup_id, cg_id("oom/cg2"), "cg2 not a candidate");
+		ASSERT_EQ(rec->candidates[0].cgroup_id, cg_id("oom/cg3/cg4"), "candidate 0");
+		ASSERT_NEQ(rec->candidates[1].cgroup_id, cg_id("oom/cg2"), "cg2 not a candidate");
 	}
 
 cleanup:
@@ -87,7 +93,7 @@ TEST(biggest_cgroup_kill_all_tunable)
 {
 	pid_t a[3], small;
 	struct oomkit_event ev[16];
-	const struct oomkit_event *kill;
+	const struct oomkit_event *rec;
 	int i, nr;
 
 	if (!ASSERT_OK(cg_init("biggest_kill_all"), "cg_init"))
@@ -111,10 +117,10 @@ TEST(biggest_cgroup_kill_all_tunable)
 	ASSERT_EQ(oom_kills("oom/small"), 0, "small oom_kill");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 3, "tasks_killed counter");
 	nr = policy_events(POLICY, ev, 16);
-	kill = event_find(ev, nr, OOMKIT_DEC_KILL_CGROUP);
-	if (ASSERT_TRUE(kill != NULL, "kill-cgroup record")) {
-		ASSERT_EQ(kill->victim_cgroup_id, cg_id("oom/big"), "victim cgroup");
-		ASSERT_EQ(kill->nr_pids, 3, "nr_pids");
+	rec = event_find(ev, nr, OOMKIT_DEC_KILL_CGROUP);
+	if (ASSERT_TRUE(rec != NULL, "kill-cgroup record")) {
+		ASSERT_EQ(rec->victim_cgroup_id, cg_id("oom/big"), "victim cgroup");
+		ASSERT_EQ(rec->nr_pids, 3, "nr_pids");
 	}
 
 cleanup:
@@ -152,5 +158,115 @@ TEST(biggest_cgroup_honours_oom_group)
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "kills counter");
 
 cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/* MemAvailable from /proc/meminfo, in bytes; 0 on error. */
+static unsigned long long mem_available(void)
+{
+	unsigned long long kb = 0;
+	char line[256];
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * KB;
+}
+
+/* A child in the root cgroup itself holding @bytes; the caller kills and reaps it. */
+static pid_t root_hog_start(size_t bytes)
+{
+	int pfd[2];
+	pid_t pid;
+	char c = 0;
+	char *p;
+
+	if (pipe(pfd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		FILE *f;
+
+		close(pfd[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		f = fopen(CG_MOUNT "/cgroup.procs", "we");
+		if (!f || fprintf(f, "0") < 0 || fclose(f))
+			_exit(3);
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(3);
+		for (size_t off = 0; off < bytes; off += 4096)
+			p[off] = 1;
+		if (write(pfd[1], "r", 1) != 1)
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1 || c != 'r') {
+		close(pfd[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -EIO;
+	}
+	close(pfd[0]);
+	return pid;
+}
+
+/*
+ * A global OOM: the root cgroup's own tasks are a leaf of their own, sized
+ * from those tasks. A task in the root cgroup holding 60% of the available
+ * memory is bigger than the growing leaf that exhausts the rest: it dies
+ * first, recorded against the root cgroup (id 1); the grower, then the
+ * biggest, dies at the next OOM.
+ */
+TEST(biggest_cgroup_global_oom_root_tasks_are_a_leaf)
+{
+	struct oomkit_event ev[16];
+	const struct oomkit_event *rec;
+	unsigned long long avail;
+	pid_t root = -1, grow;
+	int nr, status;
+
+	if (!ASSERT_OK(cg_init("biggest_global"), "cg_init") ||
+	    !ASSERT_OK(cg_create("grow"), "cg_create grow"))
+		goto cleanup;
+	avail = mem_available();
+	if (!ASSERT_GT(avail, 256 * MB, "MemAvailable"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, NULL), "policy load"))
+		goto cleanup;
+	root = root_hog_start(avail / 10 * 6);
+	if (!ASSERT_GT(root, 0, "root hog"))
+		goto cleanup;
+	grow = hog_start_growing("grow", 16 * MB, 0);
+
+	if (ASSERT_EQ(waitpid(root, &status, 0), root, "root hog reaped")) {
+		ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "root hog killed");
+		root = -1;
+	}
+	ASSERT_TRUE(hog_killed(grow), "grower killed next");
+	nr = policy_events(POLICY, ev, 16);
+	rec = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
+	if (ASSERT_TRUE(rec != NULL, "kill record")) {
+		ASSERT_EQ(rec->trigger, OOMKIT_TRIG_OOM_GLOBAL, "global OOM");
+		ASSERT_EQ(rec->scope_cgroup_id, 0, "scope: the system");
+		ASSERT_EQ(rec->victim_cgroup_id, 1, "victim: the root cgroup's tasks");
+		ASSERT_GE(rec->victim_bytes, avail / 10 * 5, "sized from the root's tasks");
+	}
+
+cleanup:
+	if (root > 0) {
+		kill(root, SIGKILL);
+		waitpid(root, NULL, 0);
+	}
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
