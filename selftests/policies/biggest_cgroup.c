@@ -270,3 +270,104 @@ cleanup:
 	}
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
+
+/* A child in @rel with @anon bytes of private and @shm bytes of shared (shmem) anonymous memory. */
+static pid_t shm_hog_start(const char *rel, size_t anon, size_t shm)
+{
+	int pfd[2];
+	pid_t pid;
+	char c = 0;
+
+	if (pipe(pfd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		char *a, *s;
+
+		close(pfd[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (cg_write(rel, "cgroup.procs", "0"))
+			_exit(3);
+		a = mmap(NULL, anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		s = mmap(NULL, shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (a == MAP_FAILED || s == MAP_FAILED)
+			_exit(3);
+		for (size_t off = 0; off < anon; off += 4096)
+			a[off] = 1;
+		for (size_t off = 0; off < shm; off += 4096)
+			s[off] = 1;
+		if (write(pfd[1], "r", 1) != 1)
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1 || c != 'r') {
+		close(pfd[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -EIO;
+	}
+	close(pfd[0]);
+	return pid;
+}
+
+/*
+ * count_page_cache decides between a leaf of 20 MB anonymous memory and
+ * one of 8 MB anonymous plus 24 MB shmem (page cache): without page cache
+ * (the default) the first is bigger, with it the second.
+ */
+static void page_cache_case(const char *test, const char *set, bool expect_cache_leaf)
+{
+	pid_t anon = -1, cache = -1, grow;
+	int status;
+
+	if (!ASSERT_OK(cg_init(test), "cg_init") ||
+	    !ASSERT_OK(cg_create("oom"), "cg_create oom") ||
+	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB), "memory.max") ||
+	    !ASSERT_OK(cg_create("oom/anon"), "cg_create anon") ||
+	    !ASSERT_OK(cg_create("oom/cache"), "cg_create cache") ||
+	    !ASSERT_OK(cg_create("oom/grow"), "cg_create grow"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, set, NULL), "policy load"))
+		goto cleanup;
+	anon = hog_start("oom/anon", 20 * MB, 0);
+	cache = shm_hog_start("oom/cache", 8 * MB, 24 * MB);
+	if (!ASSERT_GT(cache, 0, "shmem hog"))
+		goto cleanup;
+	grow = hog_start("oom/grow", 24 * MB, 0);
+
+	ASSERT_TRUE(hog_alive(grow), "grow survives");
+	if (expect_cache_leaf) {
+		if (ASSERT_EQ(waitpid(cache, &status, 0), cache, "shmem hog reaped")) {
+			ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+				    "shmem hog killed");
+			cache = -1;
+		}
+		ASSERT_TRUE(hog_alive(anon), "anon survives");
+		ASSERT_EQ(oom_kills("oom/cache"), 1, "cache oom_kill");
+		ASSERT_EQ(oom_kills("oom/anon"), 0, "anon oom_kill");
+	} else {
+		ASSERT_TRUE(hog_killed(anon), "anon killed");
+		ASSERT_EQ(waitpid(cache, &status, WNOHANG), 0, "shmem hog alive");
+		ASSERT_EQ(oom_kills("oom/anon"), 1, "anon oom_kill");
+		ASSERT_EQ(oom_kills("oom/cache"), 0, "cache oom_kill");
+	}
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+	if (cache > 0)
+		waitpid(cache, NULL, 0);
+}
+
+TEST(biggest_cgroup_sizes_without_page_cache)
+{
+	page_cache_case("biggest_no_cache", NULL, false);
+}
+
+TEST(biggest_cgroup_count_page_cache_tunable)
+{
+	page_cache_case("biggest_cache", "count_page_cache=1", true);
+}
