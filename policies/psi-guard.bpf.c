@@ -46,7 +46,11 @@ OOMKIT_TUNABLE(u32, window_usec, USEC_PER_SEC, 1, 10 * USEC_PER_SEC,
 OOMKIT_TUNABLE(u64, cooldown_usec, 10 * USEC_PER_SEC, 0, 3600ULL * USEC_PER_SEC,
 	       "usec: pressure in a cgroup is ignored this long after an OOM there");
 
-static const char psi_guard_constraint[] = "CONSTRAINT_BPF_PSI_MEM";
+/*
+ * Not const: the kfunc's text argument is plain memory (no __str suffix), and
+ * the verifier checks such memory for writes too, so .rodata is refused.
+ */
+static char psi_guard_constraint[] = "CONSTRAINT_BPF_PSI_MEM";
 
 /* Watched cgroup ids, gathered from the watch map in init. */
 static u64 watch_ids[PSI_GUARD_MAX_WATCH];
