@@ -7,7 +7,11 @@ char LICENSE[] SEC("license") = "GPL";
 SEC("struct_ops/handle_out_of_memory")
 int BPF_PROG(bad_oom_oom, struct oom_control *oc)
 {
-	return bpf_out_of_memory(oc->memcg, 0, false, NULL) > 0;
+	struct mem_cgroup *memcg = oc->memcg;
+
+	if (!memcg)
+		return 0;
+	return bpf_out_of_memory(memcg, 0, false, NULL) > 0;
 }
 
 SEC(".struct_ops.link")

@@ -123,11 +123,14 @@ int BPF_PROG(killer_oom, struct oom_control *oc)
 SEC("struct_ops.s/handle_out_of_memory")
 int BPF_PROG(nested_oom, struct oom_control *oc)
 {
+	struct mem_cgroup *memcg;
+
 	if (!in_scope(oc))
 		return 0;
 	/* We run under oom_lock: a try-lock OOM must refuse, not deadlock. */
-	if (!nested_calls++)
-		nested_ret = bpf_out_of_memory(oc->memcg, 0, false, "ABI_NESTED");
+	memcg = oc->memcg;
+	if (!nested_calls++ && memcg)
+		nested_ret = bpf_out_of_memory(memcg, 0, false, NULL);
 	return 0;
 }
 

@@ -13,6 +13,11 @@ enum {
 /* In */
 int mode;
 __u64 target_cgid;
+/*
+ * Writable: the verifier checks a kfunc's plain memory argument for
+ * writes too. psi_oom_literal.bpf.c checks a string literal on its own.
+ */
+char constraint_text[32] = "CONSTRAINT_ABI_TEXT";
 
 /* Out */
 __u64 init_calls;
@@ -42,7 +47,7 @@ int BPF_PROG(psi_oom_init, struct bpf_psi *bpf_psi)
 
 	switch (mode) {
 	case MODE_TEXT:
-		oom_ret = bpf_out_of_memory(memcg, 0, true, "CONSTRAINT_ABI_TEXT");
+		oom_ret = bpf_out_of_memory(memcg, 0, true, constraint_text);
 		break;
 	case MODE_NULL:
 		oom_ret = bpf_out_of_memory(memcg, 0, true, NULL);
@@ -50,9 +55,8 @@ int BPF_PROG(psi_oom_init, struct bpf_psi *bpf_psi)
 	case MODE_BAD_ORDER:
 		/* Scoped to the test memcg, so a missing check can't hit the VM. */
 		order_high_ret = bpf_out_of_memory(memcg, ABI_MAX_PAGE_ORDER + 1,
-						   true, "ABI_BAD_ORDER");
-		order_neg_ret = bpf_out_of_memory(memcg, -1, true,
-						  "ABI_BAD_ORDER");
+						   true, NULL);
+		order_neg_ret = bpf_out_of_memory(memcg, -1, true, NULL);
 		break;
 	}
 	bpf_put_mem_cgroup(memcg);

@@ -14,6 +14,9 @@ char LICENSE[] SEC("license") = "GPL";
 __u64 cg1_id;
 __u64 cg2_id;
 
+/* A writable buffer, see psi_oom.bpf.c; the literal form is tested on its own. */
+char constraint_text[32] = "CONSTRAINT_BPF_PSI_MEM";
+
 /* Out */
 int cg1_trigger_ret = 1000;
 int cg2_trigger_ret = 1000;
@@ -53,7 +56,7 @@ void BPF_PROG(upstream_psi_event, struct psi_trigger *t)
 	bpf_cgroup_release(cgrp);
 	if (!memcg)
 		return;
-	oom_ret = bpf_out_of_memory(memcg, 0, true, "CONSTRAINT_BPF_PSI_MEM");
+	oom_ret = bpf_out_of_memory(memcg, 0, true, constraint_text);
 	if (oom_ret > 0)
 		oom_done = true;
 	bpf_put_mem_cgroup(memcg);
