@@ -126,10 +126,12 @@ int policy_load(struct policy *p, const char *step)
 		      strerror(-err));
 		return err;
 	}
-	/* libbpf prints "prog 'NAME': -- BEGIN PROG LOAD LOG --" */
+	/* libbpf prints "libbpf: prog 'NAME': -- BEGIN PROG LOAD LOG --" */
 	for (q = begin; q > log && q[-1] != '\n'; q--)
 		;
-	sscanf(q, "prog '%127[^']'", prog);
+	q = strstr(q, "prog '");
+	if (q && q < begin)
+		sscanf(q, "prog '%127[^']'", prog);
 
 	if (json_output) {
 		jsonw_start_object(json_wtr);

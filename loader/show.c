@@ -2,6 +2,7 @@
 /* oomkit policy show: attached policies, their handlers' BPF stats and counters. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,7 +39,7 @@ struct handler {
 struct ops_info {
 	__u32 link_id;
 	__u32 map_id;
-	char map_name[BPF_OBJ_NAME_LEN];
+	char map_name[NAME_MAX + 1];
 	char type[32];		/* "bpf_oom_ops", "bpf_psi_ops" */
 	char oom_policy[OOM_POLICY_NAME_LEN + 1];
 	struct handler h[MAX_HANDLERS];
@@ -402,6 +403,9 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_inf
 		v[nr].ours = true;
 		v[nr].link_id = info.id;
 		describe_map(ctx, info.struct_ops.map_id, &v[nr]);
+		/* the kernel keeps 15 characters of a map name; the pin has it all */
+		snprintf(v[nr].map_name, sizeof(v[nr].map_name), "%s",
+			 de->d_name + strlen(PIN_LINK_PREFIX));
 		if (!strcmp(v[nr].type, "bpf_oom_ops"))
 			v[nr].order = attach_order(ctx, info.id, NULL, 0);
 		nr++;
