@@ -102,7 +102,9 @@ check:
 	$(Q)$(MAKE) all kernel
 	$(Q)scripts/check.sh
 
-demo bench: all kernel
+demo bench:
+	$(Q)scripts/deps.sh
+	$(Q)$(MAKE) all kernel
 	$(Q)test -x scripts/$@.sh || { echo "scripts/$@.sh does not exist yet" >&2; exit 1; }
 	$(Q)scripts/$@.sh
 
