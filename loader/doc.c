@@ -298,6 +298,10 @@ void doc_print_man(FILE *f)
 	man_opts(f, global_opts);
 	fputs(".SH ENVIRONMENT\n.TP\n.B OOMKIT_POLICY_DIR\n", f);
 	man_text(f, "The drop-in policy directory, unless --policy-dir is given.");
+	fputs(".TP\n.B OOMKIT_TEST_CRASH=after\\-attach\n", f);
+	man_text(f, "For tests only: 'policy load' kills itself right after the first link is "
+		    "attached and pinned in NAME~tmp, as a crash between attach and pin would; "
+		    "'policy show' then reports the leftover and 'policy unload --all' removes it.");
 	fputs(".SH EXIT STATUS\n", f);
 	man_text(f, "0 on success; 1 on a run-time error (the kernel, the system or a file "
 		    "refused); 2 on a usage error (a malformed command line, an unknown "

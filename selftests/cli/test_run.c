@@ -56,7 +56,8 @@ TEST(run_detaches_on_sigterm)
 	int fd, links;
 
 	links = nr_struct_ops_links();
-	run = cli_spawn(&fd, NULL, "run", "observe", NULL);
+	/* -j: no progress lines on the runner's stderr */
+	run = cli_spawn(&fd, NULL, "-j", "run", "observe", NULL);
 	if (!ASSERT_GT(run, 0, "spawn run"))
 		return;
 	if (!ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links + 1, 30000), "attached")) {
