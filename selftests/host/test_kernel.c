@@ -171,3 +171,32 @@ TEST(feature_reports_what_the_host_lacks)
 	ASSERT_HAS_SUBSTR(r.out, "  bpf_oom_kill_process                 MISSING\n", "plain");
 	ASSERT_HAS_SUBSTR(r.out, "this kernel lacks the BPF OOM ABI", "plain");
 }
+
+/* A psi-only policy needs bpf_psi_ops, and says so. */
+TEST(load_psi_policy_on_a_kernel_without_the_abi)
+{
+	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
+		return;
+	if (!ASSERT_OK(CLI(&r, "policy", "load", "psi-guard"), "run"))
+		return;
+	ASSERT_EQ(r.status, 1, "exit status");
+	ASSERT_STR_EQ(r.err, "Error: can't load 'psi-guard': this kernel has no bpf_psi_ops "
+		      "(needs the BPF OOM series; see 'oomkit feature')\n", "stderr");
+	ASSERT_FALSE(pin_exists("psi-guard"), "nothing pinned");
+}
+
+/* -d shows libbpf's own messages, and the error still ends the output. */
+TEST(debug_output_shows_libbpf)
+{
+	const char *last;
+
+	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
+		return;
+	if (!ASSERT_OK(CLI(&r, "-d", "policy", "load", build_path(FAKE)), "run"))
+		return;
+	ASSERT_EQ(r.status, 1, "exit status");
+	ASSERT_HAS_SUBSTR(r.err, "libbpf: ", "libbpf's messages");
+	last = strstr(r.err, "Error: ");
+	if (ASSERT_OK_PTR(last, "an error line"))
+		ASSERT_STR_EQ(last, no_abi, "the error is the last line");
+}
