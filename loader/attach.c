@@ -20,40 +20,32 @@
 
 int policy_check_kernel(const struct policy *p, const char *step)
 {
-	static const struct {
-		const char *type;
-		size_t need;	/* offset of the bool in struct policy */
-	} types[] = {
-		{ "bpf_oom_ops", offsetof(struct policy, has_oom) },
-		{ "bpf_psi_ops", offsetof(struct policy, has_psi) },
-	};
+	const char *missing = NULL;
 	struct btf *vmlinux;
-	size_t i;
-	int err = 0;
 
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
-		err = -errno;
+		int err = -errno;
+
 		p_err("can't %s '%s': can't read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
 		      step, p->name, strerror(errno));
 		return err;
 	}
-	for (i = 0; i < ARRAY_SIZE(types); i++) {
-		if (!*(const bool *)((const char *)p + types[i].need))
-			continue;
-		if (btf__find_by_name_kind(vmlinux, types[i].type, BTF_KIND_STRUCT) < 0) {
-			p_err("can't %s '%s': this kernel has no %s (needs the BPF OOM series; "
-			      "see 'oomkit feature')", step, p->name, types[i].type);
-			err = -EOPNOTSUPP;
-			break;
-		}
-	}
+	if (p->has_oom && btf__find_by_name_kind(vmlinux, "bpf_oom_ops", BTF_KIND_STRUCT) < 0)
+		missing = "bpf_oom_ops";
+	else if (p->has_psi && btf__find_by_name_kind(vmlinux, "bpf_psi_ops", BTF_KIND_STRUCT) < 0)
+		missing = "bpf_psi_ops";
 	btf__free(vmlinux);
-	return err;
+	if (missing) {
+		p_err("can't %s '%s': this kernel has no %s (needs the BPF OOM series; "
+		      "see 'oomkit feature')", step, p->name, missing);
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 /* The last lines of the last verifier log libbpf printed, on stderr. */
-static void print_verifier_tail(const char *log, const char *begin)
+static void print_verifier_tail(const char *begin)
 {
 	const char *start = strchr(begin, '\n'), *end, *p;
 	int lines = 0;
@@ -66,10 +58,9 @@ static void print_verifier_tail(const char *log, const char *begin)
 		end = start + strlen(start);
 	/* walk back VERIFIER_TAIL_LINES newlines from the end */
 	for (p = end; p > start; p--) {
-		if (p[-1] == '\n' && p != end && ++lines > VERIFIER_TAIL_LINES)
+		if (p[-1] == '\n' && p != end && ++lines == VERIFIER_TAIL_LINES)
 			break;
 	}
-	(void)log;
 	if (json_output) {
 		const char *l = p;
 
@@ -140,11 +131,11 @@ int policy_load(struct policy *p, const char *step)
 			 "can't %s '%s': the verifier rejected program '%s' (%s)",
 			 step, p->name, prog, strerror(-err));
 		jsonw_string(json_wtr, why);
-		print_verifier_tail(log, begin);
+		print_verifier_tail(begin);
 		jsonw_end_object(json_wtr);
 		return err;
 	}
-	print_verifier_tail(log, begin);
+	print_verifier_tail(begin);
 	p_err("can't %s '%s': the verifier rejected program '%s' (%s); the log's tail is above, "
 	      "-d prints all of it", step, p->name, prog, strerror(-err));
 	return err;

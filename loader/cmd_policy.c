@@ -228,7 +228,7 @@ static int do_load(int argc, char **argv)
 		goto out_args;
 	err = require_admin("load", a.target);
 	err = err ?: policy_open(a.target, &p, "load");
-	err = err ?: policy_apply_sets(&p, a.sets, a.nr_sets, "load");
+	err = err ?: policy_apply_sets(&p, a.sets, a.nr_sets);
 	/* before the kernel check, so a taken name is reported on any kernel */
 	err = err ?: pins_check_free(p.name, "load");
 	err = err ?: policy_check_kernel(&p, "load");

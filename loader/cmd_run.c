@@ -28,7 +28,7 @@ int do_run(int argc, char **argv)
 		goto out_args;
 	err = require_admin("run", a.target);
 	err = err ?: policy_open(a.target, &p, "run");
-	err = err ?: policy_apply_sets(&p, a.sets, a.nr_sets, "run");
+	err = err ?: policy_apply_sets(&p, a.sets, a.nr_sets);
 	if (err)
 		goto out;
 	/* the same name twice would make the kernel report two policies as one */

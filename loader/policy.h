@@ -80,7 +80,7 @@ struct tunable_type {
 int tunable_type(const struct policy *p, const char *var, struct tunable_type *tt);
 const char *tunable_type_name(const struct tunable_type *tt);
 int tunable_format(const struct policy *p, const char *var, char *buf, size_t len);
-int policy_apply_sets(struct policy *p, char **sets, int nr, const char *step);
+int policy_apply_sets(struct policy *p, char **sets, int nr);
 int policy_write_knobs(struct policy *p);
 
 /* attach.c */

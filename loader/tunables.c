@@ -327,14 +327,13 @@ static void list_keys(const struct policy *p, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-int policy_apply_sets(struct policy *p, char **sets, int nr, const char *step)
+int policy_apply_sets(struct policy *p, char **sets, int nr)
 {
 	char key[OOMKIT_NAME_LEN + 1], keys[512];
 	const struct oomkit_meta *m;
 	const char *eq;
 	int i, err;
 
-	(void)step;
 	for (i = 0; i < nr; i++) {
 		eq = strchr(sets[i], '=');
 		if (!eq || eq == sets[i])
