@@ -239,3 +239,22 @@ endef
 $(foreach d,$(SUITES),$(eval $(call suite_rule,$(d))))
 
 -include $(wildcard build/*/*.d build/*/*/*.d)
+
+# --- benchmark: make bench (scripts/bench.sh) -------------------------------
+# The guest driver build/bench/oomkit-bench and its BPF clocks, built on
+# demand by scripts/bench.sh (not part of 'all').
+BENCH_BPF_OBJS := $(call bpf_objs,bench,build/bench)
+BENCH_OBJS := $(filter-out %.bpf.o,$(call objs,bench))
+
+$(eval $(call bpf_rules,bench,build/bench,$(BPF_DEPS) bench/oom_timing.h))
+
+$(BENCH_OBJS): | $(LIBBPF_A) $(call skels,$(BENCH_BPF_OBJS))
+
+build/bench/%.o: bench/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Ibench -MMD -MP -c $< -o $@
+
+build/bench/oomkit-bench: LDLIBS += -lm
+build/bench/oomkit-bench: $(BENCH_OBJS) $(LIBBPF_A)
+	$(link_recipe)

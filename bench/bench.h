@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* oomkit-bench: the guest side of 'make bench', shared declarations of its parts. */
+#ifndef __OOMKIT_BENCH_H
+#define __OOMKIT_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#include "oom_timing.h"
+
+#define MiB		(1024ULL * 1024ULL)
+#define CG_ROOT		"/sys/fs/cgroup"
+#define BENCH_CG	CG_ROOT "/oomkit-bench"
+#define MAX_SIZES	6
+#define MAX_REPEAT	15
+
+struct bench_opts {
+	const char *oomkit;		/* the CLI under test */
+	const char *bpftool;		/* the reference loader */
+	const char *policy_dir;		/* build/policies: objects for bpftool */
+	const char *json;		/* where results.json goes */
+	int repeat;			/* runs per configuration (median) */
+	int sizes[MAX_SIZES];		/* leaf cgroup counts of part 1, ascending */
+	int nr_sizes;
+	unsigned int parts;		/* bit i: part i + 1 */
+	bool verbose;
+};
+
+extern struct bench_opts opts;
+
+/* --- results: each figure is a table row and a JSON object (report.c) --- */
+
+enum target_kind {
+	TARGET_NONE,
+	TARGET_MAX,			/* value <= target */
+	TARGET_MIN,			/* value >= target */
+};
+
+struct figure {
+	int part;			/* 1..3 */
+	char name[96];			/* what it is */
+	char key[64];			/* JSON key */
+	double value;			/* NAN when not measured */
+	const char *unit;		/* "ms", "MiB", "x", "" */
+	enum target_kind kind;
+	double target;
+	double samples[MAX_REPEAT];	/* the runs the median came from */
+	int nr_samples;
+};
+
+struct figure *fig_add(int part, const char *key, const char *unit, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void fig_target(struct figure *f, enum target_kind kind, double target);
+void fig_samples(struct figure *f, const double *v, int n);
+/* Free-form lines printed under a part's heading (setup, what each figure covers). */
+void part_note(int part, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void part_error(int part, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void report_print(void);
+int report_json(const char *path);
+
+/* --- the parts --- */
+
+int bench_decision(void);
+int bench_reaction(void);
+int bench_loader(void);
+
+/* --- kernel clocks (timing.c) --- */
+
+int timing_open(void);
+void timing_close(void);
+void timing_reset(void);
+/* Copies the samples recorded since the last reset; returns how many. */
+int timing_read(struct oom_sample *out, int max);
+
+/* --- helpers (util.c) --- */
+
+__u64 now_ns(void);
+double ns_to_ms(__u64 ns);
+void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int write_str(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+long long read_ll(const char *path);
+long long read_key(const char *path, const char *key);
+long long meminfo_kb(const char *key);
+int cg_mkdir(const char *path);
+int cg_remove_tree(const char *path);
+unsigned long long cg_id(const char *path);
+/* Forks a child straight into cgroup @path (clone3); 0 in the child. */
+pid_t fork_into(const char *path);
+/* Waits for @pid to end; returns its signal (0 for an exit), -ETIMEDOUT; *end_ns: when it ended. */
+int wait_end(pid_t pid, int timeout_ms, __u64 *end_ns);
+void child_setup(const char *comm);
+void __attribute__((noreturn)) hog_loop(size_t step);
+
+struct run_cost {
+	double wall_ms;
+	double maxrss_mib;
+	int status;			/* exit status, or 128 + signal */
+};
+/* Runs argv, output into @out (NUL-terminated, may be NULL), cost into @cost (may be NULL). */
+int run_cmd(char *const argv[], char *out, size_t len, struct run_cost *cost);
+int oomkit_cmd(char *out, size_t len, ...);
+double median(const double *v, int n);
+
+#endif /* __OOMKIT_BENCH_H */

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/* oomkit-bench helpers: clocks, cgroup files, children forked into cgroups, timed commands. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/sched.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "bench.h"
+
+__u64 now_ns(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC: what bpf_ktime_get_ns() reads in oom_timing.bpf.c */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+double ns_to_ms(__u64 ns)
+{
+	return ns / 1e6;
+}
+
+void msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "bench: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void vmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!opts.verbose)
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "bench:   ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int write_str(const char *path, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int fd, n, err = 0;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, n) != n)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static int read_all(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+long long read_ll(const char *path)
+{
+	char buf[64];
+
+	if (read_all(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return strncmp(buf, "max", 3) ? atoll(buf) : -2;
+}
+
+/* "key value" lines: memory.events, memory.stat, cgroup.events */
+long long read_key(const char *path, const char *key)
+{
+	char buf[8192], *p;
+	size_t klen = strlen(key);
+
+	if (read_all(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, klen) && p[klen] == ' ')
+			return atoll(p + klen + 1);
+	return -1;
+}
+
+long long meminfo_kb(const char *key)
+{
+	char buf[8192], *p;
+	size_t klen = strlen(key);
+
+	if (read_all("/proc/meminfo", buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, klen) && p[klen] == ':')
+			return atoll(p + klen + 1);
+	return -1;
+}
+
+/* mkdir with memory control in the parent's subtree (a no-op if already on). */
+int cg_mkdir(const char *path)
+{
+	char parent[512], *slash;
+	int err;
+
+	snprintf(parent, sizeof(parent), "%s/cgroup.subtree_control", path);
+	slash = strrchr(parent, '/');
+	*slash = '\0';
+	slash = strrchr(parent, '/');
+	strcpy(slash, "/cgroup.subtree_control");
+	err = write_str(parent, "+memory");
+	if (err)
+		return err;
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Kills everything under @path and removes it bottom-up. */
+int cg_remove_tree(const char *path)
+{
+	char sub[512], file[600];
+	struct dirent *de;
+	DIR *d;
+	int i;
+
+	if (access(path, F_OK))
+		return 0;
+	snprintf(file, sizeof(file), "%s/cgroup.kill", path);
+	write_str(file, "1");
+	d = opendir(path);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			cg_remove_tree(sub);
+		}
+		closedir(d);
+	}
+	/* SIGKILLed tasks leave the cgroup asynchronously */
+	snprintf(file, sizeof(file), "%s/cgroup.events", path);
+	for (i = 0; i < 2000 && read_key(file, "populated") > 0; i++)
+		usleep(10000);
+	if (rmdir(path))
+		return -errno;
+	return 0;
+}
+
+unsigned long long cg_id(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+pid_t fork_into(const char *path)
+{
+	struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+	pid_t pid;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	args.cgroup = fd;
+	/* no glibc wrapper: with no stack given, clone3 returns twice like fork() */
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		pid = -errno;
+	close(fd);
+	return pid;
+}
+
+void child_setup(const char *comm)
+{
+	sigset_t none;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_NAME, comm);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGTERM, SIG_DFL);
+}
+
+/* Grows anonymous memory @step at a time until something kills it. */
+void hog_loop(size_t step)
+{
+	size_t off;
+	char *p;
+
+	for (;;) {
+		p = mmap(NULL, step, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED) {
+			usleep(1000);
+			continue;
+		}
+		for (off = 0; off < step; off += 4096)
+			p[off] = 1;
+	}
+}
+
+int wait_end(pid_t pid, int timeout_ms, __u64 *end_ns)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	int status, n;
+
+	/* a pidfd turns readable when the task exits: no polling loop, no sleep */
+	pfd.fd = syscall(SYS_pidfd_open, pid, 0);
+	if (pfd.fd < 0)
+		return -errno;
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (end_ns)
+		*end_ns = now_ns();
+	close(pfd.fd);
+	if (n == 0)
+		return -ETIMEDOUT;
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+int run_cmd(char *const argv[], char *out, size_t len, struct run_cost *cost)
+{
+	struct rusage ru;
+	size_t used = 0;
+	int pfd[2], status;
+	__u64 start;
+	ssize_t n;
+	pid_t pid;
+	char sink[4096];
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	start = now_ns();
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		if (out && used + 1 < len)
+			n = read(pfd[0], out + used, len - used - 1);
+		else
+			n = read(pfd[0], sink, sizeof(sink));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out && used + 1 < len)
+			used += n;
+	}
+	close(pfd[0]);
+	if (out)
+		out[used] = '\0';
+	if (wait4(pid, &status, 0, &ru) != pid)
+		return -errno;
+	if (cost) {
+		cost->wall_ms = ns_to_ms(now_ns() - start);
+		cost->maxrss_mib = ru.ru_maxrss / 1024.0;	/* KiB */
+		cost->status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) :
+			       WEXITSTATUS(status);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* oomkit_cmd(out, len, "policy", "show", NULL): the CLI under test, JSON output. */
+int oomkit_cmd(char *out, size_t len, ...)
+{
+	char *argv[16], buf[4096];
+	va_list ap;
+	int n = 0, err;
+
+	argv[n++] = (char *)opts.oomkit;
+	argv[n++] = "-j";
+	va_start(ap, len);
+	while (n < 15 && (argv[n] = va_arg(ap, char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (!out) {
+		out = buf;
+		len = sizeof(buf);
+	}
+	err = run_cmd(argv, out, len, NULL);
+	if (err)
+		msg("'%s %s %s' failed (%d): %s", argv[0], argv[2], n > 3 ? argv[3] : "",
+		    err, out);
+	return err ? -EIO : 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double median(const double *v, int n)
+{
+	double s[MAX_REPEAT];
+
+	if (n <= 0 || n > MAX_REPEAT)
+		return __builtin_nan("");
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
