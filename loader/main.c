@@ -232,8 +232,9 @@ static int take_global_opts(int *argcp, char **argv, bool *version)
 			} else if (i + 1 < argc) {
 				policy_dir = argv[++i];
 			} else {
+				/* reported by main once the JSON writer exists */
 				*argcp = out;
-				return usage_err("option '--policy-dir' needs a directory");
+				return -EUSAGE;
 			}
 		} else if (!strcmp(a, "--set")) {
 			/* its value may start with '-' */
@@ -286,8 +287,10 @@ int main(int argc, char **argv)
 		}
 		jsonw_pretty(json_wtr, pretty_output);
 	}
-	if (err)
+	if (err) {
+		usage_err("option '--policy-dir' needs a directory");
 		goto out;
+	}
 
 	libbpf_set_print(libbpf_print_fn);
 
