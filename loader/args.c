@@ -80,6 +80,8 @@ int parse_args(const char *object, const char *verb, int argc, char **argv,
 					 arg, cmd, sp, sub, bin_name, cmd, sp, sub);
 		}
 	}
+	if (a->target && !*a->target)
+		return usage_err("'%s%s%s' needs a NAME|PATH, not an empty string", cmd, sp, sub);
 	if ((allowed & ARG_ALL) && a->all && a->target)
 		return usage_err("'%s%s%s' takes NAME or --all, not both", cmd, sp, sub);
 	if ((allowed & ARG_TARGET) && !a->target && !a->all)

@@ -220,7 +220,12 @@ static int set_tunable(struct policy *p, const struct oomkit_meta *m, const char
 			return usage_err("can't set '%s' on '%s': '%s' is not a bool (use true or false)",
 					 m->name, p->name, val);
 		v = b;
-	} else if (parse_int(val, &v)) {
+	} else if ((err = parse_int(val, &v))) {
+		type_range(&tt, &lo, &hi);
+		if (err == -ERANGE)
+			return usage_err("can't set '%s' on '%s': %s is out of range [%lld, %llu]",
+					 m->name, p->name, val, (long long)lo,
+					 (unsigned long long)hi);
 		return usage_err("can't set '%s' on '%s': '%s' is not an integer (%s)",
 				 m->name, p->name, val, tunable_type_name(&tt));
 	}
