@@ -20,6 +20,7 @@ shopt -u nullglob
 key=$({
 	echo "$LINUX_PKG $(linux_src_version)"
 	gcc --version | head -n 1
+	pahole --version
 	for p in "${patches[@]}"; do
 		echo "patch ${p##*/}"
 		cat "$p"
@@ -59,7 +60,8 @@ kmake() { make -C "$work/src" O="$obj" V="$V" "$@"; }
 # Patch a hard-linked copy of the pristine tree (patch replaces files, so the
 # pristine copy is untouched), then sync it into the work tree by content.
 say PATCH "${#patches[@]} patch(es) from selftests/kernel/patches"
-cp -al "$src" "$tmp/src"
+mkdir "$tmp/src"
+cp -al "$src/." "$tmp/src/"
 for p in "${patches[@]}"; do
 	patch -d "$tmp/src" -p1 -N --batch -s <"$p" >"$tmp/patch.log" 2>&1 || {
 		cat "$tmp/patch.log" >&2
@@ -72,8 +74,9 @@ rm -rf "$tmp/src"
 
 say CONFIG "tinyconfig + ${fragment#"$OOMKIT_ROOT"/}"
 run_logged "$tmp/config.log" kmake tinyconfig
-run_logged "$tmp/merge.log" "$work/src/scripts/kconfig/merge_config.sh" -m \
-	-O "$obj" "$obj/.config" "$fragment"
+# (merge_config.sh leaves its temporary files in the current directory)
+(cd "$obj" && run_logged "$tmp/merge.log" "$work/src/scripts/kconfig/merge_config.sh" \
+	-m -O "$obj" "$obj/.config" "$fragment")
 run_logged "$tmp/olddefconfig.log" kmake olddefconfig
 
 # Every line of the fragment must have taken effect.
