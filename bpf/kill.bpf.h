@@ -55,11 +55,13 @@ static __always_inline bool oomkit_task_unkillable(struct task_struct *task)
 }
 
 /*
- * An OOM victim whose memory has not been reaped yet: killing more would
- * be an overkill, it frees memory on its own. Once the OOM reaper is done
- * with it (MMF_OOM_SKIP), it no longer counts, exactly as in the kernel's
- * oom_evaluate_task(): a victim stuck in D state must not block every
- * later OOM.
+ * An OOM victim whose memory is not freed yet: killing more would be an
+ * overkill, it frees memory on its own. Once the OOM reaper is done with a
+ * victim that still has its mm (MMF_OOM_SKIP), it no longer counts, as in
+ * the kernel's oom_evaluate_task(): a victim stuck in D state must not
+ * block every later OOM. A victim past exit_mm() still counts even with
+ * MMF_OOM_SKIP: exit_mmap() sets it before the last batch of pages is
+ * freed, and an OOM in that window would otherwise kill a second task.
  */
 static __always_inline bool oomkit_task_victim_pending(struct task_struct *task)
 {
@@ -68,6 +70,8 @@ static __always_inline bool oomkit_task_victim_pending(struct task_struct *task)
 
 	if (!bpf_task_is_oom_victim(task))
 		return false;
+	if (!task->mm)
+		return true;
 	mm = BPF_CORE_READ(task, signal, oom_mm);
 	bpf_core_read(&mm_flags, sizeof(mm_flags), &mm->flags);
 	return !(mm_flags & (1UL << OOMKIT_MMF_OOM_SKIP));

@@ -131,8 +131,9 @@ static __always_inline void oomkit_pick_insert(struct oomkit_pick *pick,
  * Candidates are the memcgs of the scope that have tasks charged to
  * themselves: every leaf memcg, sized by its usage; and an inner one with
  * tasks of its own (the root's tasks in a global OOM, or a cgroup whose
- * children have no memory controller), sized by those tasks' RSS. A memcg
- * with a task at oom_score_adj -1000, or with nothing killable, is skipped.
+ * children have no memory controller), sized by its killable tasks' RSS.
+ * A leaf with a task at oom_score_adj -1000, or any candidate with nothing
+ * killable, is skipped.
  * The walk stops at the first OOM victim still holding memory
  * (@pick->victim_pid): the caller should then wait rather than kill.
  * The best candidates also go into the record's candidates[].
@@ -165,11 +166,16 @@ static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomk
 			bpf_put_mem_cgroup(memcg);
 			break;
 		}
-		if (t->nr_unkillable || !t->nr_killable) {
+		inner = BPF_CORE_READ(pos, cgroup, nr_descendants) > 0;
+		/*
+		 * A -1000 task protects its leaf, a workload; an inner
+		 * memcg's own tasks (the root's) are unrelated processes,
+		 * each -1000 one only protects itself.
+		 */
+		if ((t->nr_unkillable && !inner) || !t->nr_killable) {
 			bpf_put_mem_cgroup(memcg);
 			continue;
 		}
-		inner = BPF_CORE_READ(pos, cgroup, nr_descendants) > 0;
 		leaf.cgid = oomkit_css_cgroup_id(pos);
 		leaf.inner = inner;
 		leaf.bytes = inner ? t->bytes : oomkit_memcg_bytes(memcg, page_cache);

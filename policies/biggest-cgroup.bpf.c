@@ -4,9 +4,9 @@
  *
  * Decision rule: in the OOM scope (the OOMing memcg, or the whole system),
  * take the biggest leaf memcg; the root cgroup's own tasks (and any inner
- * memcg's own tasks) count as one more leaf, sized by those tasks' RSS.
- * Leaves holding a task with oom_score_adj -1000, or nothing killable, are
- * skipped. In the chosen leaf kill the biggest task, or every task when
+ * memcg's own tasks) count as one more leaf, sized by the RSS of those that
+ * are killable. Leaves holding a task with oom_score_adj -1000, or nothing
+ * killable, are skipped. In the chosen leaf kill the biggest task, or every task when
  * its memory.oom.group is 1 or kill_all is set. If a task in scope is
  * already an OOM victim still holding memory, kill nothing and report the
  * OOM handled: the kernel waits for that victim too.

@@ -17,7 +17,7 @@ static int setup(const char *test, pid_t *big)
 {
 	int err;
 
-	err = cg_init(test);
+	err = scenario_begin(test);
 	err = err ?: cg_create("oom");
 	err = err ?: cg_write("oom", "memory.max", "%llu", 64 * MB);
 	err = err ?: cg_create("oom/big");

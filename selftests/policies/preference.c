@@ -16,7 +16,7 @@ static int setup(const char *test)
 {
 	int err;
 
-	err = cg_init(test);
+	err = scenario_begin(test);
 	err = err ?: cg_create("oom");
 	err = err ?: cg_write("oom", "memory.max", "%llu", 64 * MB);
 	err = err ?: cg_create("oom/a");
@@ -103,7 +103,7 @@ TEST(preference_inherited_from_ancestor)
 {
 	pid_t big, y;
 
-	if (!ASSERT_OK(cg_init("preference_inherit"), "cg_init") ||
+	if (!ASSERT_OK(scenario_begin("preference_inherit"), "scenario_begin") ||
 	    !ASSERT_OK(cg_create("oom"), "cg_create oom") ||
 	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB), "memory.max") ||
 	    !ASSERT_OK(cg_create("oom/x"), "cg_create x") ||

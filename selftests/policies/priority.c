@@ -25,7 +25,7 @@ static int setup(const char *test)
 {
 	int err;
 
-	err = cg_init(test);
+	err = scenario_begin(test);
 	err = err ?: cg_create("oom");
 	err = err ?: cg_write("oom", "memory.max", "%llu", 64 * MB);
 	err = err ?: cg_create("oom/a");

@@ -49,7 +49,7 @@ TEST(psi_guard_declares_memcg_oom)
 	pid_t hog;
 	int nr;
 
-	if (!ASSERT_OK(cg_init("psi_declare"), "cg_init") ||
+	if (!ASSERT_OK(scenario_begin("psi_declare"), "scenario_begin") ||
 	    !ASSERT_OK(cg_create("psi"), "cg_create psi") ||
 	    !ASSERT_OK(cg_write("psi", "memory.high", "%llu", 40 * MB), "memory.high"))
 		goto cleanup;
@@ -92,7 +92,7 @@ TEST(psi_guard_with_biggest_cgroup_and_cooldown)
 	long long mark;
 	pid_t big, grow;
 
-	if (!ASSERT_OK(cg_init("psi_pair"), "cg_init") ||
+	if (!ASSERT_OK(scenario_begin("psi_pair"), "scenario_begin") ||
 	    !ASSERT_OK(cg_create("psi"), "cg_create psi") ||
 	    !ASSERT_OK(cg_write("psi", "memory.high", "%llu", 56 * MB), "memory.high") ||
 	    !ASSERT_OK(cg_create("psi/big"), "cg_create big") ||
@@ -130,7 +130,7 @@ TEST(psi_guard_forgets_removed_cgroup)
 	unsigned long long id;
 	int nr;
 
-	if (!ASSERT_OK(cg_init("psi_free"), "cg_init") ||
+	if (!ASSERT_OK(scenario_begin("psi_free"), "scenario_begin") ||
 	    !ASSERT_OK(cg_create("gone"), "cg_create gone") ||
 	    !ASSERT_OK(cg_create("kept"), "cg_create kept"))
 		goto cleanup;
@@ -157,7 +157,7 @@ cleanup:
 /* No watch=: one system-wide trigger; attaching and detaching must work and be quiet. */
 TEST(psi_guard_system_wide_by_default)
 {
-	if (!ASSERT_OK(cg_init("psi_system"), "cg_init"))
+	if (!ASSERT_OK(scenario_begin("psi_system"), "scenario_begin"))
 		goto cleanup;
 	if (!ASSERT_OK(policy_load(POLICY, NULL), "policy load"))
 		goto cleanup;

@@ -23,6 +23,9 @@
 int oomkit(const char *arg, ...) __attribute__((sentinel));
 const char *oomkit_output(void);
 
+/* Unloads every policy a killed test may have left, then cg_init(@test). */
+int scenario_begin(const char *test);
+
 /* `oomkit policy load NAME --set KEY=VALUE...`, the settings NULL-terminated. */
 int policy_load(const char *name, ...) __attribute__((sentinel));
 /* `oomkit policy unload NAME`; quiet if it is not loaded. */
