@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* bpf_oom_ops handlers: only a real kill stops the kernel killer; bpf_oom_kill_process semantics. */
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
@@ -189,6 +195,43 @@ cleanup:
 	killer_teardown(&r);
 }
 
+/*
+ * A hog for the global OOM: zeroing pages runs at tens of MB/s under TCG,
+ * and touching anonymous memory a page fault at a time is the slowest
+ * way; fallocate() on a memfd fills the VM several times faster. It joins
+ * @rel (no limit there) and grows until the policy kills it; its memory
+ * goes with its last file reference, when it exits. Frozen like
+ * oom_prepare()'s hogs, so the policy can be aimed first.
+ */
+static pid_t start_shmem_hog(const char *rel)
+{
+	pid_t pid;
+	off_t off;
+	int fd;
+
+	if (cg_create(rel) || cg_freeze(rel, true))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_NAME, "oomkit-hog");
+	/* Not the -1000 the test process runs with. */
+	fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		_exit(3);
+	close(fd);
+	if (cg_write(rel, "cgroup.procs", "0"))
+		_exit(3);
+	fd = memfd_create("oomkit-hog", 0);
+	if (fd < 0)
+		_exit(3);
+	for (off = 0;; off += 16 * MB)
+		if (fallocate(fd, 0, off, 16 * MB))
+			pause();
+}
+
 TEST(oom_policy_reported_for_global_oom)
 {
 	struct oom_handlers *skel = NULL;
@@ -200,8 +243,12 @@ TEST(oom_policy_reported_for_global_oom)
 	if (!ASSERT_OK(cg_init("oom_global"), "cg_init"))
 		return;
 	/* No limit: it grows until the whole VM is out of memory. */
-	hog = oom_prepare("global", 0, 16 * MB);
-	if (!ASSERT_GT(hog, 0, "oom_prepare"))
+	hog = start_shmem_hog("global");
+	if (!ASSERT_GT(hog, 0, "start_shmem_hog"))
+		goto cleanup;
+	/* It can only join once it runs; wait for that before thawing. */
+	if (!ASSERT_TRUE(WAIT_UNTIL(cg_read_long("global", "cgroup.procs") == hog,
+				    5000), "hog in the cgroup"))
 		goto cleanup;
 
 	skel = oom_handlers__open_and_load();

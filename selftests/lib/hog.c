@@ -78,6 +78,20 @@ static void child_fail(int fd, int err)
 	_exit(3);
 }
 
+/*
+ * Plain page faults, one per page, as applications take them: no
+ * MAP_POPULATE, whose OOMs happen inside get_user_pages() instead.
+ */
+static char *alloc(size_t bytes)
+{
+	char *p;
+
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 static void touch(char *p, size_t bytes)
 {
 	size_t off;
@@ -138,10 +152,8 @@ child_main(pid_t parent, int fd, const char *rel, size_t bytes, int adj,
 		if (!frozen)
 			child_send(fd, MSG_READY, 0);
 		for (;;) {
-			p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-				 -1, 0);
-			if (p == MAP_FAILED) {
+			p = alloc(bytes);
+			if (!p) {
 				usleep(10000);
 				continue;
 			}
@@ -150,9 +162,8 @@ child_main(pid_t parent, int fd, const char *rel, size_t bytes, int adj,
 	}
 
 	if (bytes) {
-		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (p == MAP_FAILED)
+		p = alloc(bytes);
+		if (!p)
 			child_fail(fd, errno);
 		touch(p, bytes);
 	}

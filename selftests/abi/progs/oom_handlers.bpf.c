@@ -26,6 +26,7 @@ __u64 second_calls, second_seq;
 
 /* killer */
 __u64 killer_calls;
+__u64 victim_pending_calls;	/* calls that found the victim already killed */
 int kill_ret = 1;		/* 1 = not attempted */
 int eperm_ret = 1;
 int einval_ret = 1;
@@ -111,6 +112,16 @@ int BPF_PROG(killer_oom, struct oom_control *oc)
 	task = bpf_task_from_pid(victim_pid);
 	if (!task)
 		return 0;
+	/*
+	 * Already killed, still exiting: another OOM came first. Killing it
+	 * again would fail (-EINVAL once its mm is gone) and say nothing;
+	 * declining lets the kernel see the pending victim and wait.
+	 */
+	if (bpf_task_is_oom_victim(task)) {
+		victim_pending_calls++;
+		bpf_task_release(task);
+		return 0;
+	}
 	victim_before = bpf_task_is_oom_victim(task);
 	freed_before = oc->bpf_memory_freed;
 	kill_ret = bpf_oom_kill_process(oc, task, "abi_killer chose this one");
