@@ -25,6 +25,9 @@ struct bench_opts {
 	int sizes[MAX_SIZES];		/* leaf cgroup counts of part 1, ascending */
 	int nr_sizes;
 	unsigned int parts;		/* bit i: part i + 1 */
+	int react_high_mib;		/* part 2's memory.high */
+	int react_max_mib;		/* part 2's memory.max */
+	int react_line_mib;		/* earlyoom's line, MiB past memory.high */
 	bool verbose;
 };
 
@@ -71,6 +74,9 @@ int bench_loader(void);
 int timing_open(void);
 void timing_close(void);
 void timing_reset(void);
+/* Times @pid's first throttling over memory.high; 0 until then. */
+void timing_watch_high(pid_t pid);
+__u64 timing_over_high(void);
 /* Copies the samples recorded since the last reset; returns how many. */
 int timing_read(struct oom_sample *out, int max);
 
@@ -102,6 +108,7 @@ struct run_cost {
 /* Runs argv, output into @out (NUL-terminated, may be NULL), cost into @cost (may be NULL). */
 int run_cmd(char *const argv[], char *out, size_t len, struct run_cost *cost);
 int oomkit_cmd(char *out, size_t len, ...);
+/* of the values that are not NaN */
 double median(const double *v, int n);
 
 #endif /* __OOMKIT_BENCH_H */

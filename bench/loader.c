@@ -50,10 +50,12 @@ static int load_once(int p, enum tool t, int r)
 		msg("%s %s failed (%d): %s", tool_names[t], policies[p], err, out);
 		return -EIO;
 	}
-	wall[p][t][r] = cost.wall_ms;
-	rss[p][t][r] = cost.maxrss_mib;
-	vmsg("%s %s: %.1f ms, %.2f MiB", tool_names[t], policies[p], cost.wall_ms,
-	     cost.maxrss_mib);
+	if (r >= 0) {
+		wall[p][t][r] = cost.wall_ms;
+		rss[p][t][r] = cost.maxrss_mib;
+	}
+	vmsg("%s %s%s: %.1f ms, %.2f MiB", tool_names[t], policies[p],
+	     r < 0 ? " (warm-up)" : "", cost.wall_ms, cost.maxrss_mib);
 
 	/* detach: neither unload is timed */
 	if (t == TOOL_OOMKIT)
@@ -93,13 +95,14 @@ int bench_loader(void)
 	part_note(3, "each run execs the tool on the same object (oomkit: the built-in copy of "
 		  "build/policies/<name>.bpf.o) and times it to its exit:");
 	part_note(3, "wall time from fork to wait4, peak RSS from wait4's rusage; both pin their "
-		  "links; detaching is not timed; runs alternate the tools; median of %d",
+		  "links; detaching is not timed; runs alternate the tools after one untimed run "
+		  "each (cold caches); median of %d",
 		  opts.repeat);
 
 	oomkit_cmd(NULL, 0, "policy", "unload", "--all", NULL);
 	unpin_bpftool();
 	for (p = 0; p < NR_POLICIES && !err; p++)
-		for (r = 0; r < opts.repeat && !err; r++)
+		for (r = -1; r < opts.repeat && !err; r++)
 			for (t = 0; t < NR_TOOLS && !err; t++)
 				err = load_once(p, t, r);
 	if (err) {

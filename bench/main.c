@@ -15,20 +15,26 @@ struct bench_opts opts = {
 	.sizes = { 10, 100, 1000 },
 	.nr_sizes = 3,
 	.parts = 7,
+	.react_high_mib = 16,
+	.react_max_mib = 18,
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: oomkit-bench --oomkit PATH --bpftool PATH --policy-dir DIR [-o FILE]\n"
-		"                    [-r RUNS] [-n N,N,...] [-p PART,...] [-v]\n"
+		"                    [-r RUNS] [-n N,N,...] [-p PART,...] [-H MiB] [-M MiB] [-E MiB] [-v]\n"
 		"\n"
 		"Runs in the test VM (see scripts/bench.sh), as root, with nothing else loaded.\n"
 		"  -r RUNS      runs per configuration, median reported (default 5, at most %d)\n"
 		"  -n N,...     leaf cgroup counts of part 1, ascending (default 10,100,1000)\n"
 		"  -p PART,...  parts to run: 1 decision cost, 2 reaction time, 3 loader cost\n"
+		"  -H MiB       part 2's memory.high (default %d)\n"
+		"  -M MiB       part 2's memory.max (default %d)\n"
+		"  -E MiB       part 2: earlyoom's line crossed this far past memory.high (default 0)\n"
 		"  -o FILE      JSON results\n"
-		"  -v           one line per run\n", MAX_REPEAT);
+		"  -v           one line per run\n", MAX_REPEAT, opts.react_high_mib,
+		opts.react_max_mib);
 }
 
 static int parse_list(const char *s, int *out, int max)
@@ -56,7 +62,7 @@ int main(int argc, char **argv)
 	};
 	int parts[3], i, n, c, err = 0, failed = 0;
 
-	while ((c = getopt_long(argc, argv, "o:r:n:p:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:r:n:p:H:M:E:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'O': opts.oomkit = optarg; break;
 		case 'B': opts.bpftool = optarg; break;
@@ -83,6 +89,15 @@ int main(int argc, char **argv)
 				opts.parts |= 1u << (parts[i] - 1);
 			}
 			break;
+		case 'H':
+			opts.react_high_mib = atoi(optarg);
+			break;
+		case 'M':
+			opts.react_max_mib = atoi(optarg);
+			break;
+		case 'E':
+			opts.react_line_mib = atoi(optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -90,6 +105,9 @@ int main(int argc, char **argv)
 			goto bad;
 		}
 	}
+	if (opts.react_high_mib < 1 || opts.react_max_mib <= opts.react_high_mib ||
+	    opts.react_line_mib < 0 || opts.react_line_mib >= opts.react_max_mib - opts.react_high_mib)
+		goto bad;
 	if (optind != argc || !opts.oomkit || !opts.bpftool || !opts.policy_dir)
 		goto bad;
 	if (geteuid()) {

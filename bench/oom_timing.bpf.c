@@ -20,6 +20,10 @@ struct oom_sample samples[OOM_TIMING_MAX];
 __u32 nr_samples;
 __u32 dropped;
 
+/* In: a process whose first throttling over memory.high is timed. Out: when. */
+__s32 high_pid;
+__u64 over_high_ns;
+
 /* tid -> index of its open out_of_memory() call */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -135,5 +139,22 @@ int BPF_PROG(kill_exit, struct oom_control *oc, const char *message)
 
 	if (s && s->kill_ns && !s->kill_end_ns)
 		s->kill_end_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+/*
+ * Called on the way back to user space of a task charged over its
+ * memory.high (and from the charge path once it is far over): the
+ * throttling, and so the memory pressure, starts here.
+ */
+SEC("fentry/mem_cgroup_handle_over_high")
+int BPF_PROG(over_high, gfp_t gfp_mask)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!high_pid || over_high_ns || task->tgid != high_pid ||
+	    !task->memcg_nr_pages_over_high)
+		return 0;
+	over_high_ns = bpf_ktime_get_ns();
 	return 0;
 }

@@ -14,28 +14,27 @@
 #include "bench.h"
 
 /*
- * The same hog in the same cgroup for all three: react/ has memory.high
- * REACT_HIGH and memory.max REACT_MAX, no swap. Past memory.high the
- * kernel throttles the hog (memory pressure, all its tasks stalled), and
- * at memory.max it OOM-kills it. earlyoom watches the whole machine
- * (SIGTERM below 10 % MemAvailable): a ballast task (oom_score_adj -1000,
- * so neither killer picks it) takes up the guest's memory until that line
- * is crossed when the hog holds REACT_EARLYOOM, halfway between
- * memory.high and memory.max. So each guard has its own trigger on the
- * hog's way up: psi-guard the stall past memory.high, earlyoom the
- * machine's low memory, the kernel the hard limit.
+ * The same hog in the same cgroup for all three: react/ has memory.high H
+ * and memory.max M (no swap). Past memory.high the kernel throttles the
+ * hog, its only task: "full" memory pressure. At memory.max it OOM-kills
+ * it. earlyoom watches the whole machine (SIGTERM at 10 % MemAvailable):
+ * before each run a ballast (tasks with oom_score_adj -1000, which
+ * neither killer picks) fills the guest so that line is crossed when the
+ * hog reaches memory.high too. So psi-guard and earlyoom see trouble
+ * begin at the same point, and the figures compare how fast each acts;
+ * with no guard the hog goes on, throttled, to memory.max.
  */
 #define REACT_CG	BENCH_CG "/react"
 #define BALLAST_CG	BENCH_CG "/ballast"
-#define REACT_HIGH	(64 * MiB)
-#define REACT_MAX	(96 * MiB)
-#define REACT_EARLYOOM	((REACT_HIGH + REACT_MAX) / 2)
 #define HOG_STEP	MiB
 #define PSI_WINDOW_US	1000000
 #define RUN_TIMEOUT_MS	120000
 #define EARLYOOM_LOG	"/tmp/oomkit-bench-earlyoom.log"
 #define NR_MODES	3
-#define MAX_BALLAST	4
+#define MAX_BALLAST	64
+/* the ballast comes in chunks so a run can hand some back if the guest drifted */
+#define CHUNK_KB	(64 * 1024)
+#define TRIM_TOLERANCE_KB 1024
 
 enum mode { MODE_NONE, MODE_PSI, MODE_EARLYOOM };
 static const char *const mode_names[NR_MODES] = { "no guard", "psi-guard", "earlyoom" };
@@ -44,13 +43,28 @@ static const char *const mode_keys[NR_MODES] = { "none", "psi_guard", "earlyoom"
 static const char *const killer_names[NR_MODES] = { "kernel at memory.max", "psi-guard",
 						      "earlyoom" };
 
-static double reaction[NR_MODES][MAX_REPEAT];
-static int wrong_killer[NR_MODES];
+static double reaction[NR_MODES][MAX_REPEAT];	/* hog start -> its exit */
+static double after_high[NR_MODES][MAX_REPEAT];	/* memory.high crossed -> exit */
+static double line_off[NR_MODES][MAX_REPEAT];	/* earlyoom's line - memory.high, MiB */
+static int wrong_killer[NR_MODES], before_high[NR_MODES];
 static pid_t ballast[MAX_BALLAST];
 static int nr_ballast;
 static pid_t earlyoom = -1;
 
-static int start_ballast(long long bytes)
+/* where earlyoom's line goes: at memory.high, or -E MiB past it */
+static long long high_kb(void)
+{
+	return (opts.react_high_mib + opts.react_line_mib) * 1024LL;
+}
+
+/* How far MemAvailable is above earlyoom's SIGTERM line, KiB. */
+static long long headroom_kb(void)
+{
+	return meminfo_kb("MemAvailable") - meminfo_kb("MemTotal") / 10;
+}
+
+/* A task holding @kb KiB of anonymous memory that no killer picks; returns its pid. */
+static pid_t start_ballast(long long kb)
 {
 	int pfd[2];
 	char c;
@@ -62,14 +76,14 @@ static int start_ballast(long long bytes)
 	if (pid < 0)
 		return pid;
 	if (!pid) {
-		size_t off;
+		size_t off, bytes = kb * 1024;
 		char *p;
 
 		child_setup("oomkit-ballast");
 		write_str("/proc/self/oom_score_adj", "-1000");
 		p = malloc(bytes);
 		if (p)
-			for (off = 0; off < (size_t)bytes; off += 4096)
+			for (off = 0; off < bytes; off += 4096)
 				p[off] = 1;
 		if (write(pfd[1], p ? "r" : "e", 1) != 1)
 			_exit(1);
@@ -83,28 +97,76 @@ static int start_ballast(long long bytes)
 		return -ENOMEM;
 	}
 	close(pfd[0]);
-	return 0;
+	return pid;
 }
 
-/* Fills the guest until MemAvailable is 10 % of MemTotal plus REACT_EARLYOOM. */
-static int fill_guest(long long *left_kb)
+static void stop_ballast(pid_t pid)
 {
-	long long total = meminfo_kb("MemTotal"), avail, want, gap;
-	int i, err;
+	int i;
 
-	want = total / 10 + REACT_EARLYOOM / 1024;
-	for (i = 0; i < MAX_BALLAST; i++) {
-		avail = meminfo_kb("MemAvailable");
-		gap = avail - want;
-		vmsg("MemAvailable %lld KiB, wanted %lld KiB", avail, want);
-		if (gap < 4096)
-			break;
-		err = start_ballast(gap * 1024);
-		if (err)
-			return err;
+	for (i = 0; i < nr_ballast; i++) {
+		if (ballast[i] != pid)
+			continue;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		ballast[i] = ballast[--nr_ballast];
+		return;
 	}
-	*left_kb = meminfo_kb("MemAvailable") - total / 10;
-	return 0;
+}
+
+/*
+ * Places earlyoom's line at memory.high: ballast chunks fill the guest to
+ * within one chunk of it, a last task takes the rest and is returned as
+ * the trim (stopped after the run). Chunks go back if the guest drifted
+ * below the line since the last run (page cache, kernel memory).
+ */
+static pid_t place_line(double *off_mib)
+{
+	long long gap, prev = headroom_kb();
+	int i, stable = 0;
+	pid_t pid;
+
+	/*
+	 * Memory freed by the previous run (its hog, an unloaded policy) comes
+	 * back over a few hundred ms: wait until MemAvailable holds still.
+	 */
+	for (i = 0; i < 100 && stable < 5; i++) {
+		usleep(100000);
+		gap = headroom_kb();
+		stable = gap - prev < 512 && prev - gap < 512 ? stable + 1 : 0;
+		prev = gap;
+	}
+
+	while ((gap = headroom_kb() - high_kb()) < 0 && nr_ballast)
+		stop_ballast(ballast[nr_ballast - 1]);
+	while (gap > CHUNK_KB + TRIM_TOLERANCE_KB) {
+		pid = start_ballast(CHUNK_KB);
+		if (pid < 0)
+			return pid;
+		gap = headroom_kb() - high_kb();
+	}
+	pid = 0;
+	if (gap > TRIM_TOLERANCE_KB / 2) {
+		pid = start_ballast(gap);
+		if (pid < 0)
+			return pid;
+	}
+	*off_mib = (headroom_kb() - high_kb()) / 1024.0;
+	return pid;
+}
+static void earlyoom_log_tail(void)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	fd = open(EARLYOOM_LOG, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	msg("earlyoom's output:\n%s", buf);
 }
 
 static int start_earlyoom(void)
@@ -159,9 +221,9 @@ static int react_run(enum mode mode, int r)
 {
 	struct oom_sample s[64];
 	const char *killer = NULL;
-	__u64 t0, t1;
-	int pfd[2], i, n, sig, err = 0;
-	pid_t pid;
+	__u64 t0, t1, high_ns;
+	int pfd[2] = { -1, -1 }, i, n, sig, err = 0;
+	pid_t pid, trim = 0;
 	char go = 'g';
 
 	if (mode == MODE_PSI) {
@@ -179,6 +241,17 @@ static int react_run(enum mode mode, int r)
 	if (err)
 		return err;
 
+	/* after the guard is up: its own memory counts too */
+	trim = place_line(&line_off[mode][r]);
+	if (trim < 0) {
+		err = trim;
+		goto out;
+	}
+	if (line_off[mode][r] > TRIM_TOLERANCE_KB / 1024.0 ||
+	    line_off[mode][r] < -TRIM_TOLERANCE_KB / 1024.0)
+		msg("%s run %d: earlyoom's line is %.1f MiB off its place", mode_names[mode],
+		    r + 1, line_off[mode][r]);
+
 	if (pipe2(pfd, O_CLOEXEC)) {
 		err = -errno;
 		goto out;
@@ -195,12 +268,13 @@ static int react_run(enum mode mode, int r)
 			_exit(1);
 		hog_loop(HOG_STEP);
 	}
-	close(pfd[0]);
+	timing_watch_high(pid);
 	t0 = now_ns();
 	if (write(pfd[1], &go, 1) != 1)
 		err = -errno;
-	close(pfd[1]);
 	sig = wait_end(pid, RUN_TIMEOUT_MS, &t1);
+	high_ns = timing_over_high();
+	timing_watch_high(0);
 	if (sig < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -216,14 +290,25 @@ static int react_run(enum mode mode, int r)
 	if (!killer && mode == MODE_EARLYOOM && (sig == SIGTERM || sig == SIGKILL))
 		killer = killer_names[MODE_EARLYOOM];
 	reaction[mode][r] = ns_to_ms(t1 - t0);
+	after_high[mode][r] = high_ns ? ns_to_ms(t1 - high_ns) : __builtin_nan("");
+	before_high[mode] += !high_ns;
 	if (!killer || strcmp(killer, killer_names[mode])) {
 		wrong_killer[mode]++;
 		msg("%s run %d: the hog was ended by %s (signal %d)", mode_names[mode], r + 1,
 		    killer ?: "nobody known", sig);
+		if (mode == MODE_EARLYOOM)
+			earlyoom_log_tail();
 	}
-	vmsg("%s: hog ended after %.1f ms by %s (signal %d)", mode_names[mode],
-	     reaction[mode][r], killer ?: "?", sig);
+	vmsg("%s: hog ended %.1f ms after its start, %.1f ms after memory.high, by %s "
+	     "(signal %d); earlyoom's line %.1f MiB off its place", mode_names[mode],
+	     reaction[mode][r], after_high[mode][r], killer ?: "?", sig, line_off[mode][r]);
 out:
+	if (pfd[0] >= 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+	if (trim > 0)
+		stop_ballast(trim);
 	if (mode == MODE_PSI)
 		err = oomkit_cmd(NULL, 0, "policy", "unload", "psi-guard", NULL) ?: err;
 	else if (mode == MODE_EARLYOOM)
@@ -233,62 +318,78 @@ out:
 
 static void add_figures(void)
 {
-	struct figure *f, *fig[NR_MODES];
+	struct figure *f, *start[NR_MODES], *high[NR_MODES];
 	int m;
 
 	for (m = 0; m < NR_MODES; m++) {
-		fig[m] = f = fig_add(2, "", "ms", "%s: hog start -> hog killed", mode_names[m]);
+		start[m] = f = fig_add(2, "", "ms", "%s: hog start -> hog gone", mode_names[m]);
 		snprintf(f->key, sizeof(f->key), "%s.reaction_ms", mode_keys[m]);
 		fig_samples(f, reaction[m], opts.repeat);
 		if (m == MODE_PSI)
 			fig_target(f, TARGET_MAX, PSI_WINDOW_US / 1000 + 50);
+		high[m] = f = fig_add(2, "", "ms", "%s: memory.high crossed -> hog gone",
+				      mode_names[m]);
+		snprintf(f->key, sizeof(f->key), "%s.after_high_ms", mode_keys[m]);
+		fig_samples(f, after_high[m], opts.repeat);
+		if (m == MODE_PSI)
+			fig_target(f, TARGET_MAX, PSI_WINDOW_US / 1000 + 50);
+		f = fig_add(2, "", "MiB", "%s: earlyoom's line - its place at the start",
+			    mode_names[m]);
+		snprintf(f->key, sizeof(f->key), "%s.line_offset_mib", mode_keys[m]);
+		fig_samples(f, line_off[m], opts.repeat);
 		if (wrong_killer[m])
 			part_error(2, "%s: in %d of %d runs the hog was not ended by %s",
 				   mode_names[m], wrong_killer[m], opts.repeat, killer_names[m]);
+		if (before_high[m])
+			part_note(2, "%s: in %d of %d runs the hog was gone before it crossed "
+				  "memory.high (no 'after memory.high' time)", mode_names[m],
+				  before_high[m], opts.repeat);
 	}
-	f = fig_add(2, "earlyoom_over_psi_guard", "x", "earlyoom / psi-guard");
-	f->value = fig[MODE_EARLYOOM]->value / fig[MODE_PSI]->value;
+	f = fig_add(2, "earlyoom_over_psi_guard", "x", "earlyoom / psi-guard, from the hog's start");
+	f->value = start[MODE_EARLYOOM]->value / start[MODE_PSI]->value;
 	fig_target(f, TARGET_MIN, 5);
-	f = fig_add(2, "none_over_psi_guard", "x", "no guard / psi-guard");
-	f->value = fig[MODE_NONE]->value / fig[MODE_PSI]->value;
+	f = fig_add(2, "earlyoom_over_psi_guard_after_high", "x",
+		    "earlyoom / psi-guard, from memory.high");
+	f->value = high[MODE_EARLYOOM]->value / high[MODE_PSI]->value;
+	fig_target(f, TARGET_MIN, 5);
+	f = fig_add(2, "none_over_psi_guard", "x", "no guard / psi-guard, from the hog's start");
+	f->value = start[MODE_NONE]->value / start[MODE_PSI]->value;
 }
 
 int bench_reaction(void)
 {
-	long long left_kb = 0;
+	long long high = opts.react_high_mib * MiB, max = opts.react_max_mib * MiB;
 	int r, m, err;
 
 	part_note(2, "one hog touching %llu MiB at a time, as fast as it can, in a cgroup with "
-		  "memory.high %llu MiB, memory.max %llu MiB, no swap", HOG_STEP / MiB,
-		  REACT_HIGH / MiB, REACT_MAX / MiB);
-	part_note(2, "no guard: the kernel OOM-kills at memory.max (past memory.high the hog "
-		  "is throttled: memory pressure)");
+		  "memory.high %d MiB, memory.max %d MiB, no swap", HOG_STEP / MiB,
+		  opts.react_high_mib, opts.react_max_mib);
+	part_note(2, "no guard: past memory.high the kernel throttles the hog (memory pressure), "
+		  "at memory.max it OOM-kills it");
 	part_note(2, "psi-guard: watch=that cgroup, full pressure 100 ms per %d ms window; "
-		  "it declares a memcg OOM there", PSI_WINDOW_US / 1000);
-	part_note(2, "earlyoom: Debian's, default settings (SIGTERM below 10 %% MemAvailable); a "
-		  "ballast task (oom_score_adj -1000) fills the guest so that line is crossed");
-	part_note(2, "when the hog holds ~%llu MiB, halfway between memory.high and memory.max",
-		  REACT_EARLYOOM / MiB);
-	part_note(2, "reaction: from releasing the hog to its exit seen on a pidfd "
-		  "(CLOCK_MONOTONIC); runs alternate the three modes; median of %d", opts.repeat);
+		  "it declares a memcg OOM there and the kernel kills", PSI_WINDOW_US / 1000);
+	part_note(2, "earlyoom: Debian's, default settings (SIGTERM at 10 %% MemAvailable); "
+		  "before each run ballast tasks (oom_score_adj -1000)");
+	if (opts.react_line_mib)
+		part_note(2, "fill the guest so that its line is crossed when the hog is %d MiB "
+			  "past memory.high (-E)", opts.react_line_mib);
+	else
+		part_note(2, "fill the guest so that its line is crossed when the hog reaches "
+			  "memory.high: both guards see trouble begin at the same point");
+	part_note(2, "times: CLOCK_MONOTONIC from releasing the hog, memory.high from an fentry "
+		  "program, to its exit seen on a pidfd; modes alternate; median of %d",
+		  opts.repeat);
 
 	cg_remove_tree(REACT_CG);
 	cg_remove_tree(BALLAST_CG);
 	if ((err = cg_mkdir(REACT_CG)) || (err = cg_mkdir(BALLAST_CG)) ||
-	    (err = write_str(REACT_CG "/memory.high", "%llu", REACT_HIGH)) ||
-	    (err = write_str(REACT_CG "/memory.max", "%llu", REACT_MAX)) ||
+	    (err = write_str(REACT_CG "/memory.high", "%lld", high)) ||
+	    (err = write_str(REACT_CG "/memory.max", "%lld", max)) ||
 	    (err = write_str(REACT_CG "/memory.swap.max", "0"))) {
 		part_error(2, "can't set up %s: %s", REACT_CG, strerror(-err));
 		goto out;
 	}
-	err = fill_guest(&left_kb);
-	if (err) {
-		part_error(2, "can't fill the guest: %s", strerror(-err));
-		goto out;
-	}
-	msg("part 2: ballast in place: %lld MiB above earlyoom's line", left_kb / 1024);
-	part_note(2, "measured: after the ballast, %lld MiB were left above earlyoom's line",
-		  left_kb / 1024);
+	msg("part 2: %lld MiB above earlyoom's line before the ballast", headroom_kb() / 1024);
 
 	for (r = 0; r < opts.repeat && !err; r++)
 		for (m = 0; m < NR_MODES && !err; m++)
@@ -300,10 +401,11 @@ int bench_reaction(void)
 	add_figures();
 out:
 	stop_earlyoom();
+	while (nr_ballast)
+		stop_ballast(ballast[0]);
 	cg_remove_tree(REACT_CG);
 	cg_remove_tree(BALLAST_CG);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
-	nr_ballast = 0;
 	return err;
 }

@@ -42,6 +42,17 @@ void timing_reset(void)
 	__atomic_store_n(&skel->bss->nr_samples, 0, __ATOMIC_SEQ_CST);
 }
 
+void timing_watch_high(pid_t pid)
+{
+	skel->bss->over_high_ns = 0;
+	__atomic_store_n(&skel->bss->high_pid, pid, __ATOMIC_SEQ_CST);
+}
+
+__u64 timing_over_high(void)
+{
+	return __atomic_load_n(&skel->bss->over_high_ns, __ATOMIC_SEQ_CST);
+}
+
 int timing_read(struct oom_sample *out, int max)
 {
 	int n = __atomic_load_n(&skel->bss->nr_samples, __ATOMIC_SEQ_CST);

@@ -340,10 +340,14 @@ static int cmp_double(const void *a, const void *b)
 double median(const double *v, int n)
 {
 	double s[MAX_REPEAT];
+	int i, k = 0;
 
-	if (n <= 0 || n > MAX_REPEAT)
+	for (i = 0; i < n && i < MAX_REPEAT; i++)
+		if (!__builtin_isnan(v[i]))
+			s[k++] = v[i];
+	n = k;
+	if (!n)
 		return __builtin_nan("");
-	memcpy(s, v, n * sizeof(*v));
 	qsort(s, n, sizeof(*s), cmp_double);
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
