@@ -11,7 +11,7 @@ struct bpf_program;
 
 /* OOM waits: generous for TCG, but every wait polls. */
 #define OOM_TIMEOUT_MS		30000
-#define GLOBAL_OOM_TIMEOUT_MS	90000
+#define GLOBAL_OOM_TIMEOUT_MS	150000
 
 /* Runs a SEC("syscall") program once with BPF_PROG_TEST_RUN: 0 or a negative errno. */
 int run_syscall_prog(struct bpf_program *prog);

@@ -81,6 +81,9 @@ TEST(memcg_kfuncs_agree_with_cgroup_files)
 		  "vm_events(PGFREE), not tracked per memcg");
 	ASSERT_EQ(skel->bss->bad_memory_event, MINUS_ONE,
 		  "memory_events(MEMCG_NR_MEMORY_EVENTS)");
+	/* Not a memcg kfunc, but allowed everywhere too: we are no victim. */
+	ASSERT_EQ(skel->data->current_is_victim, 0,
+		  "bpf_task_is_oom_victim(current) from a syscall program");
 cleanup:
 	memcg_kfuncs__destroy(skel);
 	cg_cleanup();

@@ -257,14 +257,14 @@ static void usage(const char *prog)
 		"  -t SUBSTR   run only tests whose name contains SUBSTR (repeatable)\n"
 		"  -v          verbose: test_log() output and timings\n"
 		"  -l          list the tests and exit\n"
-		"  -T SECONDS  per-test timeout (default 120)\n",
+		"  -T SECONDS  per-test timeout (default 300)\n",
 		prog);
 }
 
 int main(int argc, char **argv)
 {
 	char *filters[MAX_FILTERS];
-	int nr_filters = 0, timeout_s = 120, opt, i, n = 0;
+	int nr_filters = 0, timeout_s = 300, opt, i, n = 0;
 	int passed = 0, failed = 0, skipped = 0;
 	bool list = false;
 

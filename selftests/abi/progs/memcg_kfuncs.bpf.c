@@ -23,6 +23,7 @@ __u64 bad_state_big;
 __u64 bad_event_big;
 __u64 untracked_event;
 __u64 bad_memory_event;
+int current_is_victim = -1;	/* bpf_task_is_oom_victim: any program type */
 
 /* Out of walk_css: every css the iterator gave, as seen through its memcg. */
 int walk_err;
@@ -66,6 +67,7 @@ int read_memcg(void *ctx)
 	bad_memory_event = bpf_mem_cgroup_memory_events(memcg,
 							MEMCG_NR_MEMORY_EVENTS);
 	bpf_put_mem_cgroup(memcg);
+	current_is_victim = bpf_task_is_oom_victim(bpf_get_current_task_btf());
 
 	root = bpf_get_root_mem_cgroup();
 	if (!root) {
