@@ -196,17 +196,21 @@ cleanup:
 }
 
 /*
- * A hog for the global OOM: zeroing pages runs at tens of MB/s under TCG,
- * and touching anonymous memory a page fault at a time is the slowest
- * way; fallocate() on a memfd fills the VM several times faster. It joins
- * @rel (no limit there) and grows until the policy kills it; its memory
- * goes with its last file reference, when it exits. Frozen like
- * oom_prepare()'s hogs, so the policy can be aimed first.
+ * A hog for the global OOM. Zeroing pages runs at tens of MB/s under TCG
+ * and one page fault per page is the slowest way to get them; MAP_POPULATE
+ * faults them in from the kernel a few times faster. Anonymous memory on
+ * purpose: it is freed with the mm (and by the OOM reaper), before the
+ * killer looks for a next victim; shmem (a memfd) would still be being
+ * freed then, and with every other task at -1000 the kernel would panic.
+ * It joins @rel (no limit there) frozen, like oom_prepare()'s hogs, so
+ * the policy can be aimed first, and grows until something kills it.
  */
-static pid_t start_shmem_hog(const char *rel)
+static pid_t start_global_hog(const char *rel)
 {
+	const size_t step = 16 * MB;
 	pid_t pid;
-	off_t off;
+	size_t off;
+	char *p;
 	int fd;
 
 	if (cg_create(rel) || cg_freeze(rel, true))
@@ -224,12 +228,16 @@ static pid_t start_shmem_hog(const char *rel)
 	close(fd);
 	if (cg_write(rel, "cgroup.procs", "0"))
 		_exit(3);
-	fd = memfd_create("oomkit-hog", 0);
-	if (fd < 0)
-		_exit(3);
-	for (off = 0;; off += 16 * MB)
-		if (fallocate(fd, 0, off, 16 * MB))
-			pause();
+	for (;;) {
+		p = mmap(NULL, step, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED) {
+			usleep(10000);
+			continue;
+		}
+		for (off = 0; off < step; off += 4096)
+			p[off] = 1;
+	}
 }
 
 TEST(oom_policy_reported_for_global_oom)
@@ -243,8 +251,8 @@ TEST(oom_policy_reported_for_global_oom)
 	if (!ASSERT_OK(cg_init("oom_global"), "cg_init"))
 		return;
 	/* No limit: it grows until the whole VM is out of memory. */
-	hog = start_shmem_hog("global");
-	if (!ASSERT_GT(hog, 0, "start_shmem_hog"))
+	hog = start_global_hog("global");
+	if (!ASSERT_GT(hog, 0, "start_global_hog"))
 		goto cleanup;
 	/* It can only join once it runs; wait for that before thawing. */
 	if (!ASSERT_TRUE(WAIT_UNTIL(cg_read_long("global", "cgroup.procs") == hog,
