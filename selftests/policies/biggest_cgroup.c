@@ -190,9 +190,14 @@ static pid_t shm_hog_start(const char *rel, size_t anon, size_t shm)
 		return -errno;
 	if (pid == 0) {
 		char *a, *s;
+		FILE *f;
 
 		close(pfd[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* The runner is at -1000, which would make this leaf unkillable. */
+		f = fopen("/proc/self/oom_score_adj", "we");
+		if (!f || fprintf(f, "0") < 0 || fclose(f))
+			_exit(3);
 		if (cg_write(rel, "cgroup.procs", "0"))
 			_exit(3);
 		a = mmap(NULL, anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -226,8 +231,10 @@ static pid_t shm_hog_start(const char *rel, size_t anon, size_t shm)
  */
 static void page_cache_case(const char *test, const char *set, bool expect_cache_leaf)
 {
+	struct oomkit_event ev[16];
+	const struct oomkit_event *rec;
 	pid_t anon = -1, cache = -1, grow;
-	int status;
+	int status, nr;
 
 	if (!ASSERT_OK(scenario_begin(test), "scenario_begin") ||
 	    !ASSERT_OK(cg_create("oom"), "cg_create oom") ||
@@ -260,11 +267,19 @@ static void page_cache_case(const char *test, const char *set, bool expect_cache
 		ASSERT_EQ(oom_kills("oom/anon"), 1, "anon oom_kill");
 		ASSERT_EQ(oom_kills("oom/cache"), 0, "cache oom_kill");
 	}
+	nr = policy_events(POLICY, ev, 16);
+	rec = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
+	if (ASSERT_TRUE(rec != NULL, "kill record"))
+		ASSERT_EQ(rec->victim_cgroup_id, cg_id(expect_cache_leaf ? "oom/cache" : "oom/anon"),
+			  "victim cgroup");
 
 cleanup:
-	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
-	if (cache > 0)
+	/* Reaped before the tree goes: an unreaped zombie keeps its cgroup dying. */
+	if (cache > 0) {
+		kill(cache, SIGKILL);
 		waitpid(cache, NULL, 0);
+	}
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
 
 TEST(biggest_cgroup_sizes_without_page_cache)

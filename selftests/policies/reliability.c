@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -39,6 +40,20 @@ static pid_t burner_start(const char *rel, int cpu)
 		return -1;
 	}
 	return pid;
+}
+
+/* Kills and reaps the burners: an unreaped zombie would keep its cgroup dying. */
+static void burners_stop(pid_t *burners)
+{
+	int i;
+
+	for (i = 0; i < NR_BURNERS; i++) {
+		if (burners[i] <= 0)
+			continue;
+		kill(burners[i], SIGKILL);
+		waitpid(burners[i], NULL, 0);
+		burners[i] = -1;
+	}
 }
 
 /* SCHED_IDLE on @cpu: behind the burners there, the task gets almost no CPU. */
@@ -120,11 +135,11 @@ TEST(victim_pending_no_second_kill)
 	}
 
 	/* Give slow its CPU back: it exits. */
-	for (i = 0; i < NR_BURNERS; i++)
-		kill(burners[i], SIGKILL);
+	burners_stop(burners);
 	ASSERT_TRUE(hog_killed(slow), "slow exits once it can run");
 
 cleanup:
+	burners_stop(burners);
 	ASSERT_EQ(scenario_end("biggest-cgroup", NULL), 0, "nr_dying_descendants");
 }
 
