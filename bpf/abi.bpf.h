@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Everything that depends on the BPF OOM ABI version: struct_ops wrappers, OOM scope, kfunc calls. */
+/* Everything that depends on the BPF OOM ABI version: struct_ops wrappers, scope, kfuncs. */
 #ifndef __OOMKIT_ABI_BPF_H
 #define __OOMKIT_ABI_BPF_H
 

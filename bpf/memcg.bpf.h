@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Memory cgroups: usage with or without page cache, per-cgroup settings, the walk of the OOM scope's leaves. */
+/* Memory cgroups: usage with or without page cache, settings, the walk of the scope's leaves. */
 #ifndef __OOMKIT_MEMCG_BPF_H
 #define __OOMKIT_MEMCG_BPF_H
 
@@ -20,21 +20,23 @@ static __always_inline u64 oomkit_memcg_bytes(struct mem_cgroup *memcg, bool pag
 	return usage > file ? usage - file : 0;
 }
 
+/* A vm event counter of @memcg; 0 for one this kernel does not count per memcg. */
+static __always_inline u64 oomkit_memcg_vm_event(struct mem_cgroup *memcg, int item)
+{
+	u64 n = bpf_mem_cgroup_vm_events(memcg, item);
+
+	return n == (u64)-1 ? 0 : n;
+}
+
 /* Pages scanned by reclaim in @memcg so far (kswapd + direct + khugepaged). */
 static __always_inline u64 oomkit_memcg_pgscan(struct mem_cgroup *memcg)
 {
-	u64 sum = 0, n;
-
-	n = bpf_mem_cgroup_vm_events(memcg, bpf_core_enum_value(enum vm_event_item,
-									  PGSCAN_KSWAPD));
-	sum += n == (u64)-1 ? 0 : n;
-	n = bpf_mem_cgroup_vm_events(memcg, bpf_core_enum_value(enum vm_event_item,
-									  PGSCAN_DIRECT));
-	sum += n == (u64)-1 ? 0 : n;
-	n = bpf_mem_cgroup_vm_events(memcg, bpf_core_enum_value(enum vm_event_item,
-									  PGSCAN_KHUGEPAGED));
-	sum += n == (u64)-1 ? 0 : n;
-	return sum;
+	return oomkit_memcg_vm_event(memcg, bpf_core_enum_value(enum vm_event_item,
+								  PGSCAN_KSWAPD)) +
+	       oomkit_memcg_vm_event(memcg, bpf_core_enum_value(enum vm_event_item,
+								  PGSCAN_DIRECT)) +
+	       oomkit_memcg_vm_event(memcg, bpf_core_enum_value(enum vm_event_item,
+								  PGSCAN_KHUGEPAGED));
 }
 
 /*

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The only header a policy includes: kernel types, libbpf's BPF headers and the oomkit BPF library. */
+/* The only header a policy includes: kernel types, libbpf's BPF headers, the oomkit library. */
 #ifndef __OOMKIT_BPF_H
 #define __OOMKIT_BPF_H
 
@@ -17,10 +17,9 @@
 #include "kfuncs.bpf.h"
 
 /* errno values the library returns (no libc headers on the BPF side). */
+#define ENOENT		2
 #define ESRCH		3
 #define ENOMEM		12
-#define ENOENT		2
-#define EINVAL		22
 
 #include "meta.bpf.h"
 #include "stats.bpf.h"

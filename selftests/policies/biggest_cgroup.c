@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* biggest-cgroup scenarios: the biggest killable leaf dies, -1000 leaves are spared, group kills. */
+/* biggest-cgroup scenarios: the biggest killable leaf dies, -1000 spares a leaf, group kills. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* psi-guard scenarios: pressure declares a memcg OOM, the OOM policy acts, cooldown, removed cgroups. */
+/* psi-guard scenarios: pressure declares a memcg OOM, a policy acts, cooldown, removed cgroups. */
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>

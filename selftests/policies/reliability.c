@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Reliability: no second kill while a victim is exiting, and storms of OOMs under each killing policy. */
+/* Reliability: no second kill while a victim exits, and OOM storms under each killing policy. */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <signal.h>

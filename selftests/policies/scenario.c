@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Helpers the policy scenarios share: the CLI, a policy's pinned counters and records, OOM checks. */
+/* Helpers the policy scenarios share: the CLI, a policy's pinned counters and records. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
