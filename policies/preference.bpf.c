@@ -33,11 +33,11 @@ char _license[] SEC("license") = "GPL";
 OOMKIT_POLICY("preference", "systemd-oomd-like prefer/avoid/omit, then reclaim scans, then size");
 OOMKIT_CGROUP_MAP(preference);
 OOMKIT_CGROUP_KNOB(prefer, preference, PREF_PREFER, 0, 0, 0,
-		   "PATH: kill in this cgroup and its subtree first");
+		   "kill in this cgroup and its subtree first");
 OOMKIT_CGROUP_KNOB(avoid, preference, PREF_AVOID, 0, 0, 0,
-		   "PATH: kill in this cgroup and its subtree only when nothing else is left");
+		   "kill in this cgroup and its subtree only when nothing else is left");
 OOMKIT_CGROUP_KNOB(omit, preference, PREF_OMIT, 0, 0, 0,
-		   "PATH: never kill in this cgroup and its subtree");
+		   "never kill in this cgroup and its subtree");
 OOMKIT_TUNABLE(u64, pgscan_min_pages, 256, 0, 1LL << 40,
 	       "pages: reclaim scan growth below this ranks as none");
 OOMKIT_TUNABLE(bool, count_page_cache, false, 0, 1,

@@ -29,7 +29,7 @@ char _license[] SEC("license") = "GPL";
 OOMKIT_POLICY("priority", "per-cgroup OOM priority: the lowest dies first, size breaks ties");
 OOMKIT_CGROUP_MAP(oom_priority);
 OOMKIT_CGROUP_KNOB(priority, oom_priority, 0, 1, PRIORITY_MIN, PRIORITY_MAX,
-		   "PATH:N: OOM priority N of the cgroup and its subtree, lower dies first");
+		   "OOM priority N of the cgroup and its subtree, lower dies first");
 OOMKIT_TUNABLE(s64, default_priority, 0, PRIORITY_MIN, PRIORITY_MAX,
 	       "priority of cgroups that have none set");
 OOMKIT_TUNABLE(bool, count_page_cache, false, 0, 1,

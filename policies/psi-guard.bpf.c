@@ -36,7 +36,7 @@ char _license[] SEC("license") = "GPL";
 OOMKIT_POLICY("psi-guard", "declares an OOM in a cgroup under memory pressure, before a hard OOM");
 OOMKIT_CGROUP_MAP(watch);
 OOMKIT_CGROUP_KNOB(watch, watch, 1, 0, 0, 0,
-		   "PATH: put a memory pressure trigger on this cgroup (default: system-wide)");
+		   "put a memory pressure trigger on this cgroup (default: system-wide)");
 OOMKIT_TUNABLE(bool, full, true, 0, 1,
 	       "1: 'full' memory pressure (all tasks stalled), 0: 'some'");
 OOMKIT_TUNABLE(u32, threshold_usec, 100000, 1, 10 * USEC_PER_SEC,
