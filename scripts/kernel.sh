@@ -103,8 +103,7 @@ say BUILD "bzImage with -j$jobs in $work (cold: ~15 min)"
 run_logged "$tmp/build.log" kmake -j"$jobs" bzImage
 
 cp "$obj/arch/x86/boot/bzImage" "$obj/vmlinux" "$obj/.config" "$tmp/"
-mv "$tmp" "$out"
-trap - EXIT
+[ -e "$out" ] || mv -T "$tmp" "$out"	# (unless put there by hand meanwhile)
 
 # Keep the three most recent kernels.
 ls -1dt "$OOMKIT_CACHE"/kernel-????????????????/ | tail -n +4 | xargs -r rm -rf

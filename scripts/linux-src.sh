@@ -18,7 +18,7 @@ if [ ! -d "$dir" ]; then
 		tmp=$(mktemp -d "$dir.tmp.XXXXXX")
 		tar -xf "$LINUX_TARBALL" -C "$tmp"
 		[ -f "$tmp/$LINUX_PKG/Makefile" ] || die "unexpected layout in $LINUX_TARBALL"
-		mv "$tmp/$LINUX_PKG" "$dir"
+		mv -T "$tmp/$LINUX_PKG" "$dir"
 		rmdir "$tmp"
 		say UNPACK "done in $(elapsed "$start")"
 	fi
