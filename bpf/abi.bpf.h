@@ -132,8 +132,8 @@ static __always_inline int oomkit_psi_watch(struct oomkit_psi *psi, u64 cgid, bo
 
 /*
  * Declares an OOM in cgroup @cgid's memcg (0 = system-wide) with the
- * constraint text @text (in writable memory, e.g. a non-const global: the
- * verifier refuses .rodata for this argument), waiting for the OOM lock, so
+ * constraint text @text (in writable memory, e.g. a non-const global: a
+ * 6.12 verifier refuses .rodata for this argument), waiting for the OOM lock, so
  * the attached OOM policies, then the kernel, handle it. Returns 1 if
  * memory was freed, 0 if not, a negative errno if it could not be declared.
  */

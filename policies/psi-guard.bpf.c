@@ -47,8 +47,9 @@ OOMKIT_TUNABLE(u64, cooldown_usec, 10 * USEC_PER_SEC, 0, 3600ULL * USEC_PER_SEC,
 	       "usec: pressure in a cgroup is ignored this long after an OOM there");
 
 /*
- * Not const: the kfunc's text argument is plain memory (no __str suffix), and
- * the verifier checks such memory for writes too, so .rodata is refused.
+ * Not const: the kfunc's text argument is plain memory (no __str suffix),
+ * and a verifier that checks such memory for writes too (6.12's does,
+ * unless the kernel carries the fix) refuses .rodata.
  */
 static char psi_guard_constraint[] = "CONSTRAINT_BPF_PSI_MEM";
 
