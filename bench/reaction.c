@@ -77,7 +77,7 @@ static pid_t start_ballast(long long kb)
 		return pid;
 	if (!pid) {
 		size_t off, bytes = kb * 1024;
-		char *p;
+		volatile char *p;
 
 		child_setup("oomkit-ballast");
 		write_str("/proc/self/oom_score_adj", "-1000");
@@ -115,45 +115,60 @@ static void stop_ballast(pid_t pid)
 }
 
 /*
- * Places earlyoom's line at memory.high: ballast chunks fill the guest to
- * within one chunk of it, a last task takes the rest and is returned as
- * the trim (stopped after the run). Chunks go back if the guest drifted
- * below the line since the last run (page cache, kernel memory).
+ * Waits (up to 30 s) until MemAvailable held still within 256 KiB for 1.5
+ * s. Freed memory comes back late: pages freed in bulk (the last run's
+ * hog, a stopped ballast) sit on the per-CPU page lists, which are not
+ * counted as free and shrink only at each vmstat interval (1 s).
  */
-static pid_t place_line(double *off_mib)
+static long long settle(void)
 {
-	long long gap, prev = headroom_kb();
+	long long cur, prev = headroom_kb();
 	int i, stable = 0;
+
+	for (i = 0; i < 300 && stable < 15; i++) {
+		usleep(100000);
+		cur = headroom_kb();
+		stable = cur - prev < 256 && prev - cur < 256 ? stable + 1 : 0;
+		prev = cur;
+	}
+	return prev;
+}
+
+/*
+ * Ballast chunks fill the guest to within one chunk of the line, then
+ * trim tasks take the rest: only added, as an allocation counts at once
+ * and a release does not. Returns how many trim tasks were started (they
+ * are the last ones in ballast[]: stopped after the run); *off_mib: how
+ * far off the line ended.
+ */
+static int place_line(double *off_mib)
+{
+	long long gap = settle() - high_kb();
+	int i, nr_trim = 0;
 	pid_t pid;
 
-	/*
-	 * Memory freed by the previous run (its hog, an unloaded policy) comes
-	 * back over a few hundred ms: wait until MemAvailable holds still.
-	 */
-	for (i = 0; i < 100 && stable < 5; i++) {
-		usleep(100000);
-		gap = headroom_kb();
-		stable = gap - prev < 512 && prev - gap < 512 ? stable + 1 : 0;
-		prev = gap;
-	}
-
-	while ((gap = headroom_kb() - high_kb()) < 0 && nr_ballast)
+	while (gap < -TRIM_TOLERANCE_KB && nr_ballast) {
 		stop_ballast(ballast[nr_ballast - 1]);
+		gap = settle() - high_kb();
+	}
 	while (gap > CHUNK_KB + TRIM_TOLERANCE_KB) {
 		pid = start_ballast(CHUNK_KB);
 		if (pid < 0)
 			return pid;
-		gap = headroom_kb() - high_kb();
+		gap = settle() - high_kb();
 	}
-	pid = 0;
-	if (gap > TRIM_TOLERANCE_KB / 2) {
+	for (i = 0; i < 6 && gap > TRIM_TOLERANCE_KB / 2; i++) {
 		pid = start_ballast(gap);
 		if (pid < 0)
 			return pid;
+		nr_trim++;
+		gap = settle() - high_kb();
+		vmsg("earlyoom's line %.1f MiB off its place (trim %d)", gap / 1024.0, nr_trim);
 	}
-	*off_mib = (headroom_kb() - high_kb()) / 1024.0;
-	return pid;
+	*off_mib = gap / 1024.0;
+	return nr_trim;
 }
+
 static void earlyoom_log_tail(void)
 {
 	char buf[4096];
@@ -223,7 +238,8 @@ static int react_run(enum mode mode, int r)
 	const char *killer = NULL;
 	__u64 t0, t1, high_ns;
 	int pfd[2] = { -1, -1 }, i, n, sig, err = 0;
-	pid_t pid, trim = 0;
+	int nr_trim = 0;
+	pid_t pid;
 	char go = 'g';
 
 	if (mode == MODE_PSI) {
@@ -242,9 +258,9 @@ static int react_run(enum mode mode, int r)
 		return err;
 
 	/* after the guard is up: its own memory counts too */
-	trim = place_line(&line_off[mode][r]);
-	if (trim < 0) {
-		err = trim;
+	nr_trim = place_line(&line_off[mode][r]);
+	if (nr_trim < 0) {
+		err = nr_trim;
 		goto out;
 	}
 	if (line_off[mode][r] > TRIM_TOLERANCE_KB / 1024.0 ||
@@ -307,8 +323,8 @@ out:
 		close(pfd[0]);
 		close(pfd[1]);
 	}
-	if (trim > 0)
-		stop_ballast(trim);
+	while (nr_trim-- > 0 && nr_ballast)
+		stop_ballast(ballast[nr_ballast - 1]);
 	if (mode == MODE_PSI)
 		err = oomkit_cmd(NULL, 0, "policy", "unload", "psi-guard", NULL) ?: err;
 	else if (mode == MODE_EARLYOOM)
@@ -333,10 +349,11 @@ static void add_figures(void)
 		fig_samples(f, after_high[m], opts.repeat);
 		if (m == MODE_PSI)
 			fig_target(f, TARGET_MAX, PSI_WINDOW_US / 1000 + 50);
-		f = fig_add(2, "", "MiB", "%s: earlyoom's line - its place at the start",
-			    mode_names[m]);
-		snprintf(f->key, sizeof(f->key), "%s.line_offset_mib", mode_keys[m]);
-		fig_samples(f, line_off[m], opts.repeat);
+		if (m == MODE_EARLYOOM) {
+			f = fig_add(2, "earlyoom.line_offset_mib", "MiB",
+				    "earlyoom: its line's distance from its place at the start");
+			fig_samples(f, line_off[m], opts.repeat);
+		}
 		if (wrong_killer[m])
 			part_error(2, "%s: in %d of %d runs the hog was not ended by %s",
 				   mode_names[m], wrong_killer[m], opts.repeat, killer_names[m]);

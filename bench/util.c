@@ -220,7 +220,7 @@ void child_setup(const char *comm)
 void hog_loop(size_t step)
 {
 	size_t off;
-	char *p;
+	volatile char *p;
 
 	for (;;) {
 		p = mmap(NULL, step, PROT_READ | PROT_WRITE,
