@@ -119,6 +119,7 @@ static int dec_run(int config, struct dec_run *r)
 	int i, n, sig, hit = -1;
 	pid_t pid;
 
+	*r = (struct dec_run){};
 	if (configs[config] && handler_stats(&cnt0, &ns0))
 		return -EIO;
 	kills0 = read_key(DEC_CG "/memory.events", "oom_kill");
