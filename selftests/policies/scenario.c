@@ -22,7 +22,8 @@
 
 #define MAX_ARGS	32
 #define PIN_DIR		"/sys/fs/bpf/oomkit"
-#define DYING_WAIT_MS	10000
+/* A leaked reference never lets go; a slow RCU/workqueue under TCG load may take a while. */
+#define DYING_WAIT_MS	30000
 
 static char output[16384];
 

@@ -54,7 +54,7 @@ bool hog_alive(pid_t pid);
 
 /*
  * Unloads the NULL-terminated policies, kills the hogs, removes the
- * private tree, then waits (up to 10 s) for /sys/fs/cgroup/oomkit-test to
+ * private tree, then waits (up to 30 s) for /sys/fs/cgroup/oomkit-test to
  * show nr_dying_descendants 0: a memcg or task reference a policy leaked
  * would keep a removed memcg dying forever. Returns that final count.
  */
