@@ -151,8 +151,12 @@ TEST(biggest_cgroup_honours_oom_group)
 	for (i = 0; i < 3; i++)
 		ASSERT_TRUE(hog_killed(a[i]), "every task of big killed");
 	ASSERT_TRUE(hog_alive(small), "small survives");
-	/* The kernel counts its first victim twice: once alone, once with the group. */
-	ASSERT_EQ(oom_kills("oom/big"), 4, "big oom_kill");
+	/*
+	 * Each task once, and the first victim a second time if it is still
+	 * in the cgroup when the kernel kills the group.
+	 */
+	ASSERT_GE(oom_kills("oom/big"), 3, "big oom_kill");
+	ASSERT_LE(oom_kills("oom/big"), 4, "big oom_kill");
 	ASSERT_EQ(cg_read_key("oom/big", "memory.events", "oom_group_kill"), 1,
 		  "big oom_group_kill");
 	ASSERT_EQ(oom_kills("oom/small"), 0, "small oom_kill");
