@@ -87,7 +87,9 @@ done
 mkdir -p build/vm/scratch
 guest=$(mktemp -d build/vm/scratch/check.XXXXXX)
 vm_rc=0
-scripts/vm-run --timeout "${OOMKIT_CHECK_TIMEOUT:-3000}" --logs "$out" -- \
+# 1 GiB: enough for every scenario, and half the time a global OOM takes to
+# fill the guest under software emulation.
+scripts/vm-run --timeout "${OOMKIT_CHECK_TIMEOUT:-3000}" --mem 1024 --logs "$out" -- \
 	scripts/check.sh --guest "$guest" "${vm_suites[@]}" || vm_rc=$?
 cp "$guest"/* "$out"/ 2>/dev/null || true
 rm -rf "$guest"
