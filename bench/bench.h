@@ -98,7 +98,7 @@ pid_t fork_into(const char *path);
 /* Waits for @pid to end; returns its signal (0 for an exit), -ETIMEDOUT; *end_ns: when it ended. */
 int wait_end(pid_t pid, int timeout_ms, __u64 *end_ns);
 void child_setup(const char *comm);
-void __attribute__((noreturn)) hog_loop(size_t step);
+void __attribute__((noreturn)) hog_loop(size_t step, bool populate);
 
 struct run_cost {
 	double wall_ms;

@@ -133,7 +133,7 @@ static int dec_run(int config, struct dec_run *r)
 		return pid;
 	if (!pid) {
 		child_setup("oomkit-hog");
-		hog_loop(HOG_STEP);
+		hog_loop(HOG_STEP, false);
 	}
 	sig = wait_end(pid, RUN_TIMEOUT_MS, NULL);
 	write_str(DEC_CG "/memory.max", "max");

@@ -15,8 +15,8 @@ struct bench_opts opts = {
 	.sizes = { 10, 100, 1000 },
 	.nr_sizes = 3,
 	.parts = 7,
-	.react_high_mib = 16,
-	.react_max_mib = 18,
+	.react_high_mib = 8,
+	.react_max_mib = 10,
 };
 
 static void usage(FILE *f)

@@ -14,15 +14,20 @@
 #include "bench.h"
 
 /*
- * The same hog in the same cgroup for all three: react/ has memory.high H
- * and memory.max M (no swap). Past memory.high the kernel throttles the
- * hog, its only task: "full" memory pressure. At memory.max it OOM-kills
- * it. earlyoom watches the whole machine (SIGTERM at 10 % MemAvailable):
- * before each run a ballast (tasks with oom_score_adj -1000, which
- * neither killer picks) fills the guest so that line is crossed when the
- * hog reaches memory.high too. So psi-guard and earlyoom see trouble
- * begin at the same point, and the figures compare how fast each acts;
- * with no guard the hog goes on, throttled, to memory.max.
+ * The same hog in the same cgroup for all: react/ has memory.high H and
+ * memory.max M (no swap). Past memory.high the kernel throttles the hog,
+ * its only task: "full" memory pressure. At memory.max it OOM-kills it.
+ * earlyoom watches the whole machine (SIGTERM at 10 % MemAvailable), so
+ * two scenarios:
+ *
+ * cgroup:  the issue's setup as it is: the machine has room, only the
+ *          cgroup runs out. earlyoom, on its default settings, sees no
+ *          trouble; what ends the hog is the kernel at memory.max.
+ * machine: before each run a ballast (tasks with oom_score_adj -1000,
+ *          which no killer picks) fills the guest so that earlyoom's line
+ *          is crossed when the hog reaches memory.high: both guards see
+ *          trouble begin at the same point, and the figures compare how
+ *          fast each acts on it.
  */
 #define REACT_CG	BENCH_CG "/react"
 #define BALLAST_CG	BENCH_CG "/ballast"
@@ -30,26 +35,39 @@
 #define PSI_WINDOW_US	1000000
 #define RUN_TIMEOUT_MS	120000
 #define EARLYOOM_LOG	"/tmp/oomkit-bench-earlyoom.log"
-#define NR_MODES	3
 #define MAX_BALLAST	64
 /* the ballast comes in chunks so a run can hand some back if the guest drifted */
 #define CHUNK_KB	(64 * 1024)
 #define TRIM_TOLERANCE_KB 1024
 
-enum mode { MODE_NONE, MODE_PSI, MODE_EARLYOOM };
+enum mode { MODE_NONE, MODE_PSI, MODE_EARLYOOM, NR_MODES };
 static const char *const mode_names[NR_MODES] = { "no guard", "psi-guard", "earlyoom" };
 static const char *const mode_keys[NR_MODES] = { "none", "psi_guard", "earlyoom" };
-/* who ended the hog */
-static const char *const killer_names[NR_MODES] = { "kernel at memory.max", "psi-guard",
+/* who ended the hog, indexed like the modes */
+static const char *const killer_names[NR_MODES] = { "the kernel at memory.max", "psi-guard",
 						      "earlyoom" };
 
-static double reaction[NR_MODES][MAX_REPEAT];	/* hog start -> its exit */
-static double after_high[NR_MODES][MAX_REPEAT];	/* memory.high crossed -> exit */
-static double line_off[NR_MODES][MAX_REPEAT];	/* earlyoom's line - memory.high, MiB */
-static int wrong_killer[NR_MODES], before_high[NR_MODES];
+enum scen { SCEN_CGROUP, SCEN_MACHINE, NR_SCENS };
+static const char *const scen_keys[NR_SCENS] = { "cgroup", "machine" };
+
+struct react_runs {
+	double start[MAX_REPEAT];	/* hog start -> its exit */
+	double high[MAX_REPEAT];	/* memory.high crossed -> exit */
+	double fill[MAX_REPEAT];	/* hog start -> memory.high crossed */
+	double line_off[MAX_REPEAT];	/* earlyoom's line - memory.high, MiB */
+	int wrong_killer, before_high;
+};
+
+static struct react_runs runs[NR_SCENS][NR_MODES];
 static pid_t ballast[MAX_BALLAST];
 static int nr_ballast;
 static pid_t earlyoom = -1;
+
+/* The one that should end the hog: earlyoom only acts when the machine runs low. */
+static enum mode expected_killer(enum scen scen, enum mode mode)
+{
+	return scen == SCEN_CGROUP && mode == MODE_EARLYOOM ? MODE_NONE : mode;
+}
 
 /* where earlyoom's line goes: at memory.high, or -E MiB past it */
 static long long high_kb(void)
@@ -232,19 +250,26 @@ static void stop_earlyoom(void)
 	earlyoom = -1;
 }
 
-static int react_run(enum mode mode, int r)
+/* Who ended the hog @pid, from the kernel's kill records and its signal; -1 if unknown. */
+static int find_killer(enum mode mode, pid_t pid, int sig)
 {
 	struct oom_sample s[64];
-	const char *killer = NULL;
-	__u64 t0, t1, high_ns;
-	int pfd[2] = { -1, -1 }, i, n, sig, err = 0;
-	int nr_trim = 0;
-	pid_t pid;
-	char go = 'g';
+	int i, n = timing_read(s, 64);
+
+	for (i = 0; i < n; i++)
+		if (s[i].kill_ns && s[i].victim_pid == pid)
+			return s[i].declared ? MODE_PSI : MODE_NONE;
+	if (mode == MODE_EARLYOOM && (sig == SIGTERM || sig == SIGKILL))
+		return MODE_EARLYOOM;
+	return -1;
+}
+
+static int start_guard(enum mode mode)
+{
+	char watch[300], window[64];
+	int err = 0;
 
 	if (mode == MODE_PSI) {
-		char watch[300], window[64];
-
 		snprintf(watch, sizeof(watch), "watch=%s", REACT_CG);
 		snprintf(window, sizeof(window), "window_usec=%d", PSI_WINDOW_US);
 		err = oomkit_cmd(NULL, 0, "policy", "load", "psi-guard", "--set", watch,
@@ -254,39 +279,73 @@ static int react_run(enum mode mode, int r)
 		if (err)
 			msg("can't start earlyoom: %s", strerror(-err));
 	}
+	return err;
+}
+
+static int stop_guard(enum mode mode)
+{
+	if (mode == MODE_PSI)
+		return oomkit_cmd(NULL, 0, "policy", "unload", "psi-guard", NULL);
+	if (mode == MODE_EARLYOOM)
+		stop_earlyoom();
+	return 0;
+}
+
+/* Starts the hog in react/, blocked on @go_fd until the clock starts. */
+static pid_t start_hog(int go_fd)
+{
+	pid_t pid = fork_into(REACT_CG);
+	char go;
+
+	if (pid)
+		return pid;
+	child_setup("oomkit-hog");
+	if (read(go_fd, &go, 1) != 1)
+		_exit(1);
+	hog_loop(HOG_STEP, true);
+}
+
+static int react_run(enum scen scen, enum mode mode, int r)
+{
+	struct react_runs *rr = &runs[scen][mode];
+	int pfd[2] = { -1, -1 }, sig, killer, err, nr_trim = 0;
+	__u64 t0, t1, high_ns;
+	enum mode want = expected_killer(scen, mode);
+	pid_t pid;
+
+	err = start_guard(mode);
 	if (err)
 		return err;
 
-	/* after the guard is up: its own memory counts too */
-	nr_trim = place_line(&line_off[mode][r]);
-	if (nr_trim < 0) {
-		err = nr_trim;
-		goto out;
+	rr->line_off[r] = __builtin_nan("");
+	if (scen == SCEN_MACHINE) {
+		/* after the guard is up: its own memory counts too */
+		nr_trim = place_line(&rr->line_off[r]);
+		if (nr_trim < 0) {
+			err = nr_trim;
+			goto out;
+		}
+		if (rr->line_off[r] > TRIM_TOLERANCE_KB / 1024.0 ||
+		    rr->line_off[r] < -TRIM_TOLERANCE_KB / 1024.0)
+			msg("%s run %d: earlyoom's line is %.1f MiB off its place",
+			    mode_names[mode], r + 1, rr->line_off[r]);
+	} else {
+		settle();
 	}
-	if (line_off[mode][r] > TRIM_TOLERANCE_KB / 1024.0 ||
-	    line_off[mode][r] < -TRIM_TOLERANCE_KB / 1024.0)
-		msg("%s run %d: earlyoom's line is %.1f MiB off its place", mode_names[mode],
-		    r + 1, line_off[mode][r]);
 
 	if (pipe2(pfd, O_CLOEXEC)) {
 		err = -errno;
 		goto out;
 	}
 	timing_reset();
-	pid = fork_into(REACT_CG);
+	pid = start_hog(pfd[0]);
 	if (pid < 0) {
 		err = pid;
 		goto out;
 	}
-	if (!pid) {
-		child_setup("oomkit-hog");
-		if (read(pfd[0], &go, 1) != 1)
-			_exit(1);
-		hog_loop(HOG_STEP);
-	}
 	timing_watch_high(pid);
 	t0 = now_ns();
-	if (write(pfd[1], &go, 1) != 1)
+	if (write(pfd[1], "g", 1) != 1)
 		err = -errno;
 	sig = wait_end(pid, RUN_TIMEOUT_MS, &t1);
 	high_ns = timing_over_high();
@@ -294,30 +353,29 @@ static int react_run(enum mode mode, int r)
 	if (sig < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		msg("%s: the hog lived %d s", mode_names[mode], RUN_TIMEOUT_MS / 1000);
+		msg("%s, %s: the hog lived %d s", scen_keys[scen], mode_names[mode],
+		    RUN_TIMEOUT_MS / 1000);
 		err = sig;
 		goto out;
 	}
 
-	n = timing_read(s, 64);
-	for (i = 0; i < n && !killer; i++)
-		if (s[i].kill_ns && s[i].victim_pid == pid)
-			killer = s[i].declared ? killer_names[MODE_PSI] : killer_names[MODE_NONE];
-	if (!killer && mode == MODE_EARLYOOM && (sig == SIGTERM || sig == SIGKILL))
-		killer = killer_names[MODE_EARLYOOM];
-	reaction[mode][r] = ns_to_ms(t1 - t0);
-	after_high[mode][r] = high_ns ? ns_to_ms(t1 - high_ns) : __builtin_nan("");
-	before_high[mode] += !high_ns;
-	if (!killer || strcmp(killer, killer_names[mode])) {
-		wrong_killer[mode]++;
-		msg("%s run %d: the hog was ended by %s (signal %d)", mode_names[mode], r + 1,
-		    killer ?: "nobody known", sig);
+	killer = find_killer(mode, pid, sig);
+	rr->start[r] = ns_to_ms(t1 - t0);
+	rr->high[r] = high_ns ? ns_to_ms(t1 - high_ns) : __builtin_nan("");
+	rr->fill[r] = high_ns ? ns_to_ms(high_ns - t0) : __builtin_nan("");
+	rr->before_high += !high_ns;
+	if (killer != (int)want) {
+		rr->wrong_killer++;
+		msg("%s, %s run %d: the hog was ended by %s (signal %d)", scen_keys[scen],
+		    mode_names[mode], r + 1, killer < 0 ? "nobody known" : killer_names[killer],
+		    sig);
 		if (mode == MODE_EARLYOOM)
 			earlyoom_log_tail();
 	}
-	vmsg("%s: hog ended %.1f ms after its start, %.1f ms after memory.high, by %s "
-	     "(signal %d); earlyoom's line %.1f MiB off its place", mode_names[mode],
-	     reaction[mode][r], after_high[mode][r], killer ?: "?", sig, line_off[mode][r]);
+	vmsg("%s, %s: hog ended %.1f ms after its start, %.1f ms after memory.high "
+	     "(crossed at %.1f ms), by %s (signal %d)", scen_keys[scen], mode_names[mode],
+	     rr->start[r], rr->high[r], rr->fill[r],
+	     killer < 0 ? "?" : killer_names[killer], sig);
 out:
 	if (pfd[0] >= 0) {
 		close(pfd[0]);
@@ -325,78 +383,127 @@ out:
 	}
 	while (nr_trim-- > 0 && nr_ballast)
 		stop_ballast(ballast[nr_ballast - 1]);
-	if (mode == MODE_PSI)
-		err = oomkit_cmd(NULL, 0, "policy", "unload", "psi-guard", NULL) ?: err;
-	else if (mode == MODE_EARLYOOM)
-		stop_earlyoom();
-	return err;
+	return stop_guard(mode) ?: err;
 }
 
-static void add_figures(void)
+static struct figure *add_runs(enum scen scen, enum mode mode, const char *what,
+			       const char *key, const double *v)
 {
-	struct figure *f, *start[NR_MODES], *high[NR_MODES];
-	int m;
+	struct figure *f = fig_add(2, "", "ms", "%s: %s: %s", scen_keys[scen],
+				   mode_names[mode], what);
+
+	snprintf(f->key, sizeof(f->key), "%s.%s.%s", scen_keys[scen], mode_keys[mode], key);
+	fig_samples(f, v, opts.repeat);
+	return f;
+}
+
+static void add_ratio(enum scen scen, const char *key, const char *what,
+		      const struct figure *num, const struct figure *den, double min)
+{
+	struct figure *f = fig_add(2, "", "x", "%s: %s", scen_keys[scen], what);
+
+	snprintf(f->key, sizeof(f->key), "%s.%s", scen_keys[scen], key);
+	f->value = num->value / den->value;
+	if (min)
+		fig_target(f, TARGET_MIN, min);
+}
+
+static void add_figures(enum scen scen)
+{
+	struct figure *start[NR_MODES] = {}, *high[NR_MODES] = {};
+	const double window_ms = PSI_WINDOW_US / 1000 + 50;
+	struct react_runs *rr;
+	enum mode m;
 
 	for (m = 0; m < NR_MODES; m++) {
-		start[m] = f = fig_add(2, "", "ms", "%s: hog start -> hog gone", mode_names[m]);
-		snprintf(f->key, sizeof(f->key), "%s.reaction_ms", mode_keys[m]);
-		fig_samples(f, reaction[m], opts.repeat);
-		if (m == MODE_PSI)
-			fig_target(f, TARGET_MAX, PSI_WINDOW_US / 1000 + 50);
-		high[m] = f = fig_add(2, "", "ms", "%s: memory.high crossed -> hog gone",
-				      mode_names[m]);
-		snprintf(f->key, sizeof(f->key), "%s.after_high_ms", mode_keys[m]);
-		fig_samples(f, after_high[m], opts.repeat);
-		if (m == MODE_PSI)
-			fig_target(f, TARGET_MAX, PSI_WINDOW_US / 1000 + 50);
-		if (m == MODE_EARLYOOM) {
-			f = fig_add(2, "earlyoom.line_offset_mib", "MiB",
-				    "earlyoom: its line's distance from its place at the start");
-			fig_samples(f, line_off[m], opts.repeat);
+		rr = &runs[scen][m];
+		if (scen == SCEN_MACHINE && m == MODE_NONE)
+			continue;
+		start[m] = add_runs(scen, m, "hog start -> hog gone", "reaction_ms", rr->start);
+		if (m == MODE_PSI) {
+			fig_target(start[m], TARGET_MAX, window_ms);
+			add_runs(scen, m, "hog start -> memory.high crossed", "fill_ms", rr->fill);
 		}
-		if (wrong_killer[m])
-			part_error(2, "%s: in %d of %d runs the hog was not ended by %s",
-				   mode_names[m], wrong_killer[m], opts.repeat, killer_names[m]);
-		if (before_high[m])
-			part_note(2, "%s: in %d of %d runs the hog was gone before it crossed "
-				  "memory.high (no 'after memory.high' time)", mode_names[m],
-				  before_high[m], opts.repeat);
+		if (m != MODE_NONE)
+			high[m] = add_runs(scen, m, "memory.high crossed -> hog gone",
+					   "after_high_ms", rr->high);
+		if (m == MODE_PSI)
+			fig_target(high[m], TARGET_MAX, window_ms);
+		if (scen == SCEN_MACHINE && m == MODE_EARLYOOM) {
+			struct figure *f = fig_add(2, "", "MiB",
+						   "machine: earlyoom's line, off its place");
+
+			snprintf(f->key, sizeof(f->key), "machine.earlyoom.line_offset_mib");
+			fig_samples(f, rr->line_off, opts.repeat);
+		}
+		if (rr->wrong_killer)
+			part_error(2, "%s, %s: in %d of %d runs the hog was not ended by %s",
+				   scen_keys[scen], mode_names[m], rr->wrong_killer, opts.repeat,
+				   killer_names[expected_killer(scen, m)]);
+		if (rr->before_high)
+			part_note(2, "%s, %s: in %d of %d runs the hog was gone before it crossed "
+				  "memory.high (no 'after memory.high' time)", scen_keys[scen],
+				  mode_names[m], rr->before_high, opts.repeat);
 	}
-	f = fig_add(2, "earlyoom_over_psi_guard", "x", "earlyoom / psi-guard, from the hog's start");
-	f->value = start[MODE_EARLYOOM]->value / start[MODE_PSI]->value;
-	fig_target(f, TARGET_MIN, 5);
-	f = fig_add(2, "earlyoom_over_psi_guard_after_high", "x",
-		    "earlyoom / psi-guard, from memory.high");
-	f->value = high[MODE_EARLYOOM]->value / high[MODE_PSI]->value;
-	fig_target(f, TARGET_MIN, 5);
-	f = fig_add(2, "none_over_psi_guard", "x", "no guard / psi-guard, from the hog's start");
-	f->value = start[MODE_NONE]->value / start[MODE_PSI]->value;
+	/* the 5x is judged where its setup is: the cgroup scenario */
+	add_ratio(scen, "earlyoom_over_psi_guard", "earlyoom / psi-guard, from the hog's start",
+		  start[MODE_EARLYOOM], start[MODE_PSI], scen == SCEN_CGROUP ? 5 : 0);
+	if (scen == SCEN_CGROUP)
+		add_ratio(scen, "none_over_psi_guard", "no guard / psi-guard, from the hog's start",
+			  start[MODE_NONE], start[MODE_PSI], 0);
+	else
+		add_ratio(scen, "earlyoom_over_psi_guard_after_high",
+			  "earlyoom / psi-guard, from memory.high", high[MODE_EARLYOOM],
+			  high[MODE_PSI], 0);
 }
 
-int bench_reaction(void)
+static void add_notes(void)
 {
-	long long high = opts.react_high_mib * MiB, max = opts.react_max_mib * MiB;
-	int r, m, err;
-
-	part_note(2, "one hog touching %llu MiB at a time, as fast as it can, in a cgroup with "
-		  "memory.high %d MiB, memory.max %d MiB, no swap", HOG_STEP / MiB,
+	part_note(2, "one hog taking %llu MiB per mmap(MAP_POPULATE), as fast as it can, in a "
+		  "cgroup with memory.high %d MiB, memory.max %d MiB, no swap", HOG_STEP / MiB,
 		  opts.react_high_mib, opts.react_max_mib);
 	part_note(2, "no guard: past memory.high the kernel throttles the hog (memory pressure), "
 		  "at memory.max it OOM-kills it");
 	part_note(2, "psi-guard: watch=that cgroup, full pressure 100 ms per %d ms window; "
 		  "it declares a memcg OOM there and the kernel kills", PSI_WINDOW_US / 1000);
-	part_note(2, "earlyoom: Debian's, default settings (SIGTERM at 10 %% MemAvailable); "
-		  "before each run ballast tasks (oom_score_adj -1000)");
+	part_note(2, "earlyoom: Debian's, default settings (SIGTERM at 10 %% MemAvailable)");
+	part_note(2, "cgroup: the machine has room, only the cgroup runs out: earlyoom does not "
+		  "act, the kernel kills at memory.max");
 	if (opts.react_line_mib)
-		part_note(2, "fill the guest so that its line is crossed when the hog is %d MiB "
-			  "past memory.high (-E)", opts.react_line_mib);
+		part_note(2, "machine: ballast tasks (oom_score_adj -1000) fill the guest so that "
+			  "earlyoom's line is crossed %d MiB past memory.high (-E)",
+			  opts.react_line_mib);
 	else
-		part_note(2, "fill the guest so that its line is crossed when the hog reaches "
-			  "memory.high: both guards see trouble begin at the same point");
+		part_note(2, "machine: ballast tasks (oom_score_adj -1000) fill the guest so that "
+			  "earlyoom's line is crossed at memory.high: both see trouble at once");
 	part_note(2, "times: CLOCK_MONOTONIC from releasing the hog, memory.high from an fentry "
 		  "program, to its exit seen on a pidfd; modes alternate; median of %d",
 		  opts.repeat);
+}
 
+static int run_scenario(enum scen scen)
+{
+	int r, err = 0;
+	enum mode m;
+
+	for (r = 0; r < opts.repeat && !err; r++)
+		for (m = 0; m < NR_MODES && !err; m++)
+			if (scen != SCEN_MACHINE || m != MODE_NONE)
+				err = react_run(scen, m, r);
+	if (err)
+		part_error(2, "%s: not completed: %s (see the messages above)", scen_keys[scen],
+			   strerror(-err));
+	else
+		add_figures(scen);
+	return err;
+}
+
+int bench_reaction(void)
+{
+	long long high = opts.react_high_mib * MiB, max = opts.react_max_mib * MiB;
+	int err;
+
+	add_notes();
 	cg_remove_tree(REACT_CG);
 	cg_remove_tree(BALLAST_CG);
 	if ((err = cg_mkdir(REACT_CG)) || (err = cg_mkdir(BALLAST_CG)) ||
@@ -406,16 +513,11 @@ int bench_reaction(void)
 		part_error(2, "can't set up %s: %s", REACT_CG, strerror(-err));
 		goto out;
 	}
-	msg("part 2: %lld MiB above earlyoom's line before the ballast", headroom_kb() / 1024);
+	msg("part 2: %lld MiB above earlyoom's line", headroom_kb() / 1024);
 
-	for (r = 0; r < opts.repeat && !err; r++)
-		for (m = 0; m < NR_MODES && !err; m++)
-			err = react_run(m, r);
-	if (err) {
-		part_error(2, "not completed: %s (see the messages above)", strerror(-err));
-		goto out;
-	}
-	add_figures();
+	/* no ballast yet: the machine has room */
+	err = run_scenario(SCEN_CGROUP);
+	err = run_scenario(SCEN_MACHINE) ?: err;
 out:
 	stop_earlyoom();
 	while (nr_ballast)
