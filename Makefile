@@ -228,9 +228,8 @@ build/oomkit.8: build/gen-man
 	$(Q)mv $@.tmp $@
 
 # The CLI's VM tests compare the CLI with bpftool's view (the guest sees the
-# host's path); the host suite shares their helpers (selftests/cli/cli.c).
+# host's path).
 build/selftests/cli/%.o: CFLAGS += -DOOMKIT_BPFTOOL='"$(BPFTOOL)"'
-build/selftests/host_test: $(if $(wildcard selftests/cli/cli.c),build/selftests/cli/cli.o)
 
 define suite_rule
 $(call suite_bin,$(1)): $(call objs,selftests/$(1)) $$(LIB_OBJS) $$(LIBBPF_A)
