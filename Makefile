@@ -198,7 +198,8 @@ build/selftests/%.o: selftests/%.c
 	$(Q)$(CC) $(CFLAGS) -Iselftests/lib -MMD -MP -c $< -o $@
 
 # The built-in policy table: regenerated each run, replaced only on change.
-build/loader/embedded.S: FORCE
+# gen-embedded.sh resolves each object's path: build them first.
+build/loader/embedded.S: FORCE | $(POLICY_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)scripts/gen-embedded.sh $(POLICY_OBJS) >$@.tmp
 	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else \
