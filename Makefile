@@ -198,7 +198,8 @@ build/selftests/%.o: selftests/%.c
 	$(Q)$(CC) $(CFLAGS) -Iselftests/lib -MMD -MP -c $< -o $@
 
 # The built-in policy table: regenerated each run, replaced only on change.
-build/loader/embedded.S: FORCE
+# gen-embedded.sh resolves each object's path: build them first.
+build/loader/embedded.S: FORCE | $(POLICY_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)scripts/gen-embedded.sh $(POLICY_OBJS) >$@.tmp
 	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else \
@@ -228,9 +229,8 @@ build/oomkit.8: build/gen-man
 	$(Q)mv $@.tmp $@
 
 # The CLI's VM tests compare the CLI with bpftool's view (the guest sees the
-# host's path); the host suite shares their helpers (selftests/cli/cli.c).
+# host's path).
 build/selftests/cli/%.o: CFLAGS += -DOOMKIT_BPFTOOL='"$(BPFTOOL)"'
-build/selftests/host_test: $(if $(wildcard selftests/cli/cli.c),build/selftests/cli/cli.o)
 
 define suite_rule
 $(call suite_bin,$(1)): $(call objs,selftests/$(1)) $$(LIB_OBJS) $$(LIBBPF_A)

@@ -10,6 +10,9 @@
 #include "helpers.h"
 #include "hog.h"
 #include "kmsg.h"
+#include "test.h"
+
+#include "oom_handlers.skel.h"
 
 int run_syscall_prog(struct bpf_program *prog)
 {
@@ -36,6 +39,23 @@ pid_t oom_prepare(const char *rel, unsigned long long max_bytes, size_t step)
 	if (err)
 		return err;
 	return hog_start_growing(rel, step, 0);
+}
+
+struct oom_handlers *oom_prepare_handlers(const char *test, const char *rel,
+					  pid_t *hog)
+{
+	struct oom_handlers *skel;
+
+	if (!ASSERT_OK(cg_init(test), "cg_init"))
+		return NULL;
+	*hog = oom_prepare(rel, 32 * MB, 1 * MB);
+	if (!ASSERT_GT(*hog, 0, "oom_prepare"))
+		return NULL;
+	skel = oom_handlers__open_and_load();
+	if (!ASSERT_OK_PTR(skel, "oom_handlers__open_and_load"))
+		return NULL;
+	skel->bss->scope_cgid = cg_id(rel);
+	return skel;
 }
 
 int oom_report(long long mark, char *line, size_t len)

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 struct bpf_program;
+struct oom_handlers;
 
 /* OOM waits: generous for TCG, but every wait polls. */
 #define OOM_TIMEOUT_MS		30000
@@ -23,6 +24,15 @@ int run_syscall_prog(struct bpf_program *prog);
  * OOM can happen. Returns the hog's pid or a negative errno.
  */
 pid_t oom_prepare(const char *rel, unsigned long long max_bytes, size_t step);
+
+/*
+ * The prelude of the tests that drive progs/oom_handlers.bpf.c: cg_init(@test),
+ * oom_prepare(@rel, 32 MB, 1 MB) (its pid to *@hog), the handlers loaded and
+ * scoped to @rel, nothing attached. NULL once a step's assertion failed; the
+ * caller's cleanup (oom_handlers__destroy(), cg_cleanup()) still runs.
+ */
+struct oom_handlers *oom_prepare_handlers(const char *test, const char *rel,
+					  pid_t *hog);
 
 /*
  * The first OOM report record after @mark ("... invoked oom-killer: ...",

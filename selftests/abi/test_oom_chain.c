@@ -90,15 +90,9 @@ TEST(oom_chain_stops_at_handler_that_killed)
 	long long mark;
 	pid_t hog;
 
-	if (!ASSERT_OK(cg_init("oom_chain_stop"), "cg_init"))
-		return;
-	hog = oom_prepare("oom", 32 * MB, 1 * MB);
-	if (!ASSERT_GT(hog, 0, "oom_prepare"))
+	skel = oom_prepare_handlers("oom_chain_stop", "oom", &hog);
+	if (!skel)
 		goto cleanup;
-	skel = oom_handlers__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "oom_handlers__open_and_load"))
-		goto cleanup;
-	skel->bss->scope_cgid = cg_id("oom");
 	skel->bss->victim_pid = hog;
 	killer = bpf_map__attach_struct_ops(skel->maps.killer_ops);
 	second = bpf_map__attach_struct_ops(skel->maps.second_ops);
@@ -134,15 +128,9 @@ TEST(detaching_policy_restores_default_report)
 	long long mark;
 	pid_t hog;
 
-	if (!ASSERT_OK(cg_init("oom_detach"), "cg_init"))
-		return;
-	hog = oom_prepare("a", 32 * MB, 1 * MB);
-	if (!ASSERT_GT(hog, 0, "oom_prepare a"))
+	skel = oom_prepare_handlers("oom_detach", "a", &hog);
+	if (!skel)
 		goto cleanup;
-	skel = oom_handlers__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "oom_handlers__open_and_load"))
-		goto cleanup;
-	skel->bss->scope_cgid = cg_id("a");
 	skel->bss->victim_pid = hog;
 	link = bpf_map__attach_struct_ops(skel->maps.killer_ops);
 	if (!ASSERT_OK_PTR(link, "attach killer_ops"))

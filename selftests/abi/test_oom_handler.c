@@ -30,16 +30,9 @@ TEST(oom_handler_returning_1_without_kill_does_not_stop_kernel_killer)
 	long long mark;
 	pid_t hog;
 
-	if (!ASSERT_OK(cg_init("oom_noop"), "cg_init"))
-		return;
-	hog = oom_prepare("oom", 32 * MB, 1 * MB);
-	if (!ASSERT_GT(hog, 0, "oom_prepare"))
+	skel = oom_prepare_handlers("oom_noop", "oom", &hog);
+	if (!skel)
 		goto cleanup;
-
-	skel = oom_handlers__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "oom_handlers__open_and_load"))
-		goto cleanup;
-	skel->bss->scope_cgid = cg_id("oom");
 	link = bpf_map__attach_struct_ops(skel->maps.noop_ops);
 	if (!ASSERT_OK_PTR(link, "attach noop_ops"))
 		goto cleanup;

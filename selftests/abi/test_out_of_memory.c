@@ -164,15 +164,9 @@ TEST(out_of_memory_without_wait_returns_ebusy_under_oom_lock)
 	long long mark;
 	pid_t hog;
 
-	if (!ASSERT_OK(cg_init("oom_declare_busy"), "cg_init"))
-		return;
-	hog = oom_prepare("oom", 32 * MB, 1 * MB);
-	if (!ASSERT_GT(hog, 0, "oom_prepare"))
+	skel = oom_prepare_handlers("oom_declare_busy", "oom", &hog);
+	if (!skel)
 		goto cleanup;
-	skel = oom_handlers__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "oom_handlers__open_and_load"))
-		goto cleanup;
-	skel->bss->scope_cgid = cg_id("oom");
 	link = bpf_map__attach_struct_ops(skel->maps.nested_ops);
 	if (!ASSERT_OK_PTR(link, "attach nested_ops"))
 		goto cleanup;

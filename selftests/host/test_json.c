@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../cli/cli.h"
+#include "cli.h"
 #include "test.h"
 
 #define SCRATCH "/tmp/oomkit-host-test"

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../cli/cli.h"
+#include "cli.h"
 #include "test.h"
 
 #define FAKE	"selftests/host/host_fake_oom.bpf.o"

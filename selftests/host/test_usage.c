@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../cli/cli.h"
+#include "cli.h"
 #include "test.h"
 
 static struct cli_res r;

@@ -248,21 +248,32 @@ int cg_create(const char *rel)
 	return 0;
 }
 
+/* <private root>/<rel>/<file>, for cg_read() and cg_write(). */
+static int file_path(char *buf, size_t len, const char *rel, const char *file)
+{
+	int err;
+
+	if (!cg_root[0])
+		return -EINVAL;
+	err = join_path(buf, len, cg_root, rel);
+	if (err)
+		return err;
+	if (strlen(buf) + strlen(file) + 2 > len)
+		return -ENAMETOOLONG;
+	strcat(buf, "/");
+	strcat(buf, file);
+	return 0;
+}
+
 int cg_write(const char *rel, const char *file, const char *fmt, ...)
 {
 	char path[PATH_MAX], buf[4096];
 	va_list ap;
 	int err;
 
-	if (!cg_root[0])
-		return -EINVAL;
-	err = join_path(path, sizeof(path), cg_root, rel);
+	err = file_path(path, sizeof(path), rel, file);
 	if (err)
 		return err;
-	if (strlen(path) + strlen(file) + 2 > sizeof(path))
-		return -ENAMETOOLONG;
-	strcat(path, "/");
-	strcat(path, file);
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
@@ -274,15 +285,9 @@ int cg_read(const char *rel, const char *file, char *buf, size_t len)
 	char path[PATH_MAX];
 	int err;
 
-	if (!cg_root[0])
-		return -EINVAL;
-	err = join_path(path, sizeof(path), cg_root, rel);
+	err = file_path(path, sizeof(path), rel, file);
 	if (err)
 		return err;
-	if (strlen(path) + strlen(file) + 2 > sizeof(path))
-		return -ENAMETOOLONG;
-	strcat(path, "/");
-	strcat(path, file);
 	return read_file(path, buf, len);
 }
 
