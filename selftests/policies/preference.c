@@ -1,73 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /* preference scenarios: prefer beats size, avoid loses to size, omit is never a candidate. */
-#include <signal.h>
-#include <stdio.h>
-
 #include "cgroup.h"
 #include "hog.h"
-#include "kmsg.h"
 #include "scenario.h"
 #include "test.h"
 
 #define POLICY	"preference"
 
-/* a 30 MB, b 20 MB, then c allocating 24 MB under 64 MB: c causes the OOM. */
-static int setup(const char *test)
-{
-	int err;
-
-	err = scenario_begin(test);
-	err = err ?: cg_create("oom");
-	err = err ?: cg_write("oom", "memory.max", "%llu", 64 * MB);
-	err = err ?: cg_create("oom/a");
-	err = err ?: cg_create("oom/b");
-	err = err ?: cg_create("oom/c");
-	return err;
-}
-
-static const char *set(const char *key, const char *rel)
-{
-	static char buf[4][512];
-	static int next;
-	char *s = buf[next++ % 4];
-
-	snprintf(s, sizeof(buf[0]), "%s=%s", key, cg_abspath(rel));
-	return s;
-}
-
-/* prefer=b: b dies although a is bigger. */
+/* prefer=b: b (20 MB) dies although a (30 MB) is bigger; c's 24 MB cause the OOM. */
 TEST(preference_prefer_beats_size)
 {
-	struct oomkit_event ev[16];
-	const struct oomkit_event *kill;
-	pid_t a, b, c;
-	char line[512];
-	long long mark;
-	int nr;
+	static const unsigned long long bytes[3] = { 30 * MB, 20 * MB, 24 * MB };
+	struct oomkit_event rec;
 
-	if (!ASSERT_OK(setup("preference_prefer"), "setup"))
+	if (!ASSERT_OK(scenario_begin_abc("preference_prefer"), "setup") ||
+	    !ASSERT_OK(policy_load(POLICY, cg_setting("prefer", "oom/b"), NULL), "policy load"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load(POLICY, set("prefer", "oom/b"), NULL), "policy load"))
-		goto cleanup;
-	a = hog_start("oom/a", 30 * MB, 0);
-	b = hog_start("oom/b", 20 * MB, 0);
-	mark = kmsg_mark();
-	c = hog_start("oom/c", 24 * MB, 0);
-
-	ASSERT_TRUE(hog_killed(b), "preferred b killed");
-	ASSERT_TRUE(hog_alive(a), "a survives");
-	ASSERT_TRUE(hog_alive(c), "c survives");
-	ASSERT_EQ(oom_kills("oom/b"), 1, "b oom_kill");
-	ASSERT_EQ(oom_kills("oom/a"), 0, "a oom_kill");
-	ASSERT_EQ(oom_kills("oom/c"), 0, "c oom_kill");
-	if (ASSERT_EQ(kmsg_grep(mark, "oom_policy=", line, sizeof(line)), 1, "OOM report"))
-		ASSERT_HAS_SUBSTR(line, "\noom_policy=" POLICY, "report names the policy");
-	nr = policy_events(POLICY, ev, 16);
-	kill = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
-	if (ASSERT_TRUE(kill != NULL, "kill record")) {
-		ASSERT_EQ(kill->victim_cgroup_id, cg_id("oom/b"), "victim cgroup");
-		ASSERT_EQ(kill->score, 1, "score: prefer");
-		ASSERT_HAS_SUBSTR(kill->reason, "preferred", "reason");
+	if (abc_oom(POLICY, bytes, 1, &rec)) {
+		ASSERT_EQ(rec.score, 1, "score: prefer");
+		ASSERT_HAS_SUBSTR(rec.reason, "preferred", "reason");
 	}
 
 cleanup:
@@ -77,22 +28,15 @@ cleanup:
 /* avoid=oom/a (set on a) and omit=oom/b: c, the smallest, is the only one left to die. */
 TEST(preference_avoid_and_omit)
 {
-	pid_t a, b, c;
+	static const unsigned long long bytes[3] = { 30 * MB, 20 * MB, 24 * MB };
+	struct oomkit_event rec;
 
-	if (!ASSERT_OK(setup("preference_avoid_omit"), "setup"))
+	if (!ASSERT_OK(scenario_begin_abc("preference_avoid_omit"), "setup") ||
+	    !ASSERT_OK(policy_load(POLICY, cg_setting("avoid", "oom/a"),
+				   cg_setting("omit", "oom/b"), NULL), "policy load"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load(POLICY, set("avoid", "oom/a"), set("omit", "oom/b"), NULL),
-		       "policy load"))
-		goto cleanup;
-	a = hog_start("oom/a", 30 * MB, 0);
-	b = hog_start("oom/b", 20 * MB, 0);
-	c = hog_start("oom/c", 24 * MB, 0);
-
-	ASSERT_TRUE(hog_killed(c), "c killed");
-	ASSERT_TRUE(hog_alive(a), "avoided a survives");
-	ASSERT_TRUE(hog_alive(b), "omitted b survives");
-	ASSERT_EQ(oom_kills("oom/c"), 1, "c oom_kill");
-	ASSERT_EQ(oom_kills("oom/a") + oom_kills("oom/b"), 0, "a and b oom_kill");
+	if (abc_oom(POLICY, bytes, 2, &rec))
+		ASSERT_EQ(rec.nr_candidates, 2, "candidates: c and avoided a");
 
 cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
@@ -103,14 +47,10 @@ TEST(preference_inherited_from_ancestor)
 {
 	pid_t big, y;
 
-	if (!ASSERT_OK(scenario_begin("preference_inherit"), "scenario_begin") ||
-	    !ASSERT_OK(cg_create("oom"), "cg_create oom") ||
-	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB), "memory.max") ||
-	    !ASSERT_OK(cg_create("oom/x"), "cg_create x") ||
-	    !ASSERT_OK(cg_create("oom/x/big"), "cg_create x/big") ||
-	    !ASSERT_OK(cg_create("oom/y"), "cg_create y"))
+	if (!ASSERT_OK(scenario_begin_tree("preference_inherit", 64 * MB, "x", "x/big", "y", NULL),
+		       "setup"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load(POLICY, set("avoid", "oom/x"), NULL), "policy load"))
+	if (!ASSERT_OK(policy_load(POLICY, cg_setting("avoid", "oom/x"), NULL), "policy load"))
 		goto cleanup;
 	big = hog_start("oom/x/big", 40 * MB, 0);
 	y = hog_start("oom/y", 32 * MB, 0);
@@ -123,3 +63,4 @@ TEST(preference_inherited_from_ancestor)
 cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
+

@@ -17,6 +17,7 @@
 
 #include "cgroup.h"
 #include "hog.h"
+#include "kmsg.h"
 #include "scenario.h"
 #include "test.h"
 
@@ -133,6 +134,110 @@ int scenario_begin(const char *test)
 	if (!access(PIN_DIR, F_OK))
 		oomkit("policy", "unload", "--all", NULL);
 	return cg_init(test);
+}
+
+int scenario_begin_tree(const char *test, unsigned long long max_bytes, const char *leaf, ...)
+{
+	char rel[PATH_MAX];
+	const char *l;
+	va_list ap;
+	int err;
+
+	err = scenario_begin(test);
+	err = err ?: cg_create("oom");
+	err = err ?: cg_write("oom", "memory.max", "%llu", max_bytes);
+	va_start(ap, leaf);
+	for (l = leaf; l && !err; l = va_arg(ap, const char *)) {
+		snprintf(rel, sizeof(rel), "oom/%s", l);
+		err = cg_create(rel);
+	}
+	va_end(ap);
+	return err;
+}
+
+bool oom_report_names(long long mark, const char *policy)
+{
+	char line[512], want[64];
+
+	snprintf(want, sizeof(want), "\noom_policy=%s", policy);
+	if (!ASSERT_EQ(kmsg_grep(mark, "oom_policy=", line, sizeof(line)), 1, "OOM report"))
+		return false;
+	return ASSERT_HAS_SUBSTR(line, want, "the policy in the OOM report");
+}
+
+bool oom_kill_line(long long mark, char *line, size_t len)
+{
+	return ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=", line, len), 1, "oom-kill line");
+}
+
+int scenario_begin_abc(const char *test)
+{
+	return scenario_begin_tree(test, 64 * MB, "a", "b", "c", NULL);
+}
+
+bool abc_oom(const char *policy, const unsigned long long bytes[3], int victim,
+	     struct oomkit_event *rec)
+{
+	static const char *const leaf[3] = { "oom/a", "oom/b", "oom/c" };
+	struct oomkit_event ev[16];
+	const struct oomkit_event *kill;
+	char what[64];
+	long long mark = 0;
+	pid_t pid[3];
+	bool ok = true;
+	int i, nr;
+
+	for (i = 0; i < 3; i++) {
+		/* From c on: c's allocation is the OOM. */
+		if (i == 2)
+			mark = kmsg_mark();
+		pid[i] = hog_start(leaf[i], bytes[i], 0);
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(what, sizeof(what), "%s %s", leaf[i], i == victim ? "killed" : "survives");
+		if (i == victim)
+			ok &= ASSERT_TRUE(hog_killed(pid[i]), what);
+		else
+			ok &= ASSERT_TRUE(hog_alive(pid[i]), what);
+		snprintf(what, sizeof(what), "%s oom_kill", leaf[i]);
+		ok &= ASSERT_EQ(oom_kills(leaf[i]), i == victim, what);
+	}
+	ok &= oom_report_names(mark, policy);
+
+	nr = policy_events(policy, ev, 16);
+	kill = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
+	if (!ASSERT_TRUE(kill != NULL, "kill record"))
+		return false;
+	ok &= ASSERT_EQ(kill->victim_cgroup_id, cg_id(leaf[victim]), "victim cgroup");
+	ok &= ASSERT_EQ(kill->pids[0], pid[victim], "victim pid");
+	*rec = *kill;
+	return ok;
+}
+
+#define NR_SETTING_BUFS	8
+
+static char *setting_buf(void)
+{
+	static char bufs[NR_SETTING_BUFS][PATH_MAX + 64];
+	static int next;
+
+	return bufs[next++ % NR_SETTING_BUFS];
+}
+
+const char *cg_setting(const char *key, const char *rel)
+{
+	char *s = setting_buf();
+
+	snprintf(s, PATH_MAX + 64, "%s=%s", key, cg_abspath(rel));
+	return s;
+}
+
+const char *cg_setting_n(const char *key, const char *rel, int n)
+{
+	char *s = setting_buf();
+
+	snprintf(s, PATH_MAX + 64, "%s=%s:%d", key, cg_abspath(rel), n);
+	return s;
 }
 
 int policy_load(const char *name, ...)

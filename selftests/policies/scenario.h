@@ -26,6 +26,44 @@ const char *oomkit_output(void);
 /* Unloads every policy a killed test may have left, then cg_init(@test). */
 int scenario_begin(const char *test);
 
+/*
+ * scenario_begin(@test), then the tree most scenarios use: cgroup "oom"
+ * with memory.max @max_bytes and, under it, the NULL-terminated leaves
+ * ("a" makes "oom/a"). 0 or the first negative errno.
+ */
+int scenario_begin_tree(const char *test, unsigned long long max_bytes, const char *leaf, ...)
+	__attribute__((sentinel));
+
+/*
+ * Asserts that the first OOM report after the kmsg_mark() @mark names
+ * @policy in its oom_policy= line ("default": the kernel chose).
+ */
+bool oom_report_names(long long mark, const char *policy);
+/* Asserts there is an "oom-kill:constraint=..." line after @mark and copies the first to @line. */
+bool oom_kill_line(long long mark, char *line, size_t len);
+
+/*
+ * The three-leaf OOM the preference and priority scenarios share.
+ * scenario_begin_abc() makes oom (memory.max 64 MB) with leaves a, b, c.
+ * After the policy's load, abc_oom(): a and b take @bytes[0] and
+ * @bytes[1] and sleep, then c allocating @bytes[2] causes one OOM. It
+ * checks that the hog of leaf @victim (0 a, 1 b, 2 c) alone died, of
+ * SIGKILL, counted in its oom_kill only, that the OOM report names
+ * @policy, and copies @policy's kill record to @rec. Returns whether
+ * every check held.
+ */
+int scenario_begin_abc(const char *test);
+bool abc_oom(const char *policy, const unsigned long long bytes[3], int victim,
+	     struct oomkit_event *rec);
+
+/*
+ * Cgroup settings for policy_load(): "@key=<absolute path of @rel>" and
+ * "@key=<absolute path of @rel>:@n". A few rotating static buffers, so
+ * several can be arguments of one call.
+ */
+const char *cg_setting(const char *key, const char *rel);
+const char *cg_setting_n(const char *key, const char *rel, int n);
+
 /* `oomkit policy load NAME --set KEY=VALUE...`, the settings NULL-terminated. */
 int policy_load(const char *name, ...) __attribute__((sentinel));
 /* `oomkit policy unload NAME`; quiet if it is not loaded. */
