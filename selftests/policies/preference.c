@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* preference scenarios: prefer beats size, avoid loses to size, omit is never a candidate. */
+/* preference scenarios: prefer/avoid/omit against size, and reclaim scans breaking ties. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cgroup.h"
 #include "hog.h"
 #include "scenario.h"
@@ -64,3 +69,144 @@ cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
 
+/* Pages reclaim scanned in @rel since it was created. */
+static long long pgscan(const char *rel)
+{
+	return cg_read_key(rel, "memory.stat", "pgscan");
+}
+
+/*
+ * Gives @rel @bytes of page cache of @file (read by a child that then
+ * sleeps, oom's limit raised for it) and has memory.reclaim drop all of
+ * it, so reclaim scans about that many pages there, and nothing is left
+ * for the OOM's own reclaim to scan later. More is asked than there is:
+ * with no swap, the anonymous rest cannot go and the write fails with
+ * EAGAIN once the cache is gone.
+ */
+static bool scan_pages(const char *rel, const char *file, size_t bytes)
+{
+	long long before = pgscan(rel);
+	pid_t reader;
+	int err;
+
+	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", 256 * MB), "memory.max: room"))
+		return false;
+	reader = file_hog_start(rel, file, 0, bytes, false);
+	if (!ASSERT_GT(reader, 0, "page cache reader") ||
+	    !ASSERT_GE(cg_read_key(rel, "memory.stat", "file"), bytes * 9 / 10,
+		       "page cache charged"))
+		return false;
+	err = cg_write(rel, "memory.reclaim", "%llu", 2ULL * bytes);
+	if (!ASSERT_TRUE(!err || err == -EAGAIN, "memory.reclaim") ||
+	    !ASSERT_LE(cg_read_key(rel, "memory.stat", "file"), 64 * KB, "page cache dropped") ||
+	    !ASSERT_GE(pgscan(rel) - before, (long long)(bytes / 4096) * 9 / 10, "pages scanned"))
+		return false;
+	test_log("%s: pgscan +%lld\n", rel, pgscan(rel) - before);
+	return true;
+}
+
+/*
+ * One OOM: oom is left room for 4 MB more, then an 8 MB hog in @cause
+ * (its pid to *@cause_pid) overflows it. The hog @victim of leaf @rel must
+ * die, and the policy's one kill record since the last drain name @rel;
+ * it is copied to @rec.
+ */
+static bool oom_once(const char *cause, pid_t *cause_pid, pid_t victim, const char *rel,
+		     struct oomkit_event *rec)
+{
+	unsigned long long cur = cg_read_long("oom", "memory.current");
+	struct oomkit_event ev[16];
+	char what[64];
+	int nr;
+
+	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur + 4 * MB), "memory.max: 4 MB left"))
+		return false;
+	*cause_pid = hog_start(cause, 8 * MB, 0);
+	snprintf(what, sizeof(what), "%s killed", rel);
+	if (!ASSERT_TRUE(hog_killed(victim), what))
+		return false;
+	nr = policy_events(POLICY, ev, 16);
+	if (!ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 1, "one kill record"))
+		return false;
+	*rec = *event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
+	return ASSERT_EQ(rec->victim_cgroup_id, cg_id(rel), "victim cgroup");
+}
+
+/* The growth quoted in a record's reason ("..., pgscan +N, ..."); -1 if absent. */
+static long long reason_pgscan(const struct oomkit_event *rec)
+{
+	const char *p = strstr(rec->reason, "pgscan +");
+
+	return p ? strtoll(p + strlen("pgscan +"), NULL, 10) : -1;
+}
+
+/*
+ * Among equal preferences, the leaf reclaim scanned since the previous
+ * OOM dies first, and growth below pgscan_min_pages (1024 here) is none.
+ * Under oom: big 32 MB, never scanned; old 8 MB, 32 MB of its page cache
+ * scanned before OOM 1 and never after; new 12 MB; n 16 MB; p 8 MB,
+ * preferred; t1..t3, 8 MB hogs that each cause one OOM.
+ *   OOM 1: p, preferred, dies; the walk records every leaf's pgscan.
+ *   16 MB of new's page cache scanned. OOM 2: new dies, though big is
+ *   bigger; and old's count since creation is the biggest, so counting
+ *   scans since creation (or not counting them) picks another leaf.
+ *   1 MB of n's page cache scanned (256 pages). OOM 3: that is under
+ *   pgscan_min_pages, so size decides: big dies, not n.
+ */
+TEST(preference_pgscan_growth_breaks_ties)
+{
+	char f_old[PATH_MAX], f_new[PATH_MAX], f_n[PATH_MAX];
+	pid_t p, big, old, new, n, t1 = -1, t2 = -1, t3 = -1;
+	struct oomkit_event rec;
+
+	if (!ASSERT_OK(scenario_begin_tree("preference_pgscan", 256 * MB, "p", "big", "old", "new",
+					   "n", "t1", "t2", "t3", NULL), "setup") ||
+	    !ASSERT_OK(scratch_file("old", 32 * MB, f_old, sizeof(f_old)), "scratch file old") ||
+	    !ASSERT_OK(scratch_file("new", 16 * MB, f_new, sizeof(f_new)), "scratch file new") ||
+	    !ASSERT_OK(scratch_file("n", 1 * MB, f_n, sizeof(f_n)), "scratch file n"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, cg_setting("prefer", "oom/p"), "pgscan_min_pages=1024",
+				   NULL), "policy load"))
+		goto cleanup;
+	p = hog_start("oom/p", 8 * MB, 0);
+	big = hog_start("oom/big", 32 * MB, 0);
+	old = hog_start("oom/old", 8 * MB, 0);
+	new = hog_start("oom/new", 12 * MB, 0);
+	n = hog_start("oom/n", 16 * MB, 0);
+	if (!ASSERT_TRUE(hog_alive(p) && hog_alive(big) && hog_alive(old) && hog_alive(new) &&
+			 hog_alive(n), "hogs ready"))
+		goto cleanup;
+
+	/* OOM 1: preference first; the baseline of every leaf's scans. */
+	if (!scan_pages("oom/old", f_old, 32 * MB) ||
+	    !oom_once("oom/t1", &t1, p, "oom/p", &rec))
+		goto cleanup;
+	ASSERT_EQ(rec.score, 1, "OOM 1: preferred");
+
+	/* OOM 2: new was scanned since OOM 1, old only before. */
+	if (!scan_pages("oom/new", f_new, 16 * MB))
+		goto cleanup;
+	ASSERT_GT(pgscan("oom/old"), pgscan("oom/new"), "old scanned more since creation");
+	if (!oom_once("oom/t2", &t2, new, "oom/new", &rec))
+		goto cleanup;
+	ASSERT_EQ(rec.score, 0, "OOM 2: no preference");
+	ASSERT_GE(reason_pgscan(&rec), 1024, "OOM 2: growth quoted in the reason");
+	ASSERT_LT(rec.victim_bytes, 16 * MB, "OOM 2: not the biggest");
+
+	/* OOM 3: n's growth is under pgscan_min_pages; big is the biggest. */
+	if (!scan_pages("oom/n", f_n, 1 * MB) ||
+	    !oom_once("oom/t3", &t3, big, "oom/big", &rec))
+		goto cleanup;
+	ASSERT_EQ(reason_pgscan(&rec), 0, "OOM 3: no growth counted");
+
+	ASSERT_TRUE(hog_alive(old) && hog_alive(n), "old and n survive");
+	ASSERT_TRUE(hog_alive(t1) && hog_alive(t2) && hog_alive(t3), "the OOMs' causes survive");
+	ASSERT_EQ(oom_kills("oom/p") + oom_kills("oom/new") + oom_kills("oom/big"), 3,
+		  "p, new, big oom_kill");
+	ASSERT_EQ(oom_kills("oom/old") + oom_kills("oom/n"), 0, "old, n oom_kill");
+	ASSERT_EQ(oom_kills("oom"), 3, "three OOM kills");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 3, "kills counter");
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
