@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,7 +29,6 @@ TEST(biggest_cgroup_kills_biggest_killable_leaf)
 	struct oomkit_event ev[16];
 	pid_t cg1, cg2, cg4, cg5;
 	const struct oomkit_event *rec;
-	char line[512];
 	long long mark;
 	int nr;
 
@@ -62,8 +62,7 @@ TEST(biggest_cgroup_kills_biggest_killable_leaf)
 	ASSERT_EQ(oom_kills("oom/cg2"), 0, "cg2 oom_kill");
 	ASSERT_EQ(oom_kills("oom/cg3/cg5"), 0, "cg5 oom_kill");
 	ASSERT_EQ(oom_kills("oom"), 1, "oom oom_kill (hierarchical)");
-	if (ASSERT_EQ(kmsg_grep(mark, "oom_policy=", line, sizeof(line)), 1, "OOM report"))
-		ASSERT_HAS_SUBSTR(line, "\noom_policy=" POLICY, "report names the policy");
+	oom_report_names(mark, POLICY);
 	ASSERT_EQ(kmsg_count(mark, POLICY ": Killed process"), 1, "one kill line");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "kills counter");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 1, "tasks_killed counter");
@@ -294,4 +293,92 @@ TEST(biggest_cgroup_sizes_without_page_cache)
 TEST(biggest_cgroup_count_page_cache_tunable)
 {
 	page_cache_case("biggest_cache", "count_page_cache=1", true);
+}
+
+/* Filling the 1 GiB guest takes ~20 s under TCG; a loaded host may triple that. */
+#define GLOBAL_OOM_MS	150000
+
+/*
+ * A global OOM where the root cgroup's own tasks are the biggest leaf:
+ * leaves a, b, c hold 16, 24 and 32 MB and sleep, while a hog in the root
+ * cgroup itself grows until the guest runs out (no swap). The root's tasks
+ * count as one leaf, sized by their killable tasks' RSS (the runner and
+ * this test are at -1000 and add nothing), so the hog dies. b runs at
+ * oom_score_adj +1000: the kernel's own choice would be b, so b surviving
+ * also tells the policy's kill from the kernel's.
+ */
+TEST(biggest_cgroup_global_oom_kills_in_root_cgroup)
+{
+	struct oomkit_event ev[16];
+	const struct oomkit_event *rec;
+	pid_t a, b, c, hog = -1, after;
+	unsigned long long root_id;
+	long long mark, start;
+	char line[512], want[64];
+	struct stat st;
+	int nr;
+
+	if (!ASSERT_OK(scenario_begin("biggest_global_root"), "scenario_begin") ||
+	    !ASSERT_OK(stat(CG_MOUNT, &st), "stat root cgroup") ||
+	    !ASSERT_OK(cg_create("a"), "cg_create a") ||
+	    !ASSERT_OK(cg_create("b"), "cg_create b") ||
+	    !ASSERT_OK(cg_create("c"), "cg_create c"))
+		goto cleanup;
+	root_id = st.st_ino;
+	if (!ASSERT_OK(policy_load(POLICY, NULL), "policy load"))
+		goto cleanup;
+	a = hog_start("a", 16 * MB, 0);
+	b = hog_start("b", 24 * MB, 1000);
+	c = hog_start("c", 32 * MB, 0);
+	if (!ASSERT_TRUE(hog_alive(a) && hog_alive(b) && hog_alive(c), "leaf hogs ready"))
+		goto cleanup;
+
+	mark = kmsg_mark();
+	start = test_now_ms();
+	hog = root_hog_start(16 * MB);
+	if (!ASSERT_GT(hog, 0, "root hog"))
+		goto cleanup;
+	if (!ASSERT_EQ(hog_wait(hog, GLOBAL_OOM_MS), SIGKILL, "root hog killed"))
+		goto cleanup;
+	test_log("root hog killed after %lld ms\n", test_now_ms() - start);
+
+	ASSERT_TRUE(hog_alive(a), "a survives");
+	ASSERT_TRUE(hog_alive(b), "b (+1000) survives");
+	ASSERT_TRUE(hog_alive(c), "c survives");
+	ASSERT_EQ(oom_kills("a") + oom_kills("b") + oom_kills("c"), 0, "leaves' oom_kill");
+	oom_report_names(mark, POLICY);
+	if (oom_kill_line(mark, line, sizeof(line))) {
+		ASSERT_HAS_SUBSTR(line, "constraint=CONSTRAINT_NONE,", "unconstrained");
+		ASSERT_HAS_SUBSTR(line, ",global_oom,", "a global OOM");
+		ASSERT_HAS_SUBSTR(line, ",task_memcg=/,", "victim in the root cgroup");
+	}
+	snprintf(want, sizeof(want), POLICY ": Killed process %d (", hog);
+	ASSERT_EQ(kmsg_count(mark, want), 1, "the policy killed the hog");
+	/* No memory.events in the root cgroup (nor /proc/vmstat events in this kernel). */
+	ASSERT_EQ(kmsg_count(mark, "Killed process"), 1, "one kill in the system");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "kills counter");
+
+	nr = policy_events(POLICY, ev, 16);
+	rec = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
+	if (ASSERT_TRUE(rec != NULL, "kill-task record")) {
+		ASSERT_EQ(rec->trigger, OOMKIT_TRIG_OOM_GLOBAL, "trigger");
+		ASSERT_EQ(rec->scope_cgroup_id, 0, "global scope");
+		ASSERT_EQ(rec->victim_cgroup_id, root_id, "victim: the root cgroup");
+		ASSERT_EQ(rec->nr_pids, 1, "nr_pids");
+		ASSERT_EQ(rec->pids[0], hog, "victim pid");
+		/* Clearly the biggest: several times c, not a near tie. */
+		ASSERT_GE(rec->victim_bytes, 4 * 32 * MB, "victim bytes");
+		ASSERT_HAS_SUBSTR(rec->reason, "largest leaf", "reason");
+		ASSERT_EQ(rec->candidates[0].cgroup_id, root_id, "candidate 0: root");
+		ASSERT_EQ(rec->candidates[1].cgroup_id, cg_id("c"), "candidate 1: c");
+	}
+	ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 1, "one kill record");
+
+	/* The guest got its memory back and still works. */
+	ASSERT_GE(meminfo_kb("MemAvailable"), 256 * 1024, "MemAvailable (kB) after the kill");
+	after = hog_start("a", 64 * MB, 0);
+	ASSERT_TRUE(hog_alive(after), "a new 64 MB hog");
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }

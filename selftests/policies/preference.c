@@ -1,73 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
-/* preference scenarios: prefer beats size, avoid loses to size, omit is never a candidate. */
-#include <signal.h>
+/* preference scenarios: prefer/avoid/omit against size, and reclaim scans breaking ties. */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cgroup.h"
 #include "hog.h"
-#include "kmsg.h"
 #include "scenario.h"
 #include "test.h"
 
 #define POLICY	"preference"
 
-/* a 30 MB, b 20 MB, then c allocating 24 MB under 64 MB: c causes the OOM. */
-static int setup(const char *test)
-{
-	int err;
-
-	err = scenario_begin(test);
-	err = err ?: cg_create("oom");
-	err = err ?: cg_write("oom", "memory.max", "%llu", 64 * MB);
-	err = err ?: cg_create("oom/a");
-	err = err ?: cg_create("oom/b");
-	err = err ?: cg_create("oom/c");
-	return err;
-}
-
-static const char *set(const char *key, const char *rel)
-{
-	static char buf[4][512];
-	static int next;
-	char *s = buf[next++ % 4];
-
-	snprintf(s, sizeof(buf[0]), "%s=%s", key, cg_abspath(rel));
-	return s;
-}
-
-/* prefer=b: b dies although a is bigger. */
+/* prefer=b: b (20 MB) dies although a (30 MB) is bigger; c's 24 MB cause the OOM. */
 TEST(preference_prefer_beats_size)
 {
-	struct oomkit_event ev[16];
-	const struct oomkit_event *kill;
-	pid_t a, b, c;
-	char line[512];
-	long long mark;
-	int nr;
+	static const unsigned long long bytes[3] = { 30 * MB, 20 * MB, 24 * MB };
+	struct oomkit_event rec;
 
-	if (!ASSERT_OK(setup("preference_prefer"), "setup"))
+	if (!ASSERT_OK(scenario_begin_abc("preference_prefer"), "setup") ||
+	    !ASSERT_OK(policy_load(POLICY, cg_setting("prefer", "oom/b"), NULL), "policy load"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load(POLICY, set("prefer", "oom/b"), NULL), "policy load"))
-		goto cleanup;
-	a = hog_start("oom/a", 30 * MB, 0);
-	b = hog_start("oom/b", 20 * MB, 0);
-	mark = kmsg_mark();
-	c = hog_start("oom/c", 24 * MB, 0);
-
-	ASSERT_TRUE(hog_killed(b), "preferred b killed");
-	ASSERT_TRUE(hog_alive(a), "a survives");
-	ASSERT_TRUE(hog_alive(c), "c survives");
-	ASSERT_EQ(oom_kills("oom/b"), 1, "b oom_kill");
-	ASSERT_EQ(oom_kills("oom/a"), 0, "a oom_kill");
-	ASSERT_EQ(oom_kills("oom/c"), 0, "c oom_kill");
-	if (ASSERT_EQ(kmsg_grep(mark, "oom_policy=", line, sizeof(line)), 1, "OOM report"))
-		ASSERT_HAS_SUBSTR(line, "\noom_policy=" POLICY, "report names the policy");
-	nr = policy_events(POLICY, ev, 16);
-	kill = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
-	if (ASSERT_TRUE(kill != NULL, "kill record")) {
-		ASSERT_EQ(kill->victim_cgroup_id, cg_id("oom/b"), "victim cgroup");
-		ASSERT_EQ(kill->score, 1, "score: prefer");
-		ASSERT_HAS_SUBSTR(kill->reason, "preferred", "reason");
+	if (abc_oom(POLICY, bytes, 1, &rec)) {
+		ASSERT_EQ(rec.score, 1, "score: prefer");
+		ASSERT_HAS_SUBSTR(rec.reason, "preferred", "reason");
 	}
 
 cleanup:
@@ -77,22 +33,15 @@ cleanup:
 /* avoid=oom/a (set on a) and omit=oom/b: c, the smallest, is the only one left to die. */
 TEST(preference_avoid_and_omit)
 {
-	pid_t a, b, c;
+	static const unsigned long long bytes[3] = { 30 * MB, 20 * MB, 24 * MB };
+	struct oomkit_event rec;
 
-	if (!ASSERT_OK(setup("preference_avoid_omit"), "setup"))
+	if (!ASSERT_OK(scenario_begin_abc("preference_avoid_omit"), "setup") ||
+	    !ASSERT_OK(policy_load(POLICY, cg_setting("avoid", "oom/a"),
+				   cg_setting("omit", "oom/b"), NULL), "policy load"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load(POLICY, set("avoid", "oom/a"), set("omit", "oom/b"), NULL),
-		       "policy load"))
-		goto cleanup;
-	a = hog_start("oom/a", 30 * MB, 0);
-	b = hog_start("oom/b", 20 * MB, 0);
-	c = hog_start("oom/c", 24 * MB, 0);
-
-	ASSERT_TRUE(hog_killed(c), "c killed");
-	ASSERT_TRUE(hog_alive(a), "avoided a survives");
-	ASSERT_TRUE(hog_alive(b), "omitted b survives");
-	ASSERT_EQ(oom_kills("oom/c"), 1, "c oom_kill");
-	ASSERT_EQ(oom_kills("oom/a") + oom_kills("oom/b"), 0, "a and b oom_kill");
+	if (abc_oom(POLICY, bytes, 2, &rec))
+		ASSERT_EQ(rec.nr_candidates, 2, "candidates: c and avoided a");
 
 cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
@@ -103,14 +52,10 @@ TEST(preference_inherited_from_ancestor)
 {
 	pid_t big, y;
 
-	if (!ASSERT_OK(scenario_begin("preference_inherit"), "scenario_begin") ||
-	    !ASSERT_OK(cg_create("oom"), "cg_create oom") ||
-	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB), "memory.max") ||
-	    !ASSERT_OK(cg_create("oom/x"), "cg_create x") ||
-	    !ASSERT_OK(cg_create("oom/x/big"), "cg_create x/big") ||
-	    !ASSERT_OK(cg_create("oom/y"), "cg_create y"))
+	if (!ASSERT_OK(scenario_begin_tree("preference_inherit", 64 * MB, "x", "x/big", "y", NULL),
+		       "setup"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load(POLICY, set("avoid", "oom/x"), NULL), "policy load"))
+	if (!ASSERT_OK(policy_load(POLICY, cg_setting("avoid", "oom/x"), NULL), "policy load"))
 		goto cleanup;
 	big = hog_start("oom/x/big", 40 * MB, 0);
 	y = hog_start("oom/y", 32 * MB, 0);
@@ -119,6 +64,148 @@ TEST(preference_inherited_from_ancestor)
 	ASSERT_TRUE(hog_alive(big), "x/big survives");
 	ASSERT_EQ(oom_kills("oom/x/big"), 0, "x/big oom_kill");
 	ASSERT_EQ(oom_kills("oom/y"), 1, "y oom_kill");
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/* Pages reclaim scanned in @rel since it was created. */
+static long long pgscan(const char *rel)
+{
+	return cg_read_key(rel, "memory.stat", "pgscan");
+}
+
+/*
+ * Gives @rel @bytes of page cache of @file (read by a child that then
+ * sleeps, oom's limit raised for it) and has memory.reclaim drop all of
+ * it, so reclaim scans about that many pages there, and nothing is left
+ * for the OOM's own reclaim to scan later. More is asked than there is:
+ * with no swap, the anonymous rest cannot go and the write fails with
+ * EAGAIN once the cache is gone.
+ */
+static bool scan_pages(const char *rel, const char *file, size_t bytes)
+{
+	long long before = pgscan(rel);
+	pid_t reader;
+	int err;
+
+	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", 256 * MB), "memory.max: room"))
+		return false;
+	reader = file_hog_start(rel, file, 0, bytes, false);
+	if (!ASSERT_GT(reader, 0, "page cache reader") ||
+	    !ASSERT_GE(cg_read_key(rel, "memory.stat", "file"), bytes * 9 / 10,
+		       "page cache charged"))
+		return false;
+	err = cg_write(rel, "memory.reclaim", "%llu", 2ULL * bytes);
+	if (!ASSERT_TRUE(!err || err == -EAGAIN, "memory.reclaim") ||
+	    !ASSERT_LE(cg_read_key(rel, "memory.stat", "file"), 64 * KB, "page cache dropped") ||
+	    !ASSERT_GE(pgscan(rel) - before, (long long)(bytes / 4096) * 9 / 10, "pages scanned"))
+		return false;
+	test_log("%s: pgscan +%lld\n", rel, pgscan(rel) - before);
+	return true;
+}
+
+/*
+ * One OOM: oom is left room for 4 MB more, then an 8 MB hog in @cause
+ * (its pid to *@cause_pid) overflows it. The hog @victim of leaf @rel must
+ * die, and the policy's one kill record since the last drain name @rel;
+ * it is copied to @rec.
+ */
+static bool oom_once(const char *cause, pid_t *cause_pid, pid_t victim, const char *rel,
+		     struct oomkit_event *rec)
+{
+	unsigned long long cur = cg_read_long("oom", "memory.current");
+	struct oomkit_event ev[16];
+	char what[64];
+	int nr;
+
+	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur + 4 * MB), "memory.max: 4 MB left"))
+		return false;
+	*cause_pid = hog_start(cause, 8 * MB, 0);
+	snprintf(what, sizeof(what), "%s killed", rel);
+	if (!ASSERT_TRUE(hog_killed(victim), what))
+		return false;
+	nr = policy_events(POLICY, ev, 16);
+	if (!ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 1, "one kill record"))
+		return false;
+	*rec = *event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
+	return ASSERT_EQ(rec->victim_cgroup_id, cg_id(rel), "victim cgroup");
+}
+
+/* The growth quoted in a record's reason ("..., pgscan +N, ..."); -1 if absent. */
+static long long reason_pgscan(const struct oomkit_event *rec)
+{
+	const char *p = strstr(rec->reason, "pgscan +");
+
+	return p ? strtoll(p + strlen("pgscan +"), NULL, 10) : -1;
+}
+
+/*
+ * Among equal preferences, the leaf reclaim scanned since the previous
+ * OOM dies first, and growth below pgscan_min_pages (1024 here) is none.
+ * Under oom: big 32 MB, never scanned; old 8 MB, 32 MB of its page cache
+ * scanned before OOM 1 and never after; new 12 MB; n 16 MB; p 8 MB,
+ * preferred; t1..t3, 8 MB hogs that each cause one OOM.
+ *   OOM 1: p, preferred, dies; the walk records every leaf's pgscan.
+ *   16 MB of new's page cache scanned. OOM 2: new dies, though big is
+ *   bigger; and old's count since creation is the biggest, so counting
+ *   scans since creation (or not counting them) picks another leaf.
+ *   1 MB of n's page cache scanned (256 pages). OOM 3: that is under
+ *   pgscan_min_pages, so size decides: big dies, not n.
+ */
+TEST(preference_pgscan_growth_breaks_ties)
+{
+	char f_old[PATH_MAX], f_new[PATH_MAX], f_n[PATH_MAX];
+	pid_t p, big, old, new, n, t1 = -1, t2 = -1, t3 = -1;
+	struct oomkit_event rec;
+
+	if (!ASSERT_OK(scenario_begin_tree("preference_pgscan", 256 * MB, "p", "big", "old", "new",
+					   "n", "t1", "t2", "t3", NULL), "setup") ||
+	    !ASSERT_OK(scratch_file("old", 32 * MB, f_old, sizeof(f_old)), "scratch file old") ||
+	    !ASSERT_OK(scratch_file("new", 16 * MB, f_new, sizeof(f_new)), "scratch file new") ||
+	    !ASSERT_OK(scratch_file("n", 1 * MB, f_n, sizeof(f_n)), "scratch file n"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, cg_setting("prefer", "oom/p"), "pgscan_min_pages=1024",
+				   NULL), "policy load"))
+		goto cleanup;
+	p = hog_start("oom/p", 8 * MB, 0);
+	big = hog_start("oom/big", 32 * MB, 0);
+	old = hog_start("oom/old", 8 * MB, 0);
+	new = hog_start("oom/new", 12 * MB, 0);
+	n = hog_start("oom/n", 16 * MB, 0);
+	if (!ASSERT_TRUE(hog_alive(p) && hog_alive(big) && hog_alive(old) && hog_alive(new) &&
+			 hog_alive(n), "hogs ready"))
+		goto cleanup;
+
+	/* OOM 1: preference first; the baseline of every leaf's scans. */
+	if (!scan_pages("oom/old", f_old, 32 * MB) ||
+	    !oom_once("oom/t1", &t1, p, "oom/p", &rec))
+		goto cleanup;
+	ASSERT_EQ(rec.score, 1, "OOM 1: preferred");
+
+	/* OOM 2: new was scanned since OOM 1, old only before. */
+	if (!scan_pages("oom/new", f_new, 16 * MB))
+		goto cleanup;
+	ASSERT_GT(pgscan("oom/old"), pgscan("oom/new"), "old scanned more since creation");
+	if (!oom_once("oom/t2", &t2, new, "oom/new", &rec))
+		goto cleanup;
+	ASSERT_EQ(rec.score, 0, "OOM 2: no preference");
+	ASSERT_GE(reason_pgscan(&rec), 1024, "OOM 2: growth quoted in the reason");
+	ASSERT_LT(rec.victim_bytes, 16 * MB, "OOM 2: not the biggest");
+
+	/* OOM 3: n's growth is under pgscan_min_pages; big is the biggest. */
+	if (!scan_pages("oom/n", f_n, 1 * MB) ||
+	    !oom_once("oom/t3", &t3, big, "oom/big", &rec))
+		goto cleanup;
+	ASSERT_EQ(reason_pgscan(&rec), 0, "OOM 3: no growth counted");
+
+	ASSERT_TRUE(hog_alive(old) && hog_alive(n), "old and n survive");
+	ASSERT_TRUE(hog_alive(t1) && hog_alive(t2) && hog_alive(t3), "the OOMs' causes survive");
+	ASSERT_EQ(oom_kills("oom/p") + oom_kills("oom/new") + oom_kills("oom/big"), 3,
+		  "p, new, big oom_kill");
+	ASSERT_EQ(oom_kills("oom/old") + oom_kills("oom/n"), 0, "old, n oom_kill");
+	ASSERT_EQ(oom_kills("oom"), 3, "three OOM kills");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 3, "kills counter");
 
 cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");

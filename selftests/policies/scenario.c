@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +20,7 @@
 
 #include "cgroup.h"
 #include "hog.h"
+#include "kmsg.h"
 #include "scenario.h"
 #include "test.h"
 
@@ -24,8 +28,17 @@
 #define PIN_DIR		"/sys/fs/bpf/oomkit"
 /* A leaked reference never lets go; a slow RCU/workqueue under TCG load may take a while. */
 #define DYING_WAIT_MS	30000
+#define MAX_CHILDREN	16
+#define MAX_FILES	4
+#define PAGE		4096
 
 static char output[16384];
+
+/* Children forked here, not by hog.c, and scratch files: scenario_end() removes them. */
+static pid_t children[MAX_CHILDREN];
+static int nr_children;
+static char files[MAX_FILES][PATH_MAX];
+static int nr_files;
 
 /* build/oomkit, found from this binary: build/selftests/policy_test. */
 static const char *oomkit_path(void)
@@ -48,11 +61,9 @@ static const char *oomkit_path(void)
 	return path;
 }
 
-static int run(const char **argv)
+/* fork() with stdio flushed and a close-on-exec pipe in @pfd; on failure no fd is left open. */
+static pid_t fork_piped(int pfd[2])
 {
-	size_t used = 0;
-	int pfd[2], status, i;
-	ssize_t n;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC))
@@ -61,10 +72,23 @@ static int run(const char **argv)
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
+		pid = -errno;
 		close(pfd[0]);
 		close(pfd[1]);
-		return -errno;
 	}
+	return pid;
+}
+
+static int run(const char **argv)
+{
+	size_t used = 0;
+	int pfd[2], status, i;
+	ssize_t n;
+	pid_t pid;
+
+	pid = fork_piped(pfd);
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
@@ -133,6 +157,110 @@ int scenario_begin(const char *test)
 	if (!access(PIN_DIR, F_OK))
 		oomkit("policy", "unload", "--all", NULL);
 	return cg_init(test);
+}
+
+int scenario_begin_tree(const char *test, unsigned long long max_bytes, const char *leaf, ...)
+{
+	char rel[PATH_MAX];
+	const char *l;
+	va_list ap;
+	int err;
+
+	err = scenario_begin(test);
+	err = err ?: cg_create("oom");
+	err = err ?: cg_write("oom", "memory.max", "%llu", max_bytes);
+	va_start(ap, leaf);
+	for (l = leaf; l && !err; l = va_arg(ap, const char *)) {
+		snprintf(rel, sizeof(rel), "oom/%s", l);
+		err = cg_create(rel);
+	}
+	va_end(ap);
+	return err;
+}
+
+bool oom_report_names(long long mark, const char *policy)
+{
+	char line[512], want[64];
+
+	snprintf(want, sizeof(want), "\noom_policy=%s", policy);
+	if (!ASSERT_EQ(kmsg_grep(mark, "oom_policy=", line, sizeof(line)), 1, "OOM report"))
+		return false;
+	return ASSERT_HAS_SUBSTR(line, want, "the policy in the OOM report");
+}
+
+bool oom_kill_line(long long mark, char *line, size_t len)
+{
+	return ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=", line, len), 1, "oom-kill line");
+}
+
+int scenario_begin_abc(const char *test)
+{
+	return scenario_begin_tree(test, 64 * MB, "a", "b", "c", NULL);
+}
+
+bool abc_oom(const char *policy, const unsigned long long bytes[3], int victim,
+	     struct oomkit_event *rec)
+{
+	static const char *const leaf[3] = { "oom/a", "oom/b", "oom/c" };
+	struct oomkit_event ev[16];
+	const struct oomkit_event *kill;
+	char what[64];
+	long long mark = 0;
+	pid_t pid[3];
+	bool ok = true;
+	int i, nr;
+
+	for (i = 0; i < 3; i++) {
+		/* From c on: c's allocation is the OOM. */
+		if (i == 2)
+			mark = kmsg_mark();
+		pid[i] = hog_start(leaf[i], bytes[i], 0);
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(what, sizeof(what), "%s %s", leaf[i], i == victim ? "killed" : "survives");
+		if (i == victim)
+			ok &= ASSERT_TRUE(hog_killed(pid[i]), what);
+		else
+			ok &= ASSERT_TRUE(hog_alive(pid[i]), what);
+		snprintf(what, sizeof(what), "%s oom_kill", leaf[i]);
+		ok &= ASSERT_EQ(oom_kills(leaf[i]), i == victim, what);
+	}
+	ok &= oom_report_names(mark, policy);
+
+	nr = policy_events(policy, ev, 16);
+	kill = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
+	if (!ASSERT_TRUE(kill != NULL, "kill record"))
+		return false;
+	ok &= ASSERT_EQ(kill->victim_cgroup_id, cg_id(leaf[victim]), "victim cgroup");
+	ok &= ASSERT_EQ(kill->pids[0], pid[victim], "victim pid");
+	*rec = *kill;
+	return ok;
+}
+
+#define NR_SETTING_BUFS	8
+
+static char *setting_buf(void)
+{
+	static char bufs[NR_SETTING_BUFS][PATH_MAX + 64];
+	static int next;
+
+	return bufs[next++ % NR_SETTING_BUFS];
+}
+
+const char *cg_setting(const char *key, const char *rel)
+{
+	char *s = setting_buf();
+
+	snprintf(s, PATH_MAX + 64, "%s=%s", key, cg_abspath(rel));
+	return s;
+}
+
+const char *cg_setting_n(const char *key, const char *rel, int n)
+{
+	char *s = setting_buf();
+
+	snprintf(s, PATH_MAX + 64, "%s=%s:%d", key, cg_abspath(rel), n);
+	return s;
 }
 
 int policy_load(const char *name, ...)
@@ -283,6 +411,239 @@ bool hog_alive(pid_t pid)
 	return pid > 0 && hog_wait(pid, SURVIVE_MS) == -ETIMEDOUT;
 }
 
+long long meminfo_kb(const char *key)
+{
+	size_t klen = strlen(key);
+	long long val = -1;
+	char buf[256];
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -1;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (!strncmp(buf, key, klen) && buf[klen] == ':') {
+			val = strtoll(buf + klen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/*
+ * Forks a child that dies with the test, is named like hog.c's hogs (so
+ * OOM reports read "oomkit-hog"), keeps no descriptor but @ready's write
+ * end, runs at oom_score_adj 0 (the runner's -1000 would protect it) and
+ * joins the cgroup directory @dir. Returns the pid in the parent (tracked
+ * for scenario_end()) and 0 in the child, whose *@ready is then the fd to
+ * report on; a negative errno on failure.
+ */
+static pid_t child_fork(const char *dir, int *ready)
+{
+	char path[PATH_MAX];
+	int pfd[2], fd;
+	pid_t pid;
+
+	if (nr_children == MAX_CHILDREN)
+		return -ENOSPC;
+	pid = fork_piped(pfd);
+	if (pid < 0)
+		return pid;
+	if (pid > 0) {
+		close(pfd[1]);
+		children[nr_children++] = pid;
+		*ready = pfd[0];
+		return pid;
+	}
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_NAME, "oomkit-hog");
+	if (dup2(pfd[1], 3) < 0)
+		_exit(3);
+	/* A struct_ops link fd inherited here would outlive the test's unload. */
+	syscall(SYS_close_range, 4, ~0U, 0);
+	*ready = 3;
+	fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		_exit(3);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		_exit(3);
+	close(fd);
+	return 0;
+}
+
+/* The parent's side: the child's 'r', or it died or failed (killed and reaped then). */
+static pid_t child_ready(pid_t pid, int fd)
+{
+	char c = 0;
+	ssize_t n;
+
+	do {
+		n = read(fd, &c, 1);
+	} while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n == 1 && c == 'r')
+		return pid;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -EIO;
+}
+
+static void child_report(int fd)
+{
+	if (write(fd, "r", 1) != 1)
+		_exit(3);
+	close(fd);
+}
+
+static void touch_anon(size_t bytes)
+{
+	char *p;
+
+	if (!bytes)
+		return;
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(3);
+	for (size_t off = 0; off < bytes; off += PAGE)
+		p[off] = 1;
+}
+
+pid_t root_hog_start(size_t step)
+{
+	pid_t pid;
+	int fd;
+	char *p;
+
+	pid = child_fork(CG_MOUNT, &fd);
+	if (pid)
+		return pid < 0 ? pid : child_ready(pid, fd);
+	child_report(fd);
+	for (;;) {
+		p = mmap(NULL, step, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED) {
+			usleep(10000);
+			continue;
+		}
+		for (size_t off = 0; off < step; off += PAGE)
+			p[off] = 1;
+	}
+}
+
+int scratch_file(const char *name, size_t bytes, char *path, size_t len)
+{
+	const char *dir = getenv("OOMKIT_SCRATCH");
+	int fd, err = 0;
+
+	if (!dir || !dir[0])
+		return -ENOENT;
+	if (nr_files == MAX_FILES)
+		return -ENOSPC;
+	if (snprintf(path, len, "%s/%s", dir, name) >= (int)len)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, bytes))
+		err = -errno;
+	close(fd);
+	if (err) {
+		unlink(path);
+		return err;
+	}
+	snprintf(files[nr_files++], PATH_MAX, "%s", path);
+	return 0;
+}
+
+pid_t file_hog_start(const char *rel, const char *path, size_t anon, size_t file_bytes,
+		     bool loop)
+{
+	volatile char sink;
+	const char *p;
+	pid_t pid;
+	int fd, f;
+
+	pid = child_fork(cg_abspath(rel), &fd);
+	if (pid)
+		return pid < 0 ? pid : child_ready(pid, fd);
+	touch_anon(anon);
+	f = open(path, O_RDONLY);
+	if (f < 0)
+		_exit(3);
+	p = mmap(NULL, file_bytes, PROT_READ, MAP_SHARED, f, 0);
+	if (p == MAP_FAILED)
+		_exit(3);
+	/*
+	 * f stays open: the scratch mount drops an inode, and its page
+	 * cache, once nothing has the file open.
+	 */
+	if (loop) {
+		child_report(fd);
+		for (;;)
+			for (size_t off = 0; off < file_bytes; off += PAGE)
+				sink = p[off];
+	}
+	for (size_t off = 0; off < file_bytes; off += PAGE)
+		sink = p[off];
+	(void)sink;
+	munmap((void *)p, file_bytes);
+	child_report(fd);
+	for (;;)
+		pause();
+}
+
+/* Kills and reaps our children; one already reaped (by hog_wait()) is left alone. */
+static void children_kill(void)
+{
+	int i;
+
+	for (i = 0; i < nr_children; i++) {
+		/* Unreaped, the pid cannot have been reused: safe to signal. */
+		if (waitpid(children[i], NULL, WNOHANG) == 0) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+		}
+	}
+	nr_children = 0;
+}
+
+static void files_remove(void)
+{
+	int i;
+
+	for (i = 0; i < nr_files; i++)
+		unlink(files[i]);
+	nr_files = 0;
+}
+
+/*
+ * Page cache charged to the test's cgroups outlives them and keeps them
+ * dying, though nothing leaked: under global pressure the runner's own
+ * text is evicted, and the hog that faults it back in is charged for it.
+ * Reclaim it (asking for all of it; the rest of "file", shmem, cannot go
+ * without swap) while the tree is still there, so that a cgroup left
+ * dying is one something really holds.
+ */
+static void page_cache_drop(void)
+{
+	long long file;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		file = cg_read_key(NULL, "memory.stat", "file");
+		if (file <= 0)
+			return;
+		test_log("reclaiming %lld bytes of page cache left in the tree\n", file);
+		cg_write(NULL, "memory.reclaim", "%lld", file);
+	}
+}
+
 static long long dying_descendants(void)
 {
 	char buf[512], *p;
@@ -314,6 +675,9 @@ long long scenario_end(const char *policy, ...)
 		policy_unload(p);
 	va_end(ap);
 	hog_kill_all();
+	children_kill();
+	files_remove();
+	page_cache_drop();
 	cg_cleanup();
 
 	for (;;) {

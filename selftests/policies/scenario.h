@@ -26,6 +26,44 @@ const char *oomkit_output(void);
 /* Unloads every policy a killed test may have left, then cg_init(@test). */
 int scenario_begin(const char *test);
 
+/*
+ * scenario_begin(@test), then the tree most scenarios use: cgroup "oom"
+ * with memory.max @max_bytes and, under it, the NULL-terminated leaves
+ * ("a" makes "oom/a"). 0 or the first negative errno.
+ */
+int scenario_begin_tree(const char *test, unsigned long long max_bytes, const char *leaf, ...)
+	__attribute__((sentinel));
+
+/*
+ * Asserts that the first OOM report after the kmsg_mark() @mark names
+ * @policy in its oom_policy= line ("default": the kernel chose).
+ */
+bool oom_report_names(long long mark, const char *policy);
+/* Asserts there is an "oom-kill:constraint=..." line after @mark and copies the first to @line. */
+bool oom_kill_line(long long mark, char *line, size_t len);
+
+/*
+ * The three-leaf OOM the preference and priority scenarios share.
+ * scenario_begin_abc() makes oom (memory.max 64 MB) with leaves a, b, c.
+ * After the policy's load, abc_oom(): a and b take @bytes[0] and
+ * @bytes[1] and sleep, then c allocating @bytes[2] causes one OOM. It
+ * checks that the hog of leaf @victim (0 a, 1 b, 2 c) alone died, of
+ * SIGKILL, counted in its oom_kill only, that the OOM report names
+ * @policy, and copies @policy's kill record to @rec. Returns whether
+ * every check held.
+ */
+int scenario_begin_abc(const char *test);
+bool abc_oom(const char *policy, const unsigned long long bytes[3], int victim,
+	     struct oomkit_event *rec);
+
+/*
+ * Cgroup settings for policy_load(): "@key=<absolute path of @rel>" and
+ * "@key=<absolute path of @rel>:@n". A few rotating static buffers, so
+ * several can be arguments of one call.
+ */
+const char *cg_setting(const char *key, const char *rel);
+const char *cg_setting_n(const char *key, const char *rel, int n);
+
 /* `oomkit policy load NAME --set KEY=VALUE...`, the settings NULL-terminated. */
 int policy_load(const char *name, ...) __attribute__((sentinel));
 /* `oomkit policy unload NAME`; quiet if it is not loaded. */
@@ -52,11 +90,46 @@ bool hog_killed(pid_t pid);
 /* The hog is still alive SURVIVE_MS from now. */
 bool hog_alive(pid_t pid);
 
+/* A key of /proc/meminfo in kB (e.g. "MemAvailable"); -1 if absent. */
+long long meminfo_kb(const char *key);
+
 /*
- * Unloads the NULL-terminated policies, kills the hogs, removes the
- * private tree, then waits (up to 30 s) for /sys/fs/cgroup/oomkit-test to
- * show nr_dying_descendants 0: a memcg or task reference a policy leaked
- * would keep a removed memcg dying forever. Returns that final count.
+ * A hog in the root cgroup itself (not in the private tree): it allocates
+ * anonymous memory @step at a time, plain page faults, until it is killed.
+ * Returns once it is in the root cgroup. Killed and reaped by scenario_end().
+ */
+pid_t root_hog_start(size_t step);
+
+/*
+ * A sparse file of @bytes in the VM's read-write scratch directory
+ * ($OOMKIT_SCRATCH, set by scripts/vm-run). Reads of it go through the
+ * page cache (with readahead, see scripts/vm-init), charged to the memcg
+ * of the task that reads it: clean pages reclaim can drop with no swap,
+ * unlike tmpfs. The mount drops a file's cache when nobody has it open.
+ * The path goes to @path; scenario_end() removes the file.
+ */
+int scratch_file(const char *name, size_t bytes, char *path, size_t len);
+
+/*
+ * A child in @rel holding @anon bytes of anonymous memory that maps @path
+ * read-only and reads its first @file_bytes once, so that much page cache
+ * is charged to @rel. Then, with @loop, it keeps reading them in a cycle
+ * forever (a thrasher: reports ready before the first pass); without, it
+ * unmaps them and sleeps, keeping the file open: the cache stays, unmapped
+ * and cheap to reclaim, until the child dies.
+ * Killed and reaped by scenario_end().
+ */
+pid_t file_hog_start(const char *rel, const char *path, size_t anon, size_t file_bytes,
+		     bool loop);
+
+/*
+ * Unloads the NULL-terminated policies, kills the hogs and children,
+ * removes the scratch files, reclaims the page cache still charged to the
+ * private tree (shared pages, e.g. the runner's text a hog faulted back
+ * in, would keep a removed cgroup dying), removes the tree, then waits (up
+ * to 30 s) for /sys/fs/cgroup/oomkit-test to show nr_dying_descendants 0:
+ * a memcg or task reference a policy leaked would keep a removed memcg
+ * dying forever. Returns that final count.
  */
 long long scenario_end(const char *policy, ...) __attribute__((sentinel));
 
