@@ -644,6 +644,24 @@ static void page_cache_drop(void)
 	}
 }
 
+/*
+ * The same for removed cgroups: page cache charged to them (refaulted
+ * after page_cache_drop(), or missed by it) can only be reached through
+ * an ancestor's memory.reclaim. Reclaim frees pages, not references: a
+ * memcg a policy leaked stays dying whatever this does.
+ */
+static void dying_page_cache_drop(void)
+{
+	int fd = open(CG_TOP "/memory.reclaim", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	/* -EAGAIN when less could be reclaimed: expected, the rest is retried */
+	if (write(fd, "64M", 3) < 0 && errno != EAGAIN)
+		test_log("%s/memory.reclaim: %s\n", CG_TOP, strerror(errno));
+	close(fd);
+}
+
 static long long dying_descendants(void)
 {
 	char buf[512], *p;
@@ -669,6 +687,7 @@ long long scenario_end(const char *policy, ...)
 	long long deadline = test_now_ms() + DYING_WAIT_MS, dying;
 	const char *p;
 	va_list ap;
+	int i;
 
 	va_start(ap, policy);
 	for (p = policy; p; p = va_arg(ap, const char *))
@@ -680,10 +699,12 @@ long long scenario_end(const char *policy, ...)
 	page_cache_drop();
 	cg_cleanup();
 
-	for (;;) {
+	for (i = 0;; i++) {
 		dying = dying_descendants();
 		if (dying <= 0 || test_now_ms() >= deadline)
 			return dying;
+		if (i % 20 == 19)
+			dying_page_cache_drop();
 		test_sleep_ms(50);
 	}
 }
