@@ -29,6 +29,8 @@ static int join_path(char *buf, size_t len, const char *base, const char *rel)
 
 	if (!rel || !rel[0] || !strcmp(rel, "."))
 		n = snprintf(buf, len, "%s", base);
+	else if (rel[0] == '/')
+		n = snprintf(buf, len, "%s", rel);
 	else
 		n = snprintf(buf, len, "%s/%s", base, rel);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;

@@ -11,7 +11,8 @@
 
 /*
  * Every rel path is relative to the private root made by cg_init(); NULL or
- * "" is the private root itself. Functions return 0 (or a count) on success
+ * "" is the private root itself, and an absolute path (CG_MOUNT: the root
+ * cgroup) is taken as it is. Functions return 0 (or a count) on success
  * and a negative errno on failure.
  */
 

@@ -181,6 +181,10 @@ static bool in_cgroup(pid_t pid, const char *rel)
 	ssize_t n;
 	int fd;
 
+	/* the root cgroup reads "0::/" */
+	if (!*want)
+		want = "/";
+
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

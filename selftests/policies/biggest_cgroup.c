@@ -335,7 +335,8 @@ TEST(biggest_cgroup_global_oom_kills_in_root_cgroup)
 
 	mark = kmsg_mark();
 	start = test_now_ms();
-	hog = root_hog_start(16 * MB);
+	/* in the root cgroup itself, not the private tree */
+	hog = hog_start_growing(CG_MOUNT, 16 * MB, 0);
 	if (!ASSERT_GT(hog, 0, "root hog"))
 		goto cleanup;
 	if (!ASSERT_EQ(hog_wait(hog, GLOBAL_OOM_MS), SIGKILL, "root hog killed"))

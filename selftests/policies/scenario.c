@@ -514,28 +514,6 @@ static void touch_anon(size_t bytes)
 		p[off] = 1;
 }
 
-pid_t root_hog_start(size_t step)
-{
-	pid_t pid;
-	int fd;
-	char *p;
-
-	pid = child_fork(CG_MOUNT, &fd);
-	if (pid)
-		return pid < 0 ? pid : child_ready(pid, fd);
-	child_report(fd);
-	for (;;) {
-		p = mmap(NULL, step, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (p == MAP_FAILED) {
-			usleep(10000);
-			continue;
-		}
-		for (size_t off = 0; off < step; off += PAGE)
-			p[off] = 1;
-	}
-}
-
 int scratch_file(const char *name, size_t bytes, char *path, size_t len)
 {
 	const char *dir = getenv("OOMKIT_SCRATCH");

@@ -94,13 +94,6 @@ bool hog_alive(pid_t pid);
 long long meminfo_kb(const char *key);
 
 /*
- * A hog in the root cgroup itself (not in the private tree): it allocates
- * anonymous memory @step at a time, plain page faults, until it is killed.
- * Returns once it is in the root cgroup. Killed and reaped by scenario_end().
- */
-pid_t root_hog_start(size_t step);
-
-/*
  * A sparse file of @bytes in the VM's read-write scratch directory
  * ($OOMKIT_SCRATCH, set by scripts/vm-run). Reads of it go through the
  * page cache (with readahead, see scripts/vm-init), charged to the memcg
