@@ -83,6 +83,25 @@ static int exit_status(int wstatus)
 	return 128 + WTERMSIG(wstatus);
 }
 
+/*
+ * Appends what poll() found readable on *@fd to @buf (@size bytes, *@len
+ * used, one kept for the NUL); at EOF or an error closes it and sets -1.
+ */
+static void drain(int *fd, short revents, char *buf, size_t size, size_t *len)
+{
+	ssize_t n;
+
+	if (*fd < 0 || !(revents & (POLLIN | POLLHUP)))
+		return;
+	n = read(*fd, buf + *len, size - 1 - *len);
+	if (n <= 0) {
+		close(*fd);
+		*fd = -1;
+	} else {
+		*len += n;
+	}
+}
+
 int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
 	     const char *const *argv)
 {
@@ -108,40 +127,20 @@ int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
 
 	deadline = now_ms() + CLI_TIMEOUT_MS;
 	for (;;) {
+		/* poll() skips a closed (negative) fd */
 		struct pollfd p[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
-		int open_fds = (p[0].fd >= 0) + (p[1].fd >= 0);
 		long long left = deadline - now_ms();
 
 		if (out[0] < 0 && err[0] < 0)
 			break;
-		if (left <= 0 || !open_fds) {
+		if (left <= 0) {
 			kill(pid, SIGKILL);
 			break;
 		}
-		p[0].fd = out[0];
-		p[1].fd = err[0];
 		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
 			break;
-		if (out[0] >= 0 && (p[0].revents & (POLLIN | POLLHUP))) {
-			ssize_t n = read(out[0], r->out + out_len, sizeof(r->out) - 1 - out_len);
-
-			if (n <= 0) {
-				close(out[0]);
-				out[0] = -1;
-			} else {
-				out_len += n;
-			}
-		}
-		if (err[0] >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
-			ssize_t n = read(err[0], r->err + err_len, sizeof(r->err) - 1 - err_len);
-
-			if (n <= 0) {
-				close(err[0]);
-				err[0] = -1;
-			} else {
-				err_len += n;
-			}
-		}
+		drain(&out[0], p[0].revents, r->out, sizeof(r->out), &out_len);
+		drain(&err[0], p[1].revents, r->err, sizeof(r->err), &err_len);
 	}
 	if (out[0] >= 0)
 		close(out[0]);
