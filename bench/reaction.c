@@ -330,6 +330,7 @@ static int react_run(enum scen scen, enum mode mode, int r)
 			msg("%s run %d: earlyoom's line is %.1f MiB off its place",
 			    mode_names[mode], r + 1, rr->line_off[r]);
 	} else {
+		/* the last run's hog comes back late (per-CPU lists): start from a still machine */
 		settle();
 	}
 
