@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -250,6 +251,21 @@ static void protect_from_oom_killer(void)
 	close(fd);
 }
 
+/*
+ * Hogs are forks of the runner and run its text. Under global pressure
+ * that text is evicted; the hog that faults it back in gets it charged to
+ * its test cgroup, where the runner keeps using it, reclaim leaves it
+ * (referenced), and it holds the removed cgroup dying: a leak no policy
+ * made. Locked in memory, the text is never evicted, so never recharged.
+ * Best effort, like the above: without CAP_IPC_LOCK only small host runs.
+ */
+static void lock_text_in_memory(void)
+{
+	if (mlockall(MCL_CURRENT) && verbose)
+		printf("# runner: can't lock itself in memory: %s\n",
+		       strerror(errno));
+}
+
 static void usage(const char *prog)
 {
 	fprintf(stderr,
@@ -312,6 +328,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	protect_from_oom_killer();
+	lock_text_in_memory();
 	if (cg_reap_leftovers)
 		cg_reap_leftovers();
 

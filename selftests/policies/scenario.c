@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers the policy scenarios share: the CLI, a policy's pinned counters and records. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -660,6 +661,53 @@ static long long dying_descendants(void)
 	return val;
 }
 
+/* Tasks still in a removed test cgroup: a zombie nobody reaped pins it. */
+static void dying_tasks_report(void)
+{
+	char path[64], buf[512];
+	struct dirent *de;
+	DIR *proc;
+	FILE *f;
+
+	proc = opendir("/proc");
+	if (!proc)
+		return;
+	while ((de = readdir(proc))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cgroup", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && strstr(buf, "(deleted)"))
+			printf("# pid %s in a removed cgroup: %s", de->d_name, buf);
+		fclose(f);
+	}
+	closedir(proc);
+}
+
+/*
+ * Why memcgs stay dying, printed with the failure: what is still charged
+ * to them (the top's memory.stat counts its removed descendants) and who
+ * is still in them. Pages point at page cache or kernel memory, none at
+ * a reference a policy took.
+ */
+static void dying_report(long long dying)
+{
+	static const char *const keys[] = {
+		"anon", "file", "file_mapped", "shmem", "kernel", "sock",
+		"percpu", "slab",
+	};
+	unsigned int i;
+
+	printf("# %lld memcgs still dying; %s/memory.stat:", dying, CG_TOP);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		printf(" %s %lld", keys[i],
+		       cg_read_key(CG_TOP, "memory.stat", keys[i]));
+	printf("\n");
+	dying_tasks_report();
+}
+
 long long scenario_end(const char *policy, ...)
 {
 	long long deadline = test_now_ms() + DYING_WAIT_MS, dying;
@@ -679,8 +727,12 @@ long long scenario_end(const char *policy, ...)
 
 	for (i = 0;; i++) {
 		dying = dying_descendants();
-		if (dying <= 0 || test_now_ms() >= deadline)
+		if (dying <= 0)
 			return dying;
+		if (test_now_ms() >= deadline) {
+			dying_report(dying);
+			return dying;
+		}
 		if (i % 20 == 19)
 			dying_page_cache_drop();
 		test_sleep_ms(50);
