@@ -92,6 +92,22 @@ struct oomkit_pick {
 	u32 nr_leaves;		/* candidates ranked */
 };
 
+/*
+ * The walk ranks into a map value, not the stack, for the reason the task
+ * scan does (kill.bpf.h): the stack's zeroed top[] slots are constants to
+ * the verifier, and a 6.12 verifier pruned walk iterations as equal to
+ * ones it had explored with those zeroes, then hard-wired comparisons it
+ * had only seen one way: a leaf ranked by score2 went behind a bigger
+ * one. Map values are opaque to it, so every comparison stays a test.
+ * Per CPU, and OOM handlers are serialized.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct oomkit_pick);
+} oomkit_pick_scratch SEC(".maps");
+
 static __always_inline bool oomkit_leaf_before(const struct oomkit_leaf *a,
 					       const struct oomkit_leaf *b)
 {
@@ -126,7 +142,7 @@ static __always_inline void oomkit_pick_insert(struct oomkit_pick *pick,
 /**
  * oomkit_pick_leaf - walk the OOM scope and rank its candidates
  * @oom: the OOM
- * @pick: the result
+ * @result: the walk's result, on the caller's stack
  * @page_cache: count page cache in sizes
  * @rank: the policy's order (a function name: inlined, never called through a pointer)
  *
@@ -137,16 +153,22 @@ static __always_inline void oomkit_pick_insert(struct oomkit_pick *pick,
  * A leaf with a task at oom_score_adj -1000, or any candidate with nothing
  * killable, is skipped.
  * The walk stops at the first OOM victim still holding memory
- * (@pick->victim_pid): the caller should then wait rather than kill.
+ * (@result->victim_pid): the caller should then wait rather than kill.
  * The best candidates also go into the record's candidates[].
  */
-static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomkit_pick *pick,
+static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomkit_pick *result,
 					     bool page_cache, oomkit_rank_fn rank)
 {
 	struct oomkit_event *ev = oom->ev;
 	struct cgroup_subsys_state *pos;
+	struct oomkit_pick *pick;
+	u32 key = 0;
 	int i;
 
+	__builtin_memset(result, 0, sizeof(*result));
+	pick = bpf_map_lookup_elem(&oomkit_pick_scratch, &key);
+	if (!pick)
+		return;
 	__builtin_memset(pick, 0, sizeof(*pick));
 	bpf_rcu_read_lock();
 	bpf_for_each(css, pos, &oom->scope->css, BPF_CGROUP_ITER_DESCENDANTS_POST) {
@@ -188,6 +210,7 @@ static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomk
 		bpf_put_mem_cgroup(memcg);
 	}
 	bpf_rcu_read_unlock();
+	*result = *pick;
 
 #pragma unroll
 	for (i = 0; i < OOMKIT_MAX_CANDIDATES; i++) {

@@ -8,7 +8,8 @@
  * omit=PATH. Omitted cgroups are never candidates. The rest are ranked by
  * preference (prefer, then none, then avoid), then by how many pages
  * reclaim scanned in them since the previous OOM (the cgroup reclaim is
- * fighting hardest), then by size. Kill the biggest task of the first (all
+ * fighting hardest; an OOM that waited for a victim still exiting does
+ * not count as one), then by size. Kill the biggest task of the first (all
  * of them with memory.oom.group 1). Cgroups with an oom_score_adj -1000
  * task are skipped; an OOM victim still exiting in scope means no new kill.
  *
@@ -43,22 +44,70 @@ OOMKIT_TUNABLE(u64, pgscan_min_pages, 256, 0, 1LL << 40,
 OOMKIT_TUNABLE(bool, count_page_cache, false, 0, 1,
 	       "1: size cgroups with their page cache (default: without)");
 
-/* pgscan of each candidate at the previous OOM; LRU: removed cgroups age out. */
+#define PGSCAN_MAX_CGROUPS	4096
+
+/*
+ * pgscan of each candidate at the previous OOM whose walk saw every
+ * candidate; LRU: removed cgroups age out.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, PGSCAN_MAX_CGROUPS);
 	__type(key, u64);
 	__type(value, u64);
 } pgscan_last SEC(".maps");
 
+struct pgscan_reading {
+	u64 cgid;
+	u64 pgscan;
+};
+
+/*
+ * The readings of the walk under way. A walk that stops at a victim still
+ * exiting has seen only the candidates before it; were its readings
+ * baselines, those would measure growth from a later point than the rest.
+ * So they become baselines only when the walk completes. One walk at a
+ * time: the kernel runs OOM handlers under oom_lock.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PGSCAN_MAX_CGROUPS);
+	__type(key, u32);
+	__type(value, struct pgscan_reading);
+} pgscan_walk SEC(".maps");
+
+static u32 nr_readings;
+
 static u64 preference_pgscan_growth(struct mem_cgroup *memcg, u64 cgid)
 {
 	u64 now = oomkit_memcg_pgscan(memcg), *last, growth;
+	struct pgscan_reading *r;
+	u32 i = nr_readings;
 
 	last = bpf_map_lookup_elem(&pgscan_last, &cgid);
 	growth = last && now > *last ? now - *last : (last ? 0 : now);
-	bpf_map_update_elem(&pgscan_last, &cgid, &now, BPF_ANY);
+	r = bpf_map_lookup_elem(&pgscan_walk, &i);
+	if (r) {
+		r->cgid = cgid;
+		r->pgscan = now;
+		nr_readings = i + 1;
+	}
 	return growth >= pgscan_min_pages ? growth : 0;
+}
+
+/* The completed walk's readings become the baselines of the next OOM. */
+static void preference_pgscan_commit(void)
+{
+	struct pgscan_reading *r;
+	u32 i;
+
+	bpf_for(i, 0, nr_readings) {
+		r = bpf_map_lookup_elem(&pgscan_walk, &i);
+		if (!r)
+			break;
+		bpf_map_update_elem(&pgscan_last, &r->cgid, &r->pgscan, BPF_ANY);
+	}
+	nr_readings = 0;
 }
 
 static bool preference_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
@@ -79,9 +128,11 @@ static int preference_oom(struct oomkit_oom *oom)
 	struct oomkit_pick pick;
 	struct oomkit_leaf *best = &pick.top[0];
 
+	nr_readings = 0;
 	oomkit_pick_leaf(oom, &pick, count_page_cache, preference_rank);
 	if (pick.victim_pid)
 		return oomkit_decide_pending(oom, &pick);
+	preference_pgscan_commit();
 	if (!best->cgid)
 		return oomkit_decide_none(oom);
 

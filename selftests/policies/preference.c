@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* preference scenarios: prefer/avoid/omit against size, and reclaim scans breaking ties. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "cgroup.h"
 #include "hog.h"
 #include "scenario.h"
+#include "slow_victim.h"
 #include "test.h"
 
 #define POLICY	"preference"
@@ -208,5 +210,108 @@ TEST(preference_pgscan_growth_breaks_ties)
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 3, "kills counter");
 
 cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/*
+ * An OOM that finds a victim still exiting is not a "previous OOM": its
+ * walk stops at the victim, so baselines it took would cover only the
+ * leaves before it. Under oom, in walk order: a, 8 MB and 16 MB of page
+ * cache that limit reclaim leaves alone (memory.min); b, 40 MB; s, 16 MB,
+ * preferred and starved of CPU, so it exits slowly; t, the OOM's cause.
+ *   OOM 1: s dies; the walk records every leaf's pgscan.
+ *   While s is pending: a's cache is reclaimed (4096 pages scanned), then
+ *   a lower memory.max makes OOMs that find s pending; their walks see a.
+ *   OOM 2 (t2's): a dies, scanned since OOM 1, though b is bigger.
+ *   Baselines taken by the pending walks would leave a no growth and
+ *   kill b.
+ * s stays pending only until the OOM reaper takes its memory, 2 s after
+ * the kill; the test checks the pending OOMs came after the scan, and
+ * lets s exit before OOM 2.
+ */
+TEST(preference_pending_oom_keeps_baselines)
+{
+	pid_t b, s, t, t2;
+	struct oomkit_event ev[256];
+	const struct oomkit_event *last = NULL;
+	long long pending, cur, before, killed;
+	char f_a[PATH_MAX];
+	int err, nr, i;
+
+	if (!ASSERT_OK(scenario_begin_tree("preference_pending", 256 * MB, "a", "b", "s", "t",
+					   "t2", NULL), "setup") ||
+	    !ASSERT_OK(cg_create("busy"), "cg_create busy") ||
+	    !ASSERT_OK(scratch_file("a", 16 * MB, f_a, sizeof(f_a)), "scratch file a"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, cg_setting("prefer", "oom/s"), "pgscan_min_pages=1024",
+				   NULL), "policy load"))
+		goto cleanup;
+	if (!ASSERT_GT(file_hog_start("oom/a", f_a, 8 * MB, 16 * MB, false), 0, "a") ||
+	    !ASSERT_GE(cg_read_key("oom/a", "memory.stat", "file"), 16 * MB * 9 / 10,
+		       "a's page cache") ||
+	    !ASSERT_OK(cg_write("oom/a", "memory.min", "%llu", 64 * MB), "a's memory.min"))
+		goto cleanup;
+	b = hog_start("oom/b", 40 * MB, 0);
+	s = hog_start("oom/s", 16 * MB, 0);
+	if (!ASSERT_TRUE(hog_alive(b) && hog_alive(s), "hogs ready") ||
+	    !ASSERT_OK(slow_victim_begin("busy", s), "starve s"))
+		goto cleanup;
+
+	/* OOM 1: t, thawed, wants 8 MB where 4 MB are left. */
+	cur = cg_read_long("oom", "memory.current");
+	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur + 4 * MB), "memory.max: 4 MB left") ||
+	    !ASSERT_OK(cg_freeze("oom/t", true), "freeze t"))
+		goto cleanup;
+	t = hog_start("oom/t", 8 * MB, 0);
+	if (!ASSERT_GT(t, 0, "t") || !ASSERT_OK(cg_freeze("oom/t", false), "thaw t") ||
+	    !ASSERT_TRUE(WAIT_UNTIL(oom_kills("oom/s") == 1, OOM_TIMEOUT_MS), "OOM 1 kills s"))
+		goto cleanup;
+	killed = test_now_ms();
+
+	/* s pending: scan a, then OOMs whose walks pass a and stop at s. */
+	before = pgscan("oom/a");
+	err = cg_write("oom/a", "memory.reclaim", "%llu", 32 * MB);
+	if (!ASSERT_TRUE(!err || err == -EAGAIN, "memory.reclaim a") ||
+	    !ASSERT_GE(pgscan("oom/a") - before, 4096 * 9 / 10, "a's pages scanned"))
+		goto cleanup;
+	pending = policy_stat(POLICY, OOMKIT_STAT_VICTIM_PENDING);
+	test_log("a scanned %lld ms after OOM 1's kill\n", test_now_ms() - killed);
+	/* Returns once the reaper freed s's memory; each OOM until then finds s. */
+	cur = cg_read_long("oom", "memory.current");
+	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur - 2 * MB), "memory.max: 2 MB less"))
+		goto cleanup;
+	ASSERT_GT(policy_stat(POLICY, OOMKIT_STAT_VICTIM_PENDING), pending,
+		  "OOMs found s pending after a's scan");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "no kill while s is pending");
+	/*
+	 * Let s exit: starved past exit_mm() it would still count as
+	 * pending, to the policy but not to the kernel, which would decide.
+	 */
+	slow_victim_end();
+	if (!ASSERT_TRUE(hog_killed(s), "s exits once it can run"))
+		goto cleanup;
+	/* Drains the ring (all of it, records past 256 dropped): room for OOM 2's. */
+	policy_events(POLICY, ev, 256);
+
+	/* OOM 2: an 8 MB hog where 4 MB are left. */
+	cur = cg_read_long("oom", "memory.current");
+	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur + 4 * MB), "memory.max: 4 MB left"))
+		goto cleanup;
+	t2 = hog_start("oom/t2", 8 * MB, 0);
+	ASSERT_TRUE(hog_alive(t) && hog_alive(t2), "t and t2 survive");
+	ASSERT_TRUE(hog_alive(b), "b survives");
+	ASSERT_EQ(oom_kills("oom/a"), 1, "a oom_kill");
+	ASSERT_EQ(oom_kills("oom/b"), 0, "b oom_kill");
+	nr = policy_events(POLICY, ev, 256);
+	for (i = 0; i < nr; i++)
+		if (ev[i].decision == OOMKIT_DEC_KILL_TASK)
+			last = &ev[i];
+	if (ASSERT_TRUE(last != NULL, "OOM 2 kill record")) {
+		ASSERT_EQ(last->victim_cgroup_id, cg_id("oom/a"), "OOM 2 victim: a");
+		ASSERT_GE(reason_pgscan(last), 4096 * 9 / 10, "OOM 2: a's growth since OOM 1");
+	}
+
+cleanup:
+	slow_victim_end();
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }

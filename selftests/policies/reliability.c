@@ -1,73 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Reliability: no second kill while a victim exits, and OOM storms under each killing policy. */
-#define _GNU_SOURCE
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cgroup.h"
 #include "hog.h"
 #include "kmsg.h"
 #include "scenario.h"
+#include "slow_victim.h"
 #include "test.h"
 
-#define NR_BURNERS	2
 #define STORM_OOMS	50
-
-/* A CPU-bound child on @cpu in cgroup @rel; killed by cg_cleanup() with the tree. */
-static pid_t burner_start(const char *rel, int cpu)
-{
-	cpu_set_t set;
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		sched_setaffinity(0, sizeof(set), &set);
-		for (;;)
-			;
-	}
-	if (cg_write(rel, "cgroup.procs", "%d", pid)) {
-		kill(pid, SIGKILL);
-		return -1;
-	}
-	return pid;
-}
-
-/* Kills and reaps the burners: an unreaped zombie would keep its cgroup dying. */
-static void burners_stop(pid_t *burners)
-{
-	int i;
-
-	for (i = 0; i < NR_BURNERS; i++) {
-		if (burners[i] <= 0)
-			continue;
-		kill(burners[i], SIGKILL);
-		waitpid(burners[i], NULL, 0);
-		burners[i] = -1;
-	}
-}
-
-/* SCHED_IDLE on @cpu: behind the burners there, the task gets almost no CPU. */
-static int starve(pid_t pid, int cpu)
-{
-	struct sched_param param = { .sched_priority = 0 };
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(pid, sizeof(set), &set))
-		return -1;
-	return sched_setscheduler(pid, SCHED_IDLE, &param);
-}
 
 /*
  * Item 6, a victim that exits slowly: slow (40 MB) is starved of CPU
@@ -79,11 +21,11 @@ static int starve(pid_t pid, int cpu)
  */
 TEST(victim_pending_no_second_kill)
 {
-	pid_t slow = -1, mid = -1, grow = -1, burners[NR_BURNERS] = { -1, -1 };
+	pid_t slow = -1, mid = -1, grow = -1;
 	struct oomkit_event ev[64];
 	const struct oomkit_event *pend, *killrec;
 	long long mark;
-	int i, nr;
+	int nr;
 
 	if (!ASSERT_OK(scenario_begin("victim_pending"), "scenario_begin"))
 		goto cleanup;
@@ -101,12 +43,7 @@ TEST(victim_pending_no_second_kill)
 	mid = hog_start("oom/mid", 12 * MB, 0);
 	if (!ASSERT_TRUE(hog_alive(slow) && hog_alive(mid), "hogs ready"))
 		goto cleanup;
-	for (i = 0; i < NR_BURNERS; i++) {
-		burners[i] = burner_start("busy", 0);
-		if (!ASSERT_GT(burners[i], 0, "burner"))
-			goto cleanup;
-	}
-	if (!ASSERT_OK(starve(slow, 0), "SCHED_IDLE slow"))
+	if (!ASSERT_OK(slow_victim_begin("busy", slow), "starve slow"))
 		goto cleanup;
 
 	mark = kmsg_mark();
@@ -135,11 +72,11 @@ TEST(victim_pending_no_second_kill)
 	}
 
 	/* Give slow its CPU back: it exits. */
-	burners_stop(burners);
+	slow_victim_end();
 	ASSERT_TRUE(hog_killed(slow), "slow exits once it can run");
 
 cleanup:
-	burners_stop(burners);
+	slow_victim_end();
 	ASSERT_EQ(scenario_end("biggest-cgroup", NULL), 0, "nr_dying_descendants");
 }
 

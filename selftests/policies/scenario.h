@@ -118,11 +118,11 @@ pid_t file_hog_start(const char *rel, const char *path, size_t anon, size_t file
 /*
  * Unloads the NULL-terminated policies, kills the hogs and children,
  * removes the scratch files, reclaims the page cache still charged to the
- * private tree (shared pages, e.g. the runner's text a hog faulted back
- * in, would keep a removed cgroup dying), removes the tree, then waits (up
- * to 30 s) for /sys/fs/cgroup/oomkit-test to show nr_dying_descendants 0:
- * a memcg or task reference a policy leaked would keep a removed memcg
- * dying forever. Returns that final count.
+ * private tree (page cache would keep a removed cgroup dying), removes the
+ * tree, then waits (up to 30 s) for /sys/fs/cgroup/oomkit-test to show
+ * nr_dying_descendants 0: a memcg or task reference a policy leaked would
+ * keep a removed memcg dying forever. Returns that final count, after
+ * printing what still holds memcgs dying if it is not 0.
  */
 long long scenario_end(const char *policy, ...) __attribute__((sentinel));
 
