@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Memory hogs: children that join a test cgroup and hold or keep growing anonymous memory. */
+/* Memory hogs: children that join a test cgroup and hold or keep growing anonymous memory, or read a file. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +27,17 @@
 #define MSG_READY	'r'	/* in the cgroup, memory touched (or growing) */
 #define MSG_JOINING	'j'	/* about to join a frozen cgroup */
 #define MSG_ERROR	'e'	/* followed by an int errno */
+
+/* What a hog does once in its cgroup. */
+struct hog_spec {
+	const char *rel;
+	size_t bytes;		/* anonymous memory; a growing hog's step */
+	int adj;
+	bool growing;
+	const char *path;	/* a file whose page cache it takes, or NULL */
+	size_t file_bytes;
+	bool loop;		/* keep reading the file */
+};
 
 struct hog {
 	pid_t pid;
@@ -113,9 +124,40 @@ static void write_self(const char *file, int val, int fd)
 	close(f);
 }
 
+/*
+ * Charges the first file_bytes of path's page cache to the hog's cgroup
+ * by reading them through a mapping. The file stays open: the 9p scratch
+ * mount drops an inode's page cache at its last close. With loop, it
+ * reports ready and reads them in a cycle forever.
+ */
+static void read_file(int fd, const struct hog_spec *h, bool frozen)
+{
+	volatile char sink;
+	const char *p;
+	size_t off;
+	int f;
+
+	f = open(h->path, O_RDONLY);
+	if (f < 0)
+		child_fail(fd, errno);
+	p = mmap(NULL, h->file_bytes, PROT_READ, MAP_SHARED, f, 0);
+	if (p == MAP_FAILED)
+		child_fail(fd, errno);
+	if (h->loop) {
+		if (!frozen)
+			child_send(fd, MSG_READY, 0);
+		for (;;)
+			for (off = 0; off < h->file_bytes; off += PAGE)
+				sink = p[off];
+	}
+	for (off = 0; off < h->file_bytes; off += PAGE)
+		sink = p[off];
+	(void)sink;
+	munmap((void *)p, h->file_bytes);
+}
+
 static void __attribute__((noreturn))
-child_main(pid_t parent, int fd, const char *rel, size_t bytes, int adj,
-	   bool growing, bool frozen)
+child_main(pid_t parent, int fd, const struct hog_spec *h, bool frozen)
 {
 	char *p;
 	int err;
@@ -141,32 +183,34 @@ child_main(pid_t parent, int fd, const char *rel, size_t bytes, int adj,
 			close(i);
 	}
 
-	write_self("oom_score_adj", adj, fd);
+	write_self("oom_score_adj", h->adj, fd);
 	if (frozen)
 		child_send(fd, MSG_JOINING, 0);
-	err = cg_write(rel, "cgroup.procs", "0");
+	err = cg_write(h->rel, "cgroup.procs", "0");
 	if (err)
 		child_fail(fd, -err);
 
-	if (growing) {
+	if (h->growing) {
 		if (!frozen)
 			child_send(fd, MSG_READY, 0);
 		for (;;) {
-			p = alloc(bytes);
+			p = alloc(h->bytes);
 			if (!p) {
 				usleep(10000);
 				continue;
 			}
-			touch(p, bytes);
+			touch(p, h->bytes);
 		}
 	}
 
-	if (bytes) {
-		p = alloc(bytes);
+	if (h->bytes) {
+		p = alloc(h->bytes);
 		if (!p)
 			child_fail(fd, errno);
-		touch(p, bytes);
+		touch(p, h->bytes);
 	}
+	if (h->path)
+		read_file(fd, h, frozen);
 	if (!frozen)
 		child_send(fd, MSG_READY, 0);
 	for (;;)
@@ -202,9 +246,9 @@ static bool in_cgroup(pid_t pid, const char *rel)
 	return !strcmp(line, want);
 }
 
-static pid_t spawn(const char *rel, size_t bytes, int adj, bool growing)
+static pid_t spawn(const struct hog_spec *h)
 {
-	bool frozen = cg_read_key(rel, "cgroup.events", "frozen") == 1;
+	bool frozen = cg_read_key(h->rel, "cgroup.events", "frozen") == 1;
 	char msg[1 + sizeof(int)];
 	long long deadline;
 	pid_t parent = getpid(), pid;
@@ -224,7 +268,7 @@ static pid_t spawn(const char *rel, size_t bytes, int adj, bool growing)
 	}
 	if (pid == 0) {
 		close(pfd[0]);
-		child_main(parent, pfd[1], rel, bytes, adj, growing, frozen);
+		child_main(parent, pfd[1], h, frozen);
 	}
 	close(pfd[1]);
 	track(pid);
@@ -242,7 +286,7 @@ static pid_t spawn(const char *rel, size_t bytes, int adj, bool growing)
 	if (n > 0 && msg[0] == MSG_JOINING) {
 		/* It freezes on its way back from the write: poll where it is. */
 		deadline = test_now_ms() + JOIN_WAIT_MS;
-		while (!in_cgroup(pid, rel) && test_now_ms() < deadline &&
+		while (!in_cgroup(pid, h->rel) && test_now_ms() < deadline &&
 		       hog_wait(pid, 0) == -ETIMEDOUT)
 			test_sleep_ms(5);
 	}
@@ -252,14 +296,33 @@ static pid_t spawn(const char *rel, size_t bytes, int adj, bool growing)
 
 pid_t hog_start(const char *rel, size_t bytes, int oom_score_adj)
 {
-	return spawn(rel, bytes, oom_score_adj, false);
+	struct hog_spec h = { .rel = rel, .bytes = bytes, .adj = oom_score_adj };
+
+	return spawn(&h);
 }
 
 pid_t hog_start_growing(const char *rel, size_t step, int oom_score_adj)
 {
+	struct hog_spec h = {
+		.rel = rel, .bytes = step, .adj = oom_score_adj, .growing = true,
+	};
+
 	if (!step)
 		return -EINVAL;
-	return spawn(rel, step, oom_score_adj, true);
+	return spawn(&h);
+}
+
+pid_t hog_start_reading(const char *rel, const char *path, size_t anon, size_t file_bytes,
+			bool loop)
+{
+	struct hog_spec h = {
+		.rel = rel, .bytes = anon, .path = path, .file_bytes = file_bytes,
+		.loop = loop,
+	};
+
+	if (!path || !file_bytes)
+		return -EINVAL;
+	return spawn(&h);
 }
 
 static int result(int status)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Memory hogs: forked children that sit in a test cgroup holding anonymous memory. */
+/* Memory hogs: forked children that sit in a test cgroup holding anonymous memory or page cache. */
 #ifndef __OOMKIT_HOG_H
 #define __OOMKIT_HOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -20,6 +21,16 @@
 pid_t hog_start(const char *rel, size_t bytes, int oom_score_adj);
 /* Same, but allocates @step at a time forever; returns once the child is in the cgroup. */
 pid_t hog_start_growing(const char *rel, size_t step, int oom_score_adj);
+/*
+ * A hog at oom_score_adj 0 holding @anon bytes that also maps @path
+ * read-only and reads its first @file_bytes, so that much page cache is
+ * charged to @rel. With @loop it then reads them in a cycle forever (a
+ * thrasher: ready before the first pass); without, it unmaps them and
+ * sleeps with the file open, so the cache stays, unmapped and cheap to
+ * reclaim, until it dies. Returns like hog_start().
+ */
+pid_t hog_start_reading(const char *rel, const char *path, size_t anon, size_t file_bytes,
+			bool loop);
 /* The terminating signal (e.g. SIGKILL), 0 for a normal exit, -ETIMEDOUT if still alive after @timeout_ms. */
 int hog_wait(pid_t pid, int timeout_ms);
 /* SIGKILLs and reaps every hog still alive; hog_wait() still reports how each ended. */

@@ -93,7 +93,7 @@ static bool scan_pages(const char *rel, const char *file, size_t bytes)
 
 	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", 256 * MB), "memory.max: room"))
 		return false;
-	reader = file_hog_start(rel, file, 0, bytes, false);
+	reader = hog_start_reading(rel, file, 0, bytes, false);
 	if (!ASSERT_GT(reader, 0, "page cache reader") ||
 	    !ASSERT_GE(cg_read_key(rel, "memory.stat", "file"), bytes * 9 / 10,
 		       "page cache charged"))
@@ -231,7 +231,7 @@ cleanup:
  */
 TEST(preference_pending_oom_keeps_baselines)
 {
-	pid_t b, s, t, t2;
+	pid_t a, b, s, t, t2;
 	struct oomkit_event ev[256];
 	const struct oomkit_event *last = NULL;
 	long long pending, cur, before, killed;
@@ -246,7 +246,8 @@ TEST(preference_pending_oom_keeps_baselines)
 	if (!ASSERT_OK(policy_load(POLICY, cg_setting("prefer", "oom/s"), "pgscan_min_pages=1024",
 				   NULL), "policy load"))
 		goto cleanup;
-	if (!ASSERT_GT(file_hog_start("oom/a", f_a, 8 * MB, 16 * MB, false), 0, "a") ||
+	a = hog_start_reading("oom/a", f_a, 8 * MB, 16 * MB, false);
+	if (!ASSERT_TRUE(hog_alive(a), "a ready") ||
 	    !ASSERT_GE(cg_read_key("oom/a", "memory.stat", "file"), 16 * MB * 9 / 10,
 		       "a's page cache") ||
 	    !ASSERT_OK(cg_write("oom/a", "memory.min", "%llu", 64 * MB), "a's memory.min"))
@@ -298,6 +299,7 @@ TEST(preference_pending_oom_keeps_baselines)
 	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur + 4 * MB), "memory.max: 4 MB left"))
 		goto cleanup;
 	t2 = hog_start("oom/t2", 8 * MB, 0);
+	ASSERT_TRUE(hog_killed(a), "a killed");
 	ASSERT_TRUE(hog_alive(t) && hog_alive(t2), "t and t2 survive");
 	ASSERT_TRUE(hog_alive(b), "b survives");
 	ASSERT_EQ(oom_kills("oom/a"), 1, "a oom_kill");

@@ -220,7 +220,7 @@ TEST(psi_guard_system_wide_episode)
 
 	mark = kmsg_mark();
 	start = test_now_ms();
-	thrash = file_hog_start("thrash", path, 0, THRASH_BYTES, true);
+	thrash = hog_start_reading("thrash", path, 0, THRASH_BYTES, true);
 	if (!ASSERT_GT(thrash, 0, "thrasher"))
 		goto cleanup;
 	if (!ASSERT_EQ(hog_wait(big, SYSTEM_WAIT_MS), SIGKILL, "big killed"))

@@ -10,9 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,15 +26,11 @@
 #define PIN_DIR		"/sys/fs/bpf/oomkit"
 /* A leaked reference never lets go; a slow RCU/workqueue under TCG load may take a while. */
 #define DYING_WAIT_MS	30000
-#define MAX_CHILDREN	16
 #define MAX_FILES	4
-#define PAGE		4096
 
 static char output[16384];
 
 /* Children forked here, not by hog.c, and scratch files: scenario_end() removes them. */
-static pid_t children[MAX_CHILDREN];
-static int nr_children;
 static char files[MAX_FILES][PATH_MAX];
 static int nr_files;
 
@@ -432,89 +425,6 @@ long long meminfo_kb(const char *key)
 	return val;
 }
 
-/*
- * Forks a child that dies with the test, is named like hog.c's hogs (so
- * OOM reports read "oomkit-hog"), keeps no descriptor but @ready's write
- * end, runs at oom_score_adj 0 (the runner's -1000 would protect it) and
- * joins the cgroup directory @dir. Returns the pid in the parent (tracked
- * for scenario_end()) and 0 in the child, whose *@ready is then the fd to
- * report on; a negative errno on failure.
- */
-static pid_t child_fork(const char *dir, int *ready)
-{
-	char path[PATH_MAX];
-	int pfd[2], fd;
-	pid_t pid;
-
-	if (nr_children == MAX_CHILDREN)
-		return -ENOSPC;
-	pid = fork_piped(pfd);
-	if (pid < 0)
-		return pid;
-	if (pid > 0) {
-		close(pfd[1]);
-		children[nr_children++] = pid;
-		*ready = pfd[0];
-		return pid;
-	}
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	prctl(PR_SET_NAME, "oomkit-hog");
-	if (dup2(pfd[1], 3) < 0)
-		_exit(3);
-	/* A struct_ops link fd inherited here would outlive the test's unload. */
-	syscall(SYS_close_range, 4, ~0U, 0);
-	*ready = 3;
-	fd = open("/proc/self/oom_score_adj", O_WRONLY);
-	if (fd < 0 || write(fd, "0", 1) != 1)
-		_exit(3);
-	close(fd);
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	fd = open(path, O_WRONLY);
-	if (fd < 0 || write(fd, "0", 1) != 1)
-		_exit(3);
-	close(fd);
-	return 0;
-}
-
-/* The parent's side: the child's 'r', or it died or failed (killed and reaped then). */
-static pid_t child_ready(pid_t pid, int fd)
-{
-	char c = 0;
-	ssize_t n;
-
-	do {
-		n = read(fd, &c, 1);
-	} while (n < 0 && errno == EINTR);
-	close(fd);
-	if (n == 1 && c == 'r')
-		return pid;
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	return -EIO;
-}
-
-static void child_report(int fd)
-{
-	if (write(fd, "r", 1) != 1)
-		_exit(3);
-	close(fd);
-}
-
-static void touch_anon(size_t bytes)
-{
-	char *p;
-
-	if (!bytes)
-		return;
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		_exit(3);
-	for (size_t off = 0; off < bytes; off += PAGE)
-		p[off] = 1;
-}
-
 int scratch_file(const char *name, size_t bytes, char *path, size_t len)
 {
 	const char *dir = getenv("OOMKIT_SCRATCH");
@@ -538,58 +448,6 @@ int scratch_file(const char *name, size_t bytes, char *path, size_t len)
 	}
 	snprintf(files[nr_files++], PATH_MAX, "%s", path);
 	return 0;
-}
-
-pid_t file_hog_start(const char *rel, const char *path, size_t anon, size_t file_bytes,
-		     bool loop)
-{
-	volatile char sink;
-	const char *p;
-	pid_t pid;
-	int fd, f;
-
-	pid = child_fork(cg_abspath(rel), &fd);
-	if (pid)
-		return pid < 0 ? pid : child_ready(pid, fd);
-	touch_anon(anon);
-	f = open(path, O_RDONLY);
-	if (f < 0)
-		_exit(3);
-	p = mmap(NULL, file_bytes, PROT_READ, MAP_SHARED, f, 0);
-	if (p == MAP_FAILED)
-		_exit(3);
-	/*
-	 * f stays open: the scratch mount drops an inode, and its page
-	 * cache, once nothing has the file open.
-	 */
-	if (loop) {
-		child_report(fd);
-		for (;;)
-			for (size_t off = 0; off < file_bytes; off += PAGE)
-				sink = p[off];
-	}
-	for (size_t off = 0; off < file_bytes; off += PAGE)
-		sink = p[off];
-	(void)sink;
-	munmap((void *)p, file_bytes);
-	child_report(fd);
-	for (;;)
-		pause();
-}
-
-/* Kills and reaps our children; one already reaped (by hog_wait()) is left alone. */
-static void children_kill(void)
-{
-	int i;
-
-	for (i = 0; i < nr_children; i++) {
-		/* Unreaped, the pid cannot have been reused: safe to signal. */
-		if (waitpid(children[i], NULL, WNOHANG) == 0) {
-			kill(children[i], SIGKILL);
-			waitpid(children[i], NULL, 0);
-		}
-	}
-	nr_children = 0;
 }
 
 static void files_remove(void)
@@ -664,7 +522,7 @@ static long long dying_descendants(void)
 /* Tasks still in a removed test cgroup: a zombie nobody reaped pins it. */
 static void dying_tasks_report(void)
 {
-	char path[64], buf[512];
+	char path[PATH_MAX], buf[512];
 	struct dirent *de;
 	DIR *proc;
 	FILE *f;
@@ -720,7 +578,6 @@ long long scenario_end(const char *policy, ...)
 		policy_unload(p);
 	va_end(ap);
 	hog_kill_all();
-	children_kill();
 	files_remove();
 	page_cache_drop();
 	cg_cleanup();

@@ -104,19 +104,7 @@ long long meminfo_kb(const char *key);
 int scratch_file(const char *name, size_t bytes, char *path, size_t len);
 
 /*
- * A child in @rel holding @anon bytes of anonymous memory that maps @path
- * read-only and reads its first @file_bytes once, so that much page cache
- * is charged to @rel. Then, with @loop, it keeps reading them in a cycle
- * forever (a thrasher: reports ready before the first pass); without, it
- * unmaps them and sleeps, keeping the file open: the cache stays, unmapped
- * and cheap to reclaim, until the child dies.
- * Killed and reaped by scenario_end().
- */
-pid_t file_hog_start(const char *rel, const char *path, size_t anon, size_t file_bytes,
-		     bool loop);
-
-/*
- * Unloads the NULL-terminated policies, kills the hogs and children,
+ * Unloads the NULL-terminated policies, kills the hogs,
  * removes the scratch files, reclaims the page cache still charged to the
  * private tree (page cache would keep a removed cgroup dying), removes the
  * tree, then waits (up to 30 s) for /sys/fs/cgroup/oomkit-test to show
