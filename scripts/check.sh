@@ -102,11 +102,19 @@ done
 # "Call Trace" right after "invoked oom-killer") is expected, and so is the
 # boot banner of lockdep; nothing else is.
 dmesg_bad() {
+	# A stray Call Trace comes with the lines that say why (hung task,
+	# RCU stall, allocation failure): print the four before it too.
 	awk '
 		/RCU lockdep checking is enabled/ { next }
 		/invoked oom-killer/ { oom = NR }
-		/WARNING:|BUG:|lockdep|possible circular locking|KASAN|Oops/ { print; bad = NR; next }
-		/Call Trace/ && !(oom && NR - oom <= 12 && bad < oom) { print }
+		/WARNING:|BUG:|lockdep|possible circular locking|KASAN|Oops/ { print; bad = NR }
+		/Call Trace/ && bad != NR && !(oom && NR - oom <= 12 && bad < oom) {
+			for (i = NR - 4; i < NR; i++)
+				if (i > 0 && i in line)
+					print line[i]
+			print
+		}
+		{ line[NR] = $0; delete line[NR - 5] }
 	' "$out/dmesg.log"
 }
 if [ ! -f "$out/dmesg.log" ]; then
