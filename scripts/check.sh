@@ -102,13 +102,30 @@ done
 # "Call Trace" right after "invoked oom-killer") is expected, and so is the
 # boot banner of lockdep; nothing else is.
 dmesg_bad() {
+	# Expected traces: an OOM report's, and the allocation failure of a
+	# task the OOM killer just killed (a victim that finds even the OOM
+	# reserves gone fails its last fault and warns; it dies anyway).
 	# A stray Call Trace comes with the lines that say why (hung task,
 	# RCU stall, allocation failure): print the four before it too.
 	awk '
 		/RCU lockdep checking is enabled/ { next }
 		/invoked oom-killer/ { oom = NR }
+		/Killed process [0-9]/ {
+			victim = $0
+			sub(/.*Killed process /, "", victim)
+			sub(/ .*/, "", victim)
+		}
+		/page allocation failure/ { allocfail = NR }
+		/ PID: [0-9]/ && allocfail && NR - allocfail <= 2 {
+			pid = $0
+			sub(/.* PID: /, "", pid)
+			sub(/ .*/, "", pid)
+			if (pid == victim)
+				victimfail = NR
+		}
 		/WARNING:|BUG:|lockdep|possible circular locking|KASAN|Oops/ { print; bad = NR }
-		/Call Trace/ && bad != NR && !(oom && NR - oom <= 12 && bad < oom) {
+		/Call Trace/ && bad != NR && !(oom && NR - oom <= 12 && bad < oom) &&
+		    !(victimfail && NR - victimfail <= 2 && bad < allocfail) {
 			for (i = NR - 4; i < NR; i++)
 				if (i > 0 && i in line)
 					print line[i]
