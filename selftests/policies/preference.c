@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "hog.h"
+#include "kmsg.h"
 #include "scenario.h"
 #include "slow_victim.h"
 #include "test.h"
@@ -234,7 +235,7 @@ TEST(preference_pending_oom_keeps_baselines)
 	pid_t a, b, s, t, t2;
 	struct oomkit_event ev[256];
 	const struct oomkit_event *last = NULL;
-	long long pending, cur, before, killed;
+	long long pending, cur, before, killed, mark;
 	char f_a[PATH_MAX];
 	int err, nr, i;
 
@@ -298,8 +299,10 @@ TEST(preference_pending_oom_keeps_baselines)
 	cur = cg_read_long("oom", "memory.current");
 	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur + 4 * MB), "memory.max: 4 MB left"))
 		goto cleanup;
+	mark = kmsg_mark();
 	t2 = hog_start("oom/t2", 8 * MB, 0);
 	ASSERT_TRUE(hog_killed(a), "a killed");
+	oom_report_names(mark, POLICY);
 	ASSERT_TRUE(hog_alive(t) && hog_alive(t2), "t and t2 survive");
 	ASSERT_TRUE(hog_alive(b), "b survives");
 	ASSERT_EQ(oom_kills("oom/a"), 1, "a oom_kill");
