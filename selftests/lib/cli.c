@@ -102,36 +102,73 @@ static void drain(int *fd, short revents, char *buf, size_t size, size_t *len)
 	}
 }
 
+/*
+ * Forks build/oomkit @argv with stdout on a new pipe, and stderr on another
+ * when @err_fd is not NULL; the read ends go to *@out_fd and *@err_fd.
+ */
+static pid_t fork_cli(unsigned int flags, const char *const *envs, const char *const *argv,
+		      int *out_fd, int *err_fd)
+{
+	int out[2], err[2] = { -1, -1 }, ret;
+	pid_t pid;
+
+	if (pipe2(out, O_CLOEXEC))
+		return -errno;
+	if (err_fd && pipe2(err, O_CLOEXEC)) {
+		ret = -errno;
+		goto close_out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		goto close_err;
+	}
+	if (!pid) {
+		dup2(out[1], 1);
+		if (err_fd)
+			dup2(err[1], 2);
+		child_exec(flags, envs, argv);
+	}
+	close(out[1]);
+	*out_fd = out[0];
+	if (err_fd) {
+		close(err[1]);
+		*err_fd = err[0];
+	}
+	return pid;
+
+close_err:
+	if (err_fd) {
+		close(err[0]);
+		close(err[1]);
+	}
+close_out:
+	close(out[0]);
+	close(out[1]);
+	return ret;
+}
+
 int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
 	     const char *const *argv)
 {
 	size_t out_len = 0, err_len = 0;
-	int out[2], err[2], wstatus;
+	int out, err, wstatus;
 	long long deadline;
 	pid_t pid;
 
 	r->status = -1;
 	r->out[0] = r->err[0] = '\0';
-	if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-		return -errno;
-	pid = fork();
+	pid = fork_cli(flags, envs, argv, &out, &err);
 	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		dup2(out[1], 1);
-		dup2(err[1], 2);
-		child_exec(flags, envs, argv);
-	}
-	close(out[1]);
-	close(err[1]);
+		return pid;
 
 	deadline = now_ms() + CLI_TIMEOUT_MS;
 	for (;;) {
 		/* poll() skips a closed (negative) fd */
-		struct pollfd p[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
+		struct pollfd p[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
 		long long left = deadline - now_ms();
 
-		if (out[0] < 0 && err[0] < 0)
+		if (out < 0 && err < 0)
 			break;
 		if (left <= 0) {
 			kill(pid, SIGKILL);
@@ -139,13 +176,13 @@ int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
 		}
 		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
 			break;
-		drain(&out[0], p[0].revents, r->out, sizeof(r->out), &out_len);
-		drain(&err[0], p[1].revents, r->err, sizeof(r->err), &err_len);
+		drain(&out, p[0].revents, r->out, sizeof(r->out), &out_len);
+		drain(&err, p[1].revents, r->err, sizeof(r->err), &err_len);
 	}
-	if (out[0] >= 0)
-		close(out[0]);
-	if (err[0] >= 0)
-		close(err[0]);
+	if (out >= 0)
+		close(out);
+	if (err >= 0)
+		close(err);
 	r->out[out_len] = '\0';
 	r->err[err_len] = '\0';
 	if (waitpid(pid, &wstatus, 0) < 0)
@@ -179,25 +216,12 @@ int cli_run(struct cli_res *r, unsigned int flags, const char *const *envs, ...)
 pid_t cli_spawn(int *out_fd, const char *const *envs, ...)
 {
 	const char *argv[CLI_MAX_ARGS + 1];
-	int out[2];
 	va_list ap;
-	pid_t pid;
 
 	va_start(ap, envs);
 	collect_args(argv, ap);
 	va_end(ap);
-	if (pipe2(out, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		dup2(out[1], 1);
-		child_exec(0, envs, argv);
-	}
-	close(out[1]);
-	*out_fd = out[0];
-	return pid;
+	return fork_cli(0, envs, argv, out_fd, NULL);
 }
 
 int cli_finish(pid_t pid, int out_fd, char *buf, size_t len, int timeout_ms)
