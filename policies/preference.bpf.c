@@ -107,7 +107,6 @@ static void preference_pgscan_commit(void)
 			break;
 		bpf_map_update_elem(&pgscan_last, &r->cgid, &r->pgscan, BPF_ANY);
 	}
-	nr_readings = 0;
 }
 
 static bool preference_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
