@@ -30,7 +30,7 @@
 
 static char output[16384];
 
-/* Scratch files: scenario_end() removes them. */
+/* Children forked here, not by hog.c, and scratch files: scenario_end() removes them. */
 static char files[MAX_FILES][PATH_MAX];
 static int nr_files;
 
@@ -461,9 +461,9 @@ static void files_remove(void)
 
 /*
  * Page cache charged to the test's cgroups outlives them and keeps them
- * dying, though nothing leaked: the scratch files' pages, and any shared
- * file a hog faulted back in (the runner's own text cannot be one: it is
- * locked in memory, see runner.c). Reclaim it (asking for all of it; the rest of "file", shmem, cannot go
+ * dying, though nothing leaked: under global pressure the runner's own
+ * text is evicted, and the hog that faults it back in is charged for it.
+ * Reclaim it (asking for all of it; the rest of "file", shmem, cannot go
  * without swap) while the tree is still there, so that a cgroup left
  * dying is one something really holds.
  */
@@ -489,11 +489,34 @@ static void page_cache_drop(void)
  */
 static void dying_page_cache_drop(void)
 {
-	/* -EAGAIN when less could be reclaimed: expected, the rest is retried */
-	int err = cg_write(CG_TOP, "memory.reclaim", "64M");
+	int fd = open(CG_TOP "/memory.reclaim", O_WRONLY | O_CLOEXEC);
 
-	if (err && err != -EAGAIN)
-		test_log("%s/memory.reclaim: %s\n", CG_TOP, strerror(-err));
+	if (fd < 0)
+		return;
+	/* -EAGAIN when less could be reclaimed: expected, the rest is retried */
+	if (write(fd, "64M", 3) < 0 && errno != EAGAIN)
+		test_log("%s/memory.reclaim: %s\n", CG_TOP, strerror(errno));
+	close(fd);
+}
+
+static long long dying_descendants(void)
+{
+	char buf[512], *p;
+	long long val = -1;
+	FILE *f;
+
+	f = fopen(CG_TOP "/cgroup.stat", "re");
+	if (!f)
+		return -errno;
+	while (fgets(buf, sizeof(buf), f)) {
+		p = strstr(buf, "nr_dying_descendants ");
+		if (p == buf) {
+			val = strtoll(buf + strlen("nr_dying_descendants "), NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
 }
 
 /* Tasks still in a removed test cgroup: a zombie nobody reaped pins it. */
@@ -560,7 +583,7 @@ long long scenario_end(const char *policy, ...)
 	cg_cleanup();
 
 	for (i = 0;; i++) {
-		dying = cg_read_key(CG_TOP, "cgroup.stat", "nr_dying_descendants");
+		dying = dying_descendants();
 		if (dying <= 0)
 			return dying;
 		if (test_now_ms() >= deadline) {
