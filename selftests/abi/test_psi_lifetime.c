@@ -198,6 +198,83 @@ cleanup:
 	cg_cleanup();
 }
 
+static long long read_sysctl(const char *path)
+{
+	char buf[32];
+	int fd, n;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	return atoll(buf);
+}
+
+static int write_sysctl(const char *path, long long val)
+{
+	char buf[32];
+	int fd, n, err = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%lld", val);
+	if (write(fd, buf, n) != n)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+#define THREADS_MAX "/proc/sys/kernel/threads-max"
+
+/*
+ * The trigger is made on bpf_psi_wq after init returned 0; a privileged
+ * one needs a psimon kthread for its group. With threads-max at its
+ * minimum (20, far below the VM's thread count) no thread can be made:
+ * the attach must fail with the creation's error, not succeed blind.
+ */
+TEST(psi_trigger_creation_failure_fails_attach)
+{
+	struct psi_many *skel = NULL;
+	struct bpf_link *link = NULL;
+	long long threads_max;
+	int err;
+
+	if (!ASSERT_OK(cg_init("psi_create_fails"), "cg_init"))
+		return;
+	if (!ASSERT_OK(cg_create("w"), "cg_create"))
+		goto cleanup;
+	skel = psi_many__open_and_load();
+	if (!ASSERT_OK_PTR(skel, "psi_many__open_and_load"))
+		goto cleanup;
+	skel->bss->cgids[0] = cg_id("w");
+	skel->bss->nr_cgids = 1;
+	threads_max = read_sysctl(THREADS_MAX);
+	if (!ASSERT_GT(threads_max, 20, "threads-max"))
+		goto cleanup;
+	if (!ASSERT_OK(write_sysctl(THREADS_MAX, 20), "threads-max 20"))
+		goto cleanup;
+	link = bpf_map__attach_struct_ops(skel->maps.psi_many_ops);
+	err = errno;
+	ASSERT_OK(write_sysctl(THREADS_MAX, threads_max), "threads-max back");
+	ASSERT_EQ(skel->bss->created, 1, "the kfunc took the request");
+	ASSERT_TRUE(link == NULL, "attach fails");
+	if (!link)
+		ASSERT_EQ(err, ENOMEM, "with the creation's ENOMEM");
+	/* The control: with threads again, the same attach works. */
+	bpf_link__destroy(link);
+	link = bpf_map__attach_struct_ops(skel->maps.psi_many_ops);
+	ASSERT_OK_PTR(link, "attach once a psimon can be made");
+cleanup:
+	bpf_link__destroy(link);
+	psi_many__destroy(skel);
+	cg_cleanup();
+}
+
 /* Each trigger costs a grace period to destroy: the limit bounds a detach. */
 TEST(psi_detach_of_trigger_limit_is_bounded)
 {
