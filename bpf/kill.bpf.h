@@ -114,6 +114,13 @@ static __always_inline void oomkit_scan_tasks(struct mem_cgroup *memcg, bool pag
 			t->victim_pid = task->pid;
 			break;
 		}
+		/*
+		 * Not pending, yet a victim: the reaper gave up on it with its
+		 * mm still there. Killing it again frees nothing, so it is no
+		 * candidate either (oom_evaluate_task() skips it too).
+		 */
+		if (bpf_task_is_oom_victim(task))
+			continue;
 		if (oomkit_task_ignored(task))
 			continue;
 		if (oomkit_task_unkillable(task)) {

@@ -8,6 +8,7 @@ enum {
 	MODE_TEXT = 1,		/* custom constraint text */
 	MODE_NULL,		/* NULL text: CONSTRAINT_BPF */
 	MODE_BAD_ORDER,		/* orders outside 0..MAX_PAGE_ORDER */
+	MODE_GLOBAL,		/* NULL memcg: a system-wide OOM, NULL text */
 };
 
 /* In */
@@ -33,6 +34,10 @@ int BPF_PROG(psi_oom_init, struct bpf_psi *bpf_psi)
 	struct cgroup *cgrp;
 
 	init_calls++;
+	if (mode == MODE_GLOBAL) {
+		oom_ret = bpf_out_of_memory(NULL, 0, true, NULL);
+		return 0;
+	}
 	cgrp = bpf_cgroup_from_id(target_cgid);
 	if (!cgrp) {
 		lookup_err = -ENOENT;
