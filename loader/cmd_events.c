@@ -39,11 +39,9 @@ int do_events(int argc, char **argv)
 	err = require_admin("stream", "events");
 	if (err)
 		goto out;
-	err = pins_list(&dirs, &nr);
-	if (err) {
-		p_err("can't stream 'events': can't read %s: %s", OOMKIT_PIN_ROOT, strerror(-err));
+	err = pins_list("stream", "events", &dirs, &nr);
+	if (err)
 		goto out;
-	}
 	for (i = 0; i < a.nr_names; i++) {
 		for (j = 0; j < nr; j++)
 			if (dirs[j].complete && !strcmp(dirs[j].name, a.names[i]))

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -254,7 +255,7 @@ out:
 	if (made_tmp) {
 		/* rollback: links first (detach), then whatever was pinned */
 		policy_detach(&p);
-		pins_remove(tmp);
+		pins_remove_tmp(p.name);
 	}
 	policy_close(&p);
 out_args:
@@ -269,7 +270,7 @@ static int do_unload(int argc, char **argv)
 	size_t nr = 0, i, n = 0;
 	bool *done = NULL;
 	struct cmd_args a;
-	int err;
+	int err, root_fd = -1;
 
 	err = parse_args("policy", "unload", argc, argv, ARG_TARGET | ARG_ALL, &a);
 	if (err)
@@ -278,11 +279,15 @@ static int do_unload(int argc, char **argv)
 	err = require_admin("unload", what);
 	if (err)
 		goto out;
-	err = pins_list(&dirs, &nr);
-	if (err) {
-		p_err("can't unload '%s': can't read %s: %s", what, OOMKIT_PIN_ROOT,
-		      strerror(-err));
+	err = pins_list("unload", what, &dirs, &nr);
+	if (err)
 		goto out;
+	if (nr) {
+		root_fd = pins_root_open("unload", what, false);
+		if (root_fd < 0) {
+			err = root_fd;
+			goto out;
+		}
 	}
 	done = calloc(nr ? nr : 1, sizeof(*done));
 	if (!done) {
@@ -297,7 +302,7 @@ static int do_unload(int argc, char **argv)
 			continue;
 		n++;
 		/* keep going on errors: --all cleans what it can */
-		e = pins_remove(dirs[i].path);
+		e = pins_remove(root_fd, dirs[i].entry);
 		if (!e) {
 			done[i] = true;
 			continue;
@@ -334,6 +339,8 @@ static int do_unload(int argc, char **argv)
 		printf("nothing to unload\n");
 	}
 out:
+	if (root_fd >= 0)
+		close(root_fd);
 	free(done);
 	free(dirs);
 	free_args(&a);

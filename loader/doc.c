@@ -311,6 +311,12 @@ void doc_print_man(FILE *f)
 	fputs(".SH FILES\n.TP\n.B /sys/fs/bpf/oomkit/NAME/\n", f);
 	man_text(f, "The pins of a loaded policy: link-MAP for each struct_ops map, "
 		    "oomkit_events, oomkit_stats and the knob maps.");
+	fputs(".TP\n.B /sys/fs/bpf/oomkit/\n", f);
+	man_text(f, "The pin root. oomkit creates it with mode 0700 and refuses to use one "
+		    "that is not a directory (a symbolic link, say), not owned by root, or "
+		    "writable by group or others: whatever it holds is detached and unlinked "
+		    "by root. Only its subdirectories are policies; removal never follows a "
+		    "link or leaves bpffs.");
 	fputs(".SH EXAMPLES\n.nf\n"
 	      "# oomkit policy load biggest\\-cgroup \\-\\-set count_page_cache=false\n"
 	      "# oomkit policy show\n"

@@ -559,11 +559,9 @@ int do_show(int argc, char **argv)
 	err = require_admin("show", "policies");
 	if (err)
 		return err;
-	err = pins_list(&dirs, &nr);
-	if (err) {
-		p_err("can't show 'policies': can't read %s: %s", OOMKIT_PIN_ROOT, strerror(-err));
+	err = pins_list("show", "policies", &dirs, &nr);
+	if (err)
 		return err;
-	}
 	/* without the kernel's BTF nothing can be described but the pins */
 	ctx.vmlinux = btf__load_vmlinux_btf();
 	collect_links(&ctx);
