@@ -9,7 +9,10 @@ static const struct doc_opt set_opts[] = {
 	{ "--set KEY=VALUE",
 	  "Set a tunable of the policy (a const volatile variable, type- and range-checked) "
 	  "or a per-cgroup setting (KEY=CGROUP_PATH or KEY=CGROUP_PATH:N; the path is "
-	  "resolved to a cgroup id). Repeatable. 'oomkit policy list' shows the keys." },
+	  "resolved to a cgroup id; relative paths are taken from the cgroup2 mount). "
+	  "Repeatable. 'oomkit policy list' shows the keys. A path of 4096 bytes or more "
+	  "is refused, never shortened. The cgroup2 root itself is refused as a "
+	  "per-cgroup setting: omit the setting for the system-wide behaviour." },
 	{ "--policy-dir DIR",
 	  "Where drop-in policies (*.bpf.o) are looked up (default "
 	  "/usr/local/lib/oomkit/policies, or $OOMKIT_POLICY_DIR)." },

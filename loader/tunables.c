@@ -15,6 +15,9 @@
 #include "main.h"
 #include "policy.h"
 
+/* The cgroup2 root's inode number, and so its cgroup id (kernfs starts at 1). */
+#define CGROUP2_ROOT_ID		1
+
 static struct bpf_map *rodata_map(const struct policy *p)
 {
 	return bpf_object__find_map_by_name(p->obj, ".rodata");
@@ -258,19 +261,22 @@ static int set_tunable(struct policy *p, const struct oomkit_meta *m, const char
 static int add_knob(struct policy *p, const struct oomkit_meta *m, const char *val)
 {
 	struct knob_setting *k;
-	char path[PATH_MAX];
-	const char *colon;
+	char path[PATH_MAX], *colon;
 	__int128 v = m->value;
 	struct statfs sfs;
 	struct stat st;
 
+	/* refused, never truncated: a cut path may name another cgroup */
+	if (strlen(val) >= sizeof(path))
+		return usage_err("can't set '%s' on '%s': cgroup path too long (at most %zu bytes)",
+				 m->name, p->name, sizeof(path) - 1);
 	snprintf(path, sizeof(path), "%s", val);
-	colon = strrchr(val, ':');
+	colon = strrchr(path, ':');
 	if (m->value_from_arg) {
 		if (!colon || parse_int(colon + 1, &v))
 			return usage_err("can't set '%s' on '%s': '%s' is not CGROUP_PATH:N",
 					 m->name, p->name, val);
-		path[colon - val] = '\0';
+		*colon = '\0';
 		if ((m->min < m->max && (v < m->min || v > m->max)) ||
 		    v < INT64_MIN || v > INT64_MAX)
 			return usage_err("can't set '%s' on '%s': %s is out of range [%lld, %lld]",
@@ -285,8 +291,8 @@ static int add_knob(struct policy *p, const struct oomkit_meta *m, const char *v
 
 		if (snprintf(abs, sizeof(abs), "%s/%s", cgroup2_mount(), path) >=
 		    (int)sizeof(abs))
-			return usage_err("can't set '%s' on '%s': cgroup path too long",
-					 m->name, p->name);
+			return usage_err("can't set '%s' on '%s': cgroup path too long (at most %zu bytes)",
+					 m->name, p->name, sizeof(path) - 1);
 		memcpy(path, abs, sizeof(path));
 	}
 	if (stat(path, &st)) {
@@ -301,6 +307,15 @@ static int add_knob(struct policy *p, const struct oomkit_meta *m, const char *v
 		      m->name, p->name, path);
 		return -ENOTDIR;
 	}
+	/*
+	 * The root is no cgroup to single out: its memcg and psi group are the
+	 * system's, and a knob's meta cannot say a policy means that, so a
+	 * setting on it is refused rather than guessed at.
+	 */
+	if (st.st_ino == CGROUP2_ROOT_ID)
+		return usage_err("can't set '%s' on '%s': '%s' is the cgroup2 root, not a cgroup "
+				 "below it; omit the setting for the system-wide behaviour",
+				 m->name, p->name, path);
 
 	k = realloc(p->knobs, (p->nr_knobs + 1) * sizeof(*k));
 	if (!k) {
