@@ -54,7 +54,10 @@ const struct doc_cmd doc_cmds[] = {
 	  "bpf_psi_ops, both), where it comes from, its tunables with their defaults and "
 	  "ranges, its per-cgroup settings, and a one-line description.\n\n"
 	  "A drop-in object must be owned by root and not writable by group or others: it "
-	  "decides which processes die. Refused objects are listed with the reason.",
+	  "decides which processes die. So must its directory and every directory above it "
+	  "(a sticky one above it, like /tmp, may be writable). The object is opened without "
+	  "following a symbolic link and must be a regular file; a drop-in whose policy name "
+	  "is a built-in's is refused. Refused objects are listed with the reason.",
 	  list_opts },
 	{ "policy", "load", "NAME|PATH [--set KEY=VALUE]...",
 	  "load, attach and pin a policy",

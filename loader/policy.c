@@ -109,6 +109,12 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 		      "(letters, digits, '_', '-')", step, thing, p->name);
 		return -EINVAL;
 	}
+	/* a drop-in must not pass for (or be pinned as) a built-in */
+	if (!p->src.builtin && src_is_builtin_name(p->name)) {
+		p_err("can't %s '%s': refusing a drop-in named '%s' like a built-in policy; "
+		      "give it its own name", step, thing, p->name);
+		return -EEXIST;
+	}
 
 	opts.object_name = p->name;
 	libbpf_log_reset();

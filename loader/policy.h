@@ -54,6 +54,7 @@ int src_resolve(const char *arg, struct policy_src *src, const char *step);
 int src_from_file(const char *path, struct policy_src *src, const char *step,
 		  const char *thing);
 void src_free(struct policy_src *src);
+bool src_is_builtin_name(const char *name);
 /* Built-ins and drop-ins in list order; cb returns non-zero to stop. */
 int src_for_each(int (*cb)(const char *name, const char *path, bool builtin, void *ctx),
 		 void *ctx);
