@@ -82,6 +82,8 @@ const struct doc_cmd doc_cmds[] = {
 	  "(bpf_oom_ops handlers run in attach order), load time, each handler's run count "
 	  "and run time (BPF statistics) and the policy's own counters (oomkit_stats). "
 	  "Leftovers of an interrupted load (NAME~tmp) are reported as incomplete. "
+	  "A pinned oomkit_stats that is not a per-CPU array of u64 is reported as "
+	  "unreadable, not read. "
 	  "bpf_oom_ops struct_ops attached by other tools are listed as foreign.",
 	  NULL },
 	{ "policy", "unload", "NAME | --all",
