@@ -222,7 +222,7 @@ static int do_load(int argc, char **argv)
 	struct policy p = {};
 	bool made_tmp = false;
 	struct cmd_args a;
-	int err, stats;
+	int err, stats, lock_fd = -1;
 
 	err = parse_args("policy", "load", argc, argv, ARG_TARGET | ARG_SET, &a);
 	if (err)
@@ -231,10 +231,19 @@ static int do_load(int argc, char **argv)
 	err = err ?: policy_open(a.target, &p, "load");
 	err = err ?: policy_apply_sets(&p, a.sets, a.nr_sets);
 	/* before the kernel check, so a taken name is reported on any kernel */
-	err = err ?: pins_check_free(p.name, "load");
+	err = err ?: pins_check_free(p.name, "load", false);
 	err = err ?: policy_check_kernel(&p, "load");
 	err = err ?: policy_load(&p, "load");
 	err = err ?: policy_write_knobs(&p);
+	if (err)
+		goto out;
+	lock_fd = pins_lock("load", p.name, true);
+	if (lock_fd < 0) {
+		err = lock_fd;
+		goto out;
+	}
+	/* again under the lock: another load may have committed since */
+	err = pins_check_free(p.name, "load", true);
 	if (err)
 		goto out;
 	/* run counts and times in 'policy show' need the kernel's BPF stats */
@@ -257,6 +266,7 @@ out:
 		policy_detach(&p);
 		pins_remove_tmp(p.name);
 	}
+	pins_unlock(lock_fd);
 	policy_close(&p);
 out_args:
 	free_args(&a);
@@ -279,16 +289,15 @@ static int do_unload(int argc, char **argv)
 	err = require_admin("unload", what);
 	if (err)
 		goto out;
+	/* held across the scan and every removal: a load's ~tmp is never ours */
+	root_fd = pins_lock("unload", what, false);
+	if (root_fd < 0 && root_fd != -ENOENT) {
+		err = root_fd;
+		goto out;
+	}
 	err = pins_list("unload", what, &dirs, &nr);
 	if (err)
 		goto out;
-	if (nr) {
-		root_fd = pins_root_open("unload", what, false);
-		if (root_fd < 0) {
-			err = root_fd;
-			goto out;
-		}
-	}
 	done = calloc(nr ? nr : 1, sizeof(*done));
 	if (!done) {
 		err = -ENOMEM;
@@ -339,8 +348,7 @@ static int do_unload(int argc, char **argv)
 		printf("nothing to unload\n");
 	}
 out:
-	if (root_fd >= 0)
-		close(root_fd);
+	pins_unlock(root_fd);
 	free(done);
 	free(dirs);
 	free_args(&a);

@@ -21,7 +21,7 @@ int do_run(int argc, char **argv)
 	struct bpf_map *map;
 	struct cmd_args a;
 	char pinned[PATH_MAX];
-	int err;
+	int err, lock_fd = -1;
 
 	err = parse_args(NULL, "run", argc, argv, ARG_TARGET | ARG_SET | ARG_STREAM, &a);
 	if (err)
@@ -56,8 +56,22 @@ int do_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* a load must not commit the same name between this check and attach */
+	lock_fd = pins_lock("run", p.name, false);
+	if (lock_fd < 0 && lock_fd != -ENOENT) {
+		err = lock_fd;
+		goto out;
+	}
+	if (!access(pinned, F_OK)) {
+		p_err("can't run '%s': already loaded (%s exists); unload it first "
+		      "(oomkit policy unload %s)", p.name, pinned, p.name);
+		err = -EEXIST;
+		goto out;
+	}
 	/* nothing pinned: the links die with this process, however it ends */
 	err = policy_attach(&p, "run", NULL);
+	pins_unlock(lock_fd);
+	lock_fd = -1;
 	if (err)
 		goto out;
 	if (p.has_oom)
@@ -72,6 +86,7 @@ int do_run(int argc, char **argv)
 	policy_detach(&p);
 	p_info("%s: detached", p.name);
 out:
+	pins_unlock(lock_fd);
 	ring_buffer__free(rb);
 	policy_close(&p);
 out_args:

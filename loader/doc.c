@@ -72,6 +72,12 @@ const struct doc_cmd doc_cmds[] = {
 	  "Pins are made in /sys/fs/bpf/oomkit/NAME~tmp/ and renamed into place; any "
 	  "failure detaches and unpins everything done so far. Loading a NAME that is "
 	  "already loaded is an error.\n\n"
+	  "oomkit commands take an exclusive lock (flock) on the directory "
+	  "/sys/fs/bpf/oomkit: 'policy load' from its last check that NAME is free to the "
+	  "rename, 'policy unload' across its scan and every removal, 'run' across its "
+	  "check and attach. One that cannot get it within 10 s fails with 'busy'; a "
+	  "NAME~tmp whose loader still holds the lock is reported busy, not as a "
+	  "leftover.\n\n"
 	  "'policy load' turns on the kernel's BPF run-time statistics "
 	  "(kernel.bpf_stats_enabled=1) so that 'policy show' can report run counts and "
 	  "run times; it says so when it does.",

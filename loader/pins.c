@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -111,9 +113,25 @@ int pins_root_open(const char *step, const char *thing, bool create)
 	return fd;
 }
 
-int pins_check_free(const char *name, const char *step)
+/*
+ * A ~tmp is a leftover if it is still there while we hold the lock (on
+ * @fd, for a moment): a loader holds it from create-tmp to commit.
+ */
+static bool tmp_is_leftover(int fd, const char *tmp)
+{
+	bool left;
+
+	if (flock(fd, LOCK_EX | LOCK_NB))
+		return false;
+	left = !access(tmp, F_OK);
+	flock(fd, LOCK_UN);
+	return left;
+}
+
+int pins_check_free(const char *name, const char *step, bool locked)
 {
 	char final[PATH_MAX], tmp[PATH_MAX];
+	bool busy = false;
 	int err, fd;
 
 	err = pins_check_bpffs(step, name);
@@ -123,20 +141,69 @@ int pins_check_free(const char *name, const char *step)
 	fd = pins_root_open(step, name, false);
 	if (fd < 0 && fd != -ENOENT)
 		return fd;
-	if (fd >= 0)
-		close(fd);
 	pin_paths(name, final, tmp, sizeof(final));
 	if (!access(final, F_OK)) {
 		p_err("can't %s '%s': already loaded (%s exists); unload it first "
 		      "(oomkit policy unload %s)", step, name, final, name);
-		return -EEXIST;
+		err = -EEXIST;
+	} else if (!access(tmp, F_OK)) {
+		/* a ~tmp is a leftover unless its loader still holds the lock */
+		busy = !locked && fd >= 0 && !tmp_is_leftover(fd, tmp);
+		if (busy)
+			p_err("can't %s '%s': busy: another oomkit is loading it (%s exists); "
+			      "retry when it is done", step, name, tmp);
+		else
+			p_err("can't %s '%s': %s exists (an interrupted load); "
+			      "clean it with 'oomkit policy unload %s'", step, name, tmp, name);
+		err = busy ? -EBUSY : -EEXIST;
 	}
-	if (!access(tmp, F_OK)) {
-		p_err("can't %s '%s': %s exists (an interrupted or concurrent load); "
-		      "clean it with 'oomkit policy unload %s'", step, name, tmp, name);
-		return -EEXIST;
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/*
+ * One oomkit at a time between "is the name free" and "renamed into place"
+ * (load), or between the scan and the last unlink (unload): an flock on the
+ * pin root directory itself, so nothing outside bpffs is needed and a crash
+ * releases it. Waits up to PINS_LOCK_WAIT_MS, then says who is in the way.
+ */
+int pins_lock(const char *step, const char *thing, bool create)
+{
+	struct timespec pause = { 0, 20 * 1000000L };
+	long long waited = 0;
+	int fd;
+
+	fd = pins_root_open(step, thing, create);
+	if (fd < 0)
+		return fd;
+	while (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = -errno;
+
+		if (err != -EWOULDBLOCK && err != -EINTR) {
+			p_err("can't %s '%s': can't lock %s: %s", step, thing, OOMKIT_PIN_ROOT,
+			      strerror(-err));
+			close(fd);
+			return err;
+		}
+		if (waited >= PINS_LOCK_WAIT_MS) {
+			p_err("can't %s '%s': busy: another oomkit has held %s for %d s "
+			      "(a load or unload in progress); retry", step, thing,
+			      OOMKIT_PIN_ROOT, PINS_LOCK_WAIT_MS / 1000);
+			close(fd);
+			return -EBUSY;
+		}
+		nanosleep(&pause, NULL);
+		waited += 20;
 	}
-	return 0;
+	return fd;
+}
+
+void pins_unlock(int fd)
+{
+	/* closing the last fd of the open file releases the flock */
+	if (fd >= 0)
+		close(fd);
 }
 
 int pins_create_tmp(const char *name, const char *step, char *tmp, size_t len)

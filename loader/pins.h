@@ -10,6 +10,7 @@
  */
 #define PIN_TMP_SUFFIX		"~tmp"
 #define PIN_LINK_PREFIX		"link-"
+#define PINS_LOCK_WAIT_MS	10000
 
 #include <limits.h>
 #include <stdbool.h>
@@ -25,7 +26,11 @@ struct pin_dir {
 int pins_check_bpffs(const char *step, const char *thing);
 /* The checked pin root's fd (-ENOENT, unreported, if absent and !create). */
 int pins_root_open(const char *step, const char *thing, bool create);
-int pins_check_free(const char *name, const char *step);
+/* @locked: the caller holds pins_lock(), so a NAME~tmp is a leftover. */
+int pins_check_free(const char *name, const char *step, bool locked);
+/* The locked pin root's fd, or <0 (-ENOENT, unreported, if absent and !create). */
+int pins_lock(const char *step, const char *thing, bool create);
+void pins_unlock(int fd);
 int pins_create_tmp(const char *name, const char *step, char *tmp, size_t len);
 int pins_commit(const char *name, const char *step);
 int pins_remove(int root_fd, const char *entry);
