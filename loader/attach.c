@@ -114,7 +114,7 @@ int policy_load(struct policy *p, const char *step)
 		begin = q;
 	if (!begin) {
 		p_err("can't %s '%s': %s (%s)", step, p->name, last_line(log, why, sizeof(why)),
-		      strerror(-err));
+		      libbpf_errstr(err));
 		return err;
 	}
 	/* libbpf prints "libbpf: prog 'NAME': -- BEGIN PROG LOAD LOG --" */
@@ -129,7 +129,7 @@ int policy_load(struct policy *p, const char *step)
 		jsonw_name(json_wtr, "error");
 		snprintf(why, sizeof(why),
 			 "can't %s '%s': the verifier rejected program '%s' (%s)",
-			 step, p->name, prog, strerror(-err));
+			 step, p->name, prog, libbpf_errstr(err));
 		jsonw_string(json_wtr, why);
 		print_verifier_tail(begin);
 		jsonw_end_object(json_wtr);
@@ -137,7 +137,7 @@ int policy_load(struct policy *p, const char *step)
 	}
 	print_verifier_tail(begin);
 	p_err("can't %s '%s': the verifier rejected program '%s' (%s); the log's tail is above, "
-	      "-d prints all of it", step, p->name, prog, strerror(-err));
+	      "-d prints all of it", step, p->name, prog, libbpf_errstr(err));
 	return err;
 }
 
@@ -186,7 +186,7 @@ static int pin_map(const struct policy *p, const char *dir, const char *name,
 	err = bpf_map__pin(map, path);
 	if (err)
 		p_err("can't %s '%s': can't pin map '%s' at %s: %s", step, p->name, name, path,
-		      strerror(-err));
+		      libbpf_errstr(err));
 	return err;
 }
 
@@ -217,7 +217,7 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		if (!link) {
 			err = -errno;
 			p_err("can't %s '%s': can't attach %s '%s': %s%s", step, p->name, type,
-			      bpf_map__name(map), strerror(errno),
+			      bpf_map__name(map), libbpf_errstr(err),
 			      !strcmp(type, "bpf_psi_ops") ? " (its init() may have refused)" : "");
 			goto rollback;
 		}
@@ -229,7 +229,7 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		err = bpf_link__pin(link, path);
 		if (err) {
 			p_err("can't %s '%s': can't pin link at %s: %s", step, p->name, path,
-			      strerror(-err));
+			      libbpf_errstr(err));
 			goto rollback;
 		}
 		maybe_crash();

@@ -68,7 +68,7 @@ int do_events(int argc, char **argv)
 		fds[nr_fds++] = fd;
 		err = events_add(&rb, fd);
 		if (err) {
-			p_err("can't stream '%s': %s", dirs[j].name, strerror(-err));
+			p_err("can't stream '%s': %s", dirs[j].name, libbpf_errstr(err));
 			goto out;
 		}
 	}
@@ -80,7 +80,7 @@ int do_events(int argc, char **argv)
 	}
 	err = events_loop(rb, a.count, a.timeout_sec);
 	if (err)
-		p_err("can't stream 'events': %s", strerror(-err));
+		p_err("can't stream 'events': %s", libbpf_errstr(err));
 out:
 	ring_buffer__free(rb);
 	for (i = 0; i < nr_fds; i++)

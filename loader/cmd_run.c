@@ -52,7 +52,7 @@ int do_run(int argc, char **argv)
 		err = events_add(&rb, bpf_map__fd(map));
 		if (err) {
 			p_err("can't run '%s': can't read its oomkit_events: %s", p.name,
-			      strerror(-err));
+			      libbpf_errstr(err));
 			goto out;
 		}
 	}
@@ -82,7 +82,7 @@ int do_run(int argc, char **argv)
 
 	err = events_loop(rb, a.count, a.timeout_sec);
 	if (err)
-		p_err("can't run '%s': reading events failed: %s", p.name, strerror(-err));
+		p_err("can't run '%s': reading events failed: %s", p.name, libbpf_errstr(err));
 	policy_detach(&p);
 	p_info("%s: detached", p.name);
 out:

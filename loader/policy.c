@@ -121,7 +121,7 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 	p->obj = bpf_object__open_mem(p->src.data, p->src.size, &opts);
 	if (!p->obj) {
 		err = -errno;
-		p_err("can't %s '%s': libbpf can't open it: %s", step, thing, strerror(errno));
+		p_err("can't %s '%s': libbpf can't open it: %s", step, thing, libbpf_errstr(err));
 		return err;
 	}
 

@@ -400,7 +400,7 @@ int policy_write_knobs(struct policy *p)
 					   &k->value, sizeof(k->value), BPF_ANY);
 		if (err) {
 			p_err("can't set '%s' on '%s': can't write map '%s': %s",
-			      k->meta->name, p->name, k->meta->map, strerror(-err));
+			      k->meta->name, p->name, k->meta->map, libbpf_errstr(err));
 			return err;
 		}
 	}

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Host tests: what the CLI refuses to open, and that it says so in one line and leaves nothing behind. */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/types.h>
 
 #include "cli.h"
 #include "test.h"
@@ -354,4 +357,60 @@ TEST(dropin_named_like_a_builtin_is_refused)
 			      "built-in policy; give it its own name");
 out:
 	drops_reset();
+}
+
+/* The fake object with one section header field replaced (for libbpf's own refusals). */
+static int write_mutant(const char *path, int sec, size_t field_off, size_t width, __u64 val)
+{
+	static char img[1 << 20];
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	ssize_t n;
+	int fd;
+
+	fd = open(build_path(FAKE), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, img, sizeof(img));
+	close(fd);
+	if (n < (ssize_t)sizeof(*eh) || eh->e_shoff + (sec + 1) * eh->e_shentsize > (size_t)n)
+		return -EINVAL;
+	memcpy(img + eh->e_shoff + sec * eh->e_shentsize + field_off, &val, width);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, img, n) == n ? 0 : -EIO;
+	close(fd);
+	return n;
+}
+
+/* libbpf's codes (4000 + n) read "Unknown error 4001" through strerror(). */
+TEST(libbpf_errors_are_named)
+{
+	static const struct {
+		const char *what;
+		size_t off, width;
+		__u64 val;
+	} cases[] = {
+		{ "symtab sh_link", offsetof(Elf64_Shdr, sh_link), 4, 5 },
+		{ "symtab sh_entsize", offsetof(Elf64_Shdr, sh_entsize), 8, 0 },
+		{ "symtab sh_type", offsetof(Elf64_Shdr, sh_type), 4, SHT_NOBITS },
+	};
+	const char *path = SCRATCH "/mutant.bpf.o";
+	char err[512];
+
+	setup_scratch();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* section 2 of host_fake_oom.bpf.o is its .symtab */
+		if (!ASSERT_OK(write_mutant(path, 2, cases[i].off, cases[i].width, cases[i].val),
+			       cases[i].what))
+			break;
+		if (!ASSERT_OK(CLI(&r, "policy", "load", path), cases[i].what))
+			break;
+		ASSERT_EQ(r.status, 1, cases[i].what);
+		ASSERT_FALSE(strstr(r.err, "Unknown error"), cases[i].what);
+		snprintf(err, sizeof(err), "Error: can't load '%s': libbpf can't open it: ", path);
+		ASSERT_HAS_SUBSTR(r.err, err, cases[i].what);
+		ASSERT_EQ(strchr(r.err, '\n') - r.err + 1, (long)strlen(r.err), "one line");
+	}
+	unlink(path);
 }
