@@ -123,7 +123,8 @@ const struct doc_cmd doc_cmds[] = {
 };
 
 static const struct doc_opt global_opts[] = {
-	{ "-j, --json", "Print JSON (errors become an {\"error\": ...} object on stdout)." },
+	{ "-j, --json", "Print JSON (errors become an {\"error\": ...} object on stdout). "
+			"Bytes of names and paths that are not UTF-8 are printed as U+FFFD." },
 	{ "-p, --pretty", "Print indented JSON (implies -j)." },
 	{ "-d, --debug", "Print libbpf's debug output, including verifier logs." },
 	{ "-V, --version", "Print the version." },
