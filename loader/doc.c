@@ -10,7 +10,10 @@ static const struct doc_opt set_opts[] = {
 	  "Set a tunable of the policy (a const volatile variable, type- and range-checked) "
 	  "or a per-cgroup setting (KEY=CGROUP_PATH or KEY=CGROUP_PATH:N; the path is "
 	  "resolved to a cgroup id; relative paths are taken from the cgroup2 mount). "
-	  "Repeatable. 'oomkit policy list' shows the keys. A path of 4096 bytes or more "
+	  "Repeatable. 'oomkit policy list' shows the keys. Integers are decimal, or "
+	  "hexadecimal with 0x; a leading 0 (010) is refused rather than read as octal. "
+	  "Only settings named *_bytes take the binary suffixes k, M and G (1k = 1024). "
+	  "A path of 4096 bytes or more "
 	  "is refused, never shortened. The cgroup2 root itself is refused as a "
 	  "per-cgroup setting: omit the setting for the system-wide behaviour." },
 	{ "--policy-dir DIR",

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* --set KEY=VALUE: tunables into .rodata before load, per-cgroup knobs into their maps after. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -157,12 +158,17 @@ static int parse_bool(const char *s, bool *b)
 	return -EINVAL;
 }
 
-/* An integer with an optional binary suffix (k, M, G), in 128 bits to see overflow. */
-static int parse_int(const char *s, __int128 *out)
+/*
+ * A decimal integer, or hexadecimal with an explicit 0x; in 128 bits to see
+ * overflow. "010" is refused (-EDOM), not read as octal 8. A binary suffix
+ * (k, M, G) only where @sizes, for byte counts: 5m is no time (-ENOTSUP).
+ */
+static int parse_int(const char *s, __int128 *out, bool sizes)
 {
 	unsigned long long mag;
 	__int128 v, mult = 1;
 	bool neg = false;
+	int base = 10;
 	char *end;
 
 	while (*s == ' ')
@@ -171,20 +177,41 @@ static int parse_int(const char *s, __int128 *out)
 		neg = *s++ == '-';
 	if (*s < '0' || *s > '9')
 		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		if (!isxdigit((unsigned char)*s))
+			return -EINVAL;
+	} else if (s[0] == '0' && s[1] >= '0' && s[1] <= '9') {
+		return -EDOM;
+	}
 	errno = 0;
-	mag = strtoull(s, &end, 0);
+	mag = strtoull(s, &end, base);
 	if (errno)
 		return -ERANGE;
 	switch (*end) {
-	case 'k': case 'K': mult = 1ULL << 10; end++; break;
-	case 'm': case 'M': mult = 1ULL << 20; end++; break;
-	case 'g': case 'G': mult = 1ULL << 30; end++; break;
+	case 'k': case 'K': mult = 1ULL << 10; break;
+	case 'm': case 'M': mult = 1ULL << 20; break;
+	case 'g': case 'G': mult = 1ULL << 30; break;
+	}
+	if (mult > 1) {
+		if (!sizes)
+			return -ENOTSUP;
+		end++;
 	}
 	if (*end)
 		return -EINVAL;
 	v = (__int128)mag * mult;
 	*out = neg ? -v : v;
 	return 0;
+}
+
+/* Units are in the names (style.md): only *_bytes settings take k/M/G. */
+static bool takes_sizes(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 6 && !strcmp(name + n - 6, "_bytes");
 }
 
 static void type_range(const struct tunable_type *tt, __int128 *lo, __int128 *hi)
@@ -223,12 +250,19 @@ static int set_tunable(struct policy *p, const struct oomkit_meta *m, const char
 			return usage_err("can't set '%s' on '%s': '%s' is not a bool (use true or false)",
 					 m->name, p->name, val);
 		v = b;
-	} else if ((err = parse_int(val, &v))) {
+	} else if ((err = parse_int(val, &v, takes_sizes(m->name)))) {
 		type_range(&tt, &lo, &hi);
 		if (err == -ERANGE)
 			return usage_err("can't set '%s' on '%s': %s is out of range [%lld, %llu]",
 					 m->name, p->name, val, (long long)lo,
 					 (unsigned long long)hi);
+		if (err == -EDOM)
+			return usage_err("can't set '%s' on '%s': '%s' has a leading 0 (octal?); "
+					 "write it in decimal, or in hex with 0x", m->name, p->name,
+					 val);
+		if (err == -ENOTSUP)
+			return usage_err("can't set '%s' on '%s': '%s' has a size suffix; only "
+					 "*_bytes settings take k, M or G", m->name, p->name, val);
 		return usage_err("can't set '%s' on '%s': '%s' is not an integer (%s)",
 				 m->name, p->name, val, tunable_type_name(&tt));
 	}
@@ -273,7 +307,7 @@ static int add_knob(struct policy *p, const struct oomkit_meta *m, const char *v
 	snprintf(path, sizeof(path), "%s", val);
 	colon = strrchr(path, ':');
 	if (m->value_from_arg) {
-		if (!colon || parse_int(colon + 1, &v))
+		if (!colon || parse_int(colon + 1, &v, takes_sizes(m->name)))
 			return usage_err("can't set '%s' on '%s': '%s' is not CGROUP_PATH:N",
 					 m->name, p->name, val);
 		*colon = '\0';

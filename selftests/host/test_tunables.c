@@ -237,3 +237,46 @@ TEST(set_cgroup2_root_is_refused)
 		ASSERT_FALSE(pin_exists(cases[i].policy), "nothing pinned");
 	}
 }
+
+/* Decimal, or hex with 0x: "010" is no silent octal 8. */
+TEST(set_integer_with_a_leading_zero)
+{
+	static const char *const vals[] = { "010", "08", "-010", "00", "0010k" };
+	char set[64], err[256];
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		const char *key = vals[i][strlen(vals[i]) - 1] == 'k' ? "bias_bytes" :
+				  "threshold_pct";
+
+		snprintf(set, sizeof(set), "%s=%s", key, vals[i]);
+		snprintf(err, sizeof(err), "Error: can't set '%s' on 'host-fake': '%s' has a "
+			 "leading 0 (octal?); write it in decimal, or in hex with 0x\n", key,
+			 vals[i]);
+		expect_set_error(set, 2, err);
+	}
+	expect_set_error("threshold_pct=0x", 2, "Error: can't set 'threshold_pct' on "
+			 "'host-fake': '0x' is not an integer (u32)\n");
+}
+
+/* k/M/G are binary sizes: only a *_bytes tunable (or knob) takes them. */
+TEST(set_size_suffix_only_for_bytes)
+{
+	static const char *const vals[] = { "1k", "1M", "1g", "0x1k" };
+	char set[64], err[256];
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		snprintf(set, sizeof(set), "threshold_pct=%s", vals[i]);
+		snprintf(err, sizeof(err), "Error: can't set 'threshold_pct' on 'host-fake': '%s' "
+			 "has a size suffix; only *_bytes settings take k, M or G\n", vals[i]);
+		expect_set_error(set, 2, err);
+	}
+	expect_set_error("prio=/:1k", 2, "Error: can't set 'prio' on 'host-fake': '/:1k' is "
+			 "not CGROUP_PATH:N\n");
+	/* where they belong they still work */
+	if (!ASSERT_OK(CLI(&r, "run", build_path(FAKE), "--set", "bias_bytes=1k", "--set",
+			   "threshold_pct=0x20", "--set", "small_u8=10"), "run"))
+		return;
+	ASSERT_EQ(r.status, 1, "exit status");
+	ASSERT_STR_EQ(r.err, "Error: can't run 'host-fake': this kernel has no bpf_oom_ops (needs "
+		      "the BPF OOM series; see 'oomkit feature')\n", "reaches the kernel check");
+}
