@@ -36,7 +36,8 @@ static const struct doc_opt unload_opts[] = {
 };
 
 static const struct doc_opt stream_opts[] = {
-	{ "--count N", "Exit after N decisions." },
+	{ "--count N", "Exit after N decisions; at most N are printed, later ones stay in "
+		       "the ring for the next reader." },
 	{ "--timeout SEC", "Exit after SEC seconds." },
 	{ NULL, NULL },
 };
