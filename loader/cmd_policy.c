@@ -216,13 +216,32 @@ static void print_loaded(const struct policy *p, const char *pin_dir, int stats)
 	jsonw_end_object(json_wtr);
 }
 
+static void on_load_signal(int sig)
+{
+	attach_signal = sig;
+}
+
+/*
+ * From the lock to the commit a signal must not kill us with a policy
+ * attached and pinned in NAME~tmp: it is noted, and attach or commit rolls
+ * back. Before that nothing is attached; after it the policy is loaded.
+ */
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_load_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static int do_load(int argc, char **argv)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
 	struct policy p = {};
 	bool made_tmp = false;
 	struct cmd_args a;
-	int err, stats, lock_fd = -1;
+	int err, stats = 0, lock_fd = -1;
 
 	err = parse_args("policy", "load", argc, argv, ARG_TARGET | ARG_SET, &a);
 	if (err)
@@ -237,6 +256,7 @@ static int do_load(int argc, char **argv)
 	err = err ?: policy_write_knobs(&p);
 	if (err)
 		goto out;
+	catch_signals();
 	lock_fd = pins_lock("load", p.name, true);
 	if (lock_fd < 0) {
 		err = lock_fd;
@@ -253,6 +273,11 @@ static int do_load(int argc, char **argv)
 		goto out;
 	made_tmp = true;
 	err = policy_attach(&p, "load", tmp);
+	if (!err && attach_signal) {
+		p_err("can't load '%s': interrupted by %s before the commit; rolled back", p.name,
+		      strsignal(attach_signal));
+		err = -EINTR;
+	}
 	err = err ?: pins_commit(p.name, "load");
 	if (err)
 		goto out;
@@ -266,6 +291,9 @@ out:
 		policy_detach(&p);
 		pins_remove_tmp(p.name);
 	}
+	/* a failed load leaves the system-wide stats as it found them */
+	if (err && stats > 0)
+		stats_restore();
 	pins_unlock(lock_fd);
 	policy_close(&p);
 out_args:

@@ -82,9 +82,14 @@ const struct doc_cmd doc_cmds[] = {
 	  "check and attach. One that cannot get it within 10 s fails with 'busy'; a "
 	  "NAME~tmp whose loader still holds the lock is reported busy, not as a "
 	  "leftover.\n\n"
+	  "SIGINT, SIGTERM or SIGHUP while the links are being attached and pinned roll "
+	  "the load back (exit 1, nothing left attached or pinned); before that nothing "
+	  "is attached, after the rename the policy is loaded.\n\n"
 	  "'policy load' turns on the kernel's BPF run-time statistics "
 	  "(kernel.bpf_stats_enabled=1) so that 'policy show' can report run counts and "
-	  "run times; it says so when it does.",
+	  "run times; it says so when it does. A load (or run) that fails after turning "
+	  "them on turns them back off; after a successful one they stay on, for every "
+	  "BPF program, until 'sysctl kernel.bpf_stats_enabled=0'.",
 	  set_opts },
 	{ "policy", "show", "",
 	  "show the attached policies",
@@ -320,7 +325,10 @@ void doc_print_man(FILE *f)
 	fputs(".TP\n.B OOMKIT_TEST_CRASH=after\\-attach\n", f);
 	man_text(f, "For tests only: 'policy load' kills itself right after the first link is "
 		    "attached and pinned in NAME~tmp, as a crash between attach and pin would; "
-		    "'policy show' then reports the leftover and 'policy unload --all' removes it.");
+		    "'policy show' then reports the leftover and 'policy unload --all' removes it. "
+		    "sigint-after-attach and sigterm-after-attach send that signal instead, "
+		    "which rolls the load back. The hook is part of the one binary the tests "
+		    "run; it does nothing unless the variable is set.");
 	fputs(".SH EXIT STATUS\n", f);
 	man_text(f, "0 on success; 1 on a run-time error (the kernel, the system or a file "
 		    "refused); 2 on a usage error (a malformed command line, an unknown "

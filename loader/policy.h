@@ -4,6 +4,7 @@
 #define __OOMKIT_POLICY_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
@@ -91,5 +92,8 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir);
 void policy_detach(struct policy *p);
 void policy_keep_links(struct policy *p);
 int stats_enable(void);
+void stats_restore(void);
+/* Set by 'policy load' signal handlers; attach and commit roll back on it. */
+extern volatile sig_atomic_t attach_signal;
 
 #endif /* __OOMKIT_POLICY_H */
