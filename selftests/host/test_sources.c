@@ -2,6 +2,7 @@
 /* Host tests: what the CLI refuses to open, and that it says so in one line and leaves nothing behind. */
 #define _GNU_SOURCE
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <stddef.h>
@@ -412,5 +413,65 @@ TEST(libbpf_errors_are_named)
 		ASSERT_HAS_SUBSTR(r.err, err, cases[i].what);
 		ASSERT_EQ(strchr(r.err, '\n') - r.err + 1, (long)strlen(r.err), "one line");
 	}
+	unlink(path);
+}
+
+/* The fake object with byte @at of "host-fake" in .struct_ops.link (its bpf_oom_ops name) set to @c. */
+static int write_bad_name(const char *path, int at, char c)
+{
+	static char img[1 << 20];
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Shdr *sh, *str;
+	char *hit = NULL;
+	ssize_t n;
+	int fd;
+
+	fd = open(build_path(FAKE), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, img, sizeof(img));
+	close(fd);
+	if (n < (ssize_t)sizeof(*eh) || eh->e_shoff + eh->e_shnum * sizeof(*sh) > (size_t)n)
+		return -EINVAL;
+	sh = (Elf64_Shdr *)(img + eh->e_shoff);
+	str = &sh[eh->e_shstrndx];
+	for (int i = 0; i < eh->e_shnum && !hit; i++)
+		if (!strcmp(img + str->sh_offset + sh[i].sh_name, ".struct_ops.link"))
+			hit = memmem(img + sh[i].sh_offset, sh[i].sh_size, "host-fake", 9);
+	if (!hit)
+		return -ENOENT;
+	hit[at] = c;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, img, n) == n ? 0 : -EIO;
+	close(fd);
+	return n;
+}
+
+/* bpf_oom_ops.name goes into the kernel log beside "Killed process": no forged lines. */
+TEST(oom_name_must_be_printable)
+{
+	static const char bad[] = { '\n', '\r', '\x1b', '\x7f', '\x80', '\xff', '\t' };
+	const char *path = SCRATCH "/badname.bpf.o";
+	char err[512];
+
+	setup_scratch();
+	for (size_t i = 0; i < sizeof(bad); i++) {
+		if (!ASSERT_OK(write_bad_name(path, 4, bad[i]), "write the object"))
+			break;
+		if (!ASSERT_OK(CLI(&r, "policy", "load", path), "load"))
+			break;
+		ASSERT_EQ(r.status, 1, "exit status");
+		snprintf(err, sizeof(err), "Error: can't load '%s': its bpf_oom_ops name has byte "
+			 "0x%02x at 4; the kernel logs it with each kill, so only printable ASCII is "
+			 "allowed\n", path, (unsigned char)bad[i]);
+		ASSERT_STR_EQ(r.err, err, "load");
+		ASSERT_FALSE(pin_exists("host-fake"), "nothing pinned");
+	}
+	/* a printable one is fine (and refused later, by this kernel) */
+	if (ASSERT_OK(write_bad_name(path, 4, '_'), "write the object") &&
+	    ASSERT_OK(CLI(&r, "run", path), "run"))
+		ASSERT_HAS_SUBSTR(r.err, "this kernel has no bpf_oom_ops", "a printable name passes");
 	unlink(path);
 }
