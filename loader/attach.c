@@ -179,7 +179,7 @@ static void maybe_crash(void)
 		raise(SIGTERM);
 }
 
-static int check_signal(const struct policy *p, const char *step)
+int policy_check_signal(const struct policy *p, const char *step)
 {
 	if (!attach_signal)
 		return 0;
@@ -252,7 +252,7 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 			goto rollback;
 		}
 		maybe_crash();
-		err = check_signal(p, step);
+		err = policy_check_signal(p, step);
 		if (err)
 			goto rollback;
 	}
@@ -264,7 +264,7 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 	for (i = 0; !err && i < p->nr_meta; i++)
 		if (p->meta[i].kind == OOMKIT_META_CGROUP_KNOB)
 			err = pin_map(p, pin_dir, p->meta[i].map, step, true);
-	err = err ?: check_signal(p, step);
+	err = err ?: policy_check_signal(p, step);
 	if (err)
 		goto rollback;
 	return 0;

@@ -264,6 +264,7 @@ static int do_load(int argc, char **argv)
 	}
 	/* again under the lock: another load may have committed since */
 	err = pins_check_free(p.name, "load", true);
+	err = err ?: policy_check_signal(&p, "load");
 	if (err)
 		goto out;
 	/* run counts and times in 'policy show' need the kernel's BPF stats */
@@ -273,11 +274,7 @@ static int do_load(int argc, char **argv)
 		goto out;
 	made_tmp = true;
 	err = policy_attach(&p, "load", tmp);
-	if (!err && attach_signal) {
-		p_err("can't load '%s': interrupted by %s before the commit; rolled back", p.name,
-		      strsignal(attach_signal));
-		err = -EINTR;
-	}
+	err = err ?: policy_check_signal(&p, "load");
 	err = err ?: pins_commit(p.name, "load");
 	if (err)
 		goto out;
@@ -323,7 +320,8 @@ static int do_unload(int argc, char **argv)
 		err = root_fd;
 		goto out;
 	}
-	err = pins_list("unload", what, &dirs, &nr);
+	/* no pin root: nothing to unload (and nothing to remove through) */
+	err = root_fd < 0 ? 0 : pins_list("unload", what, &dirs, &nr);
 	if (err)
 		goto out;
 	done = calloc(nr ? nr : 1, sizeof(*done));

@@ -216,7 +216,7 @@ int pins_create_tmp(const char *name, const char *step, char *tmp, size_t len)
 		return fd;
 	close(fd);
 	pin_paths(name, final, tmp, len);
-	/* mkdir is the lock: a concurrent load of the same name fails here */
+	/* under pins_lock(): an existing ~tmp here is a leftover, not a load */
 	if (mkdir(tmp, 0700)) {
 		int err = -errno;
 

@@ -95,5 +95,7 @@ int stats_enable(void);
 void stats_restore(void);
 /* Set by 'policy load' signal handlers; attach and commit roll back on it. */
 extern volatile sig_atomic_t attach_signal;
+/* -EINTR, reported, once attach_signal is set. */
+int policy_check_signal(const struct policy *p, const char *step);
 
 #endif /* __OOMKIT_POLICY_H */
