@@ -114,7 +114,7 @@ int policy_load(struct policy *p, const char *step)
 		begin = q;
 	if (!begin) {
 		p_err("can't %s '%s': %s (%s)", step, p->name, last_line(log, why, sizeof(why)),
-		      strerror(-err));
+		      libbpf_errstr(err));
 		return err;
 	}
 	/* libbpf prints "libbpf: prog 'NAME': -- BEGIN PROG LOAD LOG --" */
@@ -129,7 +129,7 @@ int policy_load(struct policy *p, const char *step)
 		jsonw_name(json_wtr, "error");
 		snprintf(why, sizeof(why),
 			 "can't %s '%s': the verifier rejected program '%s' (%s)",
-			 step, p->name, prog, strerror(-err));
+			 step, p->name, prog, libbpf_errstr(err));
 		jsonw_string(json_wtr, why);
 		print_verifier_tail(begin);
 		jsonw_end_object(json_wtr);
@@ -137,7 +137,7 @@ int policy_load(struct policy *p, const char *step)
 	}
 	print_verifier_tail(begin);
 	p_err("can't %s '%s': the verifier rejected program '%s' (%s); the log's tail is above, "
-	      "-d prints all of it", step, p->name, prog, strerror(-err));
+	      "-d prints all of it", step, p->name, prog, libbpf_errstr(err));
 	return err;
 }
 
@@ -156,17 +156,36 @@ static const char *map_type(const struct policy *p, const struct bpf_map *map)
 	return NULL;
 }
 
+volatile sig_atomic_t attach_signal;
+
 /*
  * Test hook: OOMKIT_TEST_CRASH=after-attach kills the CLI right after the
  * first link is attached and pinned in the NAME~tmp dir, which is what a crash
- * (or SIGKILL) between attach and commit leaves behind.
+ * (or SIGKILL) between attach and commit leaves behind; sigint-after-attach
+ * and sigterm-after-attach send that signal instead (Ctrl-C, a service stop).
+ * It stays in the one binary the tests run: a getenv() per attached link.
  */
 static void maybe_crash(void)
 {
 	const char *v = getenv("OOMKIT_TEST_CRASH");
 
-	if (v && !strcmp(v, "after-attach"))
+	if (!v)
+		return;
+	if (!strcmp(v, "after-attach"))
 		raise(SIGKILL);
+	else if (!strcmp(v, "sigint-after-attach"))
+		raise(SIGINT);
+	else if (!strcmp(v, "sigterm-after-attach"))
+		raise(SIGTERM);
+}
+
+int policy_check_signal(const struct policy *p, const char *step)
+{
+	if (!attach_signal)
+		return 0;
+	p_err("can't %s '%s': interrupted by %s before the commit; rolled back", step, p->name,
+	      strsignal(attach_signal));
+	return -EINTR;
 }
 
 static int pin_map(const struct policy *p, const char *dir, const char *name,
@@ -186,7 +205,7 @@ static int pin_map(const struct policy *p, const char *dir, const char *name,
 	err = bpf_map__pin(map, path);
 	if (err)
 		p_err("can't %s '%s': can't pin map '%s' at %s: %s", step, p->name, name, path,
-		      strerror(-err));
+		      libbpf_errstr(err));
 	return err;
 }
 
@@ -217,7 +236,7 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		if (!link) {
 			err = -errno;
 			p_err("can't %s '%s': can't attach %s '%s': %s%s", step, p->name, type,
-			      bpf_map__name(map), strerror(errno),
+			      bpf_map__name(map), libbpf_errstr(err),
 			      !strcmp(type, "bpf_psi_ops") ? " (its init() may have refused)" : "");
 			goto rollback;
 		}
@@ -229,10 +248,13 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		err = bpf_link__pin(link, path);
 		if (err) {
 			p_err("can't %s '%s': can't pin link at %s: %s", step, p->name, path,
-			      strerror(-err));
+			      libbpf_errstr(err));
 			goto rollback;
 		}
 		maybe_crash();
+		err = policy_check_signal(p, step);
+		if (err)
+			goto rollback;
 	}
 	if (!pin_dir)
 		return 0;
@@ -242,6 +264,7 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 	for (i = 0; !err && i < p->nr_meta; i++)
 		if (p->meta[i].kind == OOMKIT_META_CGROUP_KNOB)
 			err = pin_map(p, pin_dir, p->meta[i].map, step, true);
+	err = err ?: policy_check_signal(p, step);
 	if (err)
 		goto rollback;
 	return 0;
@@ -281,6 +304,18 @@ void policy_keep_links(struct policy *p)
 	free(p->links);
 	p->links = NULL;
 	p->nr_links = 0;
+}
+
+/* Back to off, for a command that turned them on and then failed. */
+void stats_restore(void)
+{
+	int fd = open(BPF_STATS_SYSCTL, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "0\n", 2) != 2)
+		p_info("note: can't turn BPF run-time statistics back off: %s", strerror(errno));
+	close(fd);
 }
 
 /* 1 if the stats were off and are on now, 0 if they were on, <0 on error. */

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <mntent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 struct cg_entry {
 	__u64 id;
+	bool gone;		/* not in the tree: removed (ids are never reused) */
 	char path[PATH_MAX];
 };
 
@@ -43,15 +45,17 @@ const char *cgroup2_mount(void)
 	return mnt;
 }
 
+/* Only the ids events name: caching every dir a walk passes evicted them. */
 static void cache_put(__u64 id, const char *path)
 {
 	struct cg_entry *e = &cache[cache_next++ % CG_CACHE_SIZE];
 
 	e->id = id;
-	snprintf(e->path, sizeof(e->path), "%s", path);
+	e->gone = !path;
+	snprintf(e->path, sizeof(e->path), "%s", path ? path : "");
 }
 
-/* Depth-first walk of the cgroup2 tree; fills the cache as it goes. */
+/* Depth-first walk of the cgroup2 tree for one id. */
 static int walk(const char *abs, size_t root_len, __u64 id, int depth, char *out, size_t len)
 {
 	struct dirent *de;
@@ -61,7 +65,6 @@ static int walk(const char *abs, size_t root_len, __u64 id, int depth, char *out
 
 	if (stat(abs, &st))
 		return 0;
-	cache_put(st.st_ino, abs[root_len] ? abs + root_len : "/");
 	if (st.st_ino == id) {
 		snprintf(out, len, "%s", abs[root_len] ? abs + root_len : "/");
 		return 1;
@@ -91,11 +94,12 @@ const char *cgpath_lookup(__u64 id)
 	unsigned int i;
 
 	for (i = 0; i < CG_CACHE_SIZE; i++)
-		if (cache[i].id == id && cache[i].path[0])
+		if (cache[i].id == id && (cache[i].gone || cache[i].path[0]))
 			return cache[i].path;
 	path[0] = '\0';
-	/* a removed cgroup is not found: the caller prints its id */
+	/* a removed cgroup is not found (the caller prints its id), once */
 	if (!walk(root, strlen(root), id, 0, path, sizeof(path)))
 		path[0] = '\0';
+	cache_put(id, path[0] ? path : NULL);
 	return path;
 }

@@ -39,11 +39,9 @@ int do_events(int argc, char **argv)
 	err = require_admin("stream", "events");
 	if (err)
 		goto out;
-	err = pins_list(&dirs, &nr);
-	if (err) {
-		p_err("can't stream 'events': can't read %s: %s", OOMKIT_PIN_ROOT, strerror(-err));
+	err = pins_list("stream", "events", &dirs, &nr);
+	if (err)
 		goto out;
-	}
 	for (i = 0; i < a.nr_names; i++) {
 		for (j = 0; j < nr; j++)
 			if (dirs[j].complete && !strcmp(dirs[j].name, a.names[i]))
@@ -70,7 +68,7 @@ int do_events(int argc, char **argv)
 		fds[nr_fds++] = fd;
 		err = events_add(&rb, fd);
 		if (err) {
-			p_err("can't stream '%s': %s", dirs[j].name, strerror(-err));
+			p_err("can't stream '%s': %s", dirs[j].name, libbpf_errstr(err));
 			goto out;
 		}
 	}
@@ -82,7 +80,7 @@ int do_events(int argc, char **argv)
 	}
 	err = events_loop(rb, a.count, a.timeout_sec);
 	if (err)
-		p_err("can't stream 'events': %s", strerror(-err));
+		p_err("can't stream 'events': %s", libbpf_errstr(err));
 out:
 	ring_buffer__free(rb);
 	for (i = 0; i < nr_fds; i++)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -215,13 +216,32 @@ static void print_loaded(const struct policy *p, const char *pin_dir, int stats)
 	jsonw_end_object(json_wtr);
 }
 
+static void on_load_signal(int sig)
+{
+	attach_signal = sig;
+}
+
+/*
+ * From the lock to the commit a signal must not kill us with a policy
+ * attached and pinned in NAME~tmp: it is noted, and attach or commit rolls
+ * back. Before that nothing is attached; after it the policy is loaded.
+ */
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_load_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static int do_load(int argc, char **argv)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
 	struct policy p = {};
 	bool made_tmp = false;
 	struct cmd_args a;
-	int err, stats;
+	int err, stats = 0, lock_fd = -1;
 
 	err = parse_args("policy", "load", argc, argv, ARG_TARGET | ARG_SET, &a);
 	if (err)
@@ -230,10 +250,21 @@ static int do_load(int argc, char **argv)
 	err = err ?: policy_open(a.target, &p, "load");
 	err = err ?: policy_apply_sets(&p, a.sets, a.nr_sets);
 	/* before the kernel check, so a taken name is reported on any kernel */
-	err = err ?: pins_check_free(p.name, "load");
+	err = err ?: pins_check_free(p.name, "load", false);
 	err = err ?: policy_check_kernel(&p, "load");
 	err = err ?: policy_load(&p, "load");
 	err = err ?: policy_write_knobs(&p);
+	if (err)
+		goto out;
+	catch_signals();
+	lock_fd = pins_lock("load", p.name, true);
+	if (lock_fd < 0) {
+		err = lock_fd;
+		goto out;
+	}
+	/* again under the lock: another load may have committed since */
+	err = pins_check_free(p.name, "load", true);
+	err = err ?: policy_check_signal(&p, "load");
 	if (err)
 		goto out;
 	/* run counts and times in 'policy show' need the kernel's BPF stats */
@@ -243,6 +274,7 @@ static int do_load(int argc, char **argv)
 		goto out;
 	made_tmp = true;
 	err = policy_attach(&p, "load", tmp);
+	err = err ?: policy_check_signal(&p, "load");
 	err = err ?: pins_commit(p.name, "load");
 	if (err)
 		goto out;
@@ -254,8 +286,12 @@ out:
 	if (made_tmp) {
 		/* rollback: links first (detach), then whatever was pinned */
 		policy_detach(&p);
-		pins_remove(tmp);
+		pins_remove_tmp(p.name);
 	}
+	/* a failed load leaves the system-wide stats as it found them */
+	if (err && stats > 0)
+		stats_restore();
+	pins_unlock(lock_fd);
 	policy_close(&p);
 out_args:
 	free_args(&a);
@@ -269,7 +305,7 @@ static int do_unload(int argc, char **argv)
 	size_t nr = 0, i, n = 0;
 	bool *done = NULL;
 	struct cmd_args a;
-	int err;
+	int err, root_fd = -1;
 
 	err = parse_args("policy", "unload", argc, argv, ARG_TARGET | ARG_ALL, &a);
 	if (err)
@@ -278,12 +314,16 @@ static int do_unload(int argc, char **argv)
 	err = require_admin("unload", what);
 	if (err)
 		goto out;
-	err = pins_list(&dirs, &nr);
-	if (err) {
-		p_err("can't unload '%s': can't read %s: %s", what, OOMKIT_PIN_ROOT,
-		      strerror(-err));
+	/* held across the scan and every removal: a load's ~tmp is never ours */
+	root_fd = pins_lock("unload", what, false);
+	if (root_fd < 0 && root_fd != -ENOENT) {
+		err = root_fd;
 		goto out;
 	}
+	/* no pin root: nothing to unload (and nothing to remove through) */
+	err = root_fd < 0 ? 0 : pins_list("unload", what, &dirs, &nr);
+	if (err)
+		goto out;
 	done = calloc(nr ? nr : 1, sizeof(*done));
 	if (!done) {
 		err = -ENOMEM;
@@ -297,7 +337,7 @@ static int do_unload(int argc, char **argv)
 			continue;
 		n++;
 		/* keep going on errors: --all cleans what it can */
-		e = pins_remove(dirs[i].path);
+		e = pins_remove(root_fd, dirs[i].entry);
 		if (!e) {
 			done[i] = true;
 			continue;
@@ -334,6 +374,7 @@ static int do_unload(int argc, char **argv)
 		printf("nothing to unload\n");
 	}
 out:
+	pins_unlock(root_fd);
 	free(done);
 	free(dirs);
 	free_args(&a);

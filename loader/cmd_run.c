@@ -2,6 +2,7 @@
 /* oomkit run: load and attach a policy without pins, stream its decisions, detach on a signal. */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,7 +22,8 @@ int do_run(int argc, char **argv)
 	struct bpf_map *map;
 	struct cmd_args a;
 	char pinned[PATH_MAX];
-	int err;
+	int err, stats = 0, lock_fd = -1;
+	bool attached = false;
 
 	err = parse_args(NULL, "run", argc, argv, ARG_TARGET | ARG_SET | ARG_STREAM, &a);
 	if (err)
@@ -44,22 +46,38 @@ int do_run(int argc, char **argv)
 	err = err ?: policy_write_knobs(&p);
 	if (err)
 		goto out;
-	if (stats_enable() > 0)
-		p_info("note: turned on BPF run-time statistics (kernel.bpf_stats_enabled=1)");
+	stats = stats_enable();
 
 	map = bpf_object__find_map_by_name(p.obj, "oomkit_events");
 	if (map) {
 		err = events_add(&rb, bpf_map__fd(map));
 		if (err) {
 			p_err("can't run '%s': can't read its oomkit_events: %s", p.name,
-			      strerror(-err));
+			      libbpf_errstr(err));
 			goto out;
 		}
 	}
+	/* a load must not commit the same name between this check and attach */
+	lock_fd = pins_lock("run", p.name, false);
+	if (lock_fd < 0 && lock_fd != -ENOENT) {
+		err = lock_fd;
+		goto out;
+	}
+	if (!access(pinned, F_OK)) {
+		p_err("can't run '%s': already loaded (%s exists); unload it first "
+		      "(oomkit policy unload %s)", p.name, pinned, p.name);
+		err = -EEXIST;
+		goto out;
+	}
 	/* nothing pinned: the links die with this process, however it ends */
 	err = policy_attach(&p, "run", NULL);
+	pins_unlock(lock_fd);
+	lock_fd = -1;
 	if (err)
 		goto out;
+	attached = true;
+	if (stats > 0)
+		p_info("note: turned on BPF run-time statistics (kernel.bpf_stats_enabled=1)");
 	if (p.has_oom)
 		p_info("%s: attached (%s), oom_policy=%s; Ctrl-C detaches", p.name,
 		       policy_kind(&p), p.oom_policy);
@@ -68,10 +86,14 @@ int do_run(int argc, char **argv)
 
 	err = events_loop(rb, a.count, a.timeout_sec);
 	if (err)
-		p_err("can't run '%s': reading events failed: %s", p.name, strerror(-err));
+		p_err("can't run '%s': reading events failed: %s", p.name, libbpf_errstr(err));
 	policy_detach(&p);
 	p_info("%s: detached", p.name);
 out:
+	/* until attached, a failure leaves the stats as they were */
+	if (err && stats > 0 && !attached)
+		stats_restore();
+	pins_unlock(lock_fd);
 	ring_buffer__free(rb);
 	policy_close(&p);
 out_args:

@@ -9,7 +9,13 @@ static const struct doc_opt set_opts[] = {
 	{ "--set KEY=VALUE",
 	  "Set a tunable of the policy (a const volatile variable, type- and range-checked) "
 	  "or a per-cgroup setting (KEY=CGROUP_PATH or KEY=CGROUP_PATH:N; the path is "
-	  "resolved to a cgroup id). Repeatable. 'oomkit policy list' shows the keys." },
+	  "resolved to a cgroup id; relative paths are taken from the cgroup2 mount). "
+	  "Repeatable. 'oomkit policy list' shows the keys. Integers are decimal, or "
+	  "hexadecimal with 0x; a leading 0 (010) is refused rather than read as octal. "
+	  "Only settings named *_bytes take the binary suffixes k, M and G (1k = 1024). "
+	  "A path of 4096 bytes or more "
+	  "is refused, never shortened. The cgroup2 root itself is refused as a "
+	  "per-cgroup setting: omit the setting for the system-wide behaviour." },
 	{ "--policy-dir DIR",
 	  "Where drop-in policies (*.bpf.o) are looked up (default "
 	  "/usr/local/lib/oomkit/policies, or $OOMKIT_POLICY_DIR)." },
@@ -30,7 +36,8 @@ static const struct doc_opt unload_opts[] = {
 };
 
 static const struct doc_opt stream_opts[] = {
-	{ "--count N", "Exit after N decisions." },
+	{ "--count N", "Exit after N decisions; at most N are printed, later ones stay in "
+		       "the ring for the next reader." },
 	{ "--timeout SEC", "Exit after SEC seconds." },
 	{ NULL, NULL },
 };
@@ -51,7 +58,10 @@ const struct doc_cmd doc_cmds[] = {
 	  "bpf_psi_ops, both), where it comes from, its tunables with their defaults and "
 	  "ranges, its per-cgroup settings, and a one-line description.\n\n"
 	  "A drop-in object must be owned by root and not writable by group or others: it "
-	  "decides which processes die. Refused objects are listed with the reason.",
+	  "decides which processes die. So must its directory and every directory above it "
+	  "(a sticky one above it, like /tmp, may be writable). The object is opened without "
+	  "following a symbolic link and must be a regular file; a drop-in whose policy name "
+	  "is a built-in's is refused. Refused objects are listed with the reason.",
 	  list_opts },
 	{ "policy", "load", "NAME|PATH [--set KEY=VALUE]...",
 	  "load, attach and pin a policy",
@@ -66,9 +76,20 @@ const struct doc_cmd doc_cmds[] = {
 	  "Pins are made in /sys/fs/bpf/oomkit/NAME~tmp/ and renamed into place; any "
 	  "failure detaches and unpins everything done so far. Loading a NAME that is "
 	  "already loaded is an error.\n\n"
+	  "oomkit commands take an exclusive lock (flock) on the directory "
+	  "/sys/fs/bpf/oomkit: 'policy load' from its last check that NAME is free to the "
+	  "rename, 'policy unload' across its scan and every removal, 'run' across its "
+	  "check and attach. One that cannot get it within 10 s fails with 'busy'; a "
+	  "NAME~tmp whose loader still holds the lock is reported busy, not as a "
+	  "leftover.\n\n"
+	  "SIGINT, SIGTERM or SIGHUP while the links are being attached and pinned roll "
+	  "the load back (exit 1, nothing left attached or pinned); before that nothing "
+	  "is attached, after the rename the policy is loaded.\n\n"
 	  "'policy load' turns on the kernel's BPF run-time statistics "
 	  "(kernel.bpf_stats_enabled=1) so that 'policy show' can report run counts and "
-	  "run times; it says so when it does.",
+	  "run times; it says so when it does. A load (or run) that fails after turning "
+	  "them on turns them back off; after a successful one they stay on, for every "
+	  "BPF program, until 'sysctl kernel.bpf_stats_enabled=0'.",
 	  set_opts },
 	{ "policy", "show", "",
 	  "show the attached policies",
@@ -76,6 +97,8 @@ const struct doc_cmd doc_cmds[] = {
 	  "(bpf_oom_ops handlers run in attach order), load time, each handler's run count "
 	  "and run time (BPF statistics) and the policy's own counters (oomkit_stats). "
 	  "Leftovers of an interrupted load (NAME~tmp) are reported as incomplete. "
+	  "A pinned oomkit_stats that is not a per-CPU array of u64 is reported as "
+	  "unreadable, not read. "
 	  "bpf_oom_ops struct_ops attached by other tools are listed as foreign.",
 	  NULL },
 	{ "policy", "unload", "NAME | --all",
@@ -109,7 +132,8 @@ const struct doc_cmd doc_cmds[] = {
 };
 
 static const struct doc_opt global_opts[] = {
-	{ "-j, --json", "Print JSON (errors become an {\"error\": ...} object on stdout)." },
+	{ "-j, --json", "Print JSON (errors become an {\"error\": ...} object on stdout). "
+			"Bytes of names and paths that are not UTF-8 are printed as U+FFFD." },
 	{ "-p, --pretty", "Print indented JSON (implies -j)." },
 	{ "-d, --debug", "Print libbpf's debug output, including verifier logs." },
 	{ "-V, --version", "Print the version." },
@@ -301,7 +325,10 @@ void doc_print_man(FILE *f)
 	fputs(".TP\n.B OOMKIT_TEST_CRASH=after\\-attach\n", f);
 	man_text(f, "For tests only: 'policy load' kills itself right after the first link is "
 		    "attached and pinned in NAME~tmp, as a crash between attach and pin would; "
-		    "'policy show' then reports the leftover and 'policy unload --all' removes it.");
+		    "'policy show' then reports the leftover and 'policy unload --all' removes it. "
+		    "sigint-after-attach and sigterm-after-attach send that signal instead, "
+		    "which rolls the load back. The hook is part of the one binary the tests "
+		    "run; it does nothing unless the variable is set.");
 	fputs(".SH EXIT STATUS\n", f);
 	man_text(f, "0 on success; 1 on a run-time error (the kernel, the system or a file "
 		    "refused); 2 on a usage error (a malformed command line, an unknown "
@@ -311,6 +338,12 @@ void doc_print_man(FILE *f)
 	fputs(".SH FILES\n.TP\n.B /sys/fs/bpf/oomkit/NAME/\n", f);
 	man_text(f, "The pins of a loaded policy: link-MAP for each struct_ops map, "
 		    "oomkit_events, oomkit_stats and the knob maps.");
+	fputs(".TP\n.B /sys/fs/bpf/oomkit/\n", f);
+	man_text(f, "The pin root. oomkit creates it with mode 0700 and refuses to use one "
+		    "that is not a directory (a symbolic link, say), not owned by root, or "
+		    "writable by group or others: whatever it holds is detached and unlinked "
+		    "by root. Only its subdirectories are policies; removal never follows a "
+		    "link or leaves bpffs.");
 	fputs(".SH EXAMPLES\n.nf\n"
 	      "# oomkit policy load biggest\\-cgroup \\-\\-set count_page_cache=false\n"
 	      "# oomkit policy show\n"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Decision streams: the oomkit_events ring buffers, one line (or JSON object) per event. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -178,6 +179,21 @@ int events_add(struct ring_buffer **rb, int map_fd)
 	return ring_buffer__add(*rb, map_fd, handle_event, NULL);
 }
 
+/*
+ * ring_buffer__poll() drains every ready record, more than --count asks
+ * for; wait the same way, then take only what is left to print. The rest
+ * stays in the ring for the next reader.
+ */
+static int poll_at_most(struct ring_buffer *rb, long n)
+{
+	struct pollfd pfd = { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
+	int ret = poll(&pfd, 1, POLL_MS);
+
+	if (ret < 0)
+		return -errno;
+	return ret ? ring_buffer__consume_n(rb, n) : 0;
+}
+
 int events_loop(struct ring_buffer *rb, long count, long timeout_sec)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -190,7 +206,9 @@ int events_loop(struct ring_buffer *rb, long count, long timeout_sec)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	nr_seen = 0;
 	while (!exiting) {
-		if (rb) {
+		if (rb && count) {
+			err = poll_at_most(rb, count - nr_seen);
+		} else if (rb) {
 			err = ring_buffer__poll(rb, POLL_MS);
 		} else {
 			/* a policy without events: just wait to be stopped */

@@ -35,6 +35,14 @@ const char *libbpf_log(void)
 	return log_buf ? log_buf : "";
 }
 
+const char *libbpf_errstr(int err)
+{
+	static char buf[128];
+
+	libbpf_strerror(err, buf, sizeof(buf));
+	return buf;
+}
+
 static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	va_list copy;

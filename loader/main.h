@@ -59,5 +59,7 @@ int require_admin(const char *step, const char *thing);
 /* libbpf log capture (main.c), for the verifier's words on a failed load. */
 void libbpf_log_reset(void);
 const char *libbpf_log(void);
+/* strerror() that also knows libbpf's own codes (4000 and up). */
+const char *libbpf_errstr(int err);
 
 #endif /* __OOMKIT_MAIN_H */

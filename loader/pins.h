@@ -10,6 +10,7 @@
  */
 #define PIN_TMP_SUFFIX		"~tmp"
 #define PIN_LINK_PREFIX		"link-"
+#define PINS_LOCK_WAIT_MS	10000
 
 #include <limits.h>
 #include <stdbool.h>
@@ -17,16 +18,25 @@
 
 struct pin_dir {
 	char name[NAME_MAX + 1];	/* the policy name */
+	char entry[NAME_MAX + 1];	/* its directory under the pin root */
 	char path[PATH_MAX];
 	bool complete;			/* false: a NAME~tmp left by an interrupted load */
 };
 
 int pins_check_bpffs(const char *step, const char *thing);
-int pins_check_free(const char *name, const char *step);
+/* The checked pin root's fd (-ENOENT, unreported, if absent and !create). */
+int pins_root_open(const char *step, const char *thing, bool create);
+/* @locked: the caller holds pins_lock(), so a NAME~tmp is a leftover. */
+int pins_check_free(const char *name, const char *step, bool locked);
+/* The locked pin root's fd, or <0 (-ENOENT, unreported, if absent and !create). */
+int pins_lock(const char *step, const char *thing, bool create);
+void pins_unlock(int fd);
 int pins_create_tmp(const char *name, const char *step, char *tmp, size_t len);
 int pins_commit(const char *name, const char *step);
-int pins_remove(const char *dir);
-int pins_list(struct pin_dir **out, size_t *nr);
+int pins_remove(int root_fd, const char *entry);
+int pins_remove_tmp(const char *name);
+/* The policy directories under the pin root; reports its own errors. */
+int pins_list(const char *step, const char *thing, struct pin_dir **out, size_t *nr);
 int pins_open(const char *dir, const char *file);
 
 #endif /* __OOMKIT_PINS_H */

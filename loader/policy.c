@@ -42,8 +42,13 @@ static const char *struct_ops_type(const struct bpf_object *obj, const struct bp
 	return t ? btf__name_by_offset(btf, t->name_off) : NULL;
 }
 
-/* The kernel copies bpf_oom_ops.name at attach; read it from the initial value. */
-static void read_oom_name(struct policy *p, const struct bpf_map *map)
+/*
+ * The kernel copies bpf_oom_ops.name at attach; read it from the initial
+ * value. It is printed next to "Killed process" in the kernel log, so a
+ * newline or control byte there could forge report lines: -EINVAL.
+ */
+static int read_oom_name(struct policy *p, const struct bpf_map *map, bool keep,
+			 const char *step, const char *thing)
 {
 	const struct btf *btf = bpf_object__btf(p->obj);
 	const struct btf_member *m;
@@ -55,7 +60,7 @@ static void read_oom_name(struct policy *p, const struct bpf_map *map)
 	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
 	data = bpf_map__initial_value((struct bpf_map *)map, &size);
 	if (!t || !data)
-		return;
+		return 0;
 	m = btf_members(t);
 	for (i = 0; i < btf_vlen(t); i++, m++) {
 		size_t off = m->offset / 8, len;
@@ -63,14 +68,27 @@ static void read_oom_name(struct policy *p, const struct bpf_map *map)
 		if (strcmp(btf__name_by_offset(btf, m->name_off), "name"))
 			continue;
 		if (off >= size)
-			return;
+			return 0;
 		len = strnlen(data + off, size - off);
 		if (len > OOM_POLICY_NAME_LEN)
 			len = OOM_POLICY_NAME_LEN;
-		memcpy(p->oom_policy, data + off, len);
-		p->oom_policy[len] = '\0';
-		return;
+		for (i = 0; i < (int)len; i++) {
+			unsigned char c = data[off + i];
+
+			if (c < 0x20 || c > 0x7e) {
+				p_err("can't %s '%s': its bpf_oom_ops name has byte 0x%02x at %d; "
+				      "the kernel logs it with each kill, so only printable ASCII "
+				      "is allowed", step, thing, c, i);
+				return -EINVAL;
+			}
+		}
+		if (keep) {
+			memcpy(p->oom_policy, data + off, len);
+			p->oom_policy[len] = '\0';
+		}
+		return 0;
 	}
+	return 0;
 }
 
 static bool valid_name(const char *name)
@@ -109,13 +127,19 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 		      "(letters, digits, '_', '-')", step, thing, p->name);
 		return -EINVAL;
 	}
+	/* a drop-in must not pass for (or be pinned as) a built-in */
+	if (!p->src.builtin && src_is_builtin_name(p->name)) {
+		p_err("can't %s '%s': refusing a drop-in named '%s' like a built-in policy; "
+		      "give it its own name", step, thing, p->name);
+		return -EEXIST;
+	}
 
 	opts.object_name = p->name;
 	libbpf_log_reset();
 	p->obj = bpf_object__open_mem(p->src.data, p->src.size, &opts);
 	if (!p->obj) {
 		err = -errno;
-		p_err("can't %s '%s': libbpf can't open it: %s", step, thing, strerror(errno));
+		p_err("can't %s '%s': libbpf can't open it: %s", step, thing, libbpf_errstr(err));
 		return err;
 	}
 
@@ -125,8 +149,10 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 		if (!type)
 			continue;
 		if (!strcmp(type, "bpf_oom_ops")) {
-			if (!p->has_oom)
-				read_oom_name(p, map);
+			/* every one is checked: each is attached, each name logged */
+			err = read_oom_name(p, map, !p->has_oom, step, thing);
+			if (err)
+				return err;
 			p->has_oom = true;
 		} else if (!strcmp(type, "bpf_psi_ops")) {
 			p->has_psi = true;

@@ -4,6 +4,7 @@
 #define __OOMKIT_POLICY_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
@@ -54,6 +55,7 @@ int src_resolve(const char *arg, struct policy_src *src, const char *step);
 int src_from_file(const char *path, struct policy_src *src, const char *step,
 		  const char *thing);
 void src_free(struct policy_src *src);
+bool src_is_builtin_name(const char *name);
 /* Built-ins and drop-ins in list order; cb returns non-zero to stop. */
 int src_for_each(int (*cb)(const char *name, const char *path, bool builtin, void *ctx),
 		 void *ctx);
@@ -90,5 +92,10 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir);
 void policy_detach(struct policy *p);
 void policy_keep_links(struct policy *p);
 int stats_enable(void);
+void stats_restore(void);
+/* Set by 'policy load' signal handlers; attach and commit roll back on it. */
+extern volatile sig_atomic_t attach_signal;
+/* -EINTR, reported, once attach_signal is set. */
+int policy_check_signal(const struct policy *p, const char *step);
 
 #endif /* __OOMKIT_POLICY_H */

@@ -58,6 +58,97 @@ static int check_owner(const struct stat *st, const char *step, const char *thin
 	return 0;
 }
 
+/*
+ * Like sshd's StrictModes: whoever can write a directory on the way can
+ * swap what the path names, so each one must be root's and not writable by
+ * group or others. A sticky ancestor (/tmp) is fine: nobody else can rename
+ * or remove the root-owned entry below it. The object's own directory must
+ * not be writable at all: anyone could add a drop-in (or a FIFO) there.
+ */
+static int check_dirs(const char *dir, const char *step, const char *thing)
+{
+	char buf[PATH_MAX], *slash;
+	bool own = true;
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (;;) {
+		const char *d = buf[0] ? buf : "/";
+		struct stat st;
+
+		if (lstat(d, &st)) {
+			int err = -errno;
+
+			p_err("can't %s '%s': can't stat %s: %s", step, thing, d, strerror(errno));
+			return err;
+		}
+		if (st.st_uid != 0) {
+			p_err("can't %s '%s': refusing a policy object under %s: not owned by root "
+			      "(uid %u); chown root and chmod go-w it", step, thing, d,
+			      (unsigned int)st.st_uid);
+			return -EPERM;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (own || !(st.st_mode & S_ISVTX))) {
+			p_err("can't %s '%s': refusing a policy object under %s: writable by %s "
+			      "(mode %04o); chmod go-w it", step, thing, d,
+			      (st.st_mode & S_IWOTH) ? "others" : "its group",
+			      (unsigned int)(st.st_mode & 07777));
+			return -EPERM;
+		}
+		if (!buf[0])
+			return 0;
+		own = false;
+		slash = strrchr(buf, '/');
+		if (!slash)
+			return 0;
+		*slash = '\0';
+	}
+}
+
+/*
+ * Opens a policy object without trusting the path: the directories are
+ * checked on their resolved path and the file is opened under it, never
+ * through a symlink, and a FIFO cannot block the open.
+ */
+static int open_trusted(const char *path, const char *step, const char *thing)
+{
+	char dir[PATH_MAX], real[PATH_MAX], file[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	int fd, err;
+
+	/* "/x.bpf.o" is in "/", "x.bpf.o" in "." */
+	if (base)
+		snprintf(dir, sizeof(dir), "%.*s", base == path ? 1 : (int)(base - path), path);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	base = base ? base + 1 : path;
+	if (!realpath(dir, real)) {
+		err = -errno;
+		p_err("can't %s '%s': can't open %s: %s", step, thing, path, strerror(errno));
+		return err;
+	}
+	err = check_dirs(strcmp(real, "/") ? real : "", step, thing);
+	if (err)
+		return err;
+	if (snprintf(file, sizeof(file), "%s/%s", strcmp(real, "/") ? real : "", base) >=
+	    (int)sizeof(file)) {
+		p_err("can't %s '%s': can't open %s: %s", step, thing, path,
+		      strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ELOOP)
+			p_err("can't %s '%s': refusing %s: a symbolic link; give the object "
+			      "itself", step, thing, path);
+		else
+			p_err("can't %s '%s': can't open %s: %s", step, thing, path,
+			      strerror(errno));
+		return err;
+	}
+	return fd;
+}
+
 int src_from_file(const char *path, struct policy_src *src, const char *step,
 		  const char *thing)
 {
@@ -67,12 +158,10 @@ int src_from_file(const char *path, struct policy_src *src, const char *step,
 	int fd, err;
 
 	memset(src, 0, sizeof(*src));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		p_err("can't %s '%s': can't open %s: %s", step, thing, path, strerror(errno));
+	err = open_trusted(path, step, thing);
+	if (err < 0)
 		return err;
-	}
+	fd = err;
 	if (fstat(fd, &st)) {
 		err = -errno;
 		p_err("can't %s '%s': can't stat %s: %s", step, thing, path, strerror(errno));
@@ -130,6 +219,11 @@ static const struct oomkit_builtin *find_builtin(const char *name)
 		if (!strcmp(oomkit_builtins[i].name, name))
 			return &oomkit_builtins[i];
 	return NULL;
+}
+
+bool src_is_builtin_name(const char *name)
+{
+	return find_builtin(name);
 }
 
 static bool looks_like_path(const char *arg)

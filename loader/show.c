@@ -327,26 +327,57 @@ static time_t boot_ns_to_wall(__u64 ns)
 	return real.tv_sec - boot.tv_sec + (time_t)(ns / 1000000000ULL);
 }
 
+/*
+ * The kernel copies value_size bytes per CPU into a lookup's buffer: a
+ * pinned oomkit_stats is read only if it has the layout we size it for.
+ */
+static bool stats_layout_ok(int fd, char *why, size_t len)
+{
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info);
+
+	if (bpf_map_get_info_by_fd(fd, &info, &ilen)) {
+		snprintf(why, len, "can't read its map info: %s", strerror(errno));
+		return false;
+	}
+	if (info.type == BPF_MAP_TYPE_PERCPU_ARRAY && info.key_size == sizeof(__u32) &&
+	    info.value_size == sizeof(__u64))
+		return true;
+	snprintf(why, len, "not a per-CPU array of u64 (type %s, key %u, value %u bytes)",
+		 libbpf_bpf_map_type_str(info.type) ?: "?", info.key_size, info.value_size);
+	return false;
+}
+
 static void print_counters(const char *dir)
 {
 	int fd = pins_open(dir, "oomkit_stats");
 	int ncpu = libbpf_num_possible_cpus();
 	__u64 *vals = NULL, sum;
+	char why[128] = "";
 	__u32 i;
 	int c;
 
+	if (fd >= 0 && !stats_layout_ok(fd, why, sizeof(why))) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd >= 0 && ncpu > 0)
 		vals = calloc(ncpu, sizeof(*vals));
 	if (json_output) {
 		jsonw_name(json_wtr, "stats");
 		if (!vals) {
 			jsonw_null(json_wtr);
+			if (why[0])
+				jsonw_string_field(json_wtr, "stats_error", why);
 			goto out;
 		}
 		jsonw_start_object(json_wtr);
 	} else {
-		if (!vals)
+		if (!vals) {
+			if (why[0])
+				printf("    counters: unreadable: oomkit_stats is %s\n", why);
 			goto out;
+		}
 		printf("    counters:");
 	}
 	for (i = 0; i < OOMKIT_NR_STATS; i++) {
@@ -559,11 +590,9 @@ int do_show(int argc, char **argv)
 	err = require_admin("show", "policies");
 	if (err)
 		return err;
-	err = pins_list(&dirs, &nr);
-	if (err) {
-		p_err("can't show 'policies': can't read %s: %s", OOMKIT_PIN_ROOT, strerror(-err));
+	err = pins_list("show", "policies", &dirs, &nr);
+	if (err)
 		return err;
-	}
 	/* without the kernel's BTF nothing can be described but the pins */
 	ctx.vmlinux = btf__load_vmlinux_btf();
 	collect_links(&ctx);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* --set KEY=VALUE: tunables into .rodata before load, per-cgroup knobs into their maps after. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -14,6 +15,9 @@
 #include "cgpath.h"
 #include "main.h"
 #include "policy.h"
+
+/* The cgroup2 root's inode number, and so its cgroup id (kernfs starts at 1). */
+#define CGROUP2_ROOT_ID		1
 
 static struct bpf_map *rodata_map(const struct policy *p)
 {
@@ -154,12 +158,17 @@ static int parse_bool(const char *s, bool *b)
 	return -EINVAL;
 }
 
-/* An integer with an optional binary suffix (k, M, G), in 128 bits to see overflow. */
-static int parse_int(const char *s, __int128 *out)
+/*
+ * A decimal integer, or hexadecimal with an explicit 0x; in 128 bits to see
+ * overflow. "010" is refused (-EDOM), not read as octal 8. A binary suffix
+ * (k, M, G) only where @sizes, for byte counts: 5m is no time (-ENOTSUP).
+ */
+static int parse_int(const char *s, __int128 *out, bool sizes)
 {
 	unsigned long long mag;
 	__int128 v, mult = 1;
 	bool neg = false;
+	int base = 10;
 	char *end;
 
 	while (*s == ' ')
@@ -168,20 +177,41 @@ static int parse_int(const char *s, __int128 *out)
 		neg = *s++ == '-';
 	if (*s < '0' || *s > '9')
 		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		if (!isxdigit((unsigned char)*s))
+			return -EINVAL;
+	} else if (s[0] == '0' && s[1] >= '0' && s[1] <= '9') {
+		return -EDOM;
+	}
 	errno = 0;
-	mag = strtoull(s, &end, 0);
+	mag = strtoull(s, &end, base);
 	if (errno)
 		return -ERANGE;
 	switch (*end) {
-	case 'k': case 'K': mult = 1ULL << 10; end++; break;
-	case 'm': case 'M': mult = 1ULL << 20; end++; break;
-	case 'g': case 'G': mult = 1ULL << 30; end++; break;
+	case 'k': case 'K': mult = 1ULL << 10; break;
+	case 'm': case 'M': mult = 1ULL << 20; break;
+	case 'g': case 'G': mult = 1ULL << 30; break;
+	}
+	if (mult > 1) {
+		if (!sizes)
+			return -ENOTSUP;
+		end++;
 	}
 	if (*end)
 		return -EINVAL;
 	v = (__int128)mag * mult;
 	*out = neg ? -v : v;
 	return 0;
+}
+
+/* Units are in the names (style.md): only *_bytes settings take k/M/G. */
+static bool takes_sizes(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n >= 6 && !strcmp(name + n - 6, "_bytes");
 }
 
 static void type_range(const struct tunable_type *tt, __int128 *lo, __int128 *hi)
@@ -220,12 +250,19 @@ static int set_tunable(struct policy *p, const struct oomkit_meta *m, const char
 			return usage_err("can't set '%s' on '%s': '%s' is not a bool (use true or false)",
 					 m->name, p->name, val);
 		v = b;
-	} else if ((err = parse_int(val, &v))) {
+	} else if ((err = parse_int(val, &v, takes_sizes(m->name)))) {
 		type_range(&tt, &lo, &hi);
 		if (err == -ERANGE)
 			return usage_err("can't set '%s' on '%s': %s is out of range [%lld, %llu]",
 					 m->name, p->name, val, (long long)lo,
 					 (unsigned long long)hi);
+		if (err == -EDOM)
+			return usage_err("can't set '%s' on '%s': '%s' has a leading 0 (octal?); "
+					 "write it in decimal, or in hex with 0x", m->name, p->name,
+					 val);
+		if (err == -ENOTSUP)
+			return usage_err("can't set '%s' on '%s': '%s' has a size suffix; only "
+					 "*_bytes settings take k, M or G", m->name, p->name, val);
 		return usage_err("can't set '%s' on '%s': '%s' is not an integer (%s)",
 				 m->name, p->name, val, tunable_type_name(&tt));
 	}
@@ -258,19 +295,22 @@ static int set_tunable(struct policy *p, const struct oomkit_meta *m, const char
 static int add_knob(struct policy *p, const struct oomkit_meta *m, const char *val)
 {
 	struct knob_setting *k;
-	char path[PATH_MAX];
-	const char *colon;
+	char path[PATH_MAX], *colon;
 	__int128 v = m->value;
 	struct statfs sfs;
 	struct stat st;
 
+	/* refused, never truncated: a cut path may name another cgroup */
+	if (strlen(val) >= sizeof(path))
+		return usage_err("can't set '%s' on '%s': cgroup path too long (at most %zu bytes)",
+				 m->name, p->name, sizeof(path) - 1);
 	snprintf(path, sizeof(path), "%s", val);
-	colon = strrchr(val, ':');
+	colon = strrchr(path, ':');
 	if (m->value_from_arg) {
-		if (!colon || parse_int(colon + 1, &v))
+		if (!colon || parse_int(colon + 1, &v, takes_sizes(m->name)))
 			return usage_err("can't set '%s' on '%s': '%s' is not CGROUP_PATH:N",
 					 m->name, p->name, val);
-		path[colon - val] = '\0';
+		*colon = '\0';
 		if ((m->min < m->max && (v < m->min || v > m->max)) ||
 		    v < INT64_MIN || v > INT64_MAX)
 			return usage_err("can't set '%s' on '%s': %s is out of range [%lld, %lld]",
@@ -285,8 +325,8 @@ static int add_knob(struct policy *p, const struct oomkit_meta *m, const char *v
 
 		if (snprintf(abs, sizeof(abs), "%s/%s", cgroup2_mount(), path) >=
 		    (int)sizeof(abs))
-			return usage_err("can't set '%s' on '%s': cgroup path too long",
-					 m->name, p->name);
+			return usage_err("can't set '%s' on '%s': cgroup path too long (at most %zu bytes)",
+					 m->name, p->name, sizeof(path) - 1);
 		memcpy(path, abs, sizeof(path));
 	}
 	if (stat(path, &st)) {
@@ -301,6 +341,15 @@ static int add_knob(struct policy *p, const struct oomkit_meta *m, const char *v
 		      m->name, p->name, path);
 		return -ENOTDIR;
 	}
+	/*
+	 * The root is no cgroup to single out: its memcg and psi group are the
+	 * system's, and a knob's meta cannot say a policy means that, so a
+	 * setting on it is refused rather than guessed at.
+	 */
+	if (st.st_ino == CGROUP2_ROOT_ID)
+		return usage_err("can't set '%s' on '%s': '%s' is the cgroup2 root, not a cgroup "
+				 "below it; omit the setting for the system-wide behaviour",
+				 m->name, p->name, path);
 
 	k = realloc(p->knobs, (p->nr_knobs + 1) * sizeof(*k));
 	if (!k) {
@@ -385,7 +434,7 @@ int policy_write_knobs(struct policy *p)
 					   &k->value, sizeof(k->value), BPF_ANY);
 		if (err) {
 			p_err("can't set '%s' on '%s': can't write map '%s': %s",
-			      k->meta->name, p->name, k->meta->map, strerror(-err));
+			      k->meta->name, p->name, k->meta->map, libbpf_errstr(err));
 			return err;
 		}
 	}

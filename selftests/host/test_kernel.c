@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Host tests: a kernel without the BPF OOM ABI, bpffs states and pin leftovers. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -87,7 +89,7 @@ TEST(load_when_the_pin_dir_is_taken)
 		return;
 	ASSERT_EQ(r.status, 1, "exit status (~tmp)");
 	ASSERT_STR_EQ(r.err, "Error: can't load 'host-fake': /sys/fs/bpf/oomkit/host-fake~tmp "
-		      "exists (an interrupted or concurrent load); clean it with "
+		      "exists (an interrupted load); clean it with "
 		      "'oomkit policy unload host-fake'\n", "stderr (~tmp)");
 	ASSERT_TRUE(pin_exists("host-fake"), "the ~tmp is left to unload");
 }
@@ -199,4 +201,53 @@ TEST(debug_output_shows_libbpf)
 	last = strstr(r.err, "Error: ");
 	if (ASSERT_OK_PTR(last, "an error line"))
 		ASSERT_STR_EQ(last, no_abi, "the error is the last line");
+}
+
+/*
+ * A load between create-tmp and commit holds an flock on the pin root (this
+ * test plays that load): its ~tmp is reported busy, not a leftover, and
+ * unload waits for it instead of tearing it down.
+ */
+TEST(pin_root_lock_keeps_a_load_in_progress)
+{
+	long long t0;
+	int fd;
+
+	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
+		return;
+	mkdir("/sys/fs/bpf/oomkit", 0700);
+	if (!ASSERT_OK(mkdir("/sys/fs/bpf/oomkit/host-fake~tmp", 0700), "a load's ~tmp"))
+		return;
+	fd = open("/sys/fs/bpf/oomkit", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!ASSERT_GE(fd, 0, "open the pin root") ||
+	    !ASSERT_OK(flock(fd, LOCK_EX), "take the lock"))
+		return;
+
+	if (!ASSERT_OK(CLI(&r, "policy", "load", build_path(FAKE)), "load"))
+		goto out;
+	ASSERT_EQ(r.status, 1, "load exit status");
+	ASSERT_STR_EQ(r.err, "Error: can't load 'host-fake': busy: another oomkit is loading it "
+		      "(/sys/fs/bpf/oomkit/host-fake~tmp exists); retry when it is done\n", "load");
+
+	t0 = test_now_ms();
+	if (!ASSERT_OK(CLI(&r, "policy", "unload", "--all"), "unload --all"))
+		goto out;
+	ASSERT_GE(test_now_ms() - t0, 9000, "unload waited for the lock");
+	ASSERT_EQ(r.status, 1, "unload exit status");
+	ASSERT_STR_EQ(r.err, "Error: can't unload '--all': busy: another oomkit has held "
+		      "/sys/fs/bpf/oomkit for 10 s (a load or unload in progress); retry\n",
+		      "unload --all");
+	ASSERT_TRUE(pin_exists("host-fake"), "the load's ~tmp is left alone");
+
+	/* once the load is gone (crashed), its ~tmp is a leftover */
+	close(fd);
+	fd = -1;
+	if (!ASSERT_OK(CLI(&r, "policy", "unload", "--all"), "unload --all"))
+		goto out;
+	ASSERT_EQ(r.status, 0, "unload exit status");
+	ASSERT_STR_EQ(r.out, "host-fake: unloaded (leftover of an interrupted load)\n", "unload");
+	ASSERT_FALSE(pin_exists("host-fake"), "removed");
+out:
+	if (fd >= 0)
+		close(fd);
 }

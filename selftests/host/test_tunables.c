@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Host tests: --set is type- and range-checked and cgroup paths must exist, before anything loads. */
+#include <limits.h>
+#include <mntent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -9,6 +12,28 @@
 #define FAKE "selftests/host/host_fake_oom.bpf.o"
 
 static struct cli_res r;
+
+/* Where this host mounts cgroup2 (the CLI resolves relative paths against it). */
+static const char *cg2_mount(void)
+{
+	static char mnt[PATH_MAX];
+	struct mntent *me;
+	FILE *f;
+
+	if (mnt[0])
+		return mnt;
+	snprintf(mnt, sizeof(mnt), "/sys/fs/cgroup");
+	f = setmntent("/proc/self/mounts", "r");
+	while (f && (me = getmntent(f))) {
+		if (!strcmp(me->mnt_type, "cgroup2")) {
+			snprintf(mnt, sizeof(mnt), "%s", me->mnt_dir);
+			break;
+		}
+	}
+	if (f)
+		endmntent(f);
+	return mnt;
+}
 
 static void expect_set_error(const char *set, int status, const char *err)
 {
@@ -106,4 +131,152 @@ TEST(set_valid_values_reach_the_kernel_check)
 	ASSERT_EQ(r.status, 1, "exit status");
 	ASSERT_STR_EQ(r.err, "Error: can't run 'host-fake': this kernel has no bpf_oom_ops (needs "
 		      "the BPF OOM series; see 'oomkit feature')\n", "stderr");
+}
+
+/* A KEY=VALUE whose value is @n copies of @fill between @pre and @post. */
+static char *long_set(const char *key, const char *pre, char fill, size_t n, const char *post)
+{
+	size_t lk = strlen(key), lp = strlen(pre), lq = strlen(post);
+	char *s = malloc(lk + 1 + lp + n + lq + 1);
+
+	if (!s)
+		return NULL;
+	sprintf(s, "%s=%s", key, pre);
+	memset(s + lk + 1 + lp, fill, n);
+	strcpy(s + lk + 1 + lp + n, post);
+	return s;
+}
+
+static void expect_too_long(const char *target, const char *set, const char *name,
+			    const char *policy)
+{
+	char err[256], what[64];
+
+	snprintf(err, sizeof(err), "Error: can't set '%s' on '%s': cgroup path too long (at most "
+		 "4095 bytes)\n", name, policy);
+	snprintf(what, sizeof(what), "--set %s=<%zu bytes>", name, strlen(set));
+	if (!ASSERT_OK(CLI(&r, "policy", "load", target, "--set", set), what))
+		return;
+	ASSERT_EQ(r.status, 2, what);
+	ASSERT_STR_EQ(r.err, err, what);
+	ASSERT_FALSE(pin_exists(policy), "nothing pinned");
+	if (!ASSERT_OK(CLI(&r, "run", target, "--set", set), what))
+		return;
+	ASSERT_EQ(r.status, 2, what);
+	ASSERT_STR_EQ(r.err, err, what);
+}
+
+/* No length overflows the path buffer, and no path is cut short to name another cgroup. */
+TEST(set_cgroup_path_too_long)
+{
+	/* the lengths that crashed the release build, PATH_MAX, and the biggest argv string */
+	static const size_t lens[] = { 4096, 4100, 8250, 8938, 21682, 22218, 131000 };
+	char *s;
+
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		s = long_set("priority", "", 'a', lens[i], ":5");
+		if (!ASSERT_OK_PTR(s, "alloc"))
+			return;
+		expect_too_long("priority", s, "priority", "priority");
+		free(s);
+		s = long_set("prio", "/", 'a', lens[i], ":5");
+		expect_too_long(build_path(FAKE), s, "prio", "host-fake");
+		free(s);
+		s = long_set("avoid", "", 'a', lens[i], "");
+		expect_too_long(build_path(FAKE), s, "avoid", "host-fake");
+		free(s);
+	}
+	/* an absolute path that truncation turned into the cgroup2 root */
+	s = long_set("prefer", cg2_mount(), '/', 4100, "nonexistent");
+	expect_too_long("preference", s, "prefer", "preference");
+	free(s);
+	/* relative: short enough alone, too long once under the cgroup2 mount */
+	s = long_set("avoid", "", 'a', 4090, "");
+	expect_too_long(build_path(FAKE), s, "avoid", "host-fake");
+	free(s);
+}
+
+/*
+ * The root's memcg and psi group are the system's: a per-cgroup setting
+ * there is refused and told to be omitted (psi-guard's watch=. reached
+ * bpf_out_of_memory(root memcg), a kernel BUG).
+ */
+TEST(set_cgroup2_root_is_refused)
+{
+	static const struct {
+		const char *target, *key, *path, *suffix, *policy;
+	} cases[] = {
+		{ "psi-guard", "watch", ".", "", "psi-guard" },
+		{ "psi-guard", "watch", "", "", "psi-guard" },
+		{ "psi-guard", "watch", "/", "", "psi-guard" },
+		{ "psi-guard", "watch", "/./", "", "psi-guard" },
+		{ "preference", "prefer", "", "", "preference" },
+		{ "priority", "priority", "", ":5", "priority" },
+		{ FAKE, "prio", "", ":5", "host-fake" },
+		{ FAKE, "avoid", ".", "", "host-fake" },
+	};
+	char set[PATH_MAX + 64], err[PATH_MAX + 256], what[PATH_MAX + 128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *target = strchr(cases[i].target, '/') ? build_path(cases[i].target) :
+				     cases[i].target;
+		/* "." is relative to the mount; the others are appended to it */
+		bool rel = !strcmp(cases[i].path, ".");
+
+		snprintf(set, sizeof(set), "%s=%s%s%s", cases[i].key, rel ? "" : cg2_mount(),
+			 cases[i].path, cases[i].suffix);
+		snprintf(err, sizeof(err), "Error: can't set '%s' on '%s': '%s%s%s' is the cgroup2 "
+			 "root, not a cgroup below it; omit the setting for the system-wide "
+			 "behaviour\n", cases[i].key, cases[i].policy, cg2_mount(),
+			 rel ? "/" : "", cases[i].path);
+		snprintf(what, sizeof(what), "--set %s", set);
+		if (!ASSERT_OK(CLI(&r, "policy", "load", target, "--set", set), what))
+			return;
+		ASSERT_EQ(r.status, 2, what);
+		ASSERT_STR_EQ(r.err, err, what);
+		ASSERT_FALSE(pin_exists(cases[i].policy), "nothing pinned");
+	}
+}
+
+/* Decimal, or hex with 0x: "010" is no silent octal 8. */
+TEST(set_integer_with_a_leading_zero)
+{
+	static const char *const vals[] = { "010", "08", "-010", "00", "0010k" };
+	char set[64], err[256];
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		const char *key = vals[i][strlen(vals[i]) - 1] == 'k' ? "bias_bytes" :
+				  "threshold_pct";
+
+		snprintf(set, sizeof(set), "%s=%s", key, vals[i]);
+		snprintf(err, sizeof(err), "Error: can't set '%s' on 'host-fake': '%s' has a "
+			 "leading 0 (octal?); write it in decimal, or in hex with 0x\n", key,
+			 vals[i]);
+		expect_set_error(set, 2, err);
+	}
+	expect_set_error("threshold_pct=0x", 2, "Error: can't set 'threshold_pct' on "
+			 "'host-fake': '0x' is not an integer (u32)\n");
+}
+
+/* k/M/G are binary sizes: only a *_bytes tunable (or knob) takes them. */
+TEST(set_size_suffix_only_for_bytes)
+{
+	static const char *const vals[] = { "1k", "1M", "1g", "0x1k" };
+	char set[64], err[256];
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		snprintf(set, sizeof(set), "threshold_pct=%s", vals[i]);
+		snprintf(err, sizeof(err), "Error: can't set 'threshold_pct' on 'host-fake': '%s' "
+			 "has a size suffix; only *_bytes settings take k, M or G\n", vals[i]);
+		expect_set_error(set, 2, err);
+	}
+	expect_set_error("prio=/:1k", 2, "Error: can't set 'prio' on 'host-fake': '/:1k' is "
+			 "not CGROUP_PATH:N\n");
+	/* where they belong they still work */
+	if (!ASSERT_OK(CLI(&r, "run", build_path(FAKE), "--set", "bias_bytes=1k", "--set",
+			   "threshold_pct=0x20", "--set", "small_u8=10"), "run"))
+		return;
+	ASSERT_EQ(r.status, 1, "exit status");
+	ASSERT_STR_EQ(r.err, "Error: can't run 'host-fake': this kernel has no bpf_oom_ops (needs "
+		      "the BPF OOM series; see 'oomkit feature')\n", "reaches the kernel check");
 }

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/* VM: Ctrl-C or SIGTERM between attach and commit rolls a load back, and the BPF stats it turned on go back off. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "test.h"
+
+#define STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
+
+static struct cli_res r;
+
+static int stats_read(void)
+{
+	char c = '?';
+	int fd = open(STATS_SYSCTL, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, &c, 1) != 1)
+		c = '?';
+	close(fd);
+	return c == '1' ? 1 : c == '0' ? 0 : -1;
+}
+
+static bool stats_write(int on)
+{
+	int fd = open(STATS_SYSCTL, O_WRONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, on ? "1\n" : "0\n", 2) == 2;
+	close(fd);
+	return ok;
+}
+
+TEST(signal_between_attach_and_commit_rolls_back)
+{
+	static const struct {
+		const char *env, *signame;
+	} cases[] = {
+		{ "OOMKIT_TEST_CRASH=sigint-after-attach", "Interrupt" },
+		{ "OOMKIT_TEST_CRASH=sigterm-after-attach", "Terminated" },
+	};
+	char err[256];
+	int links;
+
+	CLI(&r, "policy", "unload", "--all");
+	links = nr_struct_ops_links();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *env[] = { cases[i].env, NULL };
+
+		if (!ASSERT_TRUE(stats_write(0), "bpf_stats_enabled=0"))
+			return;
+		if (!ASSERT_OK(cli_run(&r, 0, env, "policy", "load", "biggest-cgroup", NULL), "load"))
+			goto out;
+		ASSERT_EQ(r.status, 1, cases[i].env);
+		snprintf(err, sizeof(err), "Error: can't load 'biggest-cgroup': interrupted by %s "
+			 "before the commit; rolled back\n", cases[i].signame);
+		ASSERT_STR_EQ(r.err, err, cases[i].env);
+		ASSERT_FALSE(pin_exists("biggest-cgroup"), "nothing pinned");
+		ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000), "nothing attached");
+		/* L6: the failed load turned the system-wide stats on: back off */
+		ASSERT_EQ(stats_read(), 0, "bpf_stats_enabled restored");
+	}
+	/* a load that succeeds leaves them on, for 'policy show' (documented) */
+	if (!ASSERT_OK(CLI(&r, "policy", "load", "biggest-cgroup"), "load") ||
+	    !ASSERT_EQ(r.status, 0, "load exit status"))
+		goto out;
+	ASSERT_EQ(stats_read(), 1, "bpf_stats_enabled stays on after a load");
+out:
+	CLI(&r, "policy", "unload", "--all");
+	stats_write(0);
+}
