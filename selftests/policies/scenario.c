@@ -390,21 +390,21 @@ int event_count(const struct oomkit_event *ev, int nr, __u32 decision)
 	return n;
 }
 
+const char *const dmesg_bad_patterns[] = {
+	"WARNING:", "BUG:", "refcount_t", "Oops", "INFO:", NULL,
+};
+
 int dmesg_bad_records(long long *mark)
 {
-	static const char *const bad[] = {
-		"WARNING:", "BUG:", "refcount_t", "Oops", "INFO:",
-	};
 	long long next = kmsg_mark();
-	unsigned int i;
-	int n = 0, c;
+	int i, n = 0, c;
 
 	/*
 	 * The next mark is taken first, so no record falls between two
 	 * calls; one printed meanwhile is counted twice, and 0 stays 0.
 	 */
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		c = kmsg_count(*mark, bad[i]);
+	for (i = 0; dmesg_bad_patterns[i]; i++) {
+		c = kmsg_count(*mark, dmesg_bad_patterns[i]);
 		if (c < 0) {
 			/* a log we cannot read is not a clean one */
 			printf("# can't read /dev/kmsg: %s\n", strerror(-c));

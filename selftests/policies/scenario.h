@@ -88,6 +88,8 @@ int event_count(const struct oomkit_event *ev, int nr, __u32 decision);
  * print it), then moves *@mark past them: called often during long runs.
  */
 int dmesg_bad_records(long long *mark);
+/* What dmesg_bad_records() looks for, NULL-terminated. */
+extern const char *const dmesg_bad_patterns[];
 
 /* memory.events oom_kill of @rel (relative to the test's private root). */
 long long oom_kills(const char *rel);
