@@ -162,7 +162,8 @@ static int rmdir_cb(const char *path, const struct stat *sb, int type,
 		return 0;
 	err = rmdir_retry(path);
 	if (err)
-		fprintf(stderr, "cgroup: can't remove %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "cgroup: can't remove %s: %s\n", path,
+			strerror(-err));
 	return 0;
 }
 
