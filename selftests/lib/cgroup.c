@@ -136,16 +136,11 @@ static void leave_subtree(const char *dir)
 		write_file(CG_MOUNT "/cgroup.procs", "0");
 }
 
-static int rmdir_cb(const char *path, const struct stat *sb, int type,
-		    struct FTW *ftw)
+/* A just-emptied cgroup can report EBUSY for a moment. */
+static int rmdir_retry(const char *path)
 {
 	int i;
 
-	(void)sb;
-	(void)ftw;
-	if (type != FTW_DP)
-		return 0;
-	/* A just-emptied cgroup can report EBUSY for a moment. */
 	for (i = 0; i < 100; i++) {
 		if (!rmdir(path) || errno == ENOENT)
 			return 0;
@@ -153,7 +148,22 @@ static int rmdir_cb(const char *path, const struct stat *sb, int type,
 			break;
 		test_sleep_ms(10);
 	}
-	fprintf(stderr, "cgroup: can't remove %s: %s\n", path, strerror(errno));
+	return -errno;
+}
+
+static int rmdir_cb(const char *path, const struct stat *sb, int type,
+		    struct FTW *ftw)
+{
+	int err;
+
+	(void)sb;
+	(void)ftw;
+	if (type != FTW_DP)
+		return 0;
+	err = rmdir_retry(path);
+	if (err)
+		fprintf(stderr, "cgroup: can't remove %s: %s\n", path,
+			strerror(-err));
 	return 0;
 }
 
@@ -339,6 +349,22 @@ int cg_freeze(const char *rel, bool on)
 		test_sleep_ms(5);
 	}
 	return 0;
+}
+
+int cg_remove(const char *rel)
+{
+	char path[PATH_MAX];
+	int err;
+
+	if (!cg_root[0])
+		return -EINVAL;
+	err = join_path(path, sizeof(path), cg_root, rel);
+	if (err)
+		return err;
+	/* the private root goes with cg_cleanup(), which also empties it */
+	if (!strcmp(path, cg_root))
+		return -EINVAL;
+	return rmdir_retry(path);
 }
 
 int cg_cleanup(void)

@@ -439,6 +439,26 @@ int nr_struct_ops_links(void)
 	return n;
 }
 
+int nr_struct_ops_maps(void)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (!bpf_map_get_next_id(id, &id)) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_map_get_info_by_fd(fd, &info, &len) &&
+		    info.type == BPF_MAP_TYPE_STRUCT_OPS)
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
 int copy_file(const char *from, const char *to, uid_t uid, mode_t mode)
 {
 	char buf[65536];

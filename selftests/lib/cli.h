@@ -52,6 +52,8 @@ long long json_num(const char *s, const char *key);
 int private_bpffs(void);
 bool pin_exists(const char *name);
 int nr_struct_ops_links(void);
+/* struct_ops maps in the kernel (what `bpftool struct_ops show` lists). */
+int nr_struct_ops_maps(void);
 
 /* Copies a file, then sets owner and mode, for the ownership tests. */
 int copy_file(const char *from, const char *to, uid_t uid, mode_t mode);
