@@ -21,6 +21,7 @@
  *
  * Limits: the first OOM compares scans since each cgroup's creation; the
  * root's own tasks never rank by scans (the root's count is the system's).
+ * Baselines are kept in each cgroup's storage: any number of candidates.
  */
 #include "oomkit.bpf.h"
 
