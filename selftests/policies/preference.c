@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "cli.h"
 #include "hog.h"
 #include "kmsg.h"
 #include "scenario.h"
@@ -318,5 +319,62 @@ TEST(preference_pending_oom_keeps_baselines)
 
 cleanup:
 	slow_victim_end();
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/*
+ * M7: baselines for more candidates than a reading cap. preference built
+ * with PGSCAN_MAX_CGROUPS 4 (build/selftests/policies/preference_cap4.bpf.o,
+ * for a build that caps readings). Under oom, in walk order: p 8 MB,
+ * preferred; a..e 8 MB each, equal preference; t1, t2, the OOMs' causes.
+ * 32 MB of e's page cache are scanned before OOM 1.
+ *   OOM 1: p dies; the walk reads every candidate's pgscan, e's too.
+ *   16 MB of a's page cache scanned. OOM 2: a dies, the only leaf
+ *   scanned since OOM 1. A cap of 4 readings keeps baselines for p, a, b
+ *   and c only; e then counts every scan since its creation (8192 pages,
+ *   more than a's 4096) and dies instead.
+ */
+TEST(preference_pgscan_baselines_past_reading_cap)
+{
+	char f_a[PATH_MAX], f_e[PATH_MAX], obj[PATH_MAX];
+	pid_t p, a, b, c, d, e, t1 = -1, t2 = -1;
+	struct oomkit_event rec;
+
+	snprintf(obj, sizeof(obj), "%s", build_path("selftests/policies/preference_cap4.bpf.o"));
+	if (!ASSERT_OK(scenario_begin_tree("preference_cap", 256 * MB, "p", "a", "b", "c", "d", "e",
+					   "t1", "t2", NULL), "setup") ||
+	    !ASSERT_OK(scratch_file("a", 16 * MB, f_a, sizeof(f_a)), "scratch file a") ||
+	    !ASSERT_OK(scratch_file("e", 32 * MB, f_e, sizeof(f_e)), "scratch file e"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(obj, cg_setting("prefer", "oom/p"), "pgscan_min_pages=1024",
+				   NULL), "policy load (reading cap 4)"))
+		goto cleanup;
+	p = hog_start("oom/p", 8 * MB, 0);
+	a = hog_start("oom/a", 8 * MB, 0);
+	b = hog_start("oom/b", 8 * MB, 0);
+	c = hog_start("oom/c", 8 * MB, 0);
+	d = hog_start("oom/d", 8 * MB, 0);
+	e = hog_start("oom/e", 8 * MB, 0);
+	if (!ASSERT_TRUE(hog_alive(p) && hog_alive(a) && hog_alive(b) && hog_alive(c) &&
+			 hog_alive(d) && hog_alive(e), "hogs ready"))
+		goto cleanup;
+
+	/* OOM 1: preference first; e's old scans become its baseline. */
+	if (!scan_pages("oom/e", f_e, 32 * MB) ||
+	    !oom_once("oom/t1", &t1, p, "oom/p", &rec))
+		goto cleanup;
+
+	/* OOM 2: only a was scanned since OOM 1. */
+	if (!scan_pages("oom/a", f_a, 16 * MB))
+		goto cleanup;
+	ASSERT_GT(pgscan("oom/e"), pgscan("oom/a"), "e scanned more since creation");
+	if (!oom_once("oom/t2", &t2, a, "oom/a", &rec))
+		goto cleanup;
+	ASSERT_GE(reason_pgscan(&rec), 1024, "OOM 2: a's growth quoted");
+	ASSERT_TRUE(hog_alive(b) && hog_alive(c) && hog_alive(d) && hog_alive(e),
+		    "b, c, d, e survive");
+	ASSERT_EQ(oom_kills("oom/e"), 0, "e oom_kill");
+
+cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
