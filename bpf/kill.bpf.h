@@ -95,9 +95,11 @@ static __always_inline bool oomkit_task_unkillable(struct task_struct *task)
  * overkill, it frees memory on its own. Once the OOM reaper is done with a
  * victim that still has its mm (MMF_OOM_SKIP), it no longer counts, as in
  * the kernel's oom_evaluate_task(): a victim stuck in D state must not
- * block every later OOM. A victim past exit_mm() still counts even with
- * MMF_OOM_SKIP: exit_mmap() sets it before the last batch of pages is
- * freed, and an OOM in that window would otherwise kill a second task.
+ * block every later OOM. The rule is the kernel's exactly, also for a
+ * victim past exit_mm(): the test kernel's exit_mmap() sets MMF_OOM_SKIP
+ * only once its pages are freed (patch 0001), and a wider rule here made
+ * the policy wait on a victim that the kernel's own selection had already
+ * passed over, so the kernel killed in the policy's place.
  */
 static __always_inline bool oomkit_task_victim_pending(struct task_struct *task)
 {
@@ -106,9 +108,6 @@ static __always_inline bool oomkit_task_victim_pending(struct task_struct *task)
 
 	if (!bpf_task_is_oom_victim(task))
 		return false;
-	/* A leader that exited before its threads: they decide (MMF_OOM_SKIP). */
-	if (!task->mm && oomkit_task_live(task) <= 0)
-		return true;
 	mm = BPF_CORE_READ(task, signal, oom_mm);
 	bpf_core_read(&mm_flags, sizeof(mm_flags), &mm->flags);
 	return !(mm_flags & (1UL << OOMKIT_MMF_OOM_SKIP));
