@@ -217,6 +217,7 @@ enum abi_kind abi_map_kind(const struct bpf_object *obj, const struct bpf_map *m
 {
 	const struct btf_type *t;
 	const struct btf *btf;
+	bool kernel = false;
 	const char *name;
 	size_t i;
 	__u32 id;
@@ -231,6 +232,7 @@ enum abi_kind abi_map_kind(const struct bpf_object *obj, const struct bpf_map *m
 			return ABI_KIND_OTHER;
 		btf = abi_vmlinux_btf();
 		id = info->btf_vmlinux_value_type_id;
+		kernel = true;
 	} else {
 		return ABI_KIND_OTHER;
 	}
@@ -241,7 +243,7 @@ enum abi_kind abi_map_kind(const struct bpf_object *obj, const struct bpf_map *m
 	if (!name)
 		return ABI_KIND_OTHER;
 	/* the object's BTF names the struct itself, the kernel's its value wrapper */
-	if (!map) {
+	if (kernel) {
 		if (strncmp(name, VALUE_PREFIX, strlen(VALUE_PREFIX)))
 			return ABI_KIND_OTHER;
 		name += strlen(VALUE_PREFIX);
