@@ -342,8 +342,10 @@ static int attach_cgroup_root(struct bpf_map *map, const char *pin_path, struct 
 	}
 	fd = bpf_link_create(bpf_map__fd(map), cg_fd, BPF_STRUCT_OPS, NULL);
 	close(cg_fd);
-	if (fd < 0)
+	if (fd < 0) {
+		*hint = " (a link on the cgroup2 root, ABI level 2)";
 		return fd;
+	}
 	err = bpf_obj_pin(fd, pin_path);
 	/* from here the pin (if made) holds the link */
 	close(fd);
