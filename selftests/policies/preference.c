@@ -2,9 +2,13 @@
 /* preference scenarios: prefer/avoid/omit against size, and reclaim scans breaking ties. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "cli.h"
@@ -215,6 +219,38 @@ cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
 
+
+/*
+ * Writes oom's memory.max from a child and ends the write once an OOM of
+ * it found s pending: the kernel's write loops on OOMs until the usage
+ * fits or a fatal signal comes. Left to run until the reaper frees s, one
+ * of those OOMs straddles the reap: the policy finds s pending, the
+ * kernel's selection a moment later finds s reaped (MMF_OOM_SKIP) and
+ * kills b. Both follow one rule; only the moment differs. Ended at the
+ * first pending OOM, well inside the reaper's 2 s delay, no OOM runs when
+ * the reap happens.
+ */
+static int lower_max_until_pending(long long max, long long pending)
+{
+	int status = 0;
+	pid_t child;
+	bool seen;
+
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (!child)
+		_exit(cg_write("oom", "memory.max", "%lld", max) ? 1 : 0);
+	seen = WAIT_UNTIL(policy_stat(POLICY, OOMKIT_STAT_VICTIM_PENDING) > pending ||
+			  waitpid(child, &status, WNOHANG) == child,
+			  OOM_TIMEOUT_MS);
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	if (!seen)
+		return -ETIMEDOUT;
+	return WIFEXITED(status) && WEXITSTATUS(status) ? -EIO : 0;
+}
+
 /*
  * An OOM that finds a victim still exiting is not a "previous OOM": its
  * walk stops at the victim, so baselines it took would cover only the
@@ -228,8 +264,8 @@ cleanup:
  *   Baselines taken by the pending walks would leave a no growth and
  *   kill b.
  * s stays pending only until the OOM reaper takes its memory, 2 s after
- * the kill; the test checks the pending OOMs came after the scan, and
- * lets s exit before OOM 2.
+ * the kill; the test checks the pending OOMs came after the scan, ends
+ * them before the reap, and lets s exit before OOM 2.
  */
 TEST(preference_pending_oom_keeps_baselines)
 {
@@ -279,17 +315,14 @@ TEST(preference_pending_oom_keeps_baselines)
 		goto cleanup;
 	pending = policy_stat(POLICY, OOMKIT_STAT_VICTIM_PENDING);
 	test_log("a scanned %lld ms after OOM 1's kill\n", test_now_ms() - killed);
-	/* Returns once the reaper freed s's memory; each OOM until then finds s. */
+	/* Each OOM of the write's loop finds s pending. */
 	cur = cg_read_long("oom", "memory.current");
-	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur - 2 * MB), "memory.max: 2 MB less"))
+	if (!ASSERT_OK(lower_max_until_pending(cur - 2 * MB, pending), "memory.max: 2 MB less"))
 		goto cleanup;
 	ASSERT_GT(policy_stat(POLICY, OOMKIT_STAT_VICTIM_PENDING), pending,
 		  "OOMs found s pending after a's scan");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "no kill while s is pending");
-	/*
-	 * Let s exit: starved past exit_mm() it would still count as
-	 * pending, to the policy but not to the kernel, which would decide.
-	 */
+	/* s exits once it runs again: OOM 2 must not find it pending. */
 	slow_victim_end();
 	if (!ASSERT_TRUE(hog_killed(s), "s exits once it can run"))
 		goto cleanup;
