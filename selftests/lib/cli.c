@@ -419,7 +419,7 @@ bool pin_exists(const char *name)
 	return !access(path, F_OK);
 }
 
-int nr_struct_ops_links(void)
+static int count_struct_ops_links(bool attached_only)
 {
 	__u32 id = 0;
 	int n = 0;
@@ -432,11 +432,22 @@ int nr_struct_ops_links(void)
 		if (fd < 0)
 			continue;
 		if (!bpf_link_get_info_by_fd(fd, &info, &len) &&
-		    info.type == BPF_LINK_TYPE_STRUCT_OPS)
+		    info.type == BPF_LINK_TYPE_STRUCT_OPS &&
+		    (!attached_only || info.struct_ops.map_id))
 			n++;
 		close(fd);
 	}
 	return n;
+}
+
+int nr_struct_ops_links(void)
+{
+	return count_struct_ops_links(false);
+}
+
+int nr_attached_struct_ops_links(void)
+{
+	return count_struct_ops_links(true);
 }
 
 int nr_struct_ops_maps(void)

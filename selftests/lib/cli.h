@@ -52,6 +52,8 @@ long long json_num(const char *s, const char *key);
 int private_bpffs(void);
 bool pin_exists(const char *name);
 int nr_struct_ops_links(void);
+/* Of those, the ones still attached to a map (a detached one reports map_id 0). */
+int nr_attached_struct_ops_links(void);
 /* struct_ops maps in the kernel (what `bpftool struct_ops show` lists). */
 int nr_struct_ops_maps(void);
 
