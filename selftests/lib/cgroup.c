@@ -355,6 +355,19 @@ int cg_freeze(const char *rel, bool on)
 	return 0;
 }
 
+int cg_enter_as_victim(const char *rel)
+{
+	int fd, err = 0;
+
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "0", 1) != 1)
+		err = -EIO;
+	close(fd);
+	return err ?: cg_write(rel, "cgroup.procs", "0");
+}
+
 int cg_remove(const char *rel)
 {
 	char path[PATH_MAX];
