@@ -4,7 +4,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -245,16 +244,12 @@ static void expect_listed_refused(const char *dir, const char *name, const char 
 static bool make_as_nobody(const char *path, const char *target)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid = fork_as_nobody();
 
 	if (pid < 0)
 		return false;
-	if (!pid) {
-		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
-			_exit(1);
+	if (!pid)
 		_exit(target ? symlink(target, path) : mkfifo(path, 0644));
-	}
 	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status);
 }
 

@@ -56,6 +56,22 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/* User and group 65534, no supplementary groups: no capabilities left. */
+static bool drop_to_nobody(void)
+{
+	return !setgroups(0, NULL) && !setresgid(65534, 65534, 65534) &&
+	       !setresuid(65534, 65534, 65534);
+}
+
+pid_t fork_as_nobody(void)
+{
+	pid_t pid = fork();
+
+	if (!pid && !drop_to_nobody())
+		_exit(1);
+	return pid;
+}
+
 static void child_exec(unsigned int flags, const char *const *envs, const char *const *argv)
 {
 	const char *args[CLI_MAX_ARGS + 2];
@@ -63,11 +79,8 @@ static void child_exec(unsigned int flags, const char *const *envs, const char *
 
 	for (i = 0; envs && envs[i]; i++)
 		putenv((char *)envs[i]);
-	if (flags & CLI_AS_NOBODY) {
-		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
-			_exit(126);
-	}
+	if ((flags & CLI_AS_NOBODY) && !drop_to_nobody())
+		_exit(126);
 	args[0] = build_path("oomkit");
 	for (i = 0; argv[i] && i < CLI_MAX_ARGS; i++)
 		args[i + 1] = argv[i];
