@@ -473,6 +473,72 @@ fail:
 }
 
 /*
+ * The storm of the reload and SIGKILL tests: its hogs in storm/, alone
+ * under STORM_MAX, with no policy loaded yet. Called in a begun scenario.
+ */
+static struct faults *storm_setup(void)
+{
+	struct faults *f;
+
+	if (!ASSERT_OK(cg_create("storm"), "cg_create storm") ||
+	    !ASSERT_OK(cg_write("storm", "memory.max", "%llu", STORM_MAX),
+		       "memory.max"))
+		return NULL;
+	f = faults_new("storm");
+	if (!ASSERT_OK_PTR(f, "shared state"))
+		return NULL;
+	return f;
+}
+
+/*
+ * Starts the storm child and waits for its first OOM, so that what the
+ * test does next happens mid-storm. *@storm is set even on a failed wait,
+ * for the cleanup to stop the child.
+ */
+static bool storm_start(struct faults *f, pid_t *storm, struct tally *start,
+			long long *start_ms)
+{
+	*start = log_now();
+	*start_ms = test_now_ms();
+	*storm = child_start(storm_main, f);
+	return ASSERT_GT(*storm, 0, "storm child") && wait_ooms(f, 1);
+}
+
+/* Stops the storm child; returns its OOMs, *@t the kmsg tally at the stop. */
+static int storm_stop(struct faults *f, pid_t *storm, struct tally *t)
+{
+	int ooms;
+
+	ASSERT_EQ(child_stop(f, *storm), 0, "storm child exit");
+	*storm = -1;
+	ooms = get(&f->ooms);
+	*t = log_now();
+	return ooms;
+}
+
+/* No OOM of the storm in storm/ lost: each hog killed, once, by one side. */
+static void storm_accounted(struct faults *f, const struct tally *t, int ooms)
+{
+	ASSERT_EQ(get(&f->lost), 0, "storm hogs not OOM-killed in time");
+	ASSERT_EQ(get(&f->storm_err), 0, "storm hog start");
+	ASSERT_EQ(oom_kills("storm"), ooms,
+		  "storm oom_kill: one per storm hog");
+	ASSERT_EQ(t->n[LOG_POLICY_KILL] + t->n[LOG_KERNEL_KILL], ooms,
+		  "kill lines: every OOM killed once, by one side");
+}
+
+/* Undoes storm_setup() and storm_start(), whichever part of them was done. */
+static void storm_cleanup(struct faults *f, pid_t storm)
+{
+	log_close();
+	if (f) {
+		child_stop(f, storm);
+		munmap(f, sizeof(*f));
+	}
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/*
  * Issue 9: CHURN_OOMS memcg OOMs in oom/ (24 MB) under biggest-cgroup,
  * while CHURN_CGROUPS cgroups are created and removed beside the storm's
  * leaf. Every OOM is the policy's and kills the storm hog (oom/'s
@@ -517,10 +583,7 @@ TEST(oom_storm_survives_cgroup_churn)
 	}
 	ASSERT_EQ(child_stop(f, churn), 0, "churn child exit");
 	churn = -1;
-	ASSERT_EQ(child_stop(f, storm), 0, "storm child exit");
-	storm = -1;
-	ooms = get(&f->ooms);
-	t = log_now();
+	ooms = storm_stop(f, &storm, &t);
 	test_log("figures: %d OOMs handled by %s, %d cgroups churned "
 		 "(%d removed, %d with a task), %d OOM reports, "
 		 "%d WARN lines, %lld ms",
@@ -633,22 +696,15 @@ TEST(policy_reload_during_oom_storm)
 
 	if (!ASSERT_OK(scenario_begin("reload_storm"), "scenario_begin"))
 		goto cleanup;
-	if (!ASSERT_OK(cg_create("storm"), "cg_create storm") ||
-	    !ASSERT_OK(cg_write("storm", "memory.max", "%llu", STORM_MAX),
-		       "memory.max"))
-		goto cleanup;
-	f = faults_new("storm");
-	if (!ASSERT_OK_PTR(f, "shared state"))
+	f = storm_setup();
+	if (!f)
 		goto cleanup;
 	links = nr_struct_ops_links();
 	maps = nr_struct_ops_maps();
 	if (!ASSERT_OK(log_open(), "kmsg reader"))
 		goto cleanup;
 
-	start = log_now();
-	start_ms = test_now_ms();
-	storm = child_start(storm_main, f);
-	if (!ASSERT_GT(storm, 0, "storm child") || !wait_ooms(f, 1))
+	if (!storm_start(f, &storm, &start, &start_ms))
 		goto cleanup;
 	for (; cycles < RELOAD_CYCLES; cycles++) {
 		if (!reload_cycle(f, links, maps)) {
@@ -656,10 +712,7 @@ TEST(policy_reload_during_oom_storm)
 			break;
 		}
 	}
-	ASSERT_EQ(child_stop(f, storm), 0, "storm child exit");
-	storm = -1;
-	ooms = get(&f->ooms);
-	t = log_now();
+	ooms = storm_stop(f, &storm, &t);
 	test_log("figures: %d load/unload cycles survived, %d OOMs "
 		 "(%d by %s, %d by the kernel), %d OOM reports, "
 		 "%d WARN lines, %lld ms",
@@ -668,12 +721,7 @@ TEST(policy_reload_during_oom_storm)
 		 test_now_ms() - start_ms);
 
 	ASSERT_EQ(cycles, RELOAD_CYCLES, "load/unload cycles survived");
-	ASSERT_EQ(get(&f->lost), 0, "storm hogs not OOM-killed in time");
-	ASSERT_EQ(get(&f->storm_err), 0, "storm hog start");
-	ASSERT_EQ(oom_kills("storm"), ooms,
-		  "storm oom_kill: one per storm hog");
-	ASSERT_EQ(t.n[LOG_POLICY_KILL] + t.n[LOG_KERNEL_KILL], ooms,
-		  "kill lines: every OOM killed once, by one side");
+	storm_accounted(f, &t, ooms);
 	ASSERT_GE(t.n[LOG_POLICY_KILL], cycles,
 		  "policy kills: some in every cycle");
 	ASSERT_GE(t.n[LOG_KERNEL_KILL], cycles,
@@ -682,12 +730,7 @@ TEST(policy_reload_during_oom_storm)
 	ASSERT_EQ(since(&start, LOG_BAD), 0, "WARNING/BUG records in dmesg");
 
 cleanup:
-	log_close();
-	if (f) {
-		child_stop(f, storm);
-		munmap(f, sizeof(*f));
-	}
-	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+	storm_cleanup(f, storm);
 }
 
 /*
@@ -740,22 +783,15 @@ TEST(run_sigkilled_mid_storm_detaches)
 
 	if (!ASSERT_OK(scenario_begin("run_sigkill"), "scenario_begin"))
 		goto cleanup;
-	if (!ASSERT_OK(cg_create("storm"), "cg_create storm") ||
-	    !ASSERT_OK(cg_write("storm", "memory.max", "%llu", STORM_MAX),
-		       "memory.max"))
-		goto cleanup;
-	f = faults_new("storm");
-	if (!ASSERT_OK_PTR(f, "shared state"))
+	f = storm_setup();
+	if (!f)
 		goto cleanup;
 	links = nr_struct_ops_links();
 	maps = nr_struct_ops_maps();
 	if (!ASSERT_OK(log_open(), "kmsg reader"))
 		goto cleanup;
 
-	start = log_now();
-	start_ms = test_now_ms();
-	storm = child_start(storm_main, f);
-	if (!ASSERT_GT(storm, 0, "storm child") || !wait_ooms(f, 1))
+	if (!storm_start(f, &storm, &start, &start_ms))
 		goto cleanup;
 	for (; rounds < RUN_KILLS; rounds++) {
 		/* a different point of the storm each time */
@@ -766,30 +802,17 @@ TEST(run_sigkilled_mid_storm_detaches)
 		test_log("round %d: %d decisions streamed before the SIGKILL",
 			 rounds + 1, lines);
 	}
-	ASSERT_EQ(child_stop(f, storm), 0, "storm child exit");
-	storm = -1;
-	ooms = get(&f->ooms);
-	t = log_now();
+	ooms = storm_stop(f, &storm, &t);
 	test_log("figures: %d runs SIGKILLed mid-storm, %d OOMs "
 		 "(%d by %s, %d by the kernel), %d WARN lines, %lld ms",
 		 rounds, ooms, t.n[LOG_POLICY_KILL], POLICY,
 		 t.n[LOG_KERNEL_KILL], t.n[LOG_BAD], test_now_ms() - start_ms);
 
 	ASSERT_EQ(rounds, RUN_KILLS, "runs SIGKILLed and detached");
-	ASSERT_EQ(get(&f->lost), 0, "storm hogs not OOM-killed in time");
-	ASSERT_EQ(get(&f->storm_err), 0, "storm hog start");
-	ASSERT_EQ(oom_kills("storm"), ooms,
-		  "storm oom_kill: one per storm hog");
-	ASSERT_EQ(t.n[LOG_POLICY_KILL] + t.n[LOG_KERNEL_KILL], ooms,
-		  "kill lines: every OOM killed once, by one side");
+	storm_accounted(f, &t, ooms);
 	guest_responsive();
 	ASSERT_EQ(since(&start, LOG_BAD), 0, "WARNING/BUG records in dmesg");
 
 cleanup:
-	log_close();
-	if (f) {
-		child_stop(f, storm);
-		munmap(f, sizeof(*f));
-	}
-	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+	storm_cleanup(f, storm);
 }
