@@ -32,7 +32,12 @@ char _license[] SEC("license") = "GPL";
 #define PREF_AVOID	-1
 #define PREF_OMIT	-2
 
-OOMKIT_POLICY("preference", "systemd-oomd-like prefer/avoid/omit, then reclaim scans, then size");
+/* A test build of this source loads beside the built-in as a drop-in: it needs its own name. */
+#ifndef PREFERENCE_NAME
+#define PREFERENCE_NAME	"preference"
+#endif
+
+OOMKIT_POLICY(PREFERENCE_NAME, "systemd-oomd-like prefer/avoid/omit, then reclaim scans, then size");
 OOMKIT_CGROUP_MAP(preference);
 OOMKIT_CGROUP_KNOB(prefer, preference, PREF_PREFER, 0, 0, 0,
 		   "kill in this cgroup and its subtree first");
@@ -154,4 +159,4 @@ static int preference_oom(struct oomkit_oom *oom)
 	return oomkit_kill_cgroup(oom, best->cgid, false, count_page_cache);
 }
 
-OOMKIT_OOM_POLICY(preference, "preference");
+OOMKIT_OOM_POLICY(preference, PREFERENCE_NAME);

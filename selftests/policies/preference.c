@@ -19,6 +19,8 @@
 #include "test.h"
 
 #define POLICY	"preference"
+/* The test build with a 4-reading cap (progs/preference_cap4.bpf.c), a drop-in. */
+#define CAP4	"preference_cap4"
 
 /* prefer=b: b (20 MB) dies although a (30 MB) is bigger; c's 24 MB cause the OOM. */
 TEST(preference_prefer_beats_size)
@@ -116,11 +118,11 @@ static bool scan_pages(const char *rel, const char *file, size_t bytes)
 /*
  * One OOM: oom is left room for 4 MB more, then an 8 MB hog in @cause
  * (its pid to *@cause_pid) overflows it. The hog @victim of leaf @rel must
- * die, and the policy's one kill record since the last drain name @rel;
+ * die, and @policy's one kill record since the last drain name @rel;
  * it is copied to @rec.
  */
-static bool oom_once(const char *cause, pid_t *cause_pid, pid_t victim, const char *rel,
-		     struct oomkit_event *rec)
+static bool oom_once(const char *policy, const char *cause, pid_t *cause_pid, pid_t victim,
+		     const char *rel, struct oomkit_event *rec)
 {
 	unsigned long long cur = cg_read_long("oom", "memory.current");
 	struct oomkit_event ev[16];
@@ -133,7 +135,7 @@ static bool oom_once(const char *cause, pid_t *cause_pid, pid_t victim, const ch
 	snprintf(what, sizeof(what), "%s killed", rel);
 	if (!ASSERT_TRUE(hog_killed(victim), what))
 		return false;
-	nr = policy_events(POLICY, ev, 16);
+	nr = policy_events(policy, ev, 16);
 	if (!ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 1, "one kill record"))
 		return false;
 	*rec = *event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
@@ -187,7 +189,7 @@ TEST(preference_pgscan_growth_breaks_ties)
 
 	/* OOM 1: preference first; the baseline of every leaf's scans. */
 	if (!scan_pages("oom/old", f_old, 32 * MB) ||
-	    !oom_once("oom/t1", &t1, p, "oom/p", &rec))
+	    !oom_once(POLICY, "oom/t1", &t1, p, "oom/p", &rec))
 		goto cleanup;
 	ASSERT_EQ(rec.score, 1, "OOM 1: preferred");
 
@@ -195,7 +197,7 @@ TEST(preference_pgscan_growth_breaks_ties)
 	if (!scan_pages("oom/new", f_new, 16 * MB))
 		goto cleanup;
 	ASSERT_GT(pgscan("oom/old"), pgscan("oom/new"), "old scanned more since creation");
-	if (!oom_once("oom/t2", &t2, new, "oom/new", &rec))
+	if (!oom_once(POLICY, "oom/t2", &t2, new, "oom/new", &rec))
 		goto cleanup;
 	ASSERT_EQ(rec.score, 0, "OOM 2: no preference");
 	ASSERT_GE(reason_pgscan(&rec), 1024, "OOM 2: growth quoted in the reason");
@@ -203,7 +205,7 @@ TEST(preference_pgscan_growth_breaks_ties)
 
 	/* OOM 3: n's growth is under pgscan_min_pages; big is the biggest. */
 	if (!scan_pages("oom/n", f_n, 1 * MB) ||
-	    !oom_once("oom/t3", &t3, big, "oom/big", &rec))
+	    !oom_once(POLICY, "oom/t3", &t3, big, "oom/big", &rec))
 		goto cleanup;
 	ASSERT_EQ(reason_pgscan(&rec), 0, "OOM 3: no growth counted");
 
@@ -394,14 +396,14 @@ TEST(preference_pgscan_baselines_past_reading_cap)
 
 	/* OOM 1: preference first; e's old scans become its baseline. */
 	if (!scan_pages("oom/e", f_e, 32 * MB) ||
-	    !oom_once("oom/t1", &t1, p, "oom/p", &rec))
+	    !oom_once(CAP4, "oom/t1", &t1, p, "oom/p", &rec))
 		goto cleanup;
 
 	/* OOM 2: only a was scanned since OOM 1. */
 	if (!scan_pages("oom/a", f_a, 16 * MB))
 		goto cleanup;
 	ASSERT_GT(pgscan("oom/e"), pgscan("oom/a"), "e scanned more since creation");
-	if (!oom_once("oom/t2", &t2, a, "oom/a", &rec))
+	if (!oom_once(CAP4, "oom/t2", &t2, a, "oom/a", &rec))
 		goto cleanup;
 	ASSERT_GE(reason_pgscan(&rec), 1024, "OOM 2: a's growth quoted");
 	ASSERT_TRUE(hog_alive(b) && hog_alive(c) && hog_alive(d) && hog_alive(e),
@@ -409,5 +411,5 @@ TEST(preference_pgscan_baselines_past_reading_cap)
 	ASSERT_EQ(oom_kills("oom/e"), 0, "e oom_kill");
 
 cleanup:
-	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+	ASSERT_EQ(scenario_end(CAP4, NULL), 0, "nr_dying_descendants");
 }
