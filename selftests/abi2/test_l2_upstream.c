@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "cgroup.h"
@@ -14,6 +15,7 @@
 #include "test.h"
 
 #include "l2_upstream_oom.skel.h"
+#include "l2_upstream_oomd.skel.h"
 #include "l2_upstream_psi.skel.h"
 
 struct leaf {
@@ -111,6 +113,127 @@ cleanup:
 	if (root >= 0)
 		close(root);
 	l2_upstream_oom__destroy(skel);
+	cg_cleanup();
+}
+
+/* The decision record of progs/l2_upstream_oomd.bpf.c */
+struct oomd_decision {
+	__u64 cgid;
+	__u32 pid;
+	int kill_ret;
+	__u32 candidates;
+	__u32 omitted;
+	__u32 unkillable;
+	__u32 nr_killed;
+};
+
+/*
+ * test_oomd at level 2, scaled: /oomd_test (80 MB, no swap, frozen while
+ * set up) with system.slice/critical.service 14 MB (OMIT) and
+ * workload.slice/ batch-a 20 MB (AVOID), batch-b (grows until the OOM:
+ * at least 24 MB by then, the victim), batch-c 10 MB and unkillable 12 MB
+ * (-1000). The upstream sizes (34/46/30/22/26 MB) do not fit 80 MB side
+ * by side; these make the victim independent of allocation timing.
+ */
+TEST(l2_upstream_oomd_kills_the_preferred_candidate)
+{
+	struct leaf leaves[] = {
+		{ .rel = "oomd_test/system.slice/critical.service", .bytes = 14 * MB },
+		{ .rel = "oomd_test/workload.slice/batch-a.service", .bytes = 20 * MB },
+		{ .rel = "oomd_test/workload.slice/batch-b.service" },
+		{ .rel = "oomd_test/workload.slice/batch-c.service", .bytes = 10 * MB },
+		{ .rel = "oomd_test/workload.slice/unkillable.service", .bytes = 12 * MB,
+		  .oom_score_adj = -1000 },
+	};
+	const char *dirs[] = {
+		"oomd_test", "oomd_test/system.slice", "oomd_test/workload.slice",
+	};
+	struct l2_upstream_oomd *skel = NULL;
+	struct oomd_decision d = {};
+	struct leaf *batch_b = &leaves[2];
+	int own = -1, root = -1;
+	char what[96], line[1024];
+	__u32 zero = 0, pref;
+	__u64 cgid;
+	unsigned int i;
+	long long mark;
+
+	if (!ASSERT_OK(cg_init("l2_upstream_oomd"), "cg_init"))
+		return;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (!ASSERT_OK(cg_create(dirs[i]), dirs[i]))
+			goto cleanup;
+	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++)
+		if (!ASSERT_OK(cg_create(leaves[i].rel), leaves[i].rel))
+			goto cleanup;
+	if (!ASSERT_OK(cg_freeze("oomd_test", true), "freeze /oomd_test") ||
+	    !ASSERT_OK(cg_write("oomd_test", "memory.max", "%llu", 80 * MB), "memory.max") ||
+	    !ASSERT_OK(cg_write("oomd_test", "memory.swap.max", "0"), "memory.swap.max"))
+		goto cleanup;
+	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		if (&leaves[i] == batch_b)
+			leaves[i].pid = hog_start_growing(leaves[i].rel, 1 * MB, 0);
+		else
+			leaves[i].pid = hog_start(leaves[i].rel, leaves[i].bytes,
+						  leaves[i].oom_score_adj);
+		if (!ASSERT_GT(leaves[i].pid, 0, leaves[i].rel))
+			goto cleanup;
+	}
+
+	skel = l2_upstream_oomd__open();
+	if (!ASSERT_OK_PTR(skel, "l2_upstream_oomd__open"))
+		goto cleanup;
+	bpf_map__set_autoattach(skel->maps.l2_oomd_ops, false);
+	if (!ASSERT_OK(l2_upstream_oomd__load(skel), "l2_upstream_oomd__load"))
+		goto cleanup;
+	skel->bss->scope_cgid = cg_id("oomd_test");
+	cgid = cg_id(leaves[0].rel);
+	pref = 1;	/* OMIT */
+	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.preferences), &cgid, &pref, 0),
+		       "critical.service: OMIT"))
+		goto cleanup;
+	cgid = cg_id(leaves[1].rel);
+	pref = 2;	/* AVOID */
+	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.preferences), &cgid, &pref, 0),
+		       "batch-a.service: AVOID"))
+		goto cleanup;
+	own = l2_attach(skel->maps.l2_oomd_ops, "oomd_test", 0, 0, 0);
+	root = l2_attach(skel->maps.l2_oomd_ops, CG_MOUNT, 0, 0, 0);
+	if (!ASSERT_GE(own, 0, "attach to /oomd_test") || !ASSERT_GE(root, 0, "attach to the root"))
+		goto cleanup;
+
+	mark = kmsg_mark();
+	if (!ASSERT_OK(cg_freeze("oomd_test", false), "thaw /oomd_test"))
+		goto cleanup;
+	if (!ASSERT_EQ(hog_wait(batch_b->pid, OOM_TIMEOUT_MS), SIGKILL, "batch-b's task killed"))
+		goto cleanup;
+	if (ASSERT_EQ(kmsg_grep(mark, "Killed process", line, sizeof(line)), 1, "a kill line"))
+		ASSERT_HAS_SUBSTR(line, killed_line("abi2 oomd policy", batch_b->pid),
+				  "the first kill is batch-b's task, by the policy");
+	if (ASSERT_OK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.decisions), &zero, &d),
+		      "the decision")) {
+		ASSERT_EQ(d.cgid, cg_id(batch_b->rel), "decision: batch-b.service");
+		ASSERT_EQ(d.pid, (__u32)batch_b->pid, "decision: batch-b's pid");
+		ASSERT_GT(d.candidates, 0, "candidates counted");
+		ASSERT_GT(d.omitted, 0, "omitted counted");
+		ASSERT_GT(d.unkillable, 0, "unkillable counted");
+		ASSERT_EQ(d.kill_ret, 0, "kill result");
+	}
+	test_sleep_ms(1000);
+	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		if (&leaves[i] == batch_b)
+			continue;
+		snprintf(what, sizeof(what), "%s still alive", leaves[i].rel);
+		ASSERT_EQ(hog_wait(leaves[i].pid, 0), -ETIMEDOUT, what);
+	}
+	ASSERT_EQ(kmsg_grep(mark, "oom bpf handler: l2_systemd_oomd", NULL, 0), 1, "handler line");
+cleanup:
+	hog_kill_all();
+	if (own >= 0)
+		close(own);
+	if (root >= 0)
+		close(root);
+	l2_upstream_oomd__destroy(skel);
 	cg_cleanup();
 }
 
