@@ -34,9 +34,9 @@ static const char *killed_line(const char *message, pid_t pid)
 }
 
 /*
- * test_oom at level 2: /oom_test (80 MB, no swap, frozen while set up)
- * as at level 1, the policy's map attached to /oom_test and to the root.
- * /oom_test's instance passes, the root's kills cg4's task.
+ * test_oom at level 2: /oom_test (80 MB, no swap, frozen while the other
+ * leaves are set up) as at level 1, the policy's map attached to /oom_test
+ * and to the root. /oom_test's instance passes, the root's kills cg4's task.
  */
 TEST(l2_upstream_oom_root_instance_kills_biggest_killable_leaf)
 {
@@ -62,11 +62,20 @@ TEST(l2_upstream_oom_root_instance_kills_biggest_killable_leaf)
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (!ASSERT_OK(cg_create(dirs[i]), dirs[i]))
 			goto cleanup;
-	if (!ASSERT_OK(cg_freeze("oom_test", true), "freeze /oom_test") ||
-	    !ASSERT_OK(cg_write("oom_test", "memory.max", "%llu", 80 * MB), "memory.max") ||
+	if (!ASSERT_OK(cg_write("oom_test", "memory.max", "%llu", 80 * MB), "memory.max") ||
 	    !ASSERT_OK(cg_write("oom_test", "memory.swap.max", "0"), "memory.swap.max"))
 		goto cleanup;
+	/*
+	 * cg4 holds its 30 MB before the others start: were all thawed at
+	 * once, cg5 could be ahead of cg4 when the OOM comes (seen 1 in 4).
+	 */
+	cg4->pid = hog_start(cg4->rel, cg4->bytes, cg4->oom_score_adj);
+	if (!ASSERT_GT(cg4->pid, 0, cg4->rel) ||
+	    !ASSERT_OK(cg_freeze("oom_test", true), "freeze /oom_test"))
+		goto cleanup;
 	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		if (&leaves[i] == cg4)
+			continue;
 		leaves[i].pid = hog_start(leaves[i].rel, leaves[i].bytes,
 					  leaves[i].oom_score_adj);
 		if (!ASSERT_GT(leaves[i].pid, 0, leaves[i].rel))
