@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Level 2: attaching bpf_oom_ops maps to cgroups: flags, anchors, revisions, info, detach, update, auto-detach. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "cgroup.h"
@@ -136,5 +141,91 @@ cleanup:
 	if (a >= 0)
 		close(a);
 	l2_dispatch__destroy(skel);
+	cg_cleanup();
+}
+
+/* BPF_PROG_QUERY, attach_type BPF_STRUCT_OPS, query.type_id (after revision): 0 or -errno. */
+static int query(const char *rel, __u32 type_id, bool effective, __u32 *ids, __u32 *cnt,
+		 __u64 *revision)
+{
+	union {
+		union bpf_attr attr;
+		char raw[sizeof(union bpf_attr)];
+	} u;
+	int cg_fd, err;
+
+	memset(&u, 0, sizeof(u));
+	cg_fd = open(cg_abspath(rel), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0)
+		return -errno;
+	u.attr.query.target_fd = cg_fd;
+	u.attr.query.attach_type = BPF_STRUCT_OPS;
+	u.attr.query.query_flags = effective ? BPF_F_QUERY_EFFECTIVE : 0;
+	u.attr.query.prog_ids = (__u64)(unsigned long)ids;
+	u.attr.query.prog_cnt = *cnt;
+	memcpy(u.raw + offsetof(union bpf_attr, query.revision) + 8, &type_id, sizeof(type_id));
+	err = syscall(__NR_bpf, BPF_PROG_QUERY, &u.attr, sizeof(u.attr)) ? -errno : 0;
+	close(cg_fd);
+	*cnt = u.attr.query.prog_cnt;
+	if (revision)
+		*revision = u.attr.query.revision;
+	return err;
+}
+
+TEST(l2_query_lists_own_and_effective_maps)
+{
+	struct l2_dispatch *skel = NULL;
+	__u32 ids[8], cnt, oom_ops_id;
+	int a = -1, b = -1, c = -1;
+	struct btf *vmlinux;
+	__u64 revision;
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (!ASSERT_OK_PTR(vmlinux, "vmlinux BTF"))
+		return;
+	oom_ops_id = btf__find_by_name_kind(vmlinux, "bpf_oom_ops", BTF_KIND_STRUCT);
+	if (!ASSERT_GT(oom_ops_id, 0, "BTF id of struct bpf_oom_ops") ||
+	    !ASSERT_OK(cg_init("l2_query"), "cg_init") ||
+	    !ASSERT_OK(cg_create("q"), "q") || !ASSERT_OK(cg_create("q/r"), "q/r"))
+		goto cleanup;
+	skel = l2_dispatch__open_and_load();
+	if (!ASSERT_OK_PTR(skel, "l2_dispatch__open_and_load"))
+		goto cleanup;
+	a = l2_attach(skel->maps.ops_a, "q", 0, 0, 0);
+	b = l2_attach(skel->maps.ops_b, "q", BPF_F_BEFORE, 0, 0);
+	c = l2_attach(skel->maps.ops_c, "q/r", 0, 0, 0);
+	if (!ASSERT_GE(a, 0, "ops_a on q") || !ASSERT_GE(b, 0, "ops_b first on q") ||
+	    !ASSERT_GE(c, 0, "ops_c on q/r"))
+		goto cleanup;
+
+	cnt = 8;
+	if (ASSERT_OK(query("q", oom_ops_id, false, ids, &cnt, &revision), "query q") &&
+	    ASSERT_EQ(cnt, 2, "q: two maps")) {
+		ASSERT_EQ(ids[0], map_id(skel->maps.ops_b), "q: ops_b first");
+		ASSERT_EQ(ids[1], map_id(skel->maps.ops_a), "q: then ops_a");
+		ASSERT_EQ(revision, 3, "q: revision 1 + two attachments");
+	}
+	cnt = 8;
+	if (ASSERT_OK(query("q/r", oom_ops_id, true, ids, &cnt, NULL), "effective query q/r") &&
+	    ASSERT_EQ(cnt, 3, "q/r: three effective maps")) {
+		ASSERT_EQ(ids[0], map_id(skel->maps.ops_c), "q/r: its own first");
+		ASSERT_EQ(ids[1], map_id(skel->maps.ops_b), "q/r: then q's, ops_b");
+		ASSERT_EQ(ids[2], map_id(skel->maps.ops_a), "q/r: and ops_a");
+	}
+	cnt = 1;
+	ASSERT_EQ(query("q", oom_ops_id, false, ids, &cnt, NULL), -ENOSPC, "room for one of two");
+	ASSERT_EQ(cnt, 2, "the count says two");
+	cnt = 8;
+	ASSERT_EQ(query("q", btf__find_by_name_kind(vmlinux, "task_struct", BTF_KIND_STRUCT),
+			false, ids, &cnt, NULL), -ENOENT, "a type that is no cgroup struct_ops");
+cleanup:
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	if (c >= 0)
+		close(c);
+	l2_dispatch__destroy(skel);
+	btf__free(vmlinux);
 	cg_cleanup();
 }
