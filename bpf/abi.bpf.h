@@ -136,6 +136,12 @@ static __always_inline int oomkit_psi_watch(struct oomkit_psi *psi, u64 cgid, bo
  * 6.12 verifier refuses .rodata for this argument), waiting for the OOM lock, so
  * the attached OOM policies, then the kernel, handle it. Returns 1 if
  * memory was freed, 0 if not, a negative errno if it could not be declared.
+ *
+ * The root cgroup (id 1, which a PSI trigger on the cgroup2 root reports)
+ * and the root memcg mean the whole system: the kernel's memcg OOM path
+ * would hit BUG_ON(mem_cgroup_is_root()) in mem_cgroup_scan_tasks() with
+ * oom_lock held, so it is declared as a global OOM (memcg NULL), whatever
+ * the kernel does with a root memcg.
  */
 static __always_inline int oomkit_declare_oom(u64 cgid, const char *text)
 {
@@ -149,10 +155,19 @@ static __always_inline int oomkit_declare_oom(u64 cgid, const char *text)
 	cgrp = bpf_cgroup_from_id(cgid);
 	if (!cgrp)
 		return -ENOENT;
+	if (!BPF_CORE_READ(cgrp, level)) {
+		bpf_cgroup_release(cgrp);
+		return bpf_out_of_memory(NULL, 0, true, text);
+	}
 	memcg = bpf_get_mem_cgroup(&cgrp->self);
 	bpf_cgroup_release(cgrp);
 	if (!memcg)
 		return -ENOENT;
+	/* Belt and braces: a memcg that is the root's, however it was reached. */
+	if (!BPF_CORE_READ(memcg, css.cgroup, level)) {
+		bpf_put_mem_cgroup(memcg);
+		return bpf_out_of_memory(NULL, 0, true, text);
+	}
 	ret = bpf_out_of_memory(memcg, 0, true, text);
 	bpf_put_mem_cgroup(memcg);
 	return ret;

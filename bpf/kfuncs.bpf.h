@@ -40,10 +40,11 @@ void bpf_rcu_read_lock(void) __ksym;
 void bpf_rcu_read_unlock(void) __ksym;
 
 /*
- * Open-coded iterators behind bpf_for_each(css, ...) and
- * bpf_for_each(css_task, ...). vmlinux.h carries no kfunc prototypes (the
- * BTF has no kfunc decl tags, and oomkit.bpf.h sets BPF_NO_KFUNC_PROTOTYPES
- * anyway), so they are declared here, as in selftests' bpf_experimental.h.
+ * Open-coded iterators behind bpf_for_each(css, ...), bpf_for_each(css_task,
+ * ...) and bpf_for_each(task, ...). vmlinux.h carries no kfunc prototypes
+ * (the BTF has no kfunc decl tags, and oomkit.bpf.h sets
+ * BPF_NO_KFUNC_PROTOTYPES anyway), so they are declared here, as in
+ * selftests' bpf_experimental.h.
  */
 int bpf_iter_css_new(struct bpf_iter_css *it,
 		     struct cgroup_subsys_state *start,
@@ -57,5 +58,9 @@ int bpf_iter_css_task_new(struct bpf_iter_css_task *it,
 struct task_struct *bpf_iter_css_task_next(struct bpf_iter_css_task *it)
 	__ksym __weak;
 void bpf_iter_css_task_destroy(struct bpf_iter_css_task *it) __ksym __weak;
+int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
+		      unsigned int flags) __ksym __weak;
+struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __ksym __weak;
+void bpf_iter_task_destroy(struct bpf_iter_task *it) __ksym __weak;
 
 #endif /* __OOMKIT_KFUNCS_BPF_H */

@@ -7,7 +7,8 @@
 struct oomkit_tasks {
 	u64 bytes;		/* RSS (+ swap) of the killable tasks */
 	u64 max_bytes;		/* the biggest killable task's */
-	u32 max_pid;		/* its pid, 0 if none */
+	u64 max_start_ns;	/* its start_time: the pid is checked against it before the kill */
+	u32 max_pid;		/* its pid (a live thread's when the main thread exited), 0 if none */
 	u32 nr_killable;
 	u32 nr_unkillable;	/* oom_score_adj -1000: the cgroup is off limits */
 	u32 victim_pid;		/* an OOM victim still holding its memory, 0 if none */
@@ -39,14 +40,49 @@ static __always_inline struct oomkit_tasks *oomkit_tasks_get(void)
 	return t;
 }
 
-/* Tasks no OOM killer considers: kernel threads, init, exited ones (no mm). */
+/* Threads of @task's process still running: 0 once every one of them is in do_exit(). */
+static __always_inline int oomkit_task_live(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, signal, live.counter);
+}
+
+/*
+ * Tasks no OOM killer considers: kernel threads, init, exited ones (no
+ * mm). A process whose main thread exited (pthread_exit() in main) is
+ * listed by CSS_TASK_ITER_PROCS as its leader, a zombie without mm,
+ * while other threads run with the memory: that one counts, through a
+ * live thread (oomkit_task_mm_thread()), as the kernel's
+ * find_lock_task_mm() does.
+ */
 static __always_inline bool oomkit_task_ignored(struct task_struct *task)
 {
 	if (task->flags & OOMKIT_PF_KTHREAD)
 		return true;
 	if (task->tgid == 1)
 		return true;
-	return !task->mm;
+	return !task->mm && oomkit_task_live(task) <= 0;
+}
+
+/*
+ * A referenced thread of @task's process that has the mm: @task itself,
+ * or another thread when the main thread exited; NULL if none has. The
+ * task iterator needs RCU: callers must not hold it.
+ */
+static __always_inline struct task_struct *oomkit_task_mm_thread(struct task_struct *task)
+{
+	struct task_struct *pos, *found = NULL;
+
+	if (task->mm)
+		return bpf_task_acquire(task);
+	bpf_rcu_read_lock();
+	bpf_for_each(task, pos, task, BPF_TASK_ITER_PROC_THREADS) {
+		if (!pos->mm)
+			continue;
+		found = bpf_task_acquire(pos);
+		break;
+	}
+	bpf_rcu_read_unlock();
+	return found;
 }
 
 static __always_inline bool oomkit_task_unkillable(struct task_struct *task)
@@ -59,9 +95,11 @@ static __always_inline bool oomkit_task_unkillable(struct task_struct *task)
  * overkill, it frees memory on its own. Once the OOM reaper is done with a
  * victim that still has its mm (MMF_OOM_SKIP), it no longer counts, as in
  * the kernel's oom_evaluate_task(): a victim stuck in D state must not
- * block every later OOM. A victim past exit_mm() still counts even with
- * MMF_OOM_SKIP: exit_mmap() sets it before the last batch of pages is
- * freed, and an OOM in that window would otherwise kill a second task.
+ * block every later OOM. The rule is the kernel's exactly, also for a
+ * victim past exit_mm(): the test kernel's exit_mmap() sets MMF_OOM_SKIP
+ * only once its pages are freed (patch 0001), and a wider rule here made
+ * the policy wait on a victim that the kernel's own selection had already
+ * passed over, so the kernel killed in the policy's place.
  */
 static __always_inline bool oomkit_task_victim_pending(struct task_struct *task)
 {
@@ -70,8 +108,6 @@ static __always_inline bool oomkit_task_victim_pending(struct task_struct *task)
 
 	if (!bpf_task_is_oom_victim(task))
 		return false;
-	if (!task->mm)
-		return true;
 	mm = BPF_CORE_READ(task, signal, oom_mm);
 	bpf_core_read(&mm_flags, sizeof(mm_flags), &mm->flags);
 	return !(mm_flags & (1UL << OOMKIT_MMF_OOM_SKIP));
@@ -105,7 +141,7 @@ static __always_inline u64 oomkit_task_bytes(struct task_struct *task, bool page
 static __always_inline void oomkit_scan_tasks(struct mem_cgroup *memcg, bool page_cache,
 					      struct oomkit_tasks *t)
 {
-	struct task_struct *task;
+	struct task_struct *task, *thread;
 	u64 bytes;
 
 	bpf_for_each(css_task, task, &memcg->css, OOMKIT_CSS_TASK_ITER_PROCS) {
@@ -127,17 +163,26 @@ static __always_inline void oomkit_scan_tasks(struct mem_cgroup *memcg, bool pag
 			t->nr_unkillable++;
 			continue;
 		}
-		bytes = oomkit_task_bytes(task, page_cache);
+		/* The task itself, or a live thread if the main thread exited. */
+		thread = oomkit_task_mm_thread(task);
+		if (!thread)
+			continue;
+		bytes = oomkit_task_bytes(thread, page_cache);
 		t->nr_killable++;
 		t->bytes += bytes;
 		if (!t->max_pid || bytes > t->max_bytes) {
 			t->max_bytes = bytes;
-			t->max_pid = task->pid;
+			t->max_pid = thread->pid;
+			t->max_start_ns = thread->start_time;
 		}
+		bpf_task_release(thread);
 	}
 }
 
-/* Notes a killed task in the record: the first OOMKIT_MAX_PIDS pids and the first comm. */
+/*
+ * Notes a killed task in the record: the first OOMKIT_MAX_PIDS processes
+ * (tgid: a live thread may stand for its process) and the first comm.
+ */
 static __always_inline void oomkit_event_add_pid(struct oomkit_event *ev, struct task_struct *task)
 {
 	u32 n = ev->nr_pids;
@@ -145,7 +190,7 @@ static __always_inline void oomkit_event_add_pid(struct oomkit_event *ev, struct
 	if (!n)
 		bpf_probe_read_kernel_str(ev->comm, sizeof(ev->comm), task->comm);
 	if (n < OOMKIT_MAX_PIDS) {
-		ev->pids[n] = task->pid;
+		ev->pids[n] = task->tgid;
 		ev->nr_pids = n + 1;
 	}
 }
@@ -154,7 +199,7 @@ static __always_inline void oomkit_event_add_pid(struct oomkit_event *ev, struct
 static __always_inline int oomkit_kill_all(struct oomkit_oom *oom, struct mem_cgroup *memcg)
 {
 	struct oomkit_tasks *t = oomkit_tasks_get();
-	struct task_struct *task;
+	struct task_struct *task, *thread;
 	int err;
 
 	if (!t)
@@ -164,15 +209,29 @@ static __always_inline int oomkit_kill_all(struct oomkit_oom *oom, struct mem_cg
 			continue;
 		if (bpf_task_is_oom_victim(task))
 			continue;
-		err = oomkit_oom_kill_task(oom, task);
+		/* Killed through a live thread if the main thread exited. */
+		thread = oomkit_task_mm_thread(task);
+		if (!thread)
+			continue;
+		err = oomkit_oom_kill_task(oom, thread);
+		if (!err)
+			oomkit_event_add_pid(oom->ev, thread);
+		bpf_task_release(thread);
 		if (err) {
 			oom->ev->error = err;
 			continue;
 		}
-		oomkit_event_add_pid(oom->ev, task);
 		t->nr_killed++;
 	}
 	return t->nr_killed;
+}
+
+/* The memcg of the cgroup @task is charged to (the css_set's effective memory css). */
+static __always_inline bool oomkit_task_in_memcg(struct task_struct *task, struct mem_cgroup *memcg)
+{
+	struct cgroup_subsys_state *css = BPF_CORE_READ(task, cgroups, subsys[memory_cgrp_id]);
+
+	return css == &memcg->css;
 }
 
 /* Kills the biggest killable task of @memcg; memory.oom.group makes the kernel take the rest. */
@@ -191,14 +250,95 @@ static __always_inline int oomkit_kill_biggest(struct oomkit_oom *oom, struct me
 	task = bpf_task_from_pid(t->max_pid);
 	if (!task)
 		return -ESRCH;
+	/*
+	 * Looked up by pid again: a pid reused since the scan, or a task
+	 * moved out of the leaf, is not the one chosen (and a kill outside
+	 * the OOM's scope frees nothing in it).
+	 */
+	if (task->start_time != t->max_start_ns || !oomkit_task_in_memcg(task, memcg)) {
+		bpf_task_release(task);
+		return -ESRCH;
+	}
 	err = oomkit_oom_kill_task(oom, task);
 	if (!err)
 		oomkit_event_add_pid(oom->ev, task);
 	bpf_task_release(task);
-	if (err)
-		return err;
-	/* With memory.oom.group the kernel killed all of them. */
-	return BPF_CORE_READ(memcg, oom_group) ? t->nr_killable : 1;
+	return err ? err : 1;
+}
+
+/*
+ * The cgroup id of the highest memcg with memory.oom.group 1 from the OOM's
+ * scope down to @cgrp's, 0 if none: the kernel's mem_cgroup_get_oom_group()
+ * then kills every task of that one's subtree with the victim. The root's
+ * own tasks are never group-killed. Reads cgroup->ancestors[] and the
+ * ancestors' memcgs by probe: plain data, as oomkit_knob_nearest() does.
+ */
+static __always_inline u64 oomkit_oom_group_id(struct oomkit_oom *oom, struct cgroup *cgrp)
+{
+	struct mem_cgroup *scope = oom->scope;
+	int level = BPF_CORE_READ(cgrp, level), i;
+	int top = BPF_CORE_READ(scope, css.cgroup, level);
+	struct cgroup_subsys_state *css;
+	struct cgroup *anc;
+	u64 base;
+
+	if (!level)
+		return 0;
+	/* A plain address (read back through self.cgroup): indexed by a variable. */
+	base = (u64)BPF_CORE_READ(cgrp, self.cgroup) +
+	       bpf_core_field_offset(struct cgroup, ancestors);
+	bpf_for(i, top, level + 1) {
+		if (bpf_probe_read_kernel(&anc, sizeof(anc), (void *)(base + i * sizeof(anc))))
+			break;
+		css = BPF_CORE_READ(anc, subsys[memory_cgrp_id]);
+		/* css is the first member of struct mem_cgroup */
+		if (css && BPF_CORE_READ((struct mem_cgroup *)css, oom_group))
+			return BPF_CORE_READ(anc, kn, id);
+	}
+	return 0;
+}
+
+/*
+ * How many processes a group kill of cgroup @cgid takes: the killable
+ * ones of its subtree (the kernel spares -1000 tasks and init).
+ */
+static __always_inline u32 oomkit_count_killable(u64 cgid)
+{
+	struct oomkit_tasks *t = oomkit_tasks_get();
+	struct task_struct *task;
+	struct mem_cgroup *memcg;
+	struct oomkit_walk *w;
+	struct cgroup *cgrp;
+	u32 i;
+
+	if (!t)
+		return 0;
+	cgrp = bpf_cgroup_from_id(cgid);
+	if (!cgrp)
+		return 0;
+	memcg = bpf_get_mem_cgroup(&cgrp->self);
+	bpf_cgroup_release(cgrp);
+	if (!memcg)
+		return 0;
+	w = oomkit_walk_gather(&memcg->css);
+	bpf_put_mem_cgroup(memcg);
+	if (!w)
+		return 0;
+	bpf_for(i, 0, w->nr) {
+		cgrp = bpf_cgroup_from_id(oomkit_walk_id(i));
+		if (!cgrp)
+			continue;
+		memcg = bpf_get_mem_cgroup(&cgrp->self);
+		bpf_cgroup_release(cgrp);
+		if (!memcg)
+			continue;
+		bpf_for_each(css_task, task, &memcg->css, OOMKIT_CSS_TASK_ITER_PROCS) {
+			if (!oomkit_task_ignored(task) && !oomkit_task_unkillable(task))
+				t->nr_killable++;
+		}
+		bpf_put_mem_cgroup(memcg);
+	}
+	return t->nr_killable;
 }
 
 /**
@@ -210,7 +350,10 @@ static __always_inline int oomkit_kill_biggest(struct oomkit_oom *oom, struct me
  *
  * memory.oom.group 1 on the cgroup (or an ancestor inside the scope) turns a
  * single kill into a group kill in the kernel, so @all only matters
- * without it. Sets the decision, counters and the pids of the record and
+ * without it; the record then says kill-cgroup and counts the group's
+ * processes. @all never applies to an inner memcg's own tasks (the root
+ * cgroup's in a global OOM): those are unrelated processes, only the
+ * biggest dies. Sets the decision, counters and the pids of the record and
  * sends it; the caller has filled the reason. Returns 1 if something was
  * killed (the OOM is handled), 0 if not (the next handler decides).
  */
@@ -220,7 +363,8 @@ static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid, 
 	struct oomkit_event *ev = oom->ev;
 	struct mem_cgroup *memcg;
 	struct cgroup *cgrp;
-	bool group;
+	u64 group;
+	u32 nr_group = 0;
 	int nr;
 
 	ev->victim_cgroup_id = cgid;
@@ -229,13 +373,18 @@ static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid, 
 		nr = -ENOENT;
 		goto failed;
 	}
+	if (BPF_CORE_READ(cgrp, nr_descendants) > 0)
+		all = false;
+	group = oomkit_oom_group_id(oom, cgrp);
 	memcg = bpf_get_mem_cgroup(&cgrp->self);
 	bpf_cgroup_release(cgrp);
 	if (!memcg) {
 		nr = -ENOENT;
 		goto failed;
 	}
-	group = BPF_CORE_READ(memcg, oom_group);
+	/* Counted first: after the kill the group's tasks are OOM victims. */
+	if (group)
+		nr_group = oomkit_count_killable(group);
 	if (all && !group)
 		nr = oomkit_kill_all(oom, memcg);
 	else
@@ -243,6 +392,8 @@ static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid, 
 	bpf_put_mem_cgroup(memcg);
 	if (nr <= 0)
 		goto failed;
+	if (group && nr_group > nr)
+		nr = nr_group;
 
 	ev->decision = (all || group) ? OOMKIT_DEC_KILL_CGROUP : OOMKIT_DEC_KILL_TASK;
 	oomkit_stat_inc(OOMKIT_STAT_KILLS);

@@ -3,8 +3,6 @@
 #ifndef __OOMKIT_MEMCG_BPF_H
 #define __OOMKIT_MEMCG_BPF_H
 
-#define OOMKIT_MAX_DEPTH	16	/* cgroup levels searched for a setting */
-
 /* memory.current, less the page cache unless @page_cache (stats flushed by oomkit_oom_begin()). */
 static __always_inline u64 oomkit_memcg_bytes(struct mem_cgroup *memcg, bool page_cache)
 {
@@ -42,7 +40,9 @@ static __always_inline u64 oomkit_memcg_pgscan(struct mem_cgroup *memcg)
 /*
  * The setting in knob @map of the nearest cgroup from @css's up to the
  * root, so `--set avoid=/sys/fs/cgroup/db` covers everything under db;
- * @def when none has one. Reads cgroup->ancestors[] by probe: plain data.
+ * @def when none has one. Every level is looked at (the kernel has no
+ * depth limit but cgroup.max.depth): one map lookup per level. Reads
+ * cgroup->ancestors[] by probe: plain data.
  */
 static __always_inline s64 oomkit_knob_nearest(void *map, struct cgroup_subsys_state *css,
 					       s64 def)
@@ -53,10 +53,8 @@ static __always_inline s64 oomkit_knob_nearest(void *map, struct cgroup_subsys_s
 	s64 *val;
 
 	base = (u64)cgrp + bpf_core_field_offset(struct cgroup, ancestors);
-	for (j = 0; j < OOMKIT_MAX_DEPTH; j++) {
+	bpf_for(j, 0, level + 1) {
 		i = level - j;
-		if (i < 0)
-			break;
 		if (bpf_probe_read_kernel(&anc, sizeof(anc), (void *)(base + i * sizeof(anc))))
 			break;
 		cgid = BPF_CORE_READ(anc, kn, id);
@@ -78,8 +76,8 @@ struct oomkit_leaf {
 
 /*
  * Ranks a candidate: fill leaf->score/score2 (both 0 = order by size
- * alone) and return true, or return false to leave it out. Runs under
- * RCU: no sleeping kfuncs.
+ * alone) and return true, or return false to leave it out. Runs outside
+ * RCU with references on the memcg and its cgroup.
  */
 typedef bool (*oomkit_rank_fn)(struct oomkit_oom *oom, struct mem_cgroup *memcg,
 			       struct cgroup_subsys_state *css, struct oomkit_leaf *leaf);
@@ -90,6 +88,8 @@ struct oomkit_pick {
 	u64 victim_cgid;	/* where victim_pid is */
 	u32 victim_pid;		/* an OOM victim in scope still holding memory, 0 if none */
 	u32 nr_leaves;		/* candidates ranked */
+	u32 nr_walked;		/* memcgs of the walk looked at (oomkit_walk_id() 0..nr_walked-1) */
+	u32 nr_memcgs;		/* populated memcgs the walk gathered */
 };
 
 /*
@@ -155,14 +155,19 @@ static __always_inline void oomkit_pick_insert(struct oomkit_pick *pick,
  * The walk stops at the first OOM victim still holding memory
  * (@result->victim_pid): the caller should then wait rather than kill.
  * The best candidates also go into the record's candidates[].
+ *
+ * Work per OOM (oomkit_walk_gather()): one RCU section of one iterator
+ * step per css of the scope; then, per populated memcg, outside RCU, a
+ * lookup by id, its own tasks' scan and @rank. Every candidate is ranked,
+ * however many there are (top[] keeps the best).
  */
 static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomkit_pick *result,
 					     bool page_cache, oomkit_rank_fn rank)
 {
 	struct oomkit_event *ev = oom->ev;
-	struct cgroup_subsys_state *pos;
 	struct oomkit_pick *pick;
-	u32 key = 0;
+	struct oomkit_walk *w;
+	u32 key = 0, n;
 	int i;
 
 	__builtin_memset(result, 0, sizeof(*result));
@@ -170,27 +175,39 @@ static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomk
 	if (!pick)
 		return;
 	__builtin_memset(pick, 0, sizeof(*pick));
-	bpf_rcu_read_lock();
-	bpf_for_each(css, pos, &oom->scope->css, BPF_CGROUP_ITER_DESCENDANTS_POST) {
+	w = oomkit_walk_gather(&oom->scope->css);
+	if (!w)
+		return;
+	pick->nr_memcgs = w->nr;
+	bpf_for(n, 0, w->nr) {
 		struct oomkit_leaf leaf = {};
 		struct mem_cgroup *memcg;
 		struct oomkit_tasks *t;
+		struct cgroup *cgrp;
 		bool inner;
 
+		pick->nr_walked = n + 1;
 		t = oomkit_tasks_get();
 		if (!t)
 			break;
-		memcg = bpf_get_mem_cgroup(pos);
-		if (!memcg)
+		/* Removed since the gathering: nothing of it is left to kill. */
+		cgrp = bpf_cgroup_from_id(oomkit_walk_id(n));
+		if (!cgrp)
 			continue;
+		memcg = bpf_get_mem_cgroup(&cgrp->self);
+		if (!memcg) {
+			bpf_cgroup_release(cgrp);
+			continue;
+		}
 		oomkit_scan_tasks(memcg, page_cache, t);
 		if (t->victim_pid) {
 			pick->victim_pid = t->victim_pid;
-			pick->victim_cgid = oomkit_css_cgroup_id(pos);
+			pick->victim_cgid = oomkit_walk_id(n);
 			bpf_put_mem_cgroup(memcg);
+			bpf_cgroup_release(cgrp);
 			break;
 		}
-		inner = BPF_CORE_READ(pos, cgroup, nr_descendants) > 0;
+		inner = BPF_CORE_READ(cgrp, nr_descendants) > 0;
 		/*
 		 * A -1000 task protects its leaf, a workload; an inner
 		 * memcg's own tasks (the root's) are unrelated processes,
@@ -198,18 +215,19 @@ static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomk
 		 */
 		if ((t->nr_unkillable && !inner) || !t->nr_killable) {
 			bpf_put_mem_cgroup(memcg);
+			bpf_cgroup_release(cgrp);
 			continue;
 		}
-		leaf.cgid = oomkit_css_cgroup_id(pos);
+		leaf.cgid = oomkit_walk_id(n);
 		leaf.inner = inner;
 		leaf.bytes = inner ? t->bytes : oomkit_memcg_bytes(memcg, page_cache);
-		if (rank(oom, memcg, pos, &leaf)) {
+		if (rank(oom, memcg, &cgrp->self, &leaf)) {
 			pick->nr_leaves++;
 			oomkit_pick_insert(pick, &leaf);
 		}
 		bpf_put_mem_cgroup(memcg);
+		bpf_cgroup_release(cgrp);
 	}
-	bpf_rcu_read_unlock();
 	*result = *pick;
 
 #pragma unroll

@@ -19,12 +19,14 @@
 /* errno values the library returns (no libc headers on the BPF side). */
 #define ENOENT		2
 #define ESRCH		3
+#define E2BIG		7
 #define ENOMEM		12
 
 #include "meta.bpf.h"
 #include "stats.bpf.h"
 #include "events.bpf.h"
 #include "abi.bpf.h"
+#include "walk.bpf.h"
 #include "kill.bpf.h"
 #include "memcg.bpf.h"
 

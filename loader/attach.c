@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "abi.h"
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
@@ -20,28 +20,16 @@
 
 int policy_check_kernel(const struct policy *p, const char *step)
 {
-	const char *missing = NULL;
-	struct btf *vmlinux;
+	char why[384];
+	int err = 0;
 
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {
-		int err = -errno;
-
-		p_err("can't %s '%s': can't read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
-		      step, p->name, strerror(errno));
-		return err;
-	}
-	if (p->has_oom && btf__find_by_name_kind(vmlinux, "bpf_oom_ops", BTF_KIND_STRUCT) < 0)
-		missing = "bpf_oom_ops";
-	else if (p->has_psi && btf__find_by_name_kind(vmlinux, "bpf_psi_ops", BTF_KIND_STRUCT) < 0)
-		missing = "bpf_psi_ops";
-	btf__free(vmlinux);
-	if (missing) {
-		p_err("can't %s '%s': this kernel has no %s (needs the BPF OOM series; "
-		      "see 'oomkit feature')", step, p->name, missing);
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	if (p->has_oom)
+		err = abi_check_kind(ABI_KIND_OOM, why, sizeof(why));
+	if (!err && p->has_psi)
+		err = abi_check_kind(ABI_KIND_PSI, why, sizeof(why));
+	if (err)
+		p_err("can't %s '%s': %s", step, p->name, why);
+	return err;
 }
 
 /* The last lines of the last verifier log libbpf printed, on stderr. */
@@ -141,21 +129,6 @@ int policy_load(struct policy *p, const char *step)
 	return err;
 }
 
-static const char *map_type(const struct policy *p, const struct bpf_map *map)
-{
-	const struct btf *btf = bpf_object__btf(p->obj);
-	const struct btf_type *t;
-	const char *name;
-
-	if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS || !btf)
-		return NULL;
-	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
-	name = t ? btf__name_by_offset(btf, t->name_off) : NULL;
-	if (name && (!strcmp(name, "bpf_oom_ops") || !strcmp(name, "bpf_psi_ops")))
-		return name;
-	return NULL;
-}
-
 volatile sig_atomic_t attach_signal;
 
 /*
@@ -216,7 +189,7 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 	int err;
 
 	bpf_object__for_each_map(map, p->obj)
-		if (map_type(p, map))
+		if (abi_map_kind(p->obj, map, NULL) != ABI_KIND_OTHER)
 			nr++;
 	p->links = calloc(nr, sizeof(*p->links));
 	if (!p->links) {
@@ -225,27 +198,28 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 	}
 
 	bpf_object__for_each_map(map, p->obj) {
-		const char *type = map_type(p, map);
-		struct bpf_link *link;
+		enum abi_kind kind = abi_map_kind(p->obj, map, NULL);
+		struct bpf_link *link = NULL;
 		char path[PATH_MAX];
+		const char *hint;
 
-		if (!type)
+		if (kind == ABI_KIND_OTHER)
 			continue;
+		if (pin_dir)
+			snprintf(path, sizeof(path), "%s/" PIN_LINK_PREFIX "%s", pin_dir,
+				 bpf_map__name(map));
 		libbpf_log_reset();
-		link = bpf_map__attach_struct_ops(map);
-		if (!link) {
-			err = -errno;
-			p_err("can't %s '%s': can't attach %s '%s': %s%s", step, p->name, type,
-			      bpf_map__name(map), libbpf_errstr(err),
-			      !strcmp(type, "bpf_psi_ops") ? " (its init() may have refused)" : "");
+		err = abi_attach(map, kind, pin_dir ? path : NULL, &link, &hint);
+		if (err) {
+			p_err("can't %s '%s': can't attach %s '%s': %s%s", step, p->name,
+			      abi_kind_name(kind), bpf_map__name(map), libbpf_errstr(err), hint);
 			goto rollback;
 		}
 		p->links[p->nr_links++] = link;
 		if (!pin_dir)
 			continue;
-		snprintf(path, sizeof(path), "%s/" PIN_LINK_PREFIX "%s", pin_dir,
-			 bpf_map__name(map));
-		err = bpf_link__pin(link, path);
+		/* a level-2 link comes pinned (abi.c says why) */
+		err = bpf_link__pin_path(link) ? 0 : bpf_link__pin(link, path);
 		if (err) {
 			p_err("can't %s '%s': can't pin link at %s: %s", step, p->name, path,
 			      libbpf_errstr(err));

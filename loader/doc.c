@@ -73,6 +73,9 @@ const struct doc_cmd doc_cmds[] = {
 	  "oomkit_events, oomkit_stats and every knob map under /sys/fs/bpf/oomkit/NAME/. "
 	  "The policy stays attached after oomkit exits. Prints the oom_policy name the "
 	  "kernel will report.\n\n"
+	  "On a kernel of ABI level 2 (see 'oomkit feature') each bpf_oom_ops map is "
+	  "attached to the cgroup2 root, which is system-wide as level 1's links are. That "
+	  "path has not run on a level-2 kernel yet.\n\n"
 	  "Pins are made in /sys/fs/bpf/oomkit/NAME~tmp/ and renamed into place; any "
 	  "failure detaches and unpins everything done so far. Loading a NAME that is "
 	  "already loaded is an error.\n\n"
@@ -112,7 +115,9 @@ const struct doc_cmd doc_cmds[] = {
 	  "Loads and attaches the policy like 'policy load' but pins nothing: the policy "
 	  "lives as long as this process. Prints every decision the policy makes, one line "
 	  "of text (or one JSON object with -j) each, and detaches cleanly on SIGINT or "
-	  "SIGTERM (or when the kernel closes the links, should the process die).",
+	  "SIGTERM (or when the kernel closes the links, should the process die). On a "
+	  "kernel of ABI level 2 it refuses a policy with a bpf_oom_ops map (libbpf 1.5 "
+	  "keeps such a cgroup link only through a pin): use 'policy load'.",
 	  run_opts },
 	{ NULL, "events", "[NAME]... [--count N] [--timeout SEC]",
 	  "stream the decisions of loaded policies",
@@ -123,10 +128,17 @@ const struct doc_cmd doc_cmds[] = {
 	  stream_opts },
 	{ NULL, "feature", "",
 	  "probe the running kernel for the BPF OOM ABI",
-	  "Reads the kernel's BTF and reports whether it has struct bpf_oom_ops, struct "
-	  "bpf_psi_ops, the oom_control fields bpf_memory_freed and bpf_policy_name, and "
-	  "each BPF OOM and memcg kfunc. Exits 0 when everything is present, 1 otherwise, "
-	  "naming what is missing.",
+	  "Reads the kernel's BTF and reports the level of the BPF OOM ABI it carries: "
+	  "level 1 (v1 of the BPF OOM series: struct bpf_oom_ops has a bpf_oom member and "
+	  "its handle_out_of_memory takes only the oom_control; bpf_psi_ops exists), level 2 "
+	  "(bpf_oom_ops attached per cgroup: two members, and the handler's second argument "
+	  "is a struct cgroup *; no bpf_psi_ops), or none, with a one-line reason. Then it "
+	  "reports whether the kernel has each struct_ops type, oom_control field and BPF "
+	  "OOM and memcg kfunc of that level (of level 1 when none: what the policies are "
+	  "built for): at level 1 struct bpf_oom_ops, struct bpf_psi_ops, the fields "
+	  "bpf_memory_freed and bpf_policy_name, and every kfunc. Exits 0 when everything "
+	  "is present, 1 otherwise, naming what is missing. With -j the level is "
+	  "abi.level (0 for none) and the reason abi.reason.",
 	  NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };

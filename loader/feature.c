@@ -1,140 +1,110 @@
 // SPDX-License-Identifier: GPL-2.0
-/* oomkit feature: probes the running kernel's BTF for the BPF OOM ABI, names what is missing. */
+/* oomkit feature: the running kernel's BPF OOM ABI level, and what of it the kernel's BTF lacks. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "abi.h"
 #include "args.h"
 #include "main.h"
 
-enum probe_kind { PROBE_STRUCT, PROBE_FIELD, PROBE_KFUNC };
-
-struct probe {
-	enum probe_kind kind;
-	const char *name;	/* struct, "struct.field" or kfunc */
-	const char *group;	/* JSON object it is reported in */
-};
-
-static const struct probe probes[] = {
-	{ PROBE_STRUCT, "bpf_oom_ops", "struct_ops" },
-	{ PROBE_STRUCT, "bpf_psi_ops", "struct_ops" },
-	{ PROBE_FIELD, "oom_control.bpf_memory_freed", "fields" },
-	{ PROBE_FIELD, "oom_control.bpf_policy_name", "fields" },
-	{ PROBE_KFUNC, "bpf_oom_kill_process", "kfuncs" },
-	{ PROBE_KFUNC, "bpf_out_of_memory", "kfuncs" },
-	{ PROBE_KFUNC, "bpf_task_is_oom_victim", "kfuncs" },
-	{ PROBE_KFUNC, "bpf_psi_create_trigger", "kfuncs" },
-	{ PROBE_KFUNC, "bpf_get_mem_cgroup", "kfuncs" },
-	{ PROBE_KFUNC, "bpf_put_mem_cgroup", "kfuncs" },
-	{ PROBE_KFUNC, "bpf_get_root_mem_cgroup", "kfuncs" },
-	{ PROBE_KFUNC, "bpf_mem_cgroup_usage", "kfuncs" },
-	{ PROBE_KFUNC, "bpf_mem_cgroup_page_state", "kfuncs" },
-	{ PROBE_KFUNC, "bpf_mem_cgroup_vm_events", "kfuncs" },
-	{ PROBE_KFUNC, "bpf_mem_cgroup_memory_events", "kfuncs" },
-	{ PROBE_KFUNC, "bpf_mem_cgroup_flush_stats", "kfuncs" },
-};
-
-static bool has_field(const struct btf *btf, const char *spec)
-{
-	char sname[64];
-	const struct btf_member *m;
-	const struct btf_type *t;
-	const char *dot = strchr(spec, '.');
-	int id, i;
-
-	snprintf(sname, sizeof(sname), "%.*s", (int)(dot - spec), spec);
-	id = btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT);
-	if (id < 0)
-		return false;
-	t = btf__type_by_id(btf, id);
-	m = btf_members(t);
-	for (i = 0; i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(btf, m->name_off), dot + 1))
-			return true;
-	return false;
-}
-
-static bool probe(const struct btf *btf, const struct probe *p)
-{
-	switch (p->kind) {
-	case PROBE_STRUCT:
-		return btf__find_by_name_kind(btf, p->name, BTF_KIND_STRUCT) >= 0;
-	case PROBE_FIELD:
-		return has_field(btf, p->name);
-	case PROBE_KFUNC:
-		return btf__find_by_name_kind(btf, p->name, BTF_KIND_FUNC) >= 0;
-	}
-	return false;
-}
-
 int do_feature(int argc, char **argv)
 {
-	bool present[ARRAY_SIZE(probes)];
+	const struct abi_feature *feats;
+	const struct abi_probe *k;
+	const struct btf *btf;
 	const char *group = NULL;
 	struct cmd_args a;
 	struct utsname u;
-	struct btf *btf;
-	size_t i, missing = 0;
+	size_t nr, i, n = 0, missing = 0;
+	bool *present;
 	int err;
 
 	err = parse_args(NULL, "feature", argc, argv, 0, &a);
 	free_args(&a);
 	if (err)
 		return err > 0 ? 0 : err;
-	btf = btf__load_vmlinux_btf();
-	if (!btf) {
-		err = -errno;
+	err = abi_kernel(&k);
+	if (err) {
 		p_err("can't probe 'kernel': no kernel BTF (/sys/kernel/btf/vmlinux): %s; "
-		      "the BPF OOM ABI needs CONFIG_DEBUG_INFO_BTF", strerror(errno));
+		      "the BPF OOM ABI needs CONFIG_DEBUG_INFO_BTF", strerror(-err));
 		return err;
 	}
-	for (i = 0; i < ARRAY_SIZE(probes); i++) {
-		present[i] = probe(btf, &probes[i]);
+	btf = abi_vmlinux_btf();
+	nr = abi_features(&feats);
+	present = calloc(nr, sizeof(*present));
+	if (!present) {
+		p_err("can't probe 'kernel': out of memory");
+		return -ENOMEM;
+	}
+	/* the list is the detected level's; with none, level 1's (what the policies need) */
+	for (i = 0; i < nr; i++) {
+		if (!abi_feature_needed(&feats[i], k->level))
+			continue;
+		n++;
+		present[i] = abi_feature_present(btf, &feats[i]);
 		missing += !present[i];
 	}
-	btf__free(btf);
 	uname(&u);
 
 	if (json_output) {
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "kernel", u.release);
-		for (i = 0; i < ARRAY_SIZE(probes); i++) {
-			if (!group || strcmp(group, probes[i].group)) {
+		jsonw_name(json_wtr, "abi");
+		jsonw_start_object(json_wtr);
+		jsonw_uint_field(json_wtr, "level", k->level);
+		if (k->level == ABI_NONE)
+			jsonw_string_field(json_wtr, "reason", k->why);
+		else
+			jsonw_null_field(json_wtr, "reason");
+		jsonw_end_object(json_wtr);
+		for (i = 0; i < nr; i++) {
+			if (!abi_feature_needed(&feats[i], k->level))
+				continue;
+			if (!group || strcmp(group, feats[i].group)) {
 				if (group)
 					jsonw_end_object(json_wtr);
-				group = probes[i].group;
+				group = feats[i].group;
 				jsonw_name(json_wtr, group);
 				jsonw_start_object(json_wtr);
 			}
-			jsonw_bool_field(json_wtr, probes[i].name, present[i]);
+			jsonw_bool_field(json_wtr, feats[i].name, present[i]);
 		}
 		jsonw_end_object(json_wtr);
 		jsonw_name(json_wtr, "missing");
 		jsonw_start_array(json_wtr);
-		for (i = 0; i < ARRAY_SIZE(probes); i++)
-			if (!present[i])
-				jsonw_string(json_wtr, probes[i].name);
+		for (i = 0; i < nr; i++)
+			if (abi_feature_needed(&feats[i], k->level) && !present[i])
+				jsonw_string(json_wtr, feats[i].name);
 		jsonw_end_array(json_wtr);
 		jsonw_bool_field(json_wtr, "complete", !missing);
 		jsonw_end_object(json_wtr);
 	} else {
 		printf("kernel %s\n", u.release);
-		for (i = 0; i < ARRAY_SIZE(probes); i++) {
-			if (!group || strcmp(group, probes[i].group)) {
-				group = probes[i].group;
+		if (k->level == ABI_NONE)
+			printf("BPF OOM ABI: none: %s\n", k->why);
+		else
+			printf("BPF OOM ABI: %s\n", abi_level_name(k->level));
+		for (i = 0; i < nr; i++) {
+			if (!abi_feature_needed(&feats[i], k->level))
+				continue;
+			if (!group || strcmp(group, feats[i].group)) {
+				group = feats[i].group;
 				printf("%s:\n", group);
 			}
-			printf("  %-36s %s\n", probes[i].name, present[i] ? "yes" : "MISSING");
+			printf("  %-36s %s\n", feats[i].name, present[i] ? "yes" : "MISSING");
 		}
 		if (missing)
 			printf("missing %zu of %zu: this kernel lacks the BPF OOM ABI oomkit needs "
-			       "(the BPF OOM series)\n", missing, ARRAY_SIZE(probes));
+			       "(the BPF OOM series)\n", missing, n);
 		else
 			printf("all present\n");
 	}
+	free(present);
 	/* not an error message: the listing says what is missing */
 	return missing ? -ENOENT : 0;
 }

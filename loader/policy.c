@@ -7,6 +7,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "abi.h"
 #include "main.h"
 #include "policy.h"
 
@@ -30,64 +31,35 @@ const char *policy_kind(const struct policy *p)
 	return p->has_oom ? "oom" : "psi";
 }
 
-/* The local BTF name of a struct_ops map's type: "bpf_oom_ops", ... */
-static const char *struct_ops_type(const struct bpf_object *obj, const struct bpf_map *map)
-{
-	const struct btf *btf = bpf_object__btf(obj);
-	const struct btf_type *t;
-
-	if (!btf || bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS)
-		return NULL;
-	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
-	return t ? btf__name_by_offset(btf, t->name_off) : NULL;
-}
-
 /*
- * The kernel copies bpf_oom_ops.name at attach; read it from the initial
- * value. It is printed next to "Killed process" in the kernel log, so a
- * newline or control byte there could forge report lines: -EINVAL.
+ * The kernel copies the handler's name from the map value; read it from the
+ * initial value. It is printed next to "Killed process" in the kernel log,
+ * so a newline or control byte there could forge report lines: -EINVAL.
  */
 static int read_oom_name(struct policy *p, const struct bpf_map *map, bool keep,
 			 const char *step, const char *thing)
 {
-	const struct btf *btf = bpf_object__btf(p->obj);
-	const struct btf_member *m;
-	const struct btf_type *t;
-	const char *data;
+	char name[OOM_POLICY_NAME_LEN + 1];
+	const void *data;
 	size_t size;
 	int i;
 
-	t = btf__type_by_id(btf, bpf_map__btf_value_type_id(map));
 	data = bpf_map__initial_value((struct bpf_map *)map, &size);
-	if (!t || !data)
+	if (!abi_value_name(bpf_object__btf(p->obj), bpf_map__btf_value_type_id(map), data, size,
+			    name, sizeof(name)))
 		return 0;
-	m = btf_members(t);
-	for (i = 0; i < btf_vlen(t); i++, m++) {
-		size_t off = m->offset / 8, len;
+	for (i = 0; name[i]; i++) {
+		unsigned char c = name[i];
 
-		if (strcmp(btf__name_by_offset(btf, m->name_off), "name"))
-			continue;
-		if (off >= size)
-			return 0;
-		len = strnlen(data + off, size - off);
-		if (len > OOM_POLICY_NAME_LEN)
-			len = OOM_POLICY_NAME_LEN;
-		for (i = 0; i < (int)len; i++) {
-			unsigned char c = data[off + i];
-
-			if (c < 0x20 || c > 0x7e) {
-				p_err("can't %s '%s': its bpf_oom_ops name has byte 0x%02x at %d; "
-				      "the kernel logs it with each kill, so only printable ASCII "
-				      "is allowed", step, thing, c, i);
-				return -EINVAL;
-			}
+		if (c < 0x20 || c > 0x7e) {
+			p_err("can't %s '%s': its %s name has byte 0x%02x at %d; "
+			      "the kernel logs it with each kill, so only printable ASCII "
+			      "is allowed", step, thing, abi_kind_name(ABI_KIND_OOM), c, i);
+			return -EINVAL;
 		}
-		if (keep) {
-			memcpy(p->oom_policy, data + off, len);
-			p->oom_policy[len] = '\0';
-		}
-		return 0;
 	}
+	if (keep)
+		snprintf(p->oom_policy, sizeof(p->oom_policy), "%s", name);
 	return 0;
 }
 
@@ -144,27 +116,28 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 	}
 
 	bpf_object__for_each_map(map, p->obj) {
-		const char *type = struct_ops_type(p->obj, map);
-
-		if (!type)
-			continue;
-		if (!strcmp(type, "bpf_oom_ops")) {
+		switch (abi_map_kind(p->obj, map, NULL)) {
+		case ABI_KIND_OOM:
 			/* every one is checked: each is attached, each name logged */
 			err = read_oom_name(p, map, !p->has_oom, step, thing);
 			if (err)
 				return err;
 			p->has_oom = true;
-		} else if (!strcmp(type, "bpf_psi_ops")) {
+			break;
+		case ABI_KIND_PSI:
 			p->has_psi = true;
+			break;
+		default:
+			break;
 		}
 	}
 	if (!p->has_oom && !p->has_psi) {
-		p_err("can't %s '%s': no bpf_oom_ops or bpf_psi_ops struct_ops map in it",
-		      step, thing);
+		p_err("can't %s '%s': no %s or %s struct_ops map in it", step, thing,
+		      abi_kind_name(ABI_KIND_OOM), abi_kind_name(ABI_KIND_PSI));
 		return -ENOENT;
 	}
 	if (p->has_oom && !p->oom_policy[0])
-		snprintf(p->oom_policy, sizeof(p->oom_policy), "bpf_defined_policy");
+		snprintf(p->oom_policy, sizeof(p->oom_policy), "%s", abi_reported_name(""));
 	return 0;
 }
 

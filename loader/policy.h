@@ -11,8 +11,10 @@
 
 #include <oomkit/intf.h>
 
-/* The kernel's BPF_OOM_NAME_MAX_LEN: the size of bpf_oom_ops.name. */
-#define OOM_POLICY_NAME_LEN	64
+#include "abi.h"
+
+/* The longest name the kernel reports for a handler. */
+#define OOM_POLICY_NAME_LEN	ABI_OOM_NAME_LEN
 
 struct bpf_object;
 struct bpf_link;
@@ -42,8 +44,8 @@ struct policy {
 	char name[NAME_MAX + 1];	/* pins and messages */
 	const char *doc;
 	char oom_policy[OOM_POLICY_NAME_LEN + 1]; /* what the kernel reports */
-	bool has_oom;			/* has a bpf_oom_ops map */
-	bool has_psi;			/* has a bpf_psi_ops map */
+	bool has_oom;			/* has an OOM handler map (abi.h) */
+	bool has_psi;			/* has a PSI map */
 	struct knob_setting *knobs;
 	size_t nr_knobs;
 	struct bpf_link **links;	/* attached struct_ops, in map order */

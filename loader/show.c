@@ -13,13 +13,13 @@
 #include <bpf/libbpf.h>
 
 #include "args.h"
+#include "abi.h"
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
 #include "show.h"
 
 #define MAX_HANDLERS	8
-#define VALUE_PREFIX	"bpf_struct_ops_"
 
 static const char *const stat_names[] = {
 #define OOMKIT_X_STR(e, s) s,
@@ -28,7 +28,7 @@ static const char *const stat_names[] = {
 };
 
 struct handler {
-	char name[64];		/* the bpf_oom_ops member */
+	char name[64];		/* the struct_ops member */
 	__u32 prog_id;
 	char prog_name[BPF_OBJ_NAME_LEN];
 	__u64 run_cnt;
@@ -40,120 +40,19 @@ struct ops_info {
 	__u32 link_id;
 	__u32 map_id;
 	char map_name[NAME_MAX + 1];
-	char type[32];		/* "bpf_oom_ops", "bpf_psi_ops" */
+	enum abi_kind kind;
+	char type[32];		/* abi_kind_name(), "?" if unknown */
 	char oom_policy[OOM_POLICY_NAME_LEN + 1];
 	struct handler h[MAX_HANDLERS];
 	int nr_h;
-	int order;		/* among bpf_oom_ops links, 1 = runs first; 0 = n/a */
+	int order;		/* among OOM handlers, 1 = runs first; 0 = n/a */
 	bool ours;
 };
 
-/* Every struct_ops link of the system: link id -> map id. */
-struct link_ent {
-	__u32 link_id;
-	__u32 map_id;
-	bool oom;
-};
-
 struct show_ctx {
-	struct btf *vmlinux;
-	struct link_ent *links;
-	size_t nr_links;
+	const struct btf *vmlinux;
+	struct abi_links links;
 };
-
-static int cmp_link(const void *a, const void *b)
-{
-	const struct link_ent *x = a, *y = b;
-
-	return x->link_id < y->link_id ? -1 : x->link_id > y->link_id;
-}
-
-/* The kernel's value type of a struct_ops map, minus "bpf_struct_ops_". */
-static const char *ops_type(struct show_ctx *ctx, __u32 value_type_id)
-{
-	const struct btf_type *t;
-	const char *name;
-
-	if (!ctx->vmlinux || !value_type_id)
-		return NULL;
-	t = btf__type_by_id(ctx->vmlinux, value_type_id);
-	if (!t)
-		return NULL;
-	name = btf__name_by_offset(ctx->vmlinux, t->name_off);
-	if (!name || strncmp(name, VALUE_PREFIX, strlen(VALUE_PREFIX)))
-		return NULL;
-	return name + strlen(VALUE_PREFIX);
-}
-
-static bool is_ours_type(const char *type)
-{
-	return type && (!strcmp(type, "bpf_oom_ops") || !strcmp(type, "bpf_psi_ops"));
-}
-
-static void collect_links(struct show_ctx *ctx)
-{
-	__u32 id = 0;
-
-	while (!bpf_link_get_next_id(id, &id)) {
-		struct bpf_link_info info = {};
-		struct bpf_map_info minfo = {};
-		__u32 len = sizeof(info), mlen = sizeof(minfo);
-		struct link_ent *n;
-		int fd, mfd;
-
-		fd = bpf_link_get_fd_by_id(id);
-		if (fd < 0)
-			continue;
-		if (bpf_link_get_info_by_fd(fd, &info, &len) ||
-		    info.type != BPF_LINK_TYPE_STRUCT_OPS) {
-			close(fd);
-			continue;
-		}
-		close(fd);
-		mfd = bpf_map_get_fd_by_id(info.struct_ops.map_id);
-		if (mfd < 0)
-			continue;
-		if (bpf_map_get_info_by_fd(mfd, &minfo, &mlen)) {
-			close(mfd);
-			continue;
-		}
-		close(mfd);
-		if (!is_ours_type(ops_type(ctx, minfo.btf_vmlinux_value_type_id)))
-			continue;
-		n = realloc(ctx->links, (ctx->nr_links + 1) * sizeof(*n));
-		if (!n)
-			return;
-		ctx->links = n;
-		n[ctx->nr_links].link_id = info.id;
-		n[ctx->nr_links].map_id = info.struct_ops.map_id;
-		n[ctx->nr_links].oom = !strcmp(ops_type(ctx, minfo.btf_vmlinux_value_type_id),
-					       "bpf_oom_ops");
-		ctx->nr_links++;
-	}
-	if (ctx->links)
-		qsort(ctx->links, ctx->nr_links, sizeof(*ctx->links), cmp_link);
-}
-
-/* Attach order is link creation order: ascending link id among bpf_oom_ops. */
-static int attach_order(const struct show_ctx *ctx, __u32 link_id, __u32 *link_of_map,
-			__u32 map_id)
-{
-	size_t i;
-	int order = 0;
-
-	for (i = 0; i < ctx->nr_links; i++) {
-		if (!ctx->links[i].oom)
-			continue;
-		order++;
-		if ((link_id && ctx->links[i].link_id == link_id) ||
-		    (!link_id && ctx->links[i].map_id == map_id)) {
-			if (link_of_map)
-				*link_of_map = ctx->links[i].link_id;
-			return order;
-		}
-	}
-	return 0;
-}
 
 static void prog_stats(struct handler *h)
 {
@@ -180,9 +79,10 @@ static void prog_stats(struct handler *h)
 static void describe_value(struct show_ctx *ctx, struct ops_info *o, int map_fd,
 			   const struct bpf_map_info *minfo)
 {
+	char name[OOM_POLICY_NAME_LEN + 1];
 	const struct btf_type *vt, *dt;
 	const struct btf_member *m;
-	__u32 data_off = 0, zero = 0;
+	__u32 data_off = 0, zero = 0, dtype = 0;
 	bool found = false;
 	char *val;
 	int i;
@@ -194,6 +94,7 @@ static void describe_value(struct show_ctx *ctx, struct ops_info *o, int map_fd,
 	for (i = 0; i < btf_vlen(vt); i++, m++) {
 		if (!strcmp(btf__name_by_offset(ctx->vmlinux, m->name_off), "data")) {
 			data_off = m->offset / 8;
+			dtype = m->type;
 			dt = btf__type_by_id(ctx->vmlinux, btf__resolve_type(ctx->vmlinux, m->type));
 			found = dt && btf_is_struct(dt);
 			break;
@@ -231,18 +132,12 @@ static void describe_value(struct show_ctx *ctx, struct ops_info *o, int map_fd,
 			snprintf(h->name, sizeof(h->name), "%s", mname);
 			h->prog_id = (__u32)id;
 			prog_stats(h);
-		} else if (btf_is_array(mt) && !strcmp(mname, "name")) {
-			size_t n = btf_array(mt)->nelems;
-
-			if (off + n > minfo->value_size)
-				continue;
-			if (n > OOM_POLICY_NAME_LEN)
-				n = OOM_POLICY_NAME_LEN;
-			snprintf(o->oom_policy, sizeof(o->oom_policy), "%.*s", (int)n, val + off);
-			if (!o->oom_policy[0])
-				snprintf(o->oom_policy, sizeof(o->oom_policy), "bpf_defined_policy");
 		}
 	}
+	if (o->kind == ABI_KIND_OOM && data_off < minfo->value_size &&
+	    abi_value_name(ctx->vmlinux, btf__resolve_type(ctx->vmlinux, dtype), val + data_off,
+			   minfo->value_size - data_off, name, sizeof(name)))
+		snprintf(o->oom_policy, sizeof(o->oom_policy), "%s", abi_reported_name(name));
 out:
 	free(val);
 }
@@ -251,7 +146,6 @@ static int describe_map(struct show_ctx *ctx, __u32 map_id, struct ops_info *o)
 {
 	struct bpf_map_info minfo = {};
 	__u32 len = sizeof(minfo);
-	const char *type;
 	int fd;
 
 	fd = bpf_map_get_fd_by_id(map_id);
@@ -263,9 +157,9 @@ static int describe_map(struct show_ctx *ctx, __u32 map_id, struct ops_info *o)
 	}
 	o->map_id = map_id;
 	snprintf(o->map_name, sizeof(o->map_name), "%s", minfo.name);
-	type = ops_type(ctx, minfo.btf_vmlinux_value_type_id);
-	snprintf(o->type, sizeof(o->type), "%s", type ? type : "?");
-	if (type)
+	o->kind = abi_map_kind(NULL, NULL, &minfo);
+	snprintf(o->type, sizeof(o->type), "%s", abi_kind_name(o->kind));
+	if (o->kind != ABI_KIND_OTHER)
 		describe_value(ctx, o, fd, &minfo);
 	close(fd);
 	return 0;
@@ -284,7 +178,7 @@ static void print_ops(const struct ops_info *o)
 			jsonw_uint_field(json_wtr, "link_id", o->link_id);
 		else
 			jsonw_null_field(json_wtr, "link_id");
-		if (!strcmp(o->type, "bpf_oom_ops")) {
+		if (o->kind == ABI_KIND_OOM) {
 			jsonw_string_field(json_wtr, "oom_policy", o->oom_policy);
 			jsonw_uint_field(json_wtr, "attach_order", o->order);
 		}
@@ -308,7 +202,7 @@ static void print_ops(const struct ops_info *o)
 		printf(", link %u", o->link_id);
 	else
 		printf(", not attached");
-	if (!strcmp(o->type, "bpf_oom_ops"))
+	if (o->kind == ABI_KIND_OOM)
 		printf(", attach order %d, oom_policy=%s", o->order, o->oom_policy);
 	printf("\n");
 	for (i = 0; i < o->nr_h; i++)
@@ -437,8 +331,8 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_inf
 		/* the kernel keeps 15 characters of a map name; the pin has it all */
 		snprintf(v[nr].map_name, sizeof(v[nr].map_name), "%s",
 			 de->d_name + strlen(PIN_LINK_PREFIX));
-		if (!strcmp(v[nr].type, "bpf_oom_ops"))
-			v[nr].order = attach_order(ctx, info.id, NULL, 0);
+		if (v[nr].kind == ABI_KIND_OOM)
+			v[nr].order = abi_run_order(&ctx->links, info.id, 0, NULL);
 		nr++;
 	}
 	closedir(dir);
@@ -463,8 +357,8 @@ static void print_policy(struct show_ctx *ctx, const struct pin_dir *d, __u32 **
 			*our_maps = m;
 			m[(*nr_our)++] = ops[i].map_id;
 		}
-		oom |= !strcmp(ops[i].type, "bpf_oom_ops");
-		psi |= !strcmp(ops[i].type, "bpf_psi_ops");
+		oom |= ops[i].kind == ABI_KIND_OOM;
+		psi |= ops[i].kind == ABI_KIND_PSI;
 		if (ops[i].order && (!order || ops[i].order < order))
 			order = ops[i].order;
 		if (ops[i].nr_h && (!load_time || ops[i].h[0].load_time < load_time))
@@ -526,7 +420,7 @@ static bool in_list(const __u32 *v, size_t nr, __u32 id)
 	return false;
 }
 
-/* bpf_oom_ops / bpf_psi_ops maps on the system that are not in our pins. */
+/* OOM handler and PSI maps on the system that are not in our pins. */
 static int print_foreign(struct show_ctx *ctx, const __u32 *ours, size_t nr_ours)
 {
 	__u32 id = 0;
@@ -544,17 +438,13 @@ static int print_foreign(struct show_ctx *ctx, const __u32 *ours, size_t nr_ours
 		if (fd < 0)
 			continue;
 		if (bpf_map_get_info_by_fd(fd, &minfo, &len) ||
-		    minfo.type != BPF_MAP_TYPE_STRUCT_OPS ||
-		    !is_ours_type(ops_type(ctx, minfo.btf_vmlinux_value_type_id))) {
+		    abi_map_kind(NULL, NULL, &minfo) == ABI_KIND_OTHER) {
 			close(fd);
 			continue;
 		}
 		close(fd);
 		describe_map(ctx, id, &o);
-		if (!strcmp(o.type, "bpf_oom_ops"))
-			o.order = attach_order(ctx, 0, &o.link_id, id);
-		else
-			attach_order(ctx, 0, &o.link_id, id);
+		o.order = abi_run_order(&ctx->links, 0, id, &o.link_id);
 		if (!n++ && !json_output)
 			printf("attached by other tools:\n");
 		print_ops(&o);
@@ -594,8 +484,8 @@ int do_show(int argc, char **argv)
 	if (err)
 		return err;
 	/* without the kernel's BTF nothing can be described but the pins */
-	ctx.vmlinux = btf__load_vmlinux_btf();
-	collect_links(&ctx);
+	ctx.vmlinux = abi_vmlinux_btf();
+	abi_links_collect(&ctx.links);
 
 	if (json_output) {
 		jsonw_start_object(json_wtr);
@@ -623,7 +513,6 @@ int do_show(int argc, char **argv)
 	}
 	free(ours);
 	free(dirs);
-	free(ctx.links);
-	btf__free(ctx.vmlinux);
+	abi_links_free(&ctx.links);
 	return 0;
 }

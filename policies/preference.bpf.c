@@ -21,6 +21,7 @@
  *
  * Limits: the first OOM compares scans since each cgroup's creation; the
  * root's own tasks never rank by scans (the root's count is the system's).
+ * Baselines are kept in each cgroup's storage: any number of candidates.
  */
 #include "oomkit.bpf.h"
 
@@ -31,7 +32,12 @@ char _license[] SEC("license") = "GPL";
 #define PREF_AVOID	-1
 #define PREF_OMIT	-2
 
-OOMKIT_POLICY("preference", "systemd-oomd-like prefer/avoid/omit, then reclaim scans, then size");
+/* A test build of this source loads beside the built-in as a drop-in: it needs its own name. */
+#ifndef PREFERENCE_NAME
+#define PREFERENCE_NAME	"preference"
+#endif
+
+OOMKIT_POLICY(PREFERENCE_NAME, "systemd-oomd-like prefer/avoid/omit, then reclaim scans, then size");
 OOMKIT_CGROUP_MAP(preference);
 OOMKIT_CGROUP_KNOB(prefer, preference, PREF_PREFER, 0, 0, 0,
 		   "kill in this cgroup and its subtree first");
@@ -44,68 +50,76 @@ OOMKIT_TUNABLE(u64, pgscan_min_pages, 256, 0, 1LL << 40,
 OOMKIT_TUNABLE(bool, count_page_cache, false, 0, 1,
 	       "1: size cgroups with their page cache (default: without)");
 
-#define PGSCAN_MAX_CGROUPS	4096
-
 /*
- * pgscan of each candidate at the previous OOM whose walk saw every
- * candidate; LRU: removed cgroups age out.
+ * Reclaim scans of each cgroup, in the cgroup's own storage: no cap on
+ * how many cgroups have a baseline, and a removed cgroup's goes with it.
+ * @base: pgscan at the last completed walk that ranked the cgroup (the
+ * baseline); @pend: at the last walk that ranked it, which becomes the
+ * baseline when the next walk reads it, unless that walk did not
+ * complete. A walk that stops at a victim still exiting has seen only the
+ * candidates before it; were its readings baselines, those would measure
+ * growth from a later point than the rest: preference_pgscan_rollback()
+ * drops them. One walk at a time: the kernel runs OOM handlers under
+ * oom_lock.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, PGSCAN_MAX_CGROUPS);
-	__type(key, u64);
-	__type(value, u64);
-} pgscan_last SEC(".maps");
-
-struct pgscan_reading {
-	u64 cgid;
-	u64 pgscan;
+struct pgscan_state {
+	u64 base;
+	u64 pend;
+	u32 walk;	/* the walk @pend was read by */
+	u8 has_base;
+	u8 has_pend;
 };
 
-/*
- * The readings of the walk under way. A walk that stops at a victim still
- * exiting has seen only the candidates before it; were its readings
- * baselines, those would measure growth from a later point than the rest.
- * So they become baselines only when the walk completes. One walk at a
- * time: the kernel runs OOM handlers under oom_lock.
- */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PGSCAN_MAX_CGROUPS);
-	__type(key, u32);
-	__type(value, struct pgscan_reading);
-} pgscan_walk SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pgscan_state);
+} pgscan_cgrp SEC(".maps");
 
-static u32 nr_readings;
+/* Walks started, numbering the readings; 0 is none. */
+static u32 pgscan_walk_nr;
 
 static u64 preference_pgscan_growth(struct mem_cgroup *memcg, u64 cgid)
 {
-	u64 now = oomkit_memcg_pgscan(memcg), *last, growth;
-	struct pgscan_reading *r;
-	u32 i = nr_readings;
+	u64 now = oomkit_memcg_pgscan(memcg), growth;
+	struct pgscan_state *st;
+	struct cgroup *cgrp;
 
-	last = bpf_map_lookup_elem(&pgscan_last, &cgid);
-	growth = last && now > *last ? now - *last : (last ? 0 : now);
-	r = bpf_map_lookup_elem(&pgscan_walk, &i);
-	if (r) {
-		r->cgid = cgid;
-		r->pgscan = now;
-		nr_readings = i + 1;
+	cgrp = bpf_cgroup_from_id(cgid);
+	if (!cgrp)
+		return 0;
+	st = bpf_cgrp_storage_get(&pgscan_cgrp, cgrp, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	bpf_cgroup_release(cgrp);
+	/* No storage (ENOMEM): as on a first OOM, every scan since creation. */
+	if (!st)
+		return now >= pgscan_min_pages ? now : 0;
+	if (st->has_pend && st->walk != pgscan_walk_nr) {
+		st->base = st->pend;
+		st->has_base = 1;
 	}
+	growth = !st->has_base ? now : now > st->base ? now - st->base : 0;
+	st->pend = now;
+	st->walk = pgscan_walk_nr;
+	st->has_pend = 1;
 	return growth >= pgscan_min_pages ? growth : 0;
 }
 
-/* The completed walk's readings become the baselines of the next OOM. */
-static void preference_pgscan_commit(void)
+/* The walk stopped at a pending victim: its readings must not become baselines. */
+static void preference_pgscan_rollback(const struct oomkit_pick *pick)
 {
-	struct pgscan_reading *r;
+	struct pgscan_state *st;
+	struct cgroup *cgrp;
 	u32 i;
 
-	bpf_for(i, 0, nr_readings) {
-		r = bpf_map_lookup_elem(&pgscan_walk, &i);
-		if (!r)
-			break;
-		bpf_map_update_elem(&pgscan_last, &r->cgid, &r->pgscan, BPF_ANY);
+	bpf_for(i, 0, pick->nr_walked) {
+		cgrp = bpf_cgroup_from_id(oomkit_walk_id(i));
+		if (!cgrp)
+			continue;
+		st = bpf_cgrp_storage_get(&pgscan_cgrp, cgrp, NULL, 0);
+		if (st && st->walk == pgscan_walk_nr)
+			st->has_pend = 0;
+		bpf_cgroup_release(cgrp);
 	}
 }
 
@@ -127,11 +141,12 @@ static int preference_oom(struct oomkit_oom *oom)
 	struct oomkit_pick pick;
 	struct oomkit_leaf *best = &pick.top[0];
 
-	nr_readings = 0;
+	pgscan_walk_nr++;
 	oomkit_pick_leaf(oom, &pick, count_page_cache, preference_rank);
-	if (pick.victim_pid)
+	if (pick.victim_pid) {
+		preference_pgscan_rollback(&pick);
 		return oomkit_decide_pending(oom, &pick);
-	preference_pgscan_commit();
+	}
 	if (!best->cgid)
 		return oomkit_decide_none(oom);
 
@@ -144,4 +159,4 @@ static int preference_oom(struct oomkit_oom *oom)
 	return oomkit_kill_cgroup(oom, best->cgid, false, count_page_cache);
 }
 
-OOMKIT_OOM_POLICY(preference, "preference");
+OOMKIT_OOM_POLICY(preference, PREFERENCE_NAME);

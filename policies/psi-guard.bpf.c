@@ -21,9 +21,13 @@
  *   window_usec       the PSI window, at most 10 s (default 1 s).
  *   cooldown_usec     pressure ignored after an OOM (default 10 s).
  *
- * Limits: at most PSI_GUARD_MAX_WATCH cgroups; triggers are created at
- * attach only (load again to change them); a declared OOM in which nothing
- * can be killed still starts the cooldown.
+ * The cgroup2 root as watch=PATH is the system: its trigger is the
+ * system-wide one, and it declares a global OOM.
+ *
+ * Limits: at most PSI_GUARD_MAX_WATCH (64) cgroups, more fail the load
+ * (init returns -E2BIG) rather than leave some unwatched; triggers are
+ * created at attach only (load again to change them); a declared OOM in
+ * which nothing can be killed still starts the cooldown.
  */
 #include "oomkit.bpf.h"
 
@@ -56,6 +60,7 @@ static char psi_guard_constraint[] = "CONSTRAINT_BPF_PSI_MEM";
 /* Watched cgroup ids, gathered from the watch map in init. */
 static u64 watch_ids[PSI_GUARD_MAX_WATCH];
 static u32 nr_watch;
+static bool watch_overflow;
 
 /* When an OOM was last declared per cgroup id (0 = system-wide), boot ns. */
 struct {
@@ -69,8 +74,10 @@ static long psi_guard_collect(struct bpf_map *map, u64 *cgid, s64 *val, void *ct
 {
 	u32 n = nr_watch;
 
-	if (n >= PSI_GUARD_MAX_WATCH)
+	if (n >= PSI_GUARD_MAX_WATCH) {
+		watch_overflow = true;
 		return 1;
+	}
 	watch_ids[n] = *cgid;
 	nr_watch = n + 1;
 	return 0;
@@ -82,7 +89,11 @@ static int psi_guard_watch(struct oomkit_psi *psi)
 	int err;
 
 	nr_watch = 0;
+	watch_overflow = false;
 	bpf_for_each_map_elem(&watch, psi_guard_collect, NULL, 0);
+	/* Watching only some of them would be silent loss of protection. */
+	if (watch_overflow)
+		return -E2BIG;
 	if (!nr_watch)
 		return oomkit_psi_watch(psi, 0, full, threshold_usec, window_usec);
 

@@ -41,6 +41,12 @@ pid_t oom_prepare(const char *rel, unsigned long long max_bytes, size_t step)
 	return hog_start_growing(rel, step, 0);
 }
 
+bool cg_init_one(const char *test, const char *rel)
+{
+	return ASSERT_OK(cg_init(test), "cg_init") &&
+	       ASSERT_OK(cg_create(rel), "cg_create");
+}
+
 struct oom_handlers *oom_prepare_handlers(const char *test, const char *rel,
 					  pid_t *hog)
 {

@@ -35,6 +35,13 @@ struct oom_handlers *oom_prepare_handlers(const char *test, const char *rel,
 					  pid_t *hog);
 
 /*
+ * The prelude of the tests on one cgroup: cg_init(@test), then cg_create(@rel),
+ * each asserted. False once one failed; the caller's cleanup (cg_cleanup())
+ * still runs, and is harmless after a failed cg_init().
+ */
+bool cg_init_one(const char *test, const char *rel);
+
+/*
  * The first OOM report record after @mark ("... invoked oom-killer: ...",
  * whose second line is "oom_policy=<name>"), copied to @line. 1 found, 0 not.
  */

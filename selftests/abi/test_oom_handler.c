@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* bpf_oom_ops handlers: only a real kill stops the kernel killer; bpf_oom_kill_process semantics. */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -204,7 +203,6 @@ static pid_t start_global_hog(const char *rel)
 	pid_t pid;
 	size_t off;
 	char *p;
-	int fd;
 
 	if (cg_create(rel) || cg_freeze(rel, true))
 		return -1;
@@ -214,12 +212,7 @@ static pid_t start_global_hog(const char *rel)
 		return pid;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_NAME, "oomkit-hog");
-	/* Not the -1000 the test process runs with. */
-	fd = open("/proc/self/oom_score_adj", O_WRONLY);
-	if (fd < 0 || write(fd, "0", 1) != 1)
-		_exit(3);
-	close(fd);
-	if (cg_write(rel, "cgroup.procs", "0"))
+	if (cg_enter_as_victim(rel))
 		_exit(3);
 	for (;;) {
 		p = mmap(NULL, step, PROT_READ | PROT_WRITE,

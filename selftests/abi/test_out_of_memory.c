@@ -89,9 +89,7 @@ TEST(out_of_memory_accepts_string_literal_text)
 	long long mark;
 	pid_t hog;
 
-	if (!ASSERT_OK(cg_init("oom_declare_literal"), "cg_init"))
-		return;
-	if (!ASSERT_OK(cg_create("victim"), "cg_create"))
+	if (!cg_init_one("oom_declare_literal", "victim"))
 		goto cleanup;
 	hog = hog_start("victim", 16 * MB, 0);
 	if (!ASSERT_GT(hog, 0, "hog_start"))
@@ -203,9 +201,7 @@ TEST(out_of_memory_root_memcg_is_global_oom)
 	long long mark;
 	pid_t hog;
 
-	if (!ASSERT_OK(cg_init("oom_declare_root"), "cg_init"))
-		return;
-	if (!ASSERT_OK(cg_create("victim"), "cg_create"))
+	if (!cg_init_one("oom_declare_root", "victim"))
 		goto cleanup;
 	/* +1000: the global OOM's choice whatever else runs in the VM */
 	hog = hog_start("victim", 16 * MB, 1000);

@@ -62,9 +62,7 @@ TEST(psi_cgroup_free_reported_with_its_id)
 	struct psi_trigger *skel = NULL;
 	struct bpf_link *link = NULL;
 
-	if (!ASSERT_OK(cg_init("psi_cgroup_free"), "cg_init"))
-		return;
-	if (!ASSERT_OK(cg_create("doomed"), "cg_create"))
+	if (!cg_init_one("psi_cgroup_free", "doomed"))
 		goto cleanup;
 
 	skel = psi_trigger__open_and_load();
@@ -117,9 +115,7 @@ TEST(psi_create_trigger_checks_arguments)
 	struct psi_trigger *skel = NULL;
 	struct bpf_link *link = NULL;
 
-	if (!ASSERT_OK(cg_init("psi_trigger_args"), "cg_init"))
-		return;
-	if (!ASSERT_OK(cg_create("valid"), "cg_create"))
+	if (!cg_init_one("psi_trigger_args", "valid"))
 		goto cleanup;
 
 	skel = psi_trigger__open_and_load();

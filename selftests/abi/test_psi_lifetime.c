@@ -67,6 +67,23 @@ static int count_psimon(void)
 }
 
 /*
+ * The prelude of the tests on one watched cgroup: @test's tree with w/ in
+ * it, psi_many loaded, nothing attached. NULL once a step's assertion
+ * failed; the caller's cleanup still runs.
+ */
+static struct psi_many *psi_many_on_w(const char *test)
+{
+	struct psi_many *skel;
+
+	if (!cg_init_one(test, "w"))
+		return NULL;
+	skel = psi_many__open_and_load();
+	if (!ASSERT_OK_PTR(skel, "psi_many__open_and_load"))
+		return NULL;
+	return skel;
+}
+
+/*
  * libbpf lets bpf_map__attach_struct_ops() make a second link on a map
  * already attached; the registration lives in the map's value, so the
  * kernel must refuse it or the first one is orphaned when the links go.
@@ -77,12 +94,8 @@ TEST(psi_second_link_on_same_map_fails_ebusy)
 	struct psi_many *skel = NULL;
 	long long mark;
 
-	if (!ASSERT_OK(cg_init("psi_two_links"), "cg_init"))
-		return;
-	if (!ASSERT_OK(cg_create("w"), "cg_create"))
-		goto cleanup;
-	skel = psi_many__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "psi_many__open_and_load"))
+	skel = psi_many_on_w("psi_two_links");
+	if (!skel)
 		goto cleanup;
 	skel->bss->cgids[0] = cg_id("w");
 	skel->bss->nr_cgids = 1;
@@ -172,12 +185,8 @@ TEST(psi_trigger_limit_fails_attach_with_e2big)
 	struct bpf_link *link = NULL;
 	int psimon;
 
-	if (!ASSERT_OK(cg_init("psi_trigger_limit"), "cg_init"))
-		return;
-	if (!ASSERT_OK(cg_create("w"), "cg_create"))
-		goto cleanup;
-	skel = psi_many__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "psi_many__open_and_load"))
+	skel = psi_many_on_w("psi_trigger_limit");
+	if (!skel)
 		goto cleanup;
 	skel->bss->loop_cgid = cg_id("w");
 	skel->bss->nr_loop = 100000;
@@ -244,12 +253,8 @@ TEST(psi_trigger_creation_failure_fails_attach)
 	long long threads_max;
 	int err;
 
-	if (!ASSERT_OK(cg_init("psi_create_fails"), "cg_init"))
-		return;
-	if (!ASSERT_OK(cg_create("w"), "cg_create"))
-		goto cleanup;
-	skel = psi_many__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "psi_many__open_and_load"))
+	skel = psi_many_on_w("psi_create_fails");
+	if (!skel)
 		goto cleanup;
 	skel->bss->cgids[0] = cg_id("w");
 	skel->bss->nr_cgids = 1;
@@ -282,12 +287,8 @@ TEST(psi_detach_of_trigger_limit_is_bounded)
 	struct bpf_link *link = NULL;
 	long long start, ms;
 
-	if (!ASSERT_OK(cg_init("psi_trigger_detach"), "cg_init"))
-		return;
-	if (!ASSERT_OK(cg_create("w"), "cg_create"))
-		goto cleanup;
-	skel = psi_many__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "psi_many__open_and_load"))
+	skel = psi_many_on_w("psi_trigger_detach");
+	if (!skel)
 		goto cleanup;
 	skel->bss->loop_cgid = cg_id("w");
 	skel->bss->nr_loop = TRIGGER_LIMIT;

@@ -18,27 +18,6 @@
 
 static struct cli_res r;
 
-/* struct_ops links still attached to a map (a detached one reports map_id 0). */
-static int nr_attached_links(void)
-{
-	__u32 id = 0;
-	int n = 0;
-
-	while (!bpf_link_get_next_id(id, &id)) {
-		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_link_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_link_get_info_by_fd(fd, &info, &len) &&
-		    info.type == BPF_LINK_TYPE_STRUCT_OPS && info.struct_ops.map_id)
-			n++;
-		close(fd);
-	}
-	return n;
-}
-
 /* A complete observe/ holds its pinned link, and that link is attached. */
 static bool complete_dir_is_attached(void)
 {
@@ -93,7 +72,7 @@ TEST(concurrent_load_and_unload_stay_consistent)
 		while (live) {
 			/* sample often, but leave the (TCG) CPU to the CLIs */
 			test_sleep_ms(5);
-			n = nr_attached_links();
+			n = nr_attached_struct_ops_links();
 			if (n > max_attached)
 				max_attached = n;
 			for (i = 0; i < 3; i++) {

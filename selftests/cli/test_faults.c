@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* VM: the verifier's refusal is shown and nothing stays; feature on the test kernel; a knob map filled before attach. */
+/* VM: the verifier's refusal is shown and nothing stays; feature and the ABI level on the test kernel; a knob map filled before attach. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,6 +58,23 @@ TEST(feature_reports_everything_present)
 	ASSERT_HAS_SUBSTR(r.out, "\"struct_ops\":{\"bpf_oom_ops\":true,\"bpf_psi_ops\":true}",
 			  "struct_ops");
 	ASSERT_HAS_SUBSTR(r.out, "\"missing\":[],\"complete\":true}", "complete");
+}
+
+/* The test kernel carries level 1 (kernel-abi.md); feature says so, plain and -j. */
+TEST(feature_reports_abi_level_1)
+{
+	if (!ASSERT_OK(CLI(&r, "feature"), "feature"))
+		return;
+	ASSERT_EQ(r.status, 0, "exit status");
+	ASSERT_HAS_SUBSTR(r.out, "\nBPF OOM ABI: level 1\nstruct_ops:\n", "plain");
+	ASSERT_HAS_SUBSTR(r.out, "  oom_control.bpf_policy_name          yes\n",
+			  "level 1's field list");
+	ASSERT_FALSE(strstr(r.out, "bpf_handler_name"), "no level-2 field");
+	if (!ASSERT_OK(CLI(&r, "-j", "feature"), "feature -j"))
+		return;
+	ASSERT_EQ(r.status, 0, "exit status (-j)");
+	ASSERT_TRUE(json_valid(r.out), "feature -j parses");
+	ASSERT_HAS_SUBSTR(r.out, "\"abi\":{\"level\":1,\"reason\":null},\"struct_ops\":", "-j");
 }
 
 /* psi-guard's init reads its watch map at attach: the CLI must fill it before. */

@@ -73,6 +73,8 @@ TEST(feature_json_shape)
 		return;
 	ASSERT_EQ(r.status, 1, "exit status: the host lacks the ABI");
 	ASSERT_TRUE(json_valid(r.out), "feature -j parses");
+	ASSERT_HAS_SUBSTR(r.out, "\"abi\":{\"level\":0,\"reason\":\"the kernel's BTF has no struct "
+			  "bpf_oom_ops (no BPF OOM series in this kernel)\"},\"struct_ops\":", "abi");
 	ASSERT_HAS_SUBSTR(r.out, "\"struct_ops\":{\"bpf_oom_ops\":false,\"bpf_psi_ops\":false}",
 			  "struct_ops");
 	ASSERT_HAS_SUBSTR(r.out, "\"fields\":{\"oom_control.bpf_memory_freed\":false,"

@@ -169,6 +169,8 @@ TEST(feature_reports_what_the_host_lacks)
 	if (!ASSERT_OK(CLI(&r, "feature"), "run"))
 		return;
 	ASSERT_EQ(r.status, 1, "exit status");
+	ASSERT_HAS_SUBSTR(r.out, "\nBPF OOM ABI: none: the kernel's BTF has no struct bpf_oom_ops "
+			  "(no BPF OOM series in this kernel)\nstruct_ops:\n", "the level, and why");
 	ASSERT_HAS_SUBSTR(r.out, "  bpf_oom_ops                          MISSING\n", "plain");
 	ASSERT_HAS_SUBSTR(r.out, "  bpf_oom_kill_process                 MISSING\n", "plain");
 	ASSERT_HAS_SUBSTR(r.out, "this kernel lacks the BPF OOM ABI", "plain");

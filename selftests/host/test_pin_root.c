@@ -2,7 +2,6 @@
 /* Host tests: a pin root root cannot trust (someone else's, writable, a link) is refused and nothing is followed. */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,14 +44,11 @@ static void check_victim(const char *what)
 static bool plant_as_nobody(int how)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid = fork_as_nobody();
 
 	if (pid < 0)
 		return false;
 	if (!pid) {
-		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
-			_exit(1);
 		if (how == 1)
 			_exit(symlink(VICTIM, ROOT) ? 2 : 0);
 		if (mkdir(ROOT, 0777) || chmod(ROOT, 0777) || symlink(VICTIM, ROOT "/evil") ||

@@ -4,7 +4,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -245,16 +244,12 @@ static void expect_listed_refused(const char *dir, const char *name, const char 
 static bool make_as_nobody(const char *path, const char *target)
 {
 	int status;
-	pid_t pid = fork();
+	pid_t pid = fork_as_nobody();
 
 	if (pid < 0)
 		return false;
-	if (!pid) {
-		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
-			_exit(1);
+	if (!pid)
 		_exit(target ? symlink(target, path) : mkfifo(path, 0644));
-	}
 	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status);
 }
 
@@ -360,28 +355,51 @@ out:
 	drops_reset();
 }
 
-/* The fake object with one section header field replaced (for libbpf's own refusals). */
-static int write_mutant(const char *path, int sec, size_t field_off, size_t width, __u64 val)
+/* The fake object, for the mutants made of it. */
+static char fake_img[1 << 20];
+
+/* Reads the fake object into fake_img: its size, or a negative errno. */
+static ssize_t read_fake(void)
 {
-	static char img[1 << 20];
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
 	ssize_t n;
 	int fd;
 
 	fd = open(build_path(FAKE), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, img, sizeof(img));
+	n = read(fd, fake_img, sizeof(fake_img));
 	close(fd);
-	if (n < (ssize_t)sizeof(*eh) || eh->e_shoff + (sec + 1) * eh->e_shentsize > (size_t)n)
-		return -EINVAL;
-	memcpy(img + eh->e_shoff + sec * eh->e_shentsize + field_off, &val, width);
+	/* a failed read is too short an object, as an empty file is */
+	return n < 0 ? 0 : n;
+}
+
+/* Writes the first @n bytes of fake_img, as mutated, to @path. */
+static int write_fake(const char *path, ssize_t n)
+{
+	int fd;
+
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	n = write(fd, img, n) == n ? 0 : -EIO;
+	n = write(fd, fake_img, n) == n ? 0 : -EIO;
 	close(fd);
 	return n;
+}
+
+/* The fake object with one section header field replaced (for libbpf's own refusals). */
+static int write_mutant(const char *path, int sec, size_t field_off, size_t width, __u64 val)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)fake_img;
+	ssize_t n;
+
+	n = read_fake();
+	if (n < 0)
+		return n;
+	if (n < (ssize_t)sizeof(*eh) || eh->e_shoff + (sec + 1) * eh->e_shentsize > (size_t)n)
+		return -EINVAL;
+	memcpy(fake_img + eh->e_shoff + sec * eh->e_shentsize + field_off, &val,
+	       width);
+	return write_fake(path, n);
 }
 
 /* libbpf's codes (4000 + n) read "Unknown error 4001" through strerror(). */
@@ -419,34 +437,27 @@ TEST(libbpf_errors_are_named)
 /* The fake object with byte @at of "host-fake" in .struct_ops.link (its bpf_oom_ops name) set to @c. */
 static int write_bad_name(const char *path, int at, char c)
 {
-	static char img[1 << 20];
-	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)fake_img;
 	Elf64_Shdr *sh, *str;
 	char *hit = NULL;
 	ssize_t n;
-	int fd;
 
-	fd = open(build_path(FAKE), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, img, sizeof(img));
-	close(fd);
+	n = read_fake();
+	if (n < 0)
+		return n;
 	if (n < (ssize_t)sizeof(*eh) || eh->e_shoff + eh->e_shnum * sizeof(*sh) > (size_t)n)
 		return -EINVAL;
-	sh = (Elf64_Shdr *)(img + eh->e_shoff);
+	sh = (Elf64_Shdr *)(fake_img + eh->e_shoff);
 	str = &sh[eh->e_shstrndx];
 	for (int i = 0; i < eh->e_shnum && !hit; i++)
-		if (!strcmp(img + str->sh_offset + sh[i].sh_name, ".struct_ops.link"))
-			hit = memmem(img + sh[i].sh_offset, sh[i].sh_size, "host-fake", 9);
+		if (!strcmp(fake_img + str->sh_offset + sh[i].sh_name,
+			    ".struct_ops.link"))
+			hit = memmem(fake_img + sh[i].sh_offset, sh[i].sh_size,
+				     "host-fake", 9);
 	if (!hit)
 		return -ENOENT;
 	hit[at] = c;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, img, n) == n ? 0 : -EIO;
-	close(fd);
-	return n;
+	return write_fake(path, n);
 }
 
 /* bpf_oom_ops.name goes into the kernel log beside "Killed process": no forged lines. */

@@ -36,6 +36,14 @@ static int join_path(char *buf, size_t len, const char *base, const char *rel)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* <private root>/<rel>: -EINVAL before cg_init(), which gives the root. */
+static int rel_path(char *buf, size_t len, const char *rel)
+{
+	if (!cg_root[0])
+		return -EINVAL;
+	return join_path(buf, len, cg_root, rel);
+}
+
 const char *cg_abspath(const char *rel)
 {
 	static char bufs[NR_PATH_BUFS][PATH_MAX];
@@ -136,16 +144,11 @@ static void leave_subtree(const char *dir)
 		write_file(CG_MOUNT "/cgroup.procs", "0");
 }
 
-static int rmdir_cb(const char *path, const struct stat *sb, int type,
-		    struct FTW *ftw)
+/* A just-emptied cgroup can report EBUSY for a moment. */
+static int rmdir_retry(const char *path)
 {
 	int i;
 
-	(void)sb;
-	(void)ftw;
-	if (type != FTW_DP)
-		return 0;
-	/* A just-emptied cgroup can report EBUSY for a moment. */
 	for (i = 0; i < 100; i++) {
 		if (!rmdir(path) || errno == ENOENT)
 			return 0;
@@ -153,7 +156,22 @@ static int rmdir_cb(const char *path, const struct stat *sb, int type,
 			break;
 		test_sleep_ms(10);
 	}
-	fprintf(stderr, "cgroup: can't remove %s: %s\n", path, strerror(errno));
+	return -errno;
+}
+
+static int rmdir_cb(const char *path, const struct stat *sb, int type,
+		    struct FTW *ftw)
+{
+	int err;
+
+	(void)sb;
+	(void)ftw;
+	if (type != FTW_DP)
+		return 0;
+	err = rmdir_retry(path);
+	if (err)
+		fprintf(stderr, "cgroup: can't remove %s: %s\n", path,
+			strerror(-err));
 	return 0;
 }
 
@@ -232,9 +250,7 @@ int cg_create(const char *rel)
 	char path[PATH_MAX], parent[PATH_MAX], *slash;
 	int err;
 
-	if (!cg_root[0])
-		return -EINVAL;
-	err = join_path(path, sizeof(path), cg_root, rel);
+	err = rel_path(path, sizeof(path), rel);
 	if (err)
 		return err;
 	strcpy(parent, path);
@@ -255,9 +271,7 @@ static int file_path(char *buf, size_t len, const char *rel, const char *file)
 {
 	int err;
 
-	if (!cg_root[0])
-		return -EINVAL;
-	err = join_path(buf, len, cg_root, rel);
+	err = rel_path(buf, len, rel);
 	if (err)
 		return err;
 	if (strlen(buf) + strlen(file) + 2 > len)
@@ -318,7 +332,7 @@ unsigned long long cg_id(const char *rel)
 	char path[PATH_MAX];
 	struct stat st;
 
-	if (!cg_root[0] || join_path(path, sizeof(path), cg_root, rel))
+	if (rel_path(path, sizeof(path), rel))
 		return 0;
 	if (stat(path, &st))
 		return 0;
@@ -339,6 +353,33 @@ int cg_freeze(const char *rel, bool on)
 		test_sleep_ms(5);
 	}
 	return 0;
+}
+
+int cg_enter_as_victim(const char *rel)
+{
+	int fd, err = 0;
+
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "0", 1) != 1)
+		err = -EIO;
+	close(fd);
+	return err ?: cg_write(rel, "cgroup.procs", "0");
+}
+
+int cg_remove(const char *rel)
+{
+	char path[PATH_MAX];
+	int err;
+
+	err = rel_path(path, sizeof(path), rel);
+	if (err)
+		return err;
+	/* the private root goes with cg_cleanup(), which also empties it */
+	if (!strcmp(path, cg_root))
+		return -EINVAL;
+	return rmdir_retry(path);
 }
 
 int cg_cleanup(void)

@@ -34,6 +34,15 @@ unsigned long long cg_id(const char *rel);
 const char *cg_abspath(const char *rel);
 /* Writes cgroup.freeze and waits (up to 10 s) until cgroup.events reports the state. */
 int cg_freeze(const char *rel, bool on);
+
+/*
+ * For a forked child meant to be an OOM's victim: oom_score_adj 0, not the
+ * -1000 the runner protects itself (and so its children) with, then into
+ * @rel. 0 or a negative errno.
+ */
+int cg_enter_as_victim(const char *rel);
+/* rmdir of one cgroup its caller emptied, retried while it reports EBUSY (as it may just after). */
+int cg_remove(const char *rel);
 /* Kills every task of the private tree, waits until it is empty, removes it bottom-up; idempotent. */
 int cg_cleanup(void);
 

@@ -56,6 +56,22 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/* User and group 65534, no supplementary groups: no capabilities left. */
+static bool drop_to_nobody(void)
+{
+	return !setgroups(0, NULL) && !setresgid(65534, 65534, 65534) &&
+	       !setresuid(65534, 65534, 65534);
+}
+
+pid_t fork_as_nobody(void)
+{
+	pid_t pid = fork();
+
+	if (!pid && !drop_to_nobody())
+		_exit(1);
+	return pid;
+}
+
 static void child_exec(unsigned int flags, const char *const *envs, const char *const *argv)
 {
 	const char *args[CLI_MAX_ARGS + 2];
@@ -63,11 +79,8 @@ static void child_exec(unsigned int flags, const char *const *envs, const char *
 
 	for (i = 0; envs && envs[i]; i++)
 		putenv((char *)envs[i]);
-	if (flags & CLI_AS_NOBODY) {
-		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-		    setresuid(65534, 65534, 65534))
-			_exit(126);
-	}
+	if ((flags & CLI_AS_NOBODY) && !drop_to_nobody())
+		_exit(126);
 	args[0] = build_path("oomkit");
 	for (i = 0; argv[i] && i < CLI_MAX_ARGS; i++)
 		args[i + 1] = argv[i];
@@ -419,7 +432,7 @@ bool pin_exists(const char *name)
 	return !access(path, F_OK);
 }
 
-int nr_struct_ops_links(void)
+static int count_struct_ops_links(bool attached_only)
 {
 	__u32 id = 0;
 	int n = 0;
@@ -432,7 +445,38 @@ int nr_struct_ops_links(void)
 		if (fd < 0)
 			continue;
 		if (!bpf_link_get_info_by_fd(fd, &info, &len) &&
-		    info.type == BPF_LINK_TYPE_STRUCT_OPS)
+		    info.type == BPF_LINK_TYPE_STRUCT_OPS &&
+		    (!attached_only || info.struct_ops.map_id))
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
+int nr_struct_ops_links(void)
+{
+	return count_struct_ops_links(false);
+}
+
+int nr_attached_struct_ops_links(void)
+{
+	return count_struct_ops_links(true);
+}
+
+int nr_struct_ops_maps(void)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (!bpf_map_get_next_id(id, &id)) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_map_get_info_by_fd(fd, &info, &len) &&
+		    info.type == BPF_MAP_TYPE_STRUCT_OPS)
 			n++;
 		close(fd);
 	}

@@ -32,6 +32,12 @@ int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
 int cli_run(struct cli_res *r, unsigned int flags, const char *const *envs, ...);
 #define CLI(r, ...) cli_run((r), 0, NULL, __VA_ARGS__, NULL)
 
+/*
+ * fork(), the child as user 65534 with no capabilities left (it exits 1
+ * if it can't drop them), for what an unprivileged user could do.
+ */
+pid_t fork_as_nobody(void);
+
 /* Starts build/oomkit in the background with stdout to a pipe (*out_fd). */
 pid_t cli_spawn(int *out_fd, const char *const *envs, ...);
 /* Reads the spawned CLI's stdout until EOF or timeout, then SIGTERMs and reaps it; returns exit status. */
@@ -52,6 +58,10 @@ long long json_num(const char *s, const char *key);
 int private_bpffs(void);
 bool pin_exists(const char *name);
 int nr_struct_ops_links(void);
+/* Of those, the ones still attached to a map (a detached one reports map_id 0). */
+int nr_attached_struct_ops_links(void);
+/* struct_ops maps in the kernel (what `bpftool struct_ops show` lists). */
+int nr_struct_ops_maps(void);
 
 /* Copies a file, then sets owner and mode, for the ownership tests. */
 int copy_file(const char *from, const char *to, uid_t uid, mode_t mode);

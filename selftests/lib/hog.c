@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ struct hog_spec {
 	const char *path;	/* a file whose page cache it takes, or NULL */
 	size_t file_bytes;
 	bool loop;		/* keep reading the file */
+	bool main_exits;	/* a thread holds the memory, main pthread_exit()s */
 };
 
 struct hog {
@@ -156,6 +158,40 @@ static void read_file(int fd, const struct hog_spec *h, bool frozen)
 	munmap((void *)p, h->file_bytes);
 }
 
+struct exited_main {
+	pthread_t main;
+	int fd;
+	size_t bytes;
+};
+
+/* The worker of a hog whose main thread exits: it reports ready once main is gone. */
+static void *exited_main_worker(void *arg)
+{
+	struct exited_main *em = arg;
+	char *p = alloc(em->bytes);
+
+	if (!p)
+		child_fail(em->fd, errno);
+	touch(p, em->bytes);
+	/* Joined: main is past exit_mm(), a zombie leader without mm. */
+	pthread_join(em->main, NULL);
+	child_send(em->fd, MSG_READY, 0);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void __attribute__((noreturn)) exited_main(int fd, const struct hog_spec *h)
+{
+	static struct exited_main em;
+	pthread_t worker;
+
+	em = (struct exited_main){ .main = pthread_self(), .fd = fd, .bytes = h->bytes };
+	if (pthread_create(&worker, NULL, exited_main_worker, &em))
+		child_fail(fd, EAGAIN);
+	pthread_exit(NULL);
+}
+
 static void __attribute__((noreturn))
 child_main(pid_t parent, int fd, const struct hog_spec *h, bool frozen)
 {
@@ -189,6 +225,9 @@ child_main(pid_t parent, int fd, const struct hog_spec *h, bool frozen)
 	err = cg_write(h->rel, "cgroup.procs", "0");
 	if (err)
 		child_fail(fd, -err);
+
+	if (h->main_exits)
+		exited_main(fd, h);
 
 	if (h->growing) {
 		if (!frozen)
@@ -308,6 +347,17 @@ pid_t hog_start_growing(const char *rel, size_t step, int oom_score_adj)
 	};
 
 	if (!step)
+		return -EINVAL;
+	return spawn(&h);
+}
+
+pid_t hog_start_exited_main(const char *rel, size_t bytes, int oom_score_adj)
+{
+	struct hog_spec h = {
+		.rel = rel, .bytes = bytes, .adj = oom_score_adj, .main_exits = true,
+	};
+
+	if (!bytes)
 		return -EINVAL;
 	return spawn(&h);
 }

@@ -22,6 +22,12 @@ pid_t hog_start(const char *rel, size_t bytes, int oom_score_adj);
 /* Same, but allocates @step at a time forever; returns once the child is in the cgroup. */
 pid_t hog_start_growing(const char *rel, size_t step, int oom_score_adj);
 /*
+ * Like hog_start(), but a second thread touches the memory and the main
+ * thread calls pthread_exit(): ready once the leader is a zombie without
+ * mm and the worker holds @bytes (kill it with the pid returned, the tgid).
+ */
+pid_t hog_start_exited_main(const char *rel, size_t bytes, int oom_score_adj);
+/*
  * A hog at oom_score_adj 0 holding @anon bytes that also maps @path
  * read-only and reads its first @file_bytes, so that much page cache is
  * charged to @rel. With @loop it then reads them in a cycle forever (a

@@ -44,20 +44,18 @@ static bool parse_record(char *rec, long long *seq, char *text, size_t len)
 }
 
 /*
- * Calls @fn for every record with seq >= @mark until it returns non-zero;
- * returns that value, 0 at the end of the log, or a negative errno.
+ * Calls @fn for every record of @fd from its position on with seq >=
+ * @mark, until it returns non-zero; returns that value, 0 at the end of
+ * the log, or a negative errno.
  */
-static int walk(long long mark, int (*fn)(const char *text, void *arg),
-		void *arg)
+static int read_records(int fd, long long mark,
+			int (*fn)(const char *text, void *arg), void *arg)
 {
 	static char rec[RECORD_MAX], text[RECORD_MAX];
 	long long seq;
 	ssize_t n;
-	int fd, ret = 0;
+	int ret = 0;
 
-	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	for (;;) {
 		n = read(fd, rec, sizeof(rec) - 1);
 		if (n < 0) {
@@ -77,6 +75,19 @@ static int walk(long long mark, int (*fn)(const char *text, void *arg),
 		if (ret)
 			break;
 	}
+	return ret;
+}
+
+/* read_records() over the whole log, from its first record. */
+static int walk(long long mark, int (*fn)(const char *text, void *arg),
+		void *arg)
+{
+	int fd, ret;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = read_records(fd, mark, fn, arg);
 	close(fd);
 	return ret;
 }
@@ -167,4 +178,45 @@ int kmsg_wait(long long mark, const char *substr, int timeout_ms)
 			return 0;
 		test_sleep_ms(50);
 	}
+}
+
+int kmsg_follow(void)
+{
+	int fd;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+struct tally_arg {
+	const char *const *substrs;
+	int *counts;
+	int records;
+};
+
+static int tally_cb(const char *text, void *arg)
+{
+	struct tally_arg *t = arg;
+	int i;
+
+	t->records++;
+	for (i = 0; t->substrs[i]; i++)
+		if (strstr(text, t->substrs[i]))
+			t->counts[i]++;
+	return 0;
+}
+
+int kmsg_follow_count(int fd, const char *const *substrs, int *counts)
+{
+	struct tally_arg t = { substrs, counts, 0 };
+	int err;
+
+	err = read_records(fd, 0, tally_cb, &t);
+	return err < 0 ? err : t.records;
 }

@@ -109,12 +109,7 @@ stuck_main(const char *rel, size_t bytes, int ready)
 	int fd;
 
 	prctl(PR_SET_NAME, "oomkit-stuck");
-	/* Not the -1000 the runner gave us: this is the OOM's victim */
-	fd = open("/proc/self/oom_score_adj", O_WRONLY);
-	if (fd < 0 || write(fd, "0", 1) != 1)
-		_exit(3);
-	close(fd);
-	if (cg_write(rel, "cgroup.procs", "0"))
+	if (cg_enter_as_victim(rel))
 		_exit(3);
 	fd = memfd_create("oomkit-stuck", 0);
 	if (fd < 0 || ftruncate(fd, bytes))

@@ -2,11 +2,16 @@
 /* preference scenarios: prefer/avoid/omit against size, and reclaim scans breaking ties. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cgroup.h"
+#include "cli.h"
 #include "hog.h"
 #include "kmsg.h"
 #include "scenario.h"
@@ -14,6 +19,8 @@
 #include "test.h"
 
 #define POLICY	"preference"
+/* The test build with a 4-reading cap (progs/preference_cap4.bpf.c), a drop-in. */
+#define CAP4	"preference_cap4"
 
 /* prefer=b: b (20 MB) dies although a (30 MB) is bigger; c's 24 MB cause the OOM. */
 TEST(preference_prefer_beats_size)
@@ -111,11 +118,11 @@ static bool scan_pages(const char *rel, const char *file, size_t bytes)
 /*
  * One OOM: oom is left room for 4 MB more, then an 8 MB hog in @cause
  * (its pid to *@cause_pid) overflows it. The hog @victim of leaf @rel must
- * die, and the policy's one kill record since the last drain name @rel;
+ * die, and @policy's one kill record since the last drain name @rel;
  * it is copied to @rec.
  */
-static bool oom_once(const char *cause, pid_t *cause_pid, pid_t victim, const char *rel,
-		     struct oomkit_event *rec)
+static bool oom_once(const char *policy, const char *cause, pid_t *cause_pid, pid_t victim,
+		     const char *rel, struct oomkit_event *rec)
 {
 	unsigned long long cur = cg_read_long("oom", "memory.current");
 	struct oomkit_event ev[16];
@@ -128,7 +135,7 @@ static bool oom_once(const char *cause, pid_t *cause_pid, pid_t victim, const ch
 	snprintf(what, sizeof(what), "%s killed", rel);
 	if (!ASSERT_TRUE(hog_killed(victim), what))
 		return false;
-	nr = policy_events(POLICY, ev, 16);
+	nr = policy_events(policy, ev, 16);
 	if (!ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 1, "one kill record"))
 		return false;
 	*rec = *event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
@@ -182,7 +189,7 @@ TEST(preference_pgscan_growth_breaks_ties)
 
 	/* OOM 1: preference first; the baseline of every leaf's scans. */
 	if (!scan_pages("oom/old", f_old, 32 * MB) ||
-	    !oom_once("oom/t1", &t1, p, "oom/p", &rec))
+	    !oom_once(POLICY, "oom/t1", &t1, p, "oom/p", &rec))
 		goto cleanup;
 	ASSERT_EQ(rec.score, 1, "OOM 1: preferred");
 
@@ -190,7 +197,7 @@ TEST(preference_pgscan_growth_breaks_ties)
 	if (!scan_pages("oom/new", f_new, 16 * MB))
 		goto cleanup;
 	ASSERT_GT(pgscan("oom/old"), pgscan("oom/new"), "old scanned more since creation");
-	if (!oom_once("oom/t2", &t2, new, "oom/new", &rec))
+	if (!oom_once(POLICY, "oom/t2", &t2, new, "oom/new", &rec))
 		goto cleanup;
 	ASSERT_EQ(rec.score, 0, "OOM 2: no preference");
 	ASSERT_GE(reason_pgscan(&rec), 1024, "OOM 2: growth quoted in the reason");
@@ -198,7 +205,7 @@ TEST(preference_pgscan_growth_breaks_ties)
 
 	/* OOM 3: n's growth is under pgscan_min_pages; big is the biggest. */
 	if (!scan_pages("oom/n", f_n, 1 * MB) ||
-	    !oom_once("oom/t3", &t3, big, "oom/big", &rec))
+	    !oom_once(POLICY, "oom/t3", &t3, big, "oom/big", &rec))
 		goto cleanup;
 	ASSERT_EQ(reason_pgscan(&rec), 0, "OOM 3: no growth counted");
 
@@ -214,6 +221,38 @@ cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
 
+
+/*
+ * Writes oom's memory.max from a child and ends the write once an OOM of
+ * it found s pending: the kernel's write loops on OOMs until the usage
+ * fits or a fatal signal comes. Left to run until the reaper frees s, one
+ * of those OOMs straddles the reap: the policy finds s pending, the
+ * kernel's selection a moment later finds s reaped (MMF_OOM_SKIP) and
+ * kills b. Both follow one rule; only the moment differs. Ended at the
+ * first pending OOM, well inside the reaper's 2 s delay, no OOM runs when
+ * the reap happens.
+ */
+static int lower_max_until_pending(long long max, long long pending)
+{
+	int status = 0;
+	pid_t child;
+	bool seen;
+
+	child = fork();
+	if (child < 0)
+		return -errno;
+	if (!child)
+		_exit(cg_write("oom", "memory.max", "%lld", max) ? 1 : 0);
+	seen = WAIT_UNTIL(policy_stat(POLICY, OOMKIT_STAT_VICTIM_PENDING) > pending ||
+			  waitpid(child, &status, WNOHANG) == child,
+			  OOM_TIMEOUT_MS);
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	if (!seen)
+		return -ETIMEDOUT;
+	return WIFEXITED(status) && WEXITSTATUS(status) ? -EIO : 0;
+}
+
 /*
  * An OOM that finds a victim still exiting is not a "previous OOM": its
  * walk stops at the victim, so baselines it took would cover only the
@@ -227,8 +266,8 @@ cleanup:
  *   Baselines taken by the pending walks would leave a no growth and
  *   kill b.
  * s stays pending only until the OOM reaper takes its memory, 2 s after
- * the kill; the test checks the pending OOMs came after the scan, and
- * lets s exit before OOM 2.
+ * the kill; the test checks the pending OOMs came after the scan, ends
+ * them before the reap, and lets s exit before OOM 2.
  */
 TEST(preference_pending_oom_keeps_baselines)
 {
@@ -278,17 +317,14 @@ TEST(preference_pending_oom_keeps_baselines)
 		goto cleanup;
 	pending = policy_stat(POLICY, OOMKIT_STAT_VICTIM_PENDING);
 	test_log("a scanned %lld ms after OOM 1's kill\n", test_now_ms() - killed);
-	/* Returns once the reaper freed s's memory; each OOM until then finds s. */
+	/* Each OOM of the write's loop finds s pending. */
 	cur = cg_read_long("oom", "memory.current");
-	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur - 2 * MB), "memory.max: 2 MB less"))
+	if (!ASSERT_OK(lower_max_until_pending(cur - 2 * MB, pending), "memory.max: 2 MB less"))
 		goto cleanup;
 	ASSERT_GT(policy_stat(POLICY, OOMKIT_STAT_VICTIM_PENDING), pending,
 		  "OOMs found s pending after a's scan");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "no kill while s is pending");
-	/*
-	 * Let s exit: starved past exit_mm() it would still count as
-	 * pending, to the policy but not to the kernel, which would decide.
-	 */
+	/* s exits once it runs again: OOM 2 must not find it pending. */
 	slow_victim_end();
 	if (!ASSERT_TRUE(hog_killed(s), "s exits once it can run"))
 		goto cleanup;
@@ -319,4 +355,61 @@ TEST(preference_pending_oom_keeps_baselines)
 cleanup:
 	slow_victim_end();
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/*
+ * M7: baselines for more candidates than a reading cap. preference built
+ * with PGSCAN_MAX_CGROUPS 4 (build/selftests/policies/preference_cap4.bpf.o,
+ * for a build that caps readings). Under oom, in walk order: p 8 MB,
+ * preferred; a..e 8 MB each, equal preference; t1, t2, the OOMs' causes.
+ * 32 MB of e's page cache are scanned before OOM 1.
+ *   OOM 1: p dies; the walk reads every candidate's pgscan, e's too.
+ *   16 MB of a's page cache scanned. OOM 2: a dies, the only leaf
+ *   scanned since OOM 1. A cap of 4 readings keeps baselines for p, a, b
+ *   and c only; e then counts every scan since its creation (8192 pages,
+ *   more than a's 4096) and dies instead.
+ */
+TEST(preference_pgscan_baselines_past_reading_cap)
+{
+	char f_a[PATH_MAX], f_e[PATH_MAX], obj[PATH_MAX];
+	pid_t p, a, b, c, d, e, t1 = -1, t2 = -1;
+	struct oomkit_event rec;
+
+	snprintf(obj, sizeof(obj), "%s", build_path("selftests/policies/preference_cap4.bpf.o"));
+	if (!ASSERT_OK(scenario_begin_tree("preference_cap", 256 * MB, "p", "a", "b", "c", "d", "e",
+					   "t1", "t2", NULL), "setup") ||
+	    !ASSERT_OK(scratch_file("a", 16 * MB, f_a, sizeof(f_a)), "scratch file a") ||
+	    !ASSERT_OK(scratch_file("e", 32 * MB, f_e, sizeof(f_e)), "scratch file e"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(obj, cg_setting("prefer", "oom/p"), "pgscan_min_pages=1024",
+				   NULL), "policy load (reading cap 4)"))
+		goto cleanup;
+	p = hog_start("oom/p", 8 * MB, 0);
+	a = hog_start("oom/a", 8 * MB, 0);
+	b = hog_start("oom/b", 8 * MB, 0);
+	c = hog_start("oom/c", 8 * MB, 0);
+	d = hog_start("oom/d", 8 * MB, 0);
+	e = hog_start("oom/e", 8 * MB, 0);
+	if (!ASSERT_TRUE(hog_alive(p) && hog_alive(a) && hog_alive(b) && hog_alive(c) &&
+			 hog_alive(d) && hog_alive(e), "hogs ready"))
+		goto cleanup;
+
+	/* OOM 1: preference first; e's old scans become its baseline. */
+	if (!scan_pages("oom/e", f_e, 32 * MB) ||
+	    !oom_once(CAP4, "oom/t1", &t1, p, "oom/p", &rec))
+		goto cleanup;
+
+	/* OOM 2: only a was scanned since OOM 1. */
+	if (!scan_pages("oom/a", f_a, 16 * MB))
+		goto cleanup;
+	ASSERT_GT(pgscan("oom/e"), pgscan("oom/a"), "e scanned more since creation");
+	if (!oom_once(CAP4, "oom/t2", &t2, a, "oom/a", &rec))
+		goto cleanup;
+	ASSERT_GE(reason_pgscan(&rec), 1024, "OOM 2: a's growth quoted");
+	ASSERT_TRUE(hog_alive(b) && hog_alive(c) && hog_alive(d) && hog_alive(e),
+		    "b, c, d, e survive");
+	ASSERT_EQ(oom_kills("oom/e"), 0, "e oom_kill");
+
+cleanup:
+	ASSERT_EQ(scenario_end(CAP4, NULL), 0, "nr_dying_descendants");
 }

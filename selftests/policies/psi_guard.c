@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* psi-guard scenarios: pressure declares a memcg or global OOM, cooldown, removed cgroups. */
+/* psi-guard scenarios: pressure declares a memcg or global OOM, cooldown, removed cgroups, watch limits. */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cli.h"
 #include "hog.h"
 #include "kmsg.h"
 #include "scenario.h"
@@ -269,4 +272,137 @@ TEST(psi_guard_system_wide_episode)
 
 cleanup:
 	ASSERT_EQ(scenario_end(POLICY, "biggest-cgroup", NULL), 0, "nr_dying_descendants");
+}
+
+/*
+ * C1 (library part): watch= the cgroup2 root is the system. The kernel
+ * reports that trigger's cgroup as id 1, the root cgroup; declaring a
+ * memcg OOM on the root memcg would hit the kernel's
+ * BUG_ON(mem_cgroup_is_root()) in mem_cgroup_scan_tasks() with oom_lock
+ * held. The episode of psi_guard_system_wide_episode (big holds all but
+ * CACHE_ROOM, thrash cycles through a 192 MB file) must instead declare a
+ * global OOM in which biggest-cgroup kills big, and leave the log clean.
+ */
+TEST(psi_guard_watch_root_is_system_wide)
+{
+	struct oomkit_event ev[16];
+	const struct oomkit_event *decl, *kill;
+	char path[PATH_MAX], line[512];
+	long long mark, avail, start;
+	unsigned long long bytes;
+	pid_t big, thrash;
+	int nr;
+
+	if (!ASSERT_OK(scenario_begin("psi_watch_root"), "scenario_begin") ||
+	    !ASSERT_OK(cg_create("big"), "cg_create big") ||
+	    !ASSERT_OK(cg_create("thrash"), "cg_create thrash") ||
+	    !ASSERT_OK(scratch_file("thrash", THRASH_BYTES, path, sizeof(path)), "scratch file"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load("biggest-cgroup", NULL), "load biggest-cgroup") ||
+	    !ASSERT_OK(policy_load(POLICY, watch(CG_MOUNT), "full=0", "cooldown_usec=300000000",
+				   NULL), "load psi-guard watching the cgroup2 root"))
+		goto cleanup;
+
+	avail = meminfo_kb("MemAvailable") * (long long)KB;
+	if (!ASSERT_GE(avail, (long long)(CACHE_ROOM + 256 * MB), "MemAvailable"))
+		goto cleanup;
+	bytes = (avail - CACHE_ROOM) & ~(MB - 1);
+	big = hog_start("big", bytes, 0);
+	if (!ASSERT_TRUE(hog_alive(big), "big ready"))
+		goto cleanup;
+	mark = kmsg_mark();
+	start = test_now_ms();
+	thrash = hog_start_reading("thrash", path, 0, THRASH_BYTES, true);
+	if (!ASSERT_GT(thrash, 0, "thrasher"))
+		goto cleanup;
+	if (!ASSERT_EQ(hog_wait(big, SYSTEM_WAIT_MS), SIGKILL, "big killed"))
+		goto cleanup;
+	test_log("big killed %lld ms into the thrash\n", test_now_ms() - start);
+
+	ASSERT_TRUE(hog_alive(thrash), "the thrasher survives");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1, "ooms_declared counter");
+	nr = policy_events(POLICY, ev, 16);
+	decl = event_find(ev, nr, OOMKIT_DEC_DECLARE_OOM);
+	if (ASSERT_TRUE(decl != NULL, "declare-oom record")) {
+		ASSERT_EQ(decl->scope_cgroup_id, 1, "the root cgroup's trigger");
+		ASSERT_EQ(decl->error, 0, "declared");
+		ASSERT_EQ(decl->score, 1, "memory freed");
+	}
+	ASSERT_EQ(kmsg_count(mark, "invoked oom-killer"), 1, "one OOM report");
+	if (oom_kill_line(mark, line, sizeof(line))) {
+		ASSERT_HAS_SUBSTR(line, "constraint=CONSTRAINT_BPF_PSI_MEM,", "constraint text");
+		ASSERT_HAS_SUBSTR(line, ",global_oom,", "a global OOM");
+	}
+	nr = policy_events("biggest-cgroup", ev, 16);
+	kill = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
+	if (ASSERT_TRUE(kill != NULL, "biggest-cgroup kill record")) {
+		ASSERT_EQ(kill->trigger, OOMKIT_TRIG_OOM_GLOBAL, "a global OOM for the policy");
+		ASSERT_EQ(kill->victim_cgroup_id, cg_id("big"), "victim cgroup");
+	}
+	ASSERT_EQ(kmsg_count(mark, "BUG") + kmsg_count(mark, "WARNING:"), 0, "kernel log clean");
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, "biggest-cgroup", NULL), 0, "nr_dying_descendants");
+}
+
+#define MAX_WATCH	64
+
+/* `oomkit policy load psi-guard` with @n watch= settings, on w0..w<n-1>; its exit status. */
+static int load_watching(int n)
+{
+	static char sets[MAX_WATCH + 1][PATH_MAX + 16];
+	const char *argv[2 * (MAX_WATCH + 1) + 5];
+	int i, argc = 0, status;
+	char rel[16];
+	pid_t pid;
+
+	argv[argc++] = "oomkit";
+	argv[argc++] = "policy";
+	argv[argc++] = "load";
+	argv[argc++] = POLICY;
+	for (i = 0; i < n && i <= MAX_WATCH; i++) {
+		snprintf(rel, sizeof(rel), "w%d", i);
+		snprintf(sets[i], sizeof(sets[i]), "%s", watch(rel));
+		argv[argc++] = "--set";
+		argv[argc++] = sets[i];
+	}
+	argv[argc] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execv(build_path("oomkit"), (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * L2: psi-guard watches at most 64 cgroups; 65 must fail the load (init
+ * returns -E2BIG) rather than attach with one of them unwatched. 64 load.
+ */
+TEST(psi_guard_refuses_more_than_64_watches)
+{
+	char rel[16];
+	int i;
+
+	if (!ASSERT_OK(scenario_begin("psi_watch_65"), "scenario_begin"))
+		goto cleanup;
+	for (i = 0; i <= MAX_WATCH; i++) {
+		snprintf(rel, sizeof(rel), "w%d", i);
+		if (!ASSERT_OK(cg_create(rel), "cg_create"))
+			goto cleanup;
+	}
+	ASSERT_NEQ(load_watching(MAX_WATCH + 1), 0, "65 watch= cgroups: load fails");
+	ASSERT_NEQ(access("/sys/fs/bpf/oomkit/" POLICY, F_OK), 0, "nothing pinned");
+	policy_unload(POLICY);
+	if (ASSERT_EQ(load_watching(MAX_WATCH), 0, "64 watch= cgroups: loaded"))
+		ASSERT_OK(policy_unload(POLICY), "policy unload");
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }

@@ -80,16 +80,6 @@ cleanup:
 	ASSERT_EQ(scenario_end("biggest-cgroup", NULL), 0, "nr_dying_descendants");
 }
 
-/* WARN/BUG records since *mark, then a new mark: checked often, the log buffer is small. */
-static int bad_records(long long *mark)
-{
-	int n = kmsg_count(*mark, "WARNING:") + kmsg_count(*mark, "BUG:") +
-		kmsg_count(*mark, "refcount_t");
-
-	*mark = kmsg_mark();
-	return n;
-}
-
 /*
  * STORM_OOMS memcg OOMs in a row, each a hog growing 1 MB at a time in an
  * 8 MB cgroup: each must end with exactly that hog killed by the policy,
@@ -119,9 +109,9 @@ static void storm(const char *test, const char *policy, const char *set)
 		if (!ASSERT_TRUE(hog_killed(pid), "storm hog OOM-killed"))
 			break;
 		if (i % 5 == 4)
-			bad += bad_records(&mark);
+			bad += dmesg_bad_records(&mark);
 	}
-	bad += bad_records(&mark);
+	bad += dmesg_bad_records(&mark);
 	test_log("%d OOMs in %lld ms\n", i, test_now_ms() - start);
 
 	ASSERT_EQ(oom_kills("storm"), STORM_OOMS, "storm oom_kill");

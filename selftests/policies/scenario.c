@@ -390,6 +390,32 @@ int event_count(const struct oomkit_event *ev, int nr, __u32 decision)
 	return n;
 }
 
+const char *const dmesg_bad_patterns[] = {
+	"WARNING:", "BUG:", "refcount_t", "Oops", "INFO:", NULL,
+};
+
+int dmesg_bad_records(long long *mark)
+{
+	long long next = kmsg_mark();
+	int i, n = 0, c;
+
+	/*
+	 * The next mark is taken first, so no record falls between two
+	 * calls; one printed meanwhile is counted twice, and 0 stays 0.
+	 */
+	for (i = 0; dmesg_bad_patterns[i]; i++) {
+		c = kmsg_count(*mark, dmesg_bad_patterns[i]);
+		if (c < 0) {
+			/* a log we cannot read is not a clean one */
+			printf("# can't read /dev/kmsg: %s\n", strerror(-c));
+			c = 1;
+		}
+		n += c;
+	}
+	*mark = next;
+	return n;
+}
+
 long long oom_kills(const char *rel)
 {
 	return cg_read_key(rel, "memory.events", "oom_kill");

@@ -82,6 +82,15 @@ const struct oomkit_event *event_find(const struct oomkit_event *ev, int nr, __u
 /* How many records have @decision. */
 int event_count(const struct oomkit_event *ev, int nr, __u32 decision);
 
+/*
+ * Kernel log records after *@mark that say the kernel is in trouble
+ * (WARNING:, BUG:, refcount_t, Oops, INFO: as hung tasks and RCU stalls
+ * print it), then moves *@mark past them: called often during long runs.
+ */
+int dmesg_bad_records(long long *mark);
+/* What dmesg_bad_records() looks for, NULL-terminated. */
+extern const char *const dmesg_bad_patterns[];
+
 /* memory.events oom_kill of @rel (relative to the test's private root). */
 long long oom_kills(const char *rel);
 

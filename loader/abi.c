@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The BPF OOM kernel ABI as the loader sees it: level probe, map kinds, attach, names, run order. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "abi.h"
+#include "cgpath.h"
+
+#define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
+/* The kernel's value type of a struct_ops map is "bpf_struct_ops_<type>". */
+#define VALUE_PREFIX		"bpf_struct_ops_"
+#define OOM_OPS			"bpf_oom_ops"
+#define PSI_OPS			"bpf_psi_ops"
+#define LVL(n)			(1u << (n))
+
+static const struct {
+	enum abi_kind kind;
+	const char *type;
+} kinds[] = {
+	{ ABI_KIND_OOM, OOM_OPS },
+	{ ABI_KIND_PSI, PSI_OPS },
+};
+
+/* The BTF that kernel-abi.md (level 1) and kernel-abi-level2.md (level 2) name. */
+static const struct abi_feature features[] = {
+	{ ABI_FEAT_STRUCT, OOM_OPS, "struct_ops", LVL(1) | LVL(2) },
+	{ ABI_FEAT_STRUCT, PSI_OPS, "struct_ops", LVL(1) },
+	{ ABI_FEAT_FIELD, "oom_control.bpf_memory_freed", "fields", LVL(1) | LVL(2) },
+	{ ABI_FEAT_FIELD, "oom_control.bpf_policy_name", "fields", LVL(1) },
+	{ ABI_FEAT_FIELD, "oom_control.bpf_handler_name", "fields", LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_oom_kill_process", "kfuncs", LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_out_of_memory", "kfuncs", LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_task_is_oom_victim", "kfuncs", LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_psi_create_trigger", "kfuncs", LVL(1) },
+	{ ABI_FEAT_KFUNC, "bpf_get_mem_cgroup", "kfuncs", LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_put_mem_cgroup", "kfuncs", LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_get_root_mem_cgroup", "kfuncs", LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_usage", "kfuncs", LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_page_state", "kfuncs", LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_vm_events", "kfuncs", LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_memory_events", "kfuncs", LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_flush_stats", "kfuncs", LVL(1) | LVL(2) },
+};
+
+/* --- the level, from BTF ---------------------------------------------------- */
+
+static const struct btf_type *find_struct(const struct btf *btf, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
+
+	return id < 0 ? NULL : btf__type_by_id(btf, id);
+}
+
+static const struct btf_member *find_member(const struct btf *btf, const struct btf_type *t,
+					    const char *name)
+{
+	const struct btf_member *m = btf_members(t);
+	int i;
+
+	for (i = 0; i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), name))
+			return m;
+	return NULL;
+}
+
+/* @id through typedefs and modifiers, NULL for void or a broken id. */
+static const struct btf_type *resolved(const struct btf *btf, __u32 id)
+{
+	int rid = btf__resolve_type(btf, id);
+
+	return rid <= 0 ? NULL : btf__type_by_id(btf, rid);
+}
+
+/* True if type @id is a pointer to struct @name. */
+static bool is_ptr_to(const struct btf *btf, __u32 id, const char *name)
+{
+	const struct btf_type *t = resolved(btf, id);
+
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = resolved(btf, t->type);
+	return t && btf_is_struct(t) && !strcmp(btf__name_by_offset(btf, t->name_off), name);
+}
+
+/* The prototype a function-pointer member points to. */
+static const struct btf_type *member_proto(const struct btf *btf, const struct btf_member *m)
+{
+	const struct btf_type *t = resolved(btf, m->type);
+
+	if (!t || !btf_is_ptr(t))
+		return NULL;
+	t = resolved(btf, t->type);
+	return t && btf_is_func_proto(t) ? t : NULL;
+}
+
+/*
+ * kernel-abi-level2.md §9: the shape of struct bpf_oom_ops and of its
+ * handler tells the levels apart. The argument count alone would not: the
+ * series' v2 and v3 handlers also take two (a struct bpf_oom_ctx * first,
+ * or a struct bpf_struct_ops_link * second), and oomkit speaks neither, so
+ * the types are checked. bpf_psi_ops is gone at level 2: its presence next
+ * to a level-2 bpf_oom_ops is a mix no revision had.
+ */
+void abi_probe_btf(const struct btf *btf, struct abi_probe *out)
+{
+	const struct btf_member *handler;
+	const struct btf_type *ops, *proto;
+	const struct btf_param *args;
+	int nr_members, nr_args;
+
+	memset(out, 0, sizeof(*out));
+	out->has_psi = find_struct(btf, PSI_OPS) != NULL;
+	ops = find_struct(btf, OOM_OPS);
+	if (!ops) {
+		snprintf(out->why, sizeof(out->why),
+			 "the kernel's BTF has no struct " OOM_OPS " (no BPF OOM series in this kernel)");
+		return;
+	}
+	out->has_oom = true;
+	handler = find_member(btf, ops, "handle_out_of_memory");
+	proto = handler ? member_proto(btf, handler) : NULL;
+	if (!proto || !find_member(btf, ops, "name")) {
+		snprintf(out->why, sizeof(out->why), "struct " OOM_OPS " has no handle_out_of_memory() "
+			 "or no name: a revision of the series oomkit does not know");
+		return;
+	}
+	nr_members = btf_vlen(ops);
+	nr_args = btf_vlen(proto);
+	args = btf_params(proto);
+	if (nr_args < 1 || !is_ptr_to(btf, args[0].type, "oom_control")) {
+		snprintf(out->why, sizeof(out->why), "handle_out_of_memory()'s first argument is not "
+			 "a struct oom_control * (a v2/v3 revision of the series, which oomkit does "
+			 "not speak)");
+		return;
+	}
+	if (nr_members == 3 && find_member(btf, ops, "bpf_oom") && nr_args == 1) {
+		out->level = ABI_LEVEL_1;
+		return;
+	}
+	if (nr_members == 2 && nr_args == 2 && is_ptr_to(btf, args[1].type, "cgroup")) {
+		if (out->has_psi) {
+			snprintf(out->why, sizeof(out->why), "struct " OOM_OPS " is level 2's but "
+				 "struct " PSI_OPS ", which level 2 removed, is there: a mix of "
+				 "levels oomkit does not know");
+			return;
+		}
+		out->level = ABI_LEVEL_2;
+		return;
+	}
+	if (nr_args == 2 && !is_ptr_to(btf, args[1].type, "cgroup")) {
+		snprintf(out->why, sizeof(out->why), "handle_out_of_memory()'s second argument is "
+			 "not a struct cgroup * (a v2/v3 revision of the series, which oomkit does "
+			 "not speak)");
+		return;
+	}
+	snprintf(out->why, sizeof(out->why), "struct " OOM_OPS " has %d members and "
+		 "handle_out_of_memory() %d arguments: neither level 1 (3 with bpf_oom, 1) "
+		 "nor level 2 (2, 2)", nr_members, nr_args);
+}
+
+static struct btf *vmlinux;
+static int vmlinux_err;
+
+const struct btf *abi_vmlinux_btf(void)
+{
+	/* ~5 MB parsed once: feature, the kernel check and show all read it */
+	if (!vmlinux && !vmlinux_err) {
+		vmlinux = btf__load_vmlinux_btf();
+		if (!vmlinux)
+			vmlinux_err = errno ? -errno : -ENOENT;
+	}
+	if (!vmlinux)
+		errno = -vmlinux_err;
+	return vmlinux;
+}
+
+int abi_kernel(const struct abi_probe **out)
+{
+	static struct abi_probe probe;
+	static bool probed;
+	const struct btf *btf = abi_vmlinux_btf();
+
+	if (!btf)
+		return -errno;
+	if (!probed) {
+		abi_probe_btf(btf, &probe);
+		probed = true;
+	}
+	*out = &probe;
+	return 0;
+}
+
+const char *abi_level_name(enum abi_level level)
+{
+	switch (level) {
+	case ABI_LEVEL_1:
+		return "level 1";
+	case ABI_LEVEL_2:
+		return "level 2";
+	default:
+		return "none";
+	}
+}
+
+/* --- map kinds -------------------------------------------------------------- */
+
+enum abi_kind abi_map_kind(const struct bpf_object *obj, const struct bpf_map *map,
+			   const struct bpf_map_info *info)
+{
+	const struct btf_type *t;
+	const struct btf *btf;
+	bool kernel = false;
+	const char *name;
+	size_t i;
+	__u32 id;
+
+	if (obj && map) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS)
+			return ABI_KIND_OTHER;
+		btf = bpf_object__btf(obj);
+		id = bpf_map__btf_value_type_id(map);
+	} else if (info) {
+		if (info->type != BPF_MAP_TYPE_STRUCT_OPS)
+			return ABI_KIND_OTHER;
+		btf = abi_vmlinux_btf();
+		id = info->btf_vmlinux_value_type_id;
+		kernel = true;
+	} else {
+		return ABI_KIND_OTHER;
+	}
+	if (!btf || !id)
+		return ABI_KIND_OTHER;
+	t = btf__type_by_id(btf, id);
+	name = t ? btf__name_by_offset(btf, t->name_off) : NULL;
+	if (!name)
+		return ABI_KIND_OTHER;
+	/* the object's BTF names the struct itself, the kernel's its value wrapper */
+	if (kernel) {
+		if (strncmp(name, VALUE_PREFIX, strlen(VALUE_PREFIX)))
+			return ABI_KIND_OTHER;
+		name += strlen(VALUE_PREFIX);
+	}
+	for (i = 0; i < ARRAY_LEN(kinds); i++)
+		if (!strcmp(name, kinds[i].type))
+			return kinds[i].kind;
+	return ABI_KIND_OTHER;
+}
+
+const char *abi_kind_name(enum abi_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(kinds); i++)
+		if (kinds[i].kind == kind)
+			return kinds[i].type;
+	return "?";
+}
+
+int abi_check_kind(enum abi_kind kind, char *why, size_t len)
+{
+	const struct abi_probe *k;
+	int err;
+
+	err = abi_kernel(&k);
+	if (err) {
+		snprintf(why, len, "can't read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
+			 strerror(-err));
+		return err;
+	}
+	switch (kind) {
+	case ABI_KIND_OOM:
+		if (k->level != ABI_NONE)
+			return 0;
+		if (!k->has_oom)
+			snprintf(why, len, "this kernel has no " OOM_OPS " (needs the BPF OOM "
+				 "series; see 'oomkit feature')");
+		else
+			snprintf(why, len, "this kernel's " OOM_OPS " is of no ABI level oomkit "
+				 "knows: %s", k->why);
+		return -EOPNOTSUPP;
+	case ABI_KIND_PSI:
+		/* the PSI side of abi.bpf.h is level 1's whatever bpf_oom_ops looks like */
+		if (k->has_psi)
+			return 0;
+		if (k->level == ABI_LEVEL_2)
+			snprintf(why, len, "this kernel has no " PSI_OPS " (ABI level 2 replaced "
+				 "it with the psi_avgs_work tracepoint; see 'oomkit feature')");
+		else
+			snprintf(why, len, "this kernel has no " PSI_OPS " (needs the BPF OOM "
+				 "series; see 'oomkit feature')");
+		return -EOPNOTSUPP;
+	default:
+		snprintf(why, len, "not a map of the BPF OOM ABI");
+		return -EINVAL;
+	}
+}
+
+/* --- attach ----------------------------------------------------------------- */
+
+/*
+ * Level 2 (kernel-abi-level2.md §3, §8): a link on a cgroup; the cgroup2
+ * root is what level 1's global list was. libbpf 1.5 has no
+ * bpf_map__attach_cgroup_opts() and writes a struct_ops map's value only in
+ * bpf_map__attach_struct_ops(): that call writes it, then its cgroup-less
+ * link fails, and the link is created raw on the root's fd. libbpf 1.5 can
+ * wrap a raw link fd in a struct bpf_link only through a pin
+ * (bpf_link__open()), so this needs @pin_path: 'oomkit run' pins nothing and
+ * is refused at level 2. Not exercised yet: there is no level-2 test kernel.
+ */
+static int attach_cgroup_root(struct bpf_map *map, const char *pin_path, struct bpf_link **out,
+			      const char **hint)
+{
+	struct bpf_link *link;
+	int cg_fd, fd, err;
+
+	if (!pin_path) {
+		*hint = " (at ABI level 2 oomkit attaches to the cgroup2 root only for a pinned "
+			"policy: use 'oomkit policy load')";
+		return -EOPNOTSUPP;
+	}
+	link = bpf_map__attach_struct_ops(map);
+	if (link) {
+		/* the BTF said level 2, yet the kernel took a link without a cgroup */
+		bpf_link__destroy(link);
+		*hint = " (a cgroup-less link was accepted: the kernel is not the level 2 its "
+			"BTF describes)";
+		return -EPROTO;
+	}
+	cg_fd = open(cgroup2_mount(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0) {
+		err = -errno;
+		*hint = " (can't open the cgroup2 root to attach to)";
+		return err;
+	}
+	fd = bpf_link_create(bpf_map__fd(map), cg_fd, BPF_STRUCT_OPS, NULL);
+	close(cg_fd);
+	if (fd < 0) {
+		*hint = " (a link on the cgroup2 root, ABI level 2)";
+		return fd;
+	}
+	err = bpf_obj_pin(fd, pin_path);
+	/* from here the pin (if made) holds the link */
+	close(fd);
+	if (err) {
+		*hint = " (can't pin the cgroup link)";
+		return err;
+	}
+	link = bpf_link__open(pin_path);
+	if (!link) {
+		err = -errno;
+		unlink(pin_path);
+		return err;
+	}
+	*out = link;
+	return 0;
+}
+
+int abi_attach(struct bpf_map *map, enum abi_kind kind, const char *pin_path,
+	       struct bpf_link **out, const char **hint)
+{
+	const struct abi_probe *k;
+	struct bpf_link *link;
+
+	/* bpf_psi_ops' init() runs in the attach, and may refuse it */
+	*hint = kind == ABI_KIND_PSI ? " (its init() may have refused)" : "";
+	if (!abi_kernel(&k) && k->level == ABI_LEVEL_2 && kind == ABI_KIND_OOM)
+		return attach_cgroup_root(map, pin_path, out, hint);
+	/* level 1: a global link; the caller pins it */
+	link = bpf_map__attach_struct_ops(map);
+	if (!link)
+		return -errno;
+	*out = link;
+	return 0;
+}
+
+/* --- names ------------------------------------------------------------------ */
+
+int abi_value_name(const struct btf *btf, __u32 type_id, const void *data, size_t size,
+		   char *name, size_t len)
+{
+	const struct btf_member *m;
+	const struct btf_type *t;
+	size_t off, n;
+
+	t = btf ? btf__type_by_id(btf, type_id) : NULL;
+	if (!t || !btf_is_struct(t) || !data || !len)
+		return 0;
+	m = find_member(btf, t, "name");
+	if (!m)
+		return 0;
+	off = m->offset / 8;
+	if (off >= size)
+		return 0;
+	n = size - off < ABI_OOM_NAME_LEN ? size - off : ABI_OOM_NAME_LEN;
+	n = strnlen((const char *)data + off, n);
+	if (n >= len)
+		n = len - 1;
+	memcpy(name, (const char *)data + off, n);
+	name[n] = '\0';
+	return 1;
+}
+
+const char *abi_reported_name(const char *name)
+{
+	/* both levels: an empty name is reported as this */
+	return name && name[0] ? name : "bpf_defined_policy";
+}
+
+/* --- run order -------------------------------------------------------------- */
+
+static int cmp_link(const void *a, const void *b)
+{
+	const struct abi_link_ent *x = a, *y = b;
+
+	return x->link_id < y->link_id ? -1 : x->link_id > y->link_id;
+}
+
+/*
+ * Level 1 runs handlers in attach order (kernel-abi.md §1), that is link
+ * creation order: ascending link ids. At level 2 a cgroup's own links run
+ * in attach order too when none was placed with BPF_F_BEFORE, which is how
+ * oomkit attaches (to the root, last); links on other cgroups or placed
+ * before others would need BPF_PROG_QUERY's type_id, which 6.12's UAPI
+ * lacks, so they are ranked by id as well.
+ */
+void abi_links_collect(struct abi_links *l)
+{
+	__u32 id = 0;
+
+	l->v = NULL;
+	l->nr = 0;
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info = {};
+		struct bpf_map_info minfo = {};
+		__u32 len = sizeof(info), mlen = sizeof(minfo);
+		struct abi_link_ent *n;
+		enum abi_kind kind;
+		int fd, mfd;
+
+		fd = bpf_link_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		if (bpf_link_get_info_by_fd(fd, &info, &len) ||
+		    info.type != BPF_LINK_TYPE_STRUCT_OPS) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		mfd = bpf_map_get_fd_by_id(info.struct_ops.map_id);
+		if (mfd < 0)
+			continue;
+		if (bpf_map_get_info_by_fd(mfd, &minfo, &mlen)) {
+			close(mfd);
+			continue;
+		}
+		close(mfd);
+		kind = abi_map_kind(NULL, NULL, &minfo);
+		if (kind == ABI_KIND_OTHER)
+			continue;
+		n = realloc(l->v, (l->nr + 1) * sizeof(*n));
+		if (!n)
+			break;
+		l->v = n;
+		n[l->nr].link_id = info.id;
+		n[l->nr].map_id = info.struct_ops.map_id;
+		n[l->nr].kind = kind;
+		l->nr++;
+	}
+	if (l->v)
+		qsort(l->v, l->nr, sizeof(*l->v), cmp_link);
+}
+
+void abi_links_free(struct abi_links *l)
+{
+	free(l->v);
+	l->v = NULL;
+	l->nr = 0;
+}
+
+int abi_run_order(const struct abi_links *l, __u32 link_id, __u32 map_id, __u32 *link_of_map)
+{
+	size_t i;
+	int order = 0;
+
+	for (i = 0; i < l->nr; i++) {
+		const struct abi_link_ent *e = &l->v[i];
+
+		if (e->kind != ABI_KIND_OOM)
+			continue;
+		order++;
+		if (link_id ? e->link_id != link_id : e->map_id != map_id)
+			continue;
+		if (link_of_map)
+			*link_of_map = e->link_id;
+		return order;
+	}
+	return 0;
+}
+
+/* --- what 'oomkit feature' lists -------------------------------------------- */
+
+size_t abi_features(const struct abi_feature **out)
+{
+	*out = features;
+	return ARRAY_LEN(features);
+}
+
+bool abi_feature_needed(const struct abi_feature *f, enum abi_level level)
+{
+	return f->levels & LVL(level == ABI_NONE ? ABI_LEVEL_1 : level);
+}
+
+static bool has_field(const struct btf *btf, const char *spec)
+{
+	const char *dot = strchr(spec, '.');
+	const struct btf_type *t;
+	char sname[64];
+
+	if (!dot)
+		return false;
+	snprintf(sname, sizeof(sname), "%.*s", (int)(dot - spec), spec);
+	t = find_struct(btf, sname);
+	return t && find_member(btf, t, dot + 1);
+}
+
+bool abi_feature_present(const struct btf *btf, const struct abi_feature *f)
+{
+	switch (f->kind) {
+	case ABI_FEAT_STRUCT:
+		return find_struct(btf, f->name) != NULL;
+	case ABI_FEAT_FIELD:
+		return has_field(btf, f->name);
+	case ABI_FEAT_KFUNC:
+		return btf__find_by_name_kind(btf, f->name, BTF_KIND_FUNC) >= 0;
+	}
+	return false;
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The BPF OOM kernel ABI as the loader sees it (user-space twin of bpf/abi.bpf.h). */
+#ifndef __OOMKIT_ABI_H
+#define __OOMKIT_ABI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+/*
+ * Everything that depends on which revision of the BPF OOM series the
+ * kernel carries lives here: no other loader file names a struct_ops type.
+ * Nothing here prints; callers word the errors (so the host suite can link
+ * this file alone and feed the probe its own BTF).
+ */
+
+struct btf;
+struct bpf_object;
+struct bpf_map;
+struct bpf_map_info;
+struct bpf_link;
+
+/* The kernel's BPF_OOM_NAME_MAX_LEN: the size of bpf_oom_ops.name. */
+#define ABI_OOM_NAME_LEN	64
+
+enum abi_level {
+	ABI_NONE = 0,		/* no BPF OOM ABI oomkit knows */
+	ABI_LEVEL_1 = 1,	/* kernel-abi.md: v1 of the series, one global list */
+	ABI_LEVEL_2 = 2,	/* kernel-abi-level2.md: bpf_oom_ops per cgroup */
+};
+
+enum abi_kind {
+	ABI_KIND_OTHER = 0,	/* not a map of the BPF OOM ABI */
+	ABI_KIND_OOM,		/* an OOM handler map (bpf_oom_ops) */
+	ABI_KIND_PSI,		/* a PSI map (bpf_psi_ops, level 1 only) */
+};
+
+struct abi_probe {
+	enum abi_level level;
+	bool has_oom;		/* some struct bpf_oom_ops is there */
+	bool has_psi;		/* struct bpf_psi_ops is there */
+	char why[192];		/* ABI_NONE: what the kernel lacks, one line */
+};
+
+/* Which level a BTF describes; the host suite feeds it BTF it built. */
+void abi_probe_btf(const struct btf *btf, struct abi_probe *out);
+/*
+ * The running kernel's level, probed once from /sys/kernel/btf/vmlinux.
+ * 0, or a negative errno (errno set) when that BTF cannot be read.
+ */
+int abi_kernel(const struct abi_probe **out);
+/* The kernel's BTF, loaded once and kept; NULL (errno set) if unreadable. */
+const struct btf *abi_vmlinux_btf(void);
+/* "level 1", "level 2", "none". */
+const char *abi_level_name(enum abi_level level);
+
+/*
+ * The kind of a struct_ops map: pass either a map of an opened or loaded
+ * object (@obj, @map: the object's BTF names the type; libbpf 1.5 has no
+ * map-to-object call) or the kernel's @info of any map, a pinned or
+ * foreign one (the kernel's BTF names the value type).
+ */
+enum abi_kind abi_map_kind(const struct bpf_object *obj, const struct bpf_map *map,
+			   const struct bpf_map_info *info);
+/* The struct_ops type name of a kind, as users read it: "bpf_oom_ops", "bpf_psi_ops". */
+const char *abi_kind_name(enum abi_kind kind);
+
+/*
+ * 0 if the running kernel can attach maps of @kind, else a negative errno
+ * with @why set to the whole reason ("this kernel has no bpf_oom_ops ...").
+ */
+int abi_check_kind(enum abi_kind kind, char *why, size_t len);
+
+/*
+ * Attaches a loaded struct_ops map of @kind as the kernel's level wants:
+ * level 1 a global link, level 2 a link on the cgroup2 root (system-wide),
+ * which needs @pin_path (the link is pinned there; see abi.c). On failure
+ * returns a negative errno and sets @hint to a note for the error message
+ * ("" if none).
+ */
+int abi_attach(struct bpf_map *map, enum abi_kind kind, const char *pin_path,
+	       struct bpf_link **out, const char **hint);
+
+/*
+ * The name the kernel reports for an OOM handler: the `name` member of the
+ * struct @type_id of @btf, read from @data (a map value: the object's
+ * initial one, or the kernel's `data` part of a value read back). @name
+ * gets the raw bytes up to the first NUL (at most ABI_OOM_NAME_LEN); the
+ * return is 1 if found, 0 if the struct has no such member or @data is
+ * too short.
+ */
+int abi_value_name(const struct btf *btf, __u32 type_id, const void *data, size_t size,
+		   char *name, size_t len);
+/* What the kernel prints for a handler named @name: the name, or bpf_defined_policy. */
+const char *abi_reported_name(const char *name);
+
+/* Every OOM-ABI struct_ops link of the system, in the order handlers run. */
+struct abi_link_ent {
+	__u32 link_id;
+	__u32 map_id;
+	enum abi_kind kind;
+};
+
+struct abi_links {
+	struct abi_link_ent *v;
+	size_t nr;
+};
+
+void abi_links_collect(struct abi_links *l);
+void abi_links_free(struct abi_links *l);
+/*
+ * The run order of the OOM handler of link @link_id (or, if 0, of the link
+ * of map @map_id): 1 runs first; 0 if no OOM handler link matches.
+ * *link_of_map (may be NULL) gets the matching link's id.
+ */
+int abi_run_order(const struct abi_links *l, __u32 link_id, __u32 map_id, __u32 *link_of_map);
+
+/* What 'oomkit feature' lists: the structs, fields and kfuncs of the level. */
+enum abi_feature_kind { ABI_FEAT_STRUCT, ABI_FEAT_FIELD, ABI_FEAT_KFUNC };
+
+struct abi_feature {
+	enum abi_feature_kind kind;
+	const char *name;	/* struct, "struct.field" or kfunc */
+	const char *group;	/* JSON object it is reported in */
+	unsigned int levels;	/* bit N: needed at level N */
+};
+
+size_t abi_features(const struct abi_feature **out);
+/* Whether @level needs @f (ABI_NONE: as level 1, what the policies are built for). */
+bool abi_feature_needed(const struct abi_feature *f, enum abi_level level);
+bool abi_feature_present(const struct btf *btf, const struct abi_feature *f);
+
+#endif /* __OOMKIT_ABI_H */
