@@ -56,7 +56,8 @@ objs = $(patsubst %.c,build/%.o,$(wildcard $(1)/*.c))
 # Test suites: selftests/<suite>/*.c plus selftests/lib/*.c make one runner,
 # selftests/<suite>/progs/*.bpf.c go to build/selftests/<suite>/. abi,
 # policies and host have the runners of docs/layout.md; any other suite is a
-# VM suite build/selftests/<suite>_vmtest (scripts/check.sh runs them all).
+# VM suite build/selftests/<suite>_vmtest (scripts/check.sh runs them all;
+# abi2_vmtest, the level-2 ABI suite, in a VM of its own on the level-2 kernel).
 SUITES := $(filter-out lib kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*/))))
 suite_bin = build/selftests/$(or $(runner_$(1)),$(1)_vmtest)
 runner_abi := abi_test
@@ -100,6 +101,7 @@ deps:
 check:
 	$(Q)scripts/deps.sh
 	$(Q)$(MAKE) all kernel
+	$(Q)OOMKIT_ABI=2 scripts/kernel.sh >/dev/null
 	$(Q)scripts/check.sh
 
 demo bench:
@@ -131,10 +133,10 @@ help:
 	@echo 'oomkit build targets (V=1 shows full commands):'
 	@echo '  all        (default) libbpf/bpftool, BPF objects, skeletons, build/oomkit, test binaries'
 	@echo '  tools      libbpf and bpftool from linux-source-6.12, into the cache'
-	@echo '  kernel     build (or find) the cached test kernel and print its directory'
+	@echo '  kernel     build (or find) the cached test kernel and print its directory (OOMKIT_ABI=2: level 2)'
 	@echo '  man        build/oomkit.8 from the CLI'"'"'s command table'
 	@echo '  vmlinux.h  regenerate vmlinux.h from the test kernel (VMLINUX_BTF=<vmlinux> to override)'
-	@echo '  check      deps + all + kernel, then every suite (host and VM); ends "N passed, N failed"'
+	@echo '  check      deps + all + both kernels, then every suite (host, VM, level-2 VM); ends "N passed, N failed"'
 	@echo '  deps       install missing Debian packages (scripts/deps.sh, as root)'
 	@echo '  demo       run scripts/demo.sh'
 	@echo '  bench      run scripts/bench.sh'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test suite (host_test on the host, the rest in one VM boot) and ends with "N passed, N failed".
+# Runs every test suite (host_test on the host, the rest in one VM boot, abi2 in a second one on the level-2 kernel) and ends with "N passed, N failed".
 # Usage: check.sh                        (`make check` builds everything first)
 #        check.sh --guest DIR SUITE...   (in the VM: run each suite, keep DIR/<suite>.{log,status})
 set -euo pipefail
@@ -79,7 +79,7 @@ present build/selftests/abi_test selftests/abi && vm_suites+=(build/selftests/ab
 present build/selftests/policy_test selftests/policies && vm_suites+=(build/selftests/policy_test)
 for d in selftests/*/; do
 	d=${d%/}
-	case ${d##*/} in abi | policies | host | lib | kernel) continue ;; esac
+	case ${d##*/} in abi | policies | host | lib | kernel | abi2) continue ;; esac
 	compgen -G "$d/*.c" >/dev/null || continue
 	present "build/selftests/${d##*/}_vmtest" "$d" && vm_suites+=("build/selftests/${d##*/}_vmtest")
 done
@@ -101,7 +101,7 @@ done
 # 3. The guest kernel log must be clean. An OOM report's own stack dump (the
 # "Call Trace" right after "invoked oom-killer") is expected, and so is the
 # boot banner of lockdep; nothing else is.
-dmesg_bad() {
+dmesg_bad() {	# dmesg_bad LOG
 	# Expected traces: an OOM report's, and the allocation failure of a
 	# task the OOM killer just killed (a victim that finds even the OOM
 	# reserves gone fails its last fault and warns; it dies anyway).
@@ -132,17 +132,37 @@ dmesg_bad() {
 			print
 		}
 		{ line[NR] = $0; delete line[NR - 5] }
-	' "$out/dmesg.log"
+	' "$1"
 }
-if [ ! -f "$out/dmesg.log" ]; then
-	fail dmesg-clean "no guest dmesg (the VM did not finish)"
-elif bad=$(dmesg_bad) && [ -n "$bad" ]; then
-	echo "check: the guest kernel log ($out/dmesg.log) has:" >&2
-	head -n 40 <<<"$bad" >&2
-	fail dmesg-clean "$(wc -l <<<"$bad") suspicious kernel log line(s)"
-else
-	passed=$((passed + 1))
-	report+=("$(printf '  %-16s passed' dmesg-clean)")
+dmesg_clean() {	# dmesg_clean NAME LOG
+	local bad
+	if [ ! -f "$2" ]; then
+		fail "$1" "no guest dmesg (the VM did not finish)"
+	elif bad=$(dmesg_bad "$2") && [ -n "$bad" ]; then
+		echo "check: the guest kernel log ($2) has:" >&2
+		head -n 40 <<<"$bad" >&2
+		fail "$1" "$(wc -l <<<"$bad") suspicious kernel log line(s)"
+	else
+		passed=$((passed + 1))
+		report+=("$(printf '  %-16s passed' "$1")")
+	fi
+}
+dmesg_clean dmesg-clean "$out/dmesg.log"
+
+# 4. The level-2 ABI suite (selftests/abi2) in its own VM boot on the
+# level-2 kernel (OOMKIT_ABI=2, see scripts/kernel.sh), with its own logs
+# (build/check/l2/) and dmesg check.
+if present build/selftests/abi2_vmtest selftests/abi2; then
+	guest=$(mktemp -d build/vm/scratch/check.XXXXXX)
+	vm_rc=0
+	OOMKIT_ABI=2 scripts/vm-run --timeout "${OOMKIT_CHECK_TIMEOUT:-3000}" --mem 1024 \
+		--logs "$out/l2" -- scripts/check.sh --guest "$guest" build/selftests/abi2_vmtest ||
+		vm_rc=$?
+	cp "$guest"/* "$out"/ 2>/dev/null || true
+	rm -rf "$guest"
+	count abi2_vmtest
+	[ "$vm_rc" = 0 ] || fail vm-l2 "OOMKIT_ABI=2 scripts/vm-run failed with exit $vm_rc (see $out/l2/console.log)"
+	dmesg_clean dmesg-clean-l2 "$out/l2/dmesg.log"
 fi
 
 echo "==== summary (logs in $out/)"

@@ -8,6 +8,13 @@
 # a patched source copy and an O= object dir) is reused between keys: only the
 # files whose content changed are rewritten, so a new patch revision rebuilds
 # incrementally. Delete it to force a clean build.
+# # L2
+# OOMKIT_ABI=2 builds the level-2 kernel (docs/notes.md, "Level-2 test # L2
+# kernel") from selftests/kernel/level2 instead, into kernel-l2-<key> # L2
+# with its own work tree, kernel-work-l2. Level 1's key hashes this # L2
+# script without its level-2 lines (those ending in "# L2"; a line # L2
+# starting with "#L1" is level 1's original of the line after it), so # L2
+# adding level 2 did not change level 1's key. # L2
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -16,6 +23,23 @@ fragment=$kdir/config
 shopt -s nullglob
 patches=("$kdir"/patches/*.patch)
 shopt -u nullglob
+level=${OOMKIT_ABI:-1} # L2
+case $level in # L2
+1) pdir=$kdir/patches prefix=kernel- wsuffix= ;; # L2
+2) pdir=$kdir/level2 prefix=kernel-l2- wsuffix=-l2 # L2
+	shopt -s nullglob # L2
+	patches=("$pdir"/*.patch) # L2
+	shopt -u nullglob # L2
+	[ ${#patches[@]} -gt 0 ] || die "no patches in ${pdir#"$OOMKIT_ROOT"/}" ;; # L2
+*) die "OOMKIT_ABI=$level: the test kernel has levels 1 and 2" ;; # L2
+esac # L2
+script_text() { # L2
+	if [ "$level" = 1 ]; then # L2
+		sed -e '/ # L2$/d' -e 's/^#L1//' "$0" # L2
+	else # L2
+		cat "$0" # L2
+	fi # L2
+} # L2
 
 key=$({
 	echo "$LINUX_PKG $(linux_src_version)"
@@ -28,9 +52,11 @@ key=$({
 	echo config
 	cat "$fragment"
 	echo script
-	cat "$0"
+#L1	cat "$0"
+	script_text # L2
 } | sha256sum | cut -c1-16)
-out=$OOMKIT_CACHE/kernel-$key
+#L1out=$OOMKIT_CACHE/kernel-$key
+out=$OOMKIT_CACHE/$prefix$key # L2
 
 if [ "${1:-}" = --path ]; then
 	echo "$out"
@@ -50,7 +76,8 @@ if [ -f "$out/bzImage" ]; then
 fi
 
 src=$("$OOMKIT_ROOT/scripts/linux-src.sh")
-work=$OOMKIT_CACHE/kernel-work
+#L1work=$OOMKIT_CACHE/kernel-work
+work=$OOMKIT_CACHE/kernel-work$wsuffix # L2
 obj=$work/obj
 rm -rf "$OOMKIT_CACHE"/kernel-*.tmp.*	# left by an interrupted build
 tmp=$(mktemp -d "$out.tmp.XXXXXX")
@@ -59,7 +86,8 @@ kmake() { make -C "$work/src" O="$obj" V="$V" "$@"; }
 
 # Patch a hard-linked copy of the pristine tree (patch replaces files, so the
 # pristine copy is untouched), then sync it into the work tree by content.
-say PATCH "${#patches[@]} patch(es) from selftests/kernel/patches"
+#L1say PATCH "${#patches[@]} patch(es) from selftests/kernel/patches"
+say PATCH "${#patches[@]} patch(es) from ${pdir#"$OOMKIT_ROOT"/}" # L2
 mkdir "$tmp/src"
 cp -al "$src/." "$tmp/src/"
 for p in "${patches[@]}"; do
@@ -106,6 +134,7 @@ cp "$obj/arch/x86/boot/bzImage" "$obj/vmlinux" "$obj/.config" "$tmp/"
 [ -e "$out" ] || mv -T "$tmp" "$out"	# (unless put there by hand meanwhile)
 
 # Keep the three most recent kernels.
-ls -1dt "$OOMKIT_CACHE"/kernel-????????????????/ | tail -n +4 | xargs -r rm -rf
+#L1ls -1dt "$OOMKIT_CACHE"/kernel-????????????????/ | tail -n +4 | xargs -r rm -rf
+ls -1dt "$OOMKIT_CACHE/$prefix"????????????????/ | tail -n +4 | xargs -r rm -rf # L2
 say KERNEL "$out (built in $(elapsed "$start"))"
 echo "$out"

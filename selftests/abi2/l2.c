@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Level-2 attachment helpers (see l2.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cgroup.h"
+#include "l2.h"
+#include "test.h"
+
+int l2_attach(struct bpf_map *map, const char *rel, __u32 flags,
+	      int relative_fd, __u64 expected_revision)
+{
+	struct bpf_link *link;
+	union bpf_attr attr;
+	int cg_fd, fd, err;
+
+	/* Writes the value (-EBUSY, tolerated, once written), then fails */
+	link = bpf_map__attach_struct_ops(map);
+	if (link) {
+		bpf_link__destroy(link);
+		return -EEXIST;
+	}
+
+	cg_fd = open(cg_abspath(rel), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0)
+		return -errno;
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.map_fd = bpf_map__fd(map);
+	attr.link_create.target_fd = cg_fd;
+	attr.link_create.attach_type = BPF_STRUCT_OPS;
+	attr.link_create.flags = flags;
+	attr.link_create.cgroup.relative_fd = relative_fd;
+	attr.link_create.cgroup.expected_revision = expected_revision;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	err = errno;
+	close(cg_fd);
+	if (fd < 0)
+		return -err;
+	/* a struct_ops link must not outlive its test in a hog */
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
+int l2_link_info(int link_fd, __u32 *map_id, __u64 *cgroup_id)
+{
+	/* libbpf 1.5's struct has no cgroup_id: it follows map_id, 8-aligned */
+	union {
+		struct bpf_link_info info;
+		char raw[sizeof(struct bpf_link_info) + 16];
+	} u;
+	size_t off = offsetof(struct bpf_link_info, struct_ops.map_id) + 8;
+	__u32 len = sizeof(u);
+
+	memset(&u, 0, sizeof(u));
+	if (bpf_link_get_info_by_fd(link_fd, &u.info, &len))
+		return -errno;
+	if (u.info.type != BPF_LINK_TYPE_STRUCT_OPS)
+		return -EINVAL;
+	*map_id = u.info.struct_ops.map_id;
+	memcpy(cgroup_id, u.raw + off, sizeof(*cgroup_id));
+	return 0;
+}
+
+bool l2_link_hup(int link_fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = link_fd, .events = POLLIN };
+
+	return poll(&pfd, 1, timeout_ms) == 1 && (pfd.revents & POLLHUP);
+}
