@@ -231,12 +231,20 @@ static __always_inline struct oomkit_sharers *oomkit_mm_sharers(struct task_stru
  */
 static __always_inline bool oomkit_mm_pinned(struct task_struct *task)
 {
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long mm_flags = 0;
 	struct oomkit_sharers *s;
 
 	if (!oomkit_mm_maybe_shared(task))
 		return false;
-	if (oomkit_task_in_vfork(task) && oomkit_task_pins_mm(BPF_CORE_READ(task, real_parent)))
-		return true;
+	if (oomkit_task_in_vfork(task)) {
+		if (oomkit_task_pins_mm(BPF_CORE_READ(task, real_parent)))
+			return true;
+		/* No clone(CLONE_VM) sharer: the vfork chain is all (a shell's every spawn). */
+		bpf_core_read(&mm_flags, sizeof(mm_flags), &mm->flags);
+		if (!(mm_flags & (1UL << OOMKIT_MMF_MULTIPROCESS)))
+			return false;
+	}
 	s = oomkit_mm_sharers(task);
 	return s && s->nr_pinning;
 }
