@@ -199,15 +199,16 @@ static bool pids_have(const struct oomkit_event *e, pid_t pid)
  * oom (64 MB): a holds 36 MB, charged there by a parent that then moved
  * to p at oom_score_adj -1000 and vforked a child into a at 0. The child
  * runs on the parent's mm until it execs: killing it frees nothing (the
- * kernel spares the -1000 parent, and the mm with it). b's hog grows: the
- * policy must pass a over (its only task is in vfork, its mm pinned) and
- * kill the hog, once.
+ * kernel would kill the -1000 parent with it, the mm's other user). a
+ * also has a 4 MB hog: ranked by what a kill there could free, a is
+ * smaller than b. b's hog grows: the policy must pass the child over and
+ * kill b's hog, once.
  */
 TEST(shared_mm_vfork_child_of_unkillable)
 {
 	struct oomkit_event ev[16];
 	const struct oomkit_event *k;
-	pid_t hog, parent, child;
+	pid_t hog, small, parent, child;
 	int nr;
 
 	if (!ASSERT_OK(scenario_begin_tree("shared_mm_vfork", 64 * MB, "a", "b", "p", NULL),
@@ -219,12 +220,16 @@ TEST(shared_mm_vfork_child_of_unkillable)
 		goto cleanup;
 	parent = pair_parent;
 	child = pair_child;
+	small = hog_start("oom/a", 4 * MB, 0);
+	if (!ASSERT_GT(small, 0, "hog_start small"))
+		goto cleanup;
 	if (!ASSERT_OK(policy_load(POLICY, NULL), "policy load"))
 		goto cleanup;
 	hog = hog_start_growing("oom/b", 1 * MB, 0);
 	if (!ASSERT_GT(hog, 0, "hog_start_growing"))
 		goto cleanup;
 	ASSERT_TRUE(hog_killed(hog), "b's hog killed");
+	ASSERT_TRUE(hog_alive(small), "a's small hog alive");
 	ASSERT_FALSE(pid_gone(child), "the vforked child alive");
 	ASSERT_FALSE(pid_gone(parent), "the -1000 parent alive");
 	ASSERT_EQ(oom_kills("oom/a"), 0, "a's oom_kill");
