@@ -190,7 +190,12 @@ struct {
  * (oomkit_mm_maybe_shared()); bounded by OOMKIT_MAX_PROCS steps. NULL
  * only if the map lookup fails.
  */
-static __always_inline struct oomkit_sharers *oomkit_mm_sharers(struct task_struct *task)
+/*
+ * A global function, verified once on its own: inlined into every task
+ * scan, its nested task iterator multiplied the policies' load time by
+ * ten. Scalars only in and out, so nothing about pointers crosses it.
+ */
+__attribute__((noinline)) int oomkit_mm_sharers_walk(u64 mm, u32 tgid)
 {
 	struct oomkit_sharers *s;
 	struct task_struct *p;
@@ -198,12 +203,12 @@ static __always_inline struct oomkit_sharers *oomkit_mm_sharers(struct task_stru
 
 	s = bpf_map_lookup_elem(&oomkit_sharers_scratch, &key);
 	if (!s)
-		return NULL;
+		return -1;
 	__builtin_memset(s, 0, sizeof(*s));
-	s->mm = (u64)BPF_CORE_READ(task, mm);
-	s->tgid = BPF_CORE_READ(task, tgid);
-	if (!s->mm)
-		return s;
+	s->mm = mm;
+	s->tgid = tgid;
+	if (!mm)
+		return 0;
 	bpf_rcu_read_lock();
 	bpf_for_each(task, p, NULL, BPF_TASK_ITER_ALL_PROCS) {
 		if (++s->nr_walked > OOMKIT_MAX_PROCS)
@@ -220,7 +225,16 @@ static __always_inline struct oomkit_sharers *oomkit_mm_sharers(struct task_stru
 		s->nr = n + 1;
 	}
 	bpf_rcu_read_unlock();
-	return s;
+	return 0;
+}
+
+static __always_inline struct oomkit_sharers *oomkit_mm_sharers(struct task_struct *task)
+{
+	u32 key = 0;
+
+	if (oomkit_mm_sharers_walk((u64)BPF_CORE_READ(task, mm), BPF_CORE_READ(task, tgid)))
+		return NULL;
+	return bpf_map_lookup_elem(&oomkit_sharers_scratch, &key);
 }
 
 /*
