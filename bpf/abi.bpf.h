@@ -14,6 +14,7 @@
 
 /* Kernel #defines that BTF does not carry (6.12 values). */
 #define OOMKIT_MMF_OOM_SKIP	21		/* include/linux/sched/coredump.h */
+#define OOMKIT_MMF_MULTIPROCESS	26		/* include/linux/sched/coredump.h */
 #define OOMKIT_PF_KTHREAD	0x00200000	/* include/linux/sched.h */
 #define OOMKIT_OOM_SCORE_ADJ_MIN (-1000)	/* include/uapi/linux/oom.h */
 #define OOMKIT_PSI_FULL		0x80000000	/* BPF_PSI_FULL of the series */

@@ -13,6 +13,8 @@ struct oomkit_tasks {
 	u32 nr_unkillable;	/* oom_score_adj -1000: the cgroup is off limits */
 	u32 victim_pid;		/* an OOM victim still holding its memory, 0 if none */
 	u32 nr_killed;		/* oomkit_kill_all()'s count */
+	u32 nr_pinned;		/* tasks whose mm an unkillable process also uses */
+	u64 pinned_bytes;	/* their RSS (+ swap): no kill here frees it */
 };
 
 /*
@@ -113,6 +115,154 @@ static __always_inline bool oomkit_task_victim_pending(struct task_struct *task)
 	return !(mm_flags & (1UL << OOMKIT_MMF_OOM_SKIP));
 }
 
+/*
+ * A task in vfork (the kernel's in_vfork()): it runs on its parent's mm
+ * until it execs or exits. Killing it frees nothing the parent does not
+ * hold, and its mm is the parent's, counted there: oom_badness() skips
+ * it. Probe reads: real_parent is RCU-protected and only compared.
+ */
+static __always_inline bool oomkit_task_in_vfork(struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+
+	if (!mm || !BPF_CORE_READ(task, vfork_done))
+		return false;
+	return BPF_CORE_READ(task, real_parent, mm) == mm;
+}
+
+/* A process whose use of an mm keeps a kill from freeing it: -1000, init, a kernel thread. */
+static __always_inline bool oomkit_task_pins_mm(struct task_struct *p)
+{
+	return (BPF_CORE_READ(p, flags) & OOMKIT_PF_KTHREAD) || BPF_CORE_READ(p, tgid) == 1 ||
+	       BPF_CORE_READ(p, signal, oom_score_adj) == OOMKIT_OOM_SCORE_ADJ_MIN;
+}
+
+/*
+ * Whether @task's mm may be used by another process, cheaply: a
+ * clone(CLONE_VM) without CLONE_VFORK sets MMF_MULTIPROCESS (kernel/fork.c
+ * copy_oom_score_adj()); a task in vfork shares its parent's; a vforked
+ * child or a kernel thread in kthread_use_mm() holds an mm_users
+ * reference, more users than the process has threads. A transient
+ * reference (a /proc reader) is a false positive: it only costs a walk.
+ */
+static __always_inline bool oomkit_mm_maybe_shared(struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long mm_flags = 0;
+
+	if (!mm)
+		return false;
+	bpf_core_read(&mm_flags, sizeof(mm_flags), &mm->flags);
+	if (mm_flags & (1UL << OOMKIT_MMF_MULTIPROCESS))
+		return true;
+	if (oomkit_task_in_vfork(task))
+		return true;
+	return BPF_CORE_READ(mm, mm_users.counter) > BPF_CORE_READ(task, signal, nr_threads);
+}
+
+/* PID_MAX_LIMIT: no system has more processes for the walk to visit. */
+#define OOMKIT_MAX_PROCS	(4 * 1024 * 1024)
+
+/* The other processes on one mm (oomkit_mm_sharers()). */
+struct oomkit_sharers {
+	u64 mm;			/* the mm looked for, as a number: only compared */
+	u32 tgid;		/* its own process, not counted */
+	u32 nr;			/* killable processes sharing it: the kernel kills them all */
+	u32 nr_pinning;		/* unkillable ones (-1000, init, kernel threads) */
+	u32 nr_walked;		/* processes visited */
+	u32 pids[OOMKIT_MAX_PIDS];	/* the first killable ones' tgids */
+};
+
+/* Walk state in a map value (see oomkit_task_scan). Per CPU, OOM handlers are serialized. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct oomkit_sharers);
+} oomkit_sharers_scratch SEC(".maps");
+
+/*
+ * The processes other than @task's own that use @task's mm, as the
+ * kernel's __oom_kill_process() finds them: one walk of every process
+ * under RCU (the task iterator needs it), each compared by its leader's
+ * mm (process_shares_mm() takes the first thread that has one: a sharer
+ * whose leader exited is missed). Only called for a maybe-shared mm
+ * (oomkit_mm_maybe_shared()); bounded by OOMKIT_MAX_PROCS steps. NULL
+ * only if the map lookup fails.
+ */
+/*
+ * A global function, verified once on its own: inlined into every task
+ * scan, its nested task iterator multiplied the policies' load time by
+ * ten. Scalars only in and out, so nothing about pointers crosses it.
+ */
+__attribute__((noinline)) int oomkit_mm_sharers_walk(u64 mm, u32 tgid)
+{
+	struct oomkit_sharers *s;
+	struct task_struct *p;
+	u32 key = 0, n;
+
+	s = bpf_map_lookup_elem(&oomkit_sharers_scratch, &key);
+	if (!s)
+		return -1;
+	__builtin_memset(s, 0, sizeof(*s));
+	s->mm = mm;
+	s->tgid = tgid;
+	if (!mm)
+		return 0;
+	bpf_rcu_read_lock();
+	bpf_for_each(task, p, NULL, BPF_TASK_ITER_ALL_PROCS) {
+		if (++s->nr_walked > OOMKIT_MAX_PROCS)
+			break;
+		if (p->tgid == s->tgid || (u64)BPF_CORE_READ(p, mm) != s->mm)
+			continue;
+		if (oomkit_task_pins_mm(p)) {
+			s->nr_pinning++;
+			continue;
+		}
+		n = s->nr;
+		if (n < OOMKIT_MAX_PIDS)
+			s->pids[n] = p->tgid;
+		s->nr = n + 1;
+	}
+	bpf_rcu_read_unlock();
+	return 0;
+}
+
+static __always_inline struct oomkit_sharers *oomkit_mm_sharers(struct task_struct *task)
+{
+	u32 key = 0;
+
+	if (oomkit_mm_sharers_walk((u64)BPF_CORE_READ(task, mm), BPF_CORE_READ(task, tgid)))
+		return NULL;
+	return bpf_map_lookup_elem(&oomkit_sharers_scratch, &key);
+}
+
+/*
+ * @task's mm is also used by a process a kill cannot take along (see
+ * oomkit_task_pins_mm()): killing @task frees nothing, or kills a -1000
+ * process with it. For a task in vfork, its parent is that process; it
+ * is then its only sharer that matters, no walk needed.
+ */
+static __always_inline bool oomkit_mm_pinned(struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long mm_flags = 0;
+	struct oomkit_sharers *s;
+
+	if (!oomkit_mm_maybe_shared(task))
+		return false;
+	if (oomkit_task_in_vfork(task)) {
+		if (oomkit_task_pins_mm(BPF_CORE_READ(task, real_parent)))
+			return true;
+		/* No clone(CLONE_VM) sharer: the vfork chain is all (a shell's every spawn). */
+		bpf_core_read(&mm_flags, sizeof(mm_flags), &mm->flags);
+		if (!(mm_flags & (1UL << OOMKIT_MMF_MULTIPROCESS)))
+			return false;
+	}
+	s = oomkit_mm_sharers(task);
+	return s && s->nr_pinning;
+}
+
 static __always_inline u64 oomkit_counter_pages(s64 pages)
 {
 	return pages > 0 ? pages : 0;
@@ -168,6 +318,18 @@ static __always_inline void oomkit_scan_tasks(struct mem_cgroup *memcg, bool pag
 		if (!thread)
 			continue;
 		bytes = oomkit_task_bytes(thread, page_cache);
+		/* An unkillable process also uses the mm: a kill frees none of it. */
+		if (oomkit_mm_pinned(thread)) {
+			t->nr_pinned++;
+			t->pinned_bytes += bytes;
+			bpf_task_release(thread);
+			continue;
+		}
+		/* Its mm is its parent's, counted and killed with the parent. */
+		if (oomkit_task_in_vfork(thread)) {
+			bpf_task_release(thread);
+			continue;
+		}
 		t->nr_killable++;
 		t->bytes += bytes;
 		if (!t->max_pid || bytes > t->max_bytes) {
@@ -195,7 +357,36 @@ static __always_inline void oomkit_event_add_pid(struct oomkit_event *ev, struct
 	}
 }
 
-/* Kills every killable task of @memcg that is not already a victim; returns how many. */
+/*
+ * Names in the record the processes the kernel kills with @task: every
+ * other killable one on its mm (__oom_kill_process()). Observe calls it
+ * for the task it would kill.
+ */
+static __always_inline void oomkit_event_add_sharers(struct oomkit_event *ev,
+						     struct task_struct *task)
+{
+	struct oomkit_sharers *s;
+	int i;
+
+	if (!oomkit_mm_maybe_shared(task))
+		return;
+	s = oomkit_mm_sharers(task);
+	if (!s)
+		return;
+#pragma unroll
+	for (i = 0; i < OOMKIT_MAX_PIDS; i++) {
+		if (i >= s->nr)
+			break;
+		ev->also_pids[i] = s->pids[i];
+		ev->nr_also = i + 1;
+	}
+}
+
+/*
+ * Kills every killable task of @memcg that is not already a victim; returns
+ * how many. A task in vfork dies with its parent (the kernel kills every
+ * process on the mm), and one whose mm is pinned is left alone.
+ */
 static __always_inline int oomkit_kill_all(struct oomkit_oom *oom, struct mem_cgroup *memcg)
 {
 	struct oomkit_tasks *t = oomkit_tasks_get();
@@ -213,6 +404,10 @@ static __always_inline int oomkit_kill_all(struct oomkit_oom *oom, struct mem_cg
 		thread = oomkit_task_mm_thread(task);
 		if (!thread)
 			continue;
+		if (oomkit_task_in_vfork(thread) || oomkit_mm_pinned(thread)) {
+			bpf_task_release(thread);
+			continue;
+		}
 		err = oomkit_oom_kill_task(oom, thread);
 		if (!err)
 			oomkit_event_add_pid(oom->ev, thread);
@@ -259,9 +454,13 @@ static __always_inline int oomkit_kill_biggest(struct oomkit_oom *oom, struct me
 		bpf_task_release(task);
 		return -ESRCH;
 	}
+	/* Before the kill: its sharers are still on the mm. */
+	oomkit_event_add_sharers(oom->ev, task);
 	err = oomkit_oom_kill_task(oom, task);
 	if (!err)
 		oomkit_event_add_pid(oom->ev, task);
+	else
+		oom->ev->nr_also = 0;
 	bpf_task_release(task);
 	return err ? err : 1;
 }
@@ -409,6 +608,40 @@ failed:
 	oomkit_stat_inc(OOMKIT_STAT_KILL_FAILED);
 	oomkit_event_submit(ev);
 	return 0;
+}
+
+/*
+ * For a policy that does not kill (observe): names in the record the
+ * processes the kernel would kill with the biggest task of cgroup @cgid,
+ * the one oomkit_kill_cgroup() would take, besides that task itself.
+ */
+static __always_inline void oomkit_event_would_kill(struct oomkit_oom *oom, u64 cgid,
+						    bool page_cache)
+{
+	struct oomkit_tasks *t = oomkit_tasks_get();
+	struct task_struct *task;
+	struct mem_cgroup *memcg;
+	struct cgroup *cgrp;
+
+	if (!t)
+		return;
+	cgrp = bpf_cgroup_from_id(cgid);
+	if (!cgrp)
+		return;
+	memcg = bpf_get_mem_cgroup(&cgrp->self);
+	bpf_cgroup_release(cgrp);
+	if (!memcg)
+		return;
+	oomkit_scan_tasks(memcg, page_cache, t);
+	bpf_put_mem_cgroup(memcg);
+	if (!t->max_pid)
+		return;
+	task = bpf_task_from_pid(t->max_pid);
+	if (!task)
+		return;
+	if (task->start_time == t->max_start_ns)
+		oomkit_event_add_sharers(oom->ev, task);
+	bpf_task_release(task);
 }
 
 #endif /* __OOMKIT_KILL_BPF_H */

@@ -220,7 +220,14 @@ static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomk
 		}
 		leaf.cgid = oomkit_walk_id(n);
 		leaf.inner = inner;
+		/*
+		 * Ranked by what a kill could free: less the mms that an
+		 * unkillable process also uses (charged here, approximately).
+		 */
 		leaf.bytes = inner ? t->bytes : oomkit_memcg_bytes(memcg, page_cache);
+		if (!inner)
+			leaf.bytes = leaf.bytes > t->pinned_bytes ?
+				     leaf.bytes - t->pinned_bytes : 0;
 		if (rank(oom, memcg, &cgrp->self, &leaf)) {
 			pick->nr_leaves++;
 			oomkit_pick_insert(pick, &leaf);

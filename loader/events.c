@@ -109,6 +109,11 @@ static void print_json(const struct oomkit_event *e)
 	for (i = 0; i < e->nr_pids && i < OOMKIT_MAX_PIDS; i++)
 		jsonw_uint(json_wtr, e->pids[i]);
 	jsonw_end_array(json_wtr);
+	jsonw_name(json_wtr, "also_kills");
+	jsonw_start_array(json_wtr);
+	for (i = 0; i < e->nr_also && i < OOMKIT_MAX_PIDS; i++)
+		jsonw_uint(json_wtr, e->also_pids[i]);
+	jsonw_end_array(json_wtr);
 	jsonw_string_field(json_wtr, "comm", e->comm);
 	jsonw_name(json_wtr, "candidates");
 	jsonw_start_array(json_wtr);
@@ -141,6 +146,12 @@ static void print_plain(const struct oomkit_event *e)
 		printf(" pids=");
 		for (i = 0; i < e->nr_pids && i < OOMKIT_MAX_PIDS; i++)
 			printf("%s%u", i ? "," : "", e->pids[i]);
+	}
+	/* The kernel kills every process sharing the victim's mm. */
+	if (e->nr_also) {
+		printf(e->decision == OOMKIT_DEC_OBSERVE ? " would_also_kill=" : " also_kills=");
+		for (i = 0; i < e->nr_also && i < OOMKIT_MAX_PIDS; i++)
+			printf("%s%u", i ? "," : "", e->also_pids[i]);
 	}
 	if (e->comm[0])
 		printf(" comm=%.16s", e->comm);

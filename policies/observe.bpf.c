@@ -44,6 +44,7 @@ static int observe_oom(struct oomkit_oom *oom)
 		oomkit_stat_inc(OOMKIT_STAT_VICTIM_PENDING);
 	} else if (best->cgid) {
 		oomkit_event_set_victim(ev, best);
+		oomkit_event_would_kill(oom, best->cgid, count_page_cache);
 		oomkit_reason(ev, "would kill in largest leaf: %llu.%llu MiB of %llu.%llu MiB",
 			      OOMKIT_MIB(best->bytes), OOMKIT_MIB_10TH(best->bytes),
 			      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));

@@ -81,11 +81,16 @@ struct oomkit_event {
 	__u32 nr_pids;			/* pids[] used, may be < tasks killed */
 	__u32 pids[OOMKIT_MAX_PIDS];
 	__u32 nr_candidates;
-	__u32 pad;
+	__u32 nr_also;			/* also_pids[] used */
 	struct oomkit_candidate candidates[OOMKIT_MAX_CANDIDATES];
 	char policy[OOMKIT_NAME_LEN];
 	char comm[16];			/* first victim's comm */
 	char reason[64];		/* one human line: why this victim */
+	/*
+	 * Processes outside pids[] sharing the victim's mm: the kernel kills
+	 * them with it (observe: would kill). The first OOMKIT_MAX_PIDS.
+	 */
+	__u32 also_pids[OOMKIT_MAX_PIDS];
 };
 
 /*
