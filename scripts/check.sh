@@ -11,7 +11,10 @@ run_suite() {
 	local name=${2##*/} rc
 	echo "==== $name"
 	set +e
-	"$2" 2>&1 | tee "$1/$name.log"
+	# Each test's hang guard: the 5000-leaf walk and the 50 concurrent
+	# load rounds take up to ~4 min of a loaded host, near the runner's
+	# default of 300 s.
+	"$2" -T "${OOMKIT_TEST_TIMEOUT:-600}" 2>&1 | tee "$1/$name.log"
 	rc=${PIPESTATUS[0]}
 	set -e
 	echo "$rc" >"$1/$name.status"
