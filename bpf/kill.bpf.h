@@ -497,6 +497,20 @@ static __always_inline u64 oomkit_oom_group_id(struct oomkit_oom *oom, struct cg
 	return 0;
 }
 
+/* The memcg of cgroup @cgid, referenced (bpf_put_mem_cgroup()); NULL once it is removed. */
+static __always_inline struct mem_cgroup *oomkit_memcg_from_id(u64 cgid)
+{
+	struct mem_cgroup *memcg;
+	struct cgroup *cgrp;
+
+	cgrp = bpf_cgroup_from_id(cgid);
+	if (!cgrp)
+		return NULL;
+	memcg = bpf_get_mem_cgroup(&cgrp->self);
+	bpf_cgroup_release(cgrp);
+	return memcg;
+}
+
 /*
  * How many processes a group kill of cgroup @cgid takes: the killable
  * ones of its subtree (the kernel spares -1000 tasks and init).
@@ -507,16 +521,11 @@ static __always_inline u32 oomkit_count_killable(u64 cgid)
 	struct task_struct *task;
 	struct mem_cgroup *memcg;
 	struct oomkit_walk *w;
-	struct cgroup *cgrp;
 	u32 i;
 
 	if (!t)
 		return 0;
-	cgrp = bpf_cgroup_from_id(cgid);
-	if (!cgrp)
-		return 0;
-	memcg = bpf_get_mem_cgroup(&cgrp->self);
-	bpf_cgroup_release(cgrp);
+	memcg = oomkit_memcg_from_id(cgid);
 	if (!memcg)
 		return 0;
 	w = oomkit_walk_gather(&memcg->css);
@@ -524,11 +533,7 @@ static __always_inline u32 oomkit_count_killable(u64 cgid)
 	if (!w)
 		return 0;
 	bpf_for(i, 0, w->nr) {
-		cgrp = bpf_cgroup_from_id(oomkit_walk_id(i));
-		if (!cgrp)
-			continue;
-		memcg = bpf_get_mem_cgroup(&cgrp->self);
-		bpf_cgroup_release(cgrp);
+		memcg = oomkit_memcg_from_id(oomkit_walk_id(i));
 		if (!memcg)
 			continue;
 		bpf_for_each(css_task, task, &memcg->css, OOMKIT_CSS_TASK_ITER_PROCS) {
@@ -621,15 +626,10 @@ static __always_inline void oomkit_event_would_kill(struct oomkit_oom *oom, u64 
 	struct oomkit_tasks *t = oomkit_tasks_get();
 	struct task_struct *task;
 	struct mem_cgroup *memcg;
-	struct cgroup *cgrp;
 
 	if (!t)
 		return;
-	cgrp = bpf_cgroup_from_id(cgid);
-	if (!cgrp)
-		return;
-	memcg = bpf_get_mem_cgroup(&cgrp->self);
-	bpf_cgroup_release(cgrp);
+	memcg = oomkit_memcg_from_id(cgid);
 	if (!memcg)
 		return;
 	oomkit_scan_tasks(memcg, page_cache, t);
