@@ -51,11 +51,20 @@ TEST(upstream_oom_policy_kills_biggest_killable_leaf)
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (!ASSERT_OK(cg_create(dirs[i]), dirs[i]))
 			goto cleanup;
-	if (!ASSERT_OK(cg_freeze("oom_test", true), "freeze /oom_test") ||
-	    !ASSERT_OK(cg_write("oom_test", "memory.max", "%llu", 80 * MB), "memory.max") ||
+	if (!ASSERT_OK(cg_write("oom_test", "memory.max", "%llu", 80 * MB), "memory.max") ||
 	    !ASSERT_OK(cg_write("oom_test", "memory.swap.max", "0"), "memory.swap.max"))
 		goto cleanup;
+	/*
+	 * cg4 holds its 30 MB before the others start: thawed all at once,
+	 * cg5 was once ahead of cg4 when the OOM came (CI, stop 16).
+	 */
+	cg4->pid = hog_start(cg4->rel, cg4->bytes, cg4->oom_score_adj);
+	if (!ASSERT_GT(cg4->pid, 0, cg4->rel) ||
+	    !ASSERT_OK(cg_freeze("oom_test", true), "freeze /oom_test"))
+		goto cleanup;
 	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		if (&leaves[i] == cg4)
+			continue;
 		leaves[i].pid = hog_start(leaves[i].rel, leaves[i].bytes,
 					  leaves[i].oom_score_adj);
 		if (!ASSERT_GT(leaves[i].pid, 0, leaves[i].rel))

@@ -22,15 +22,28 @@ __u64 victim_cgid;
 __u32 nr_killed;
 int last_kill_ret;
 
-static bool memcg_killable(struct mem_cgroup *memcg)
+/* Not in BTF: include/linux/sched/coredump.h */
+#define MMF_OOM_SKIP		21
+
+enum leaf_state { LEAF_KILLABLE, LEAF_UNKILLABLE, LEAF_PENDING };
+
+/*
+ * A leaf holding a victim whose memory is not freed yet is waited for, as
+ * the kernel's oom_evaluate_task() does: while it is reaped, its usage
+ * falls below a smaller leaf's and that leaf would be killed too.
+ */
+static enum leaf_state leaf_state(struct mem_cgroup *memcg)
 {
 	struct task_struct *task;
 
 	bpf_for_each(css_task, task, &memcg->css, CSS_TASK_ITER_PROCS) {
+		if (bpf_task_is_oom_victim(task) &&
+		    !(task->signal->oom_mm->flags & (1UL << MMF_OOM_SKIP)))
+			return LEAF_PENDING;
 		if (task->signal->oom_score_adj == OOM_SCORE_ADJ_MIN)
-			return false;
+			return LEAF_UNKILLABLE;
 	}
-	return true;
+	return LEAF_KILLABLE;
 }
 
 SEC("struct_ops.s/handle_out_of_memory")
@@ -40,6 +53,8 @@ int BPF_PROG(l2_upstream_oom, struct oom_control *oc, struct cgroup *cgrp)
 	struct cgroup_subsys_state *pos;
 	unsigned long usage, cache, max_usage = 0;
 	struct task_struct *task;
+	enum leaf_state state;
+	bool pending = false;
 	int ret = 0;
 
 	scope = oc->memcg;
@@ -65,7 +80,13 @@ int BPF_PROG(l2_upstream_oom, struct oom_control *oc, struct cgroup *cgrp)
 		usage = bpf_mem_cgroup_usage(memcg);
 		cache = bpf_mem_cgroup_page_state(memcg, NR_FILE_PAGES);
 		usage = usage > cache ? usage - cache : 0;
-		if (usage > max_usage && memcg_killable(memcg)) {
+		state = leaf_state(memcg);
+		if (state == LEAF_PENDING) {
+			bpf_put_mem_cgroup(memcg);
+			pending = true;
+			break;
+		}
+		if (usage > max_usage && state == LEAF_KILLABLE) {
 			max_usage = usage;
 			if (victim)
 				bpf_put_mem_cgroup(victim);
@@ -75,7 +96,7 @@ int BPF_PROG(l2_upstream_oom, struct oom_control *oc, struct cgroup *cgrp)
 	}
 	bpf_rcu_read_unlock();
 
-	if (victim) {
+	if (victim && !pending) {
 		victim_cgid = memcg_cgroup_id(victim);
 		bpf_for_each(css_task, task, &victim->css, CSS_TASK_ITER_PROCS) {
 			if (bpf_task_is_oom_victim(task)) {
@@ -88,8 +109,11 @@ int BPF_PROG(l2_upstream_oom, struct oom_control *oc, struct cgroup *cgrp)
 				ret = 1;
 			}
 		}
-		bpf_put_mem_cgroup(victim);
 	}
+	if (victim)
+		bpf_put_mem_cgroup(victim);
+	if (pending)
+		ret = 1;
 	bpf_put_mem_cgroup(scope);
 	return ret;
 }
