@@ -101,47 +101,13 @@ for t in "${vm_suites[@]}"; do
 done
 [ "$vm_rc" = 0 ] || fail vm "scripts/vm-run failed with exit $vm_rc (see $out/console.log)"
 
-# 3. The guest kernel log must be clean. An OOM report's own stack dump (the
-# "Call Trace" right after "invoked oom-killer") is expected, and so is the
-# boot banner of lockdep; nothing else is.
-dmesg_bad() {	# dmesg_bad LOG
-	# Expected traces: an OOM report's, and the allocation failure of a
-	# task the OOM killer just killed (a victim that finds even the OOM
-	# reserves gone fails its last fault and warns; it dies anyway).
-	# A stray Call Trace comes with the lines that say why (hung task,
-	# RCU stall, allocation failure): print the four before it too.
-	awk '
-		/RCU lockdep checking is enabled/ { next }
-		/invoked oom-killer/ { oom = NR }
-		/Killed process [0-9]/ {
-			victim = $0
-			sub(/.*Killed process /, "", victim)
-			sub(/ .*/, "", victim)
-		}
-		/page allocation failure/ { allocfail = NR }
-		/ PID: [0-9]/ && allocfail && NR - allocfail <= 2 {
-			pid = $0
-			sub(/.* PID: /, "", pid)
-			sub(/ .*/, "", pid)
-			if (pid == victim)
-				victimfail = NR
-		}
-		/WARNING:|BUG:|lockdep|possible circular locking|KASAN|Oops/ { print; bad = NR }
-		/Call Trace/ && bad != NR && !(oom && NR - oom <= 12 && bad < oom) &&
-		    !(victimfail && NR - victimfail <= 2 && bad < allocfail) {
-			for (i = NR - 4; i < NR; i++)
-				if (i > 0 && i in line)
-					print line[i]
-			print
-		}
-		{ line[NR] = $0; delete line[NR - 5] }
-	' "$1"
-}
+# 3. The guest kernel log must be clean (scripts/dmesg-check says what that
+# means).
 dmesg_clean() {	# dmesg_clean NAME LOG
 	local bad
 	if [ ! -f "$2" ]; then
 		fail "$1" "no guest dmesg (the VM did not finish)"
-	elif bad=$(dmesg_bad "$2") && [ -n "$bad" ]; then
+	elif ! bad=$(scripts/dmesg-check "$2"); then
 		echo "check: the guest kernel log ($2) has:" >&2
 		head -n 40 <<<"$bad" >&2
 		fail "$1" "$(wc -l <<<"$bad") suspicious kernel log line(s)"
