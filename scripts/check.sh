@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test suite (host_test on the host, the rest in one VM boot, abi2 in a second one on the level-2 kernel) and ends with "N passed, N failed".
+# SPDX-License-Identifier: GPL-2.0
+# Runs every test suite (spdx-check and host_test on the host, the rest in one VM boot, abi2 in a second one on the level-2 kernel) and ends with "N passed, N failed".
 # Usage: check.sh                        (`make check` builds everything first)
 #        check.sh --guest DIR SUITE...   (in the VM: run each suite, keep DIR/<suite>.{log,status})
 set -euo pipefail
@@ -69,7 +70,14 @@ present() {
 	return 1
 }
 
-# 1. On the host.
+# 1. On the host: the files' first lines (scripts/spdx-check), then host_test.
+if spdx=$(scripts/spdx-check); then
+	passed=$((passed + 1))
+	report+=("$(printf '  %-16s passed' spdx-check)")
+else
+	printf '%s\n' "$spdx" >&2
+	fail spdx-check "$(wc -l <<<"$spdx") file(s) without their SPDX or purpose line"
+fi
 if present build/selftests/host_test selftests/host; then
 	run_suite "$out" build/selftests/host_test
 	count host_test

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Installs the Debian (bookworm) packages oomkit needs, as root; a quick no-op when all are there.
 set -euo pipefail
 
