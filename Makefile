@@ -54,15 +54,12 @@ skels = $(patsubst %.bpf.o,build/skel/%.skel.h,$(notdir $(1)))
 objs = $(patsubst %.c,build/%.o,$(wildcard $(1)/*.c))
 
 # Test suites: selftests/<suite>/*.c plus selftests/lib/*.c make one runner,
-# selftests/<suite>/progs/*.bpf.c go to build/selftests/<suite>/. abi,
-# policies and host have the runners of docs/layout.md; any other suite is a
-# VM suite build/selftests/<suite>_vmtest (scripts/check.sh runs them all;
-# abi2_vmtest, the level-2 ABI suite, in a VM of its own on the level-2 kernel).
+# build/selftests/<suite>_test; selftests/<suite>/progs/*.bpf.c go to
+# build/selftests/<suite>/. scripts/check.sh runs host_test on the host,
+# abi2_test (the level-2 ABI suite) in a VM of its own on the level-2 kernel,
+# and every other suite in one VM boot.
 SUITES := $(filter-out lib kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*/))))
-suite_bin = build/selftests/$(or $(runner_$(1)),$(1)_vmtest)
-runner_abi := abi_test
-runner_policies := policy_test
-runner_host := host_test
+suite_bin = build/selftests/$(1)_test
 
 POLICY_OBJS := $(call bpf_objs,policies,build/policies)
 SAMPLE_OBJS := $(call bpf_objs,samples,build/samples)
@@ -76,10 +73,7 @@ LOADER_OBJS := $(filter-out build/loader/gen_%,$(call objs,loader))
 LIB_OBJS := $(call objs,selftests/lib)
 USER_OBJS := $(call objs,loader) $(LIB_OBJS) $(foreach d,$(SUITES),$(call objs,selftests/$(d)))
 
-# A program is built once its directory has sources.
-PROGS := $(if $(LOADER_OBJS),build/oomkit) \
-	 $(if $(wildcard loader/gen_man.c),build/oomkit.8) \
-	 $(foreach d,$(SUITES),$(if $(wildcard selftests/$(d)/*.c),$(call suite_bin,$(d))))
+PROGS := build/oomkit build/oomkit.8 $(foreach d,$(SUITES),$(call suite_bin,$(d)))
 
 # --- top-level targets -----------------------------------------------------
 
@@ -107,7 +101,6 @@ check:
 demo bench:
 	$(Q)scripts/deps.sh
 	$(Q)$(MAKE) all kernel
-	$(Q)test -x scripts/$@.sh || { echo "scripts/$@.sh does not exist yet" >&2; exit 1; }
 	$(Q)scripts/$@.sh
 
 clean:

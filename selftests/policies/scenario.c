@@ -34,7 +34,7 @@ static char output[16384];
 static char files[MAX_FILES][PATH_MAX];
 static int nr_files;
 
-/* build/oomkit, found from this binary: build/selftests/policy_test. */
+/* build/oomkit, found from this binary: build/selftests/policies_test. */
 static const char *oomkit_path(void)
 {
 	static char path[PATH_MAX + 8];
