@@ -31,7 +31,7 @@ ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
   TOOLS_DIR := $(shell scripts/tools.sh --path)
   KERNEL_DIR := $(shell scripts/kernel.sh --path)
   ifeq ($(TOOLS_DIR),)
-    $(error linux-source-6.12 is missing: run scripts/deps.sh as root)
+    $(error linux-source-6.12 is missing: run scripts/deps.sh build as root)
   endif
 endif
 
@@ -87,19 +87,23 @@ $(LIBBPF_A) $(BPFTOOL) &:
 	$(Q)scripts/tools.sh
 
 kernel:
+	$(Q)scripts/deps.sh kernel
 	$(Q)scripts/kernel.sh
 
+# Each target installs what it needs (scripts/deps.sh PURPOSE...);
+# make deps DEPS='build vm' installs only those.
+DEPS ?= all
 deps:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh $(DEPS)
 
 check:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh build kernel vm
 	$(Q)$(MAKE) all kernel
 	$(Q)OOMKIT_ABI=2 scripts/kernel.sh >/dev/null
 	$(Q)scripts/check.sh
 
 demo bench:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh build kernel vm $@
 	$(Q)$(MAKE) all kernel
 	$(Q)scripts/$@.sh
 
@@ -130,7 +134,7 @@ help:
 	@echo '  man        build/oomkit.8 from the CLI'"'"'s command table'
 	@echo '  vmlinux.h  regenerate vmlinux.h from the test kernel (VMLINUX_BTF=<vmlinux> to override)'
 	@echo '  check      deps + all + both kernels, then every suite (host, VM, level-2 VM); ends "N passed, N failed"'
-	@echo '  deps       install missing Debian packages (scripts/deps.sh, as root)'
+	@echo '  deps       install missing Debian packages, as root (DEPS='"'"'build kernel vm demo bench'"'"': only those)'
 	@echo '  demo       run scripts/demo.sh'
 	@echo '  bench      run scripts/bench.sh'
 	@echo '  clean      remove build/ (the cache stays: rm -rf ~/.cache/oomkit to drop it)'
