@@ -43,8 +43,33 @@ VMLINUX_BTF ?= $(KERNEL_DIR)/vmlinux
 
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
 	      -I. -Iinclude -Ibpf -I$(LIBBPF_INC)
-CFLAGS := -Wall -Wextra -O2 -g -Iinclude -Ibuild/skel -I$(LIBBPF_INC) $(EXTRA_CFLAGS)
-LDLIBS := $(LIBBPF_A) -lelf -lz $(EXTRA_LDLIBS)
+
+# User space links the cached static libbpf, or with LIBBPF=system the
+# distribution's shared one (pkg-config libbpf, 1.4 or newer: the struct_ops
+# link API the CLI uses). Either way it sees the 6.12 UAPI headers that
+# tools.sh installs (bookworm's are 6.1), copied to build/uapi/ without the
+# cached libbpf's own headers beside them.
+ifeq ($(LIBBPF),system)
+  ifneq ($(TOOLS_DIR),)
+    LIBBPF_SYSTEM := $(shell pkg-config --modversion libbpf 2>/dev/null)
+    ifeq ($(LIBBPF_SYSTEM),)
+      $(error LIBBPF=system: pkg-config finds no libbpf (install libbpf-dev 1.4 or newer, or build without LIBBPF=system))
+    endif
+    ifneq ($(shell pkg-config --atleast-version=1.4 libbpf && echo ok),ok)
+      $(error LIBBPF=system: the system libbpf is $(LIBBPF_SYSTEM), oomkit needs 1.4 or newer (build without LIBBPF=system))
+    endif
+  endif
+  UAPI_HDRS := $(addprefix build/uapi/linux/,bpf.h bpf_common.h btf.h)
+  USER_LIBBPF_CFLAGS := -Ibuild/uapi $(shell pkg-config --cflags libbpf 2>/dev/null)
+  USER_LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null)
+else ifeq ($(or $(LIBBPF),cache),cache)
+  USER_LIBBPF_CFLAGS := -I$(LIBBPF_INC)
+  USER_LIBBPF_LIBS := $(LIBBPF_A) -lelf -lz
+else
+  $(error LIBBPF=$(LIBBPF): use LIBBPF=system (pkg-config libbpf) or leave it unset (the cached static libbpf))
+endif
+CFLAGS := -Wall -Wextra -O2 -g -Iinclude -Ibuild/skel $(USER_LIBBPF_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS := $(USER_LIBBPF_LIBS) $(EXTRA_LDLIBS)
 
 # --- sources ---------------------------------------------------------------
 
@@ -139,6 +164,7 @@ help:
 	@echo '  bench      run scripts/bench.sh'
 	@echo '  clean      remove build/ (the cache stays: rm -rf ~/.cache/oomkit to drop it)'
 	@echo '  help       this list'
+	@echo 'LIBBPF=system links user space with the distribution'"'"'s libbpf (pkg-config, >= 1.4)'
 
 # --- BPF objects and skeletons ---------------------------------------------
 
@@ -184,7 +210,11 @@ $(foreach d,$(SUITES),$(eval $(call bpf_rules,selftests/$(d)/progs,build/selftes
 # --- user space --------------------------------------------------------------
 
 # Skeletons are order-only for the first build; -MMD tracks them afterwards.
-$(USER_OBJS): | $(LIBBPF_A) $(SKELS)
+$(USER_OBJS): | $(LIBBPF_A) $(SKELS) $(UAPI_HDRS)
+
+build/uapi/linux/%.h: $(LIBBPF_INC)/linux/%.h
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
 
 build/loader/%.o: loader/%.c
 	$(call msg,CC,$@)
@@ -249,7 +279,7 @@ BENCH_OBJS := $(filter-out %.bpf.o,$(call objs,bench))
 
 $(eval $(call bpf_rules,bench,build/bench,$(BPF_DEPS) bench/oom_timing.h))
 
-$(BENCH_OBJS): | $(LIBBPF_A) $(call skels,$(BENCH_BPF_OBJS))
+$(BENCH_OBJS): | $(LIBBPF_A) $(call skels,$(BENCH_BPF_OBJS)) $(UAPI_HDRS)
 
 build/bench/%.o: bench/%.c
 	$(call msg,CC,$@)
