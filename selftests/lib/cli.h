@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Helpers for the CLI tests (host and VM): run build/oomkit, capture its output, check its pins. */
+/* Helpers for the CLI tests (host and VM) and the policy scenarios: run build/oomkit, capture its output, check its pins. */
 #ifndef __OOMKIT_CLI_TEST_H
 #define __OOMKIT_CLI_TEST_H
 
@@ -21,6 +21,7 @@ struct cli_res {
 
 enum {
 	CLI_AS_NOBODY = 1 << 0,	/* setresuid/gid 65534: no capabilities left */
+	CLI_MERGED = 1 << 1,	/* stderr on stdout's pipe, interleaved as written */
 };
 
 /* A path under build/ (derived from this test binary's location). */
@@ -34,6 +35,12 @@ int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
 	     const char *const *argv);
 int cli_run(struct cli_res *r, unsigned int flags, const char *const *envs, ...);
 #define CLI(r, ...) cli_run((r), 0, NULL, __VA_ARGS__, NULL)
+/*
+ * Runs build/oomkit with @argv (NULL-terminated, without argv[0]) and no
+ * time limit, its stdout and stderr both into @out (NUL-terminated, the
+ * first @len - 1 bytes kept). Returns its exit code, or a negative errno.
+ */
+int cli_run_merged(const char *const *argv, char *out, size_t len);
 
 /*
  * fork(), the child as user 65534 with no capabilities left (it exits 1
