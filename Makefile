@@ -284,8 +284,12 @@ $(BENCH_OBJS): | $(LIBBPF_A) $(call skels,$(BENCH_BPF_OBJS)) $(UAPI_HDRS)
 build/bench/%.o: bench/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Ibench -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Ibench -Iselftests/lib -MMD -MP -c $< -o $@
+
+# The bench shares selftests/lib's cgroup, process and JSON helpers (not
+# the runner: it has its own main()).
+BENCH_LIB_OBJS := $(addprefix build/selftests/lib/,cgroup.o json.o proc.o)
 
 build/bench/oomkit-bench: LDLIBS += -lm
-build/bench/oomkit-bench: $(BENCH_OBJS) $(LIBBPF_A)
+build/bench/oomkit-bench: $(BENCH_OBJS) $(BENCH_LIB_OBJS) $(LIBBPF_A)
 	$(link_recipe)
