@@ -31,7 +31,7 @@ ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
   TOOLS_DIR := $(shell scripts/tools.sh --path)
   KERNEL_DIR := $(shell scripts/kernel.sh --path)
   ifeq ($(TOOLS_DIR),)
-    $(error linux-source-6.12 is missing: run scripts/deps.sh as root)
+    $(error linux-source-6.12 is missing: run scripts/deps.sh build as root)
   endif
 endif
 
@@ -43,8 +43,33 @@ VMLINUX_BTF ?= $(KERNEL_DIR)/vmlinux
 
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
 	      -I. -Iinclude -Ibpf -I$(LIBBPF_INC)
-CFLAGS := -Wall -Wextra -O2 -g -Iinclude -Ibuild/skel -I$(LIBBPF_INC) $(EXTRA_CFLAGS)
-LDLIBS := $(LIBBPF_A) -lelf -lz $(EXTRA_LDLIBS)
+
+# User space links the cached static libbpf, or with LIBBPF=system the
+# distribution's shared one (pkg-config libbpf, 1.4 or newer: the struct_ops
+# link API the CLI uses). Either way it sees the 6.12 UAPI headers that
+# tools.sh installs (bookworm's are 6.1), copied to build/uapi/ without the
+# cached libbpf's own headers beside them.
+ifeq ($(LIBBPF),system)
+  ifneq ($(TOOLS_DIR),)
+    LIBBPF_SYSTEM := $(shell pkg-config --modversion libbpf 2>/dev/null)
+    ifeq ($(LIBBPF_SYSTEM),)
+      $(error LIBBPF=system: pkg-config finds no libbpf (install libbpf-dev 1.4 or newer, or build without LIBBPF=system))
+    endif
+    ifneq ($(shell pkg-config --atleast-version=1.4 libbpf && echo ok),ok)
+      $(error LIBBPF=system: the system libbpf is $(LIBBPF_SYSTEM), oomkit needs 1.4 or newer (build without LIBBPF=system))
+    endif
+  endif
+  UAPI_HDRS := $(addprefix build/uapi/linux/,bpf.h bpf_common.h btf.h)
+  USER_LIBBPF_CFLAGS := -Ibuild/uapi $(shell pkg-config --cflags libbpf 2>/dev/null)
+  USER_LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null)
+else ifeq ($(or $(LIBBPF),cache),cache)
+  USER_LIBBPF_CFLAGS := -I$(LIBBPF_INC)
+  USER_LIBBPF_LIBS := $(LIBBPF_A) -lelf -lz
+else
+  $(error LIBBPF=$(LIBBPF): use LIBBPF=system (pkg-config libbpf) or leave it unset (the cached static libbpf))
+endif
+CFLAGS := -Wall -Wextra -O2 -g -Iinclude -Ibuild/skel $(USER_LIBBPF_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS := $(USER_LIBBPF_LIBS) $(EXTRA_LDLIBS)
 
 # --- sources ---------------------------------------------------------------
 
@@ -54,15 +79,12 @@ skels = $(patsubst %.bpf.o,build/skel/%.skel.h,$(notdir $(1)))
 objs = $(patsubst %.c,build/%.o,$(wildcard $(1)/*.c))
 
 # Test suites: selftests/<suite>/*.c plus selftests/lib/*.c make one runner,
-# selftests/<suite>/progs/*.bpf.c go to build/selftests/<suite>/. abi,
-# policies and host have the runners of docs/layout.md; any other suite is a
-# VM suite build/selftests/<suite>_vmtest (scripts/check.sh runs them all;
-# abi2_vmtest, the level-2 ABI suite, in a VM of its own on the level-2 kernel).
+# build/selftests/<suite>_test; selftests/<suite>/progs/*.bpf.c go to
+# build/selftests/<suite>/. scripts/check.sh runs host_test on the host,
+# abi2_test (the level-2 ABI suite) in a VM of its own on the level-2 kernel,
+# and every other suite in one VM boot.
 SUITES := $(filter-out lib kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*/))))
-suite_bin = build/selftests/$(or $(runner_$(1)),$(1)_vmtest)
-runner_abi := abi_test
-runner_policies := policy_test
-runner_host := host_test
+suite_bin = build/selftests/$(1)_test
 
 POLICY_OBJS := $(call bpf_objs,policies,build/policies)
 SAMPLE_OBJS := $(call bpf_objs,samples,build/samples)
@@ -76,10 +98,7 @@ LOADER_OBJS := $(filter-out build/loader/gen_%,$(call objs,loader))
 LIB_OBJS := $(call objs,selftests/lib)
 USER_OBJS := $(call objs,loader) $(LIB_OBJS) $(foreach d,$(SUITES),$(call objs,selftests/$(d)))
 
-# A program is built once its directory has sources.
-PROGS := $(if $(LOADER_OBJS),build/oomkit) \
-	 $(if $(wildcard loader/gen_man.c),build/oomkit.8) \
-	 $(foreach d,$(SUITES),$(if $(wildcard selftests/$(d)/*.c),$(call suite_bin,$(d))))
+PROGS := build/oomkit build/oomkit.8 $(foreach d,$(SUITES),$(call suite_bin,$(d)))
 
 # --- top-level targets -----------------------------------------------------
 
@@ -93,21 +112,24 @@ $(LIBBPF_A) $(BPFTOOL) &:
 	$(Q)scripts/tools.sh
 
 kernel:
+	$(Q)scripts/deps.sh kernel
 	$(Q)scripts/kernel.sh
 
+# Each target installs what it needs (scripts/deps.sh PURPOSE...);
+# make deps DEPS='build vm' installs only those.
+DEPS ?= all
 deps:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh $(DEPS)
 
 check:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh build kernel vm
 	$(Q)$(MAKE) all kernel
 	$(Q)OOMKIT_ABI=2 scripts/kernel.sh >/dev/null
 	$(Q)scripts/check.sh
 
 demo bench:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh build kernel vm $@
 	$(Q)$(MAKE) all kernel
-	$(Q)test -x scripts/$@.sh || { echo "scripts/$@.sh does not exist yet" >&2; exit 1; }
 	$(Q)scripts/$@.sh
 
 clean:
@@ -137,11 +159,12 @@ help:
 	@echo '  man        build/oomkit.8 from the CLI'"'"'s command table'
 	@echo '  vmlinux.h  regenerate vmlinux.h from the test kernel (VMLINUX_BTF=<vmlinux> to override)'
 	@echo '  check      deps + all + both kernels, then every suite (host, VM, level-2 VM); ends "N passed, N failed"'
-	@echo '  deps       install missing Debian packages (scripts/deps.sh, as root)'
+	@echo '  deps       install missing Debian packages, as root (DEPS='"'"'build kernel vm demo bench'"'"': only those)'
 	@echo '  demo       run scripts/demo.sh'
 	@echo '  bench      run scripts/bench.sh'
 	@echo '  clean      remove build/ (the cache stays: rm -rf ~/.cache/oomkit to drop it)'
 	@echo '  help       this list'
+	@echo 'LIBBPF=system links user space with the distribution'"'"'s libbpf (pkg-config, >= 1.4)'
 
 # --- BPF objects and skeletons ---------------------------------------------
 
@@ -187,7 +210,11 @@ $(foreach d,$(SUITES),$(eval $(call bpf_rules,selftests/$(d)/progs,build/selftes
 # --- user space --------------------------------------------------------------
 
 # Skeletons are order-only for the first build; -MMD tracks them afterwards.
-$(USER_OBJS): | $(LIBBPF_A) $(SKELS)
+$(USER_OBJS): | $(LIBBPF_A) $(SKELS) $(UAPI_HDRS)
+
+build/uapi/linux/%.h: $(LIBBPF_INC)/linux/%.h
+	$(Q)mkdir -p $(@D)
+	$(Q)cp $< $@
 
 build/loader/%.o: loader/%.c
 	$(call msg,CC,$@)
@@ -252,13 +279,17 @@ BENCH_OBJS := $(filter-out %.bpf.o,$(call objs,bench))
 
 $(eval $(call bpf_rules,bench,build/bench,$(BPF_DEPS) bench/oom_timing.h))
 
-$(BENCH_OBJS): | $(LIBBPF_A) $(call skels,$(BENCH_BPF_OBJS))
+$(BENCH_OBJS): | $(LIBBPF_A) $(call skels,$(BENCH_BPF_OBJS)) $(UAPI_HDRS)
 
 build/bench/%.o: bench/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Ibench -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Ibench -Iselftests/lib -MMD -MP -c $< -o $@
+
+# The bench shares selftests/lib's cgroup, process and JSON helpers (not
+# the runner: it has its own main()).
+BENCH_LIB_OBJS := $(addprefix build/selftests/lib/,cgroup.o json.o proc.o)
 
 build/bench/oomkit-bench: LDLIBS += -lm
-build/bench/oomkit-bench: $(BENCH_OBJS) $(LIBBPF_A)
+build/bench/oomkit-bench: $(BENCH_OBJS) $(BENCH_LIB_OBJS) $(LIBBPF_A)
 	$(link_recipe)

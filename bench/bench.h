@@ -8,7 +8,9 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
+#include "cgroup.h"
 #include "oom_timing.h"
+#include "proc.h"
 
 #define MiB		(1024ULL * 1024ULL)
 #define CG_ROOT		"/sys/fs/cgroup"
@@ -89,10 +91,11 @@ void vmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int write_str(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 long long read_ll(const char *path);
 long long read_key(const char *path, const char *key);
-long long meminfo_kb(const char *key);
+/*
+ * From selftests/lib, on absolute paths: cg_create(), cg_remove_tree(),
+ * cg_id() (cgroup.h), meminfo_kb(), fork_piped() (proc.h).
+ */
 int cg_mkdir(const char *path);
-int cg_remove_tree(const char *path);
-unsigned long long cg_id(const char *path);
 /* Forks a child straight into cgroup @path (clone3); 0 in the child. */
 pid_t fork_into(const char *path);
 /* Waits for @pid to end; returns its signal (0 for an exit), -ETIMEDOUT; *end_ns: when it ended. */

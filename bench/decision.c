@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "bench.h"
+#include "json.h"
 
 /*
  * decision/ holds N leaves of TASKS_PER_LEAF sleeping tasks and the leaf
@@ -92,21 +93,23 @@ static int sleepers_alive(void)
 static int handler_stats(__u64 *cnt, __u64 *ns)
 {
 	static char out[65536];
-	const char *p = out, *c, *t;
+	const char *p = out;
+	long long c, t;
 	int err;
 
 	err = oomkit_cmd(out, sizeof(out), "policy", "show", NULL);
 	if (err)
 		return err;
 	*cnt = *ns = 0;
+	/* each handler's own numbers follow its name */
 	while ((p = strstr(p, "\"name\":\"handle_out_of_memory\""))) {
-		c = strstr(p, "\"run_cnt\":");
-		t = strstr(p, "\"run_time_ns\":");
-		if (!c || !t)
+		c = json_num(p, "run_cnt");
+		t = json_num(p, "run_time_ns");
+		if (c < 0 || t < 0)
 			break;
-		*cnt += strtoull(c + 10, NULL, 10);
-		*ns += strtoull(t + 14, NULL, 10);
-		p = t;
+		*cnt += c;
+		*ns += t;
+		p = strstr(p, "\"run_time_ns\":");
 	}
 	return 0;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* oomkit-bench helpers: clocks, cgroup files, children forked into cgroups, timed commands. */
+/* oomkit-bench helpers: clocks, cgroup files, children forked into cgroups, timed commands (over selftests/lib). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -117,74 +117,12 @@ long long read_key(const char *path, const char *key)
 	return -1;
 }
 
-long long meminfo_kb(const char *key)
-{
-	char buf[8192], *p;
-	size_t klen = strlen(key);
-
-	if (read_all("/proc/meminfo", buf, sizeof(buf)) < 0)
-		return -1;
-	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, klen) && p[klen] == ':')
-			return atoll(p + klen + 1);
-	return -1;
-}
-
-/* mkdir with memory control in the parent's subtree (a no-op if already on). */
+/* cg_create(), where an existing cgroup is fine: the parts reuse their parents. */
 int cg_mkdir(const char *path)
 {
-	char parent[512], *slash;
-	int err;
+	int err = cg_create(path);
 
-	snprintf(parent, sizeof(parent), "%s/cgroup.subtree_control", path);
-	slash = strrchr(parent, '/');
-	*slash = '\0';
-	slash = strrchr(parent, '/');
-	strcpy(slash, "/cgroup.subtree_control");
-	err = write_str(parent, "+memory");
-	if (err)
-		return err;
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* Kills everything under @path and removes it bottom-up. */
-int cg_remove_tree(const char *path)
-{
-	char sub[512], file[600];
-	struct dirent *de;
-	DIR *d;
-	int i;
-
-	if (access(path, F_OK))
-		return 0;
-	snprintf(file, sizeof(file), "%s/cgroup.kill", path);
-	write_str(file, "1");
-	d = opendir(path);
-	if (d) {
-		while ((de = readdir(d))) {
-			if (de->d_type != DT_DIR || de->d_name[0] == '.')
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			cg_remove_tree(sub);
-		}
-		closedir(d);
-	}
-	/* SIGKILLed tasks leave the cgroup asynchronously */
-	snprintf(file, sizeof(file), "%s/cgroup.events", path);
-	for (i = 0; i < 2000 && read_key(file, "populated") > 0; i++)
-		usleep(10000);
-	if (rmdir(path))
-		return -errno;
-	return 0;
-}
-
-unsigned long long cg_id(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) ? 0 : st.st_ino;
+	return err == -EEXIST ? 0 : err;
 }
 
 pid_t fork_into(const char *path)
@@ -266,19 +204,14 @@ int wait_end(pid_t pid, int timeout_ms, __u64 *end_ns)
 int run_cmd(char *const argv[], char *out, size_t len, struct run_cost *cost)
 {
 	struct rusage ru;
-	size_t used = 0;
 	int pfd[2], status;
 	__u64 start;
-	ssize_t n;
 	pid_t pid;
-	char sink[4096];
 
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
 	start = now_ns();
-	pid = fork();
+	pid = fork_piped(pfd);
 	if (pid < 0)
-		return -errno;
+		return pid;
 	if (!pid) {
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
@@ -286,30 +219,16 @@ int run_cmd(char *const argv[], char *out, size_t len, struct run_cost *cost)
 		_exit(127);
 	}
 	close(pfd[1]);
-	for (;;) {
-		if (out && used + 1 < len)
-			n = read(pfd[0], out + used, len - used - 1);
-		else
-			n = read(pfd[0], sink, sizeof(sink));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out && used + 1 < len)
-			used += n;
-	}
-	close(pfd[0]);
-	if (out)
-		out[used] = '\0';
+	/* without @out the output is read and dropped all the same */
+	read_to_eof(pfd[0], out, out ? len : 0);
 	if (wait4(pid, &status, 0, &ru) != pid)
 		return -errno;
 	if (cost) {
 		cost->wall_ms = ns_to_ms(now_ns() - start);
 		cost->maxrss_mib = ru.ru_maxrss / 1024.0;	/* KiB */
-		cost->status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) :
-			       WEXITSTATUS(status);
+		cost->status = exit_code(status);
 	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return exit_code(status);
 }
 
 /* oomkit_cmd(out, len, "policy", "show", NULL): the CLI under test, JSON output. */

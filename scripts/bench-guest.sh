@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Runs inside the test VM (see bench.sh): prepares the guest and runs build/bench/oomkit-bench.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

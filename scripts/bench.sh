@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # `make bench`: builds the benchmark driver, runs it once in the test VM, keeps build/bench/results.json.
 # Usage: scripts/bench.sh [oomkit-bench options]   (also: make bench BENCH_ARGS='...')
 #   e.g. -r 3 (runs per figure), -n 10,100 (part 1's leaf counts), -p 1,3 (parts), -v

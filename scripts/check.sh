@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test suite (host_test on the host, the rest in one VM boot, abi2 in a second one on the level-2 kernel) and ends with "N passed, N failed".
+# SPDX-License-Identifier: GPL-2.0
+# Runs every test suite (spdx-check and host_test on the host, the rest in one VM boot, abi2 in a second one on the level-2 kernel) and ends with "N passed, N failed".
 # Usage: check.sh                        (`make check` builds everything first)
 #        check.sh --guest DIR SUITE...   (in the VM: run each suite, keep DIR/<suite>.{log,status})
 set -euo pipefail
@@ -56,35 +57,25 @@ count() {
 	[ "$status" = 0 ] || [ "$f" != 0 ] || fail "$name" "exited $status after its summary"
 }
 
-# present SUITE SRCDIR: is the suite built? A suite whose directory has no
-# sources yet is skipped (said loudly); one with sources must exist.
-present() {
-	[ -x "$1" ] && return 0
-	if compgen -G "$2/*.c" >/dev/null; then
-		fail "${1##*/}" "$1 was not built (sources in $2)"
-	else
-		echo "check: SKIPPING ${1##*/}: no sources in $2 yet" >&2
-		report+=("$(printf '  %-16s not written yet (no %s/*.c)' "${1##*/}" "$2")")
-	fi
-	return 1
-}
-
-# 1. On the host.
-if present build/selftests/host_test selftests/host; then
-	run_suite "$out" build/selftests/host_test
-	count host_test
+# 1. On the host: the files' first lines (scripts/spdx-check), then host_test.
+if spdx=$(scripts/spdx-check); then
+	passed=$((passed + 1))
+	report+=("$(printf '  %-16s passed' spdx-check)")
+else
+	printf '%s\n' "$spdx" >&2
+	fail spdx-check "$(wc -l <<<"$spdx") file(s) without their SPDX or purpose line"
 fi
+run_suite "$out" build/selftests/host_test
+count host_test
 
 # 2. In one VM boot: the ABI suite, the policy scenarios, then every other
-# suite directory's build/selftests/<suite>_vmtest (see the Makefile).
-vm_suites=()
-present build/selftests/abi_test selftests/abi && vm_suites+=(build/selftests/abi_test)
-present build/selftests/policy_test selftests/policies && vm_suites+=(build/selftests/policy_test)
+# suite's build/selftests/<suite>_test (see the Makefile) but the host's and
+# the level-2 one's.
+vm_suites=(build/selftests/abi_test build/selftests/policies_test)
 for d in selftests/*/; do
 	d=${d%/}
 	case ${d##*/} in abi | policies | host | lib | kernel | abi2) continue ;; esac
-	compgen -G "$d/*.c" >/dev/null || continue
-	present "build/selftests/${d##*/}_vmtest" "$d" && vm_suites+=("build/selftests/${d##*/}_vmtest")
+	vm_suites+=("build/selftests/${d##*/}_test")
 done
 
 mkdir -p build/vm/scratch
@@ -101,47 +92,13 @@ for t in "${vm_suites[@]}"; do
 done
 [ "$vm_rc" = 0 ] || fail vm "scripts/vm-run failed with exit $vm_rc (see $out/console.log)"
 
-# 3. The guest kernel log must be clean. An OOM report's own stack dump (the
-# "Call Trace" right after "invoked oom-killer") is expected, and so is the
-# boot banner of lockdep; nothing else is.
-dmesg_bad() {	# dmesg_bad LOG
-	# Expected traces: an OOM report's, and the allocation failure of a
-	# task the OOM killer just killed (a victim that finds even the OOM
-	# reserves gone fails its last fault and warns; it dies anyway).
-	# A stray Call Trace comes with the lines that say why (hung task,
-	# RCU stall, allocation failure): print the four before it too.
-	awk '
-		/RCU lockdep checking is enabled/ { next }
-		/invoked oom-killer/ { oom = NR }
-		/Killed process [0-9]/ {
-			victim = $0
-			sub(/.*Killed process /, "", victim)
-			sub(/ .*/, "", victim)
-		}
-		/page allocation failure/ { allocfail = NR }
-		/ PID: [0-9]/ && allocfail && NR - allocfail <= 2 {
-			pid = $0
-			sub(/.* PID: /, "", pid)
-			sub(/ .*/, "", pid)
-			if (pid == victim)
-				victimfail = NR
-		}
-		/WARNING:|BUG:|lockdep|possible circular locking|KASAN|Oops/ { print; bad = NR }
-		/Call Trace/ && bad != NR && !(oom && NR - oom <= 12 && bad < oom) &&
-		    !(victimfail && NR - victimfail <= 2 && bad < allocfail) {
-			for (i = NR - 4; i < NR; i++)
-				if (i > 0 && i in line)
-					print line[i]
-			print
-		}
-		{ line[NR] = $0; delete line[NR - 5] }
-	' "$1"
-}
+# 3. The guest kernel log must be clean (scripts/dmesg-check says what that
+# means).
 dmesg_clean() {	# dmesg_clean NAME LOG
 	local bad
 	if [ ! -f "$2" ]; then
 		fail "$1" "no guest dmesg (the VM did not finish)"
-	elif bad=$(dmesg_bad "$2") && [ -n "$bad" ]; then
+	elif ! bad=$(scripts/dmesg-check "$2"); then
 		echo "check: the guest kernel log ($2) has:" >&2
 		head -n 40 <<<"$bad" >&2
 		fail "$1" "$(wc -l <<<"$bad") suspicious kernel log line(s)"
@@ -155,18 +112,16 @@ dmesg_clean dmesg-clean "$out/dmesg.log"
 # 4. The level-2 ABI suite (selftests/abi2) in its own VM boot on the
 # level-2 kernel (OOMKIT_ABI=2, see scripts/kernel.sh), with its own logs
 # (build/check/l2/) and dmesg check.
-if present build/selftests/abi2_vmtest selftests/abi2; then
-	guest=$(mktemp -d build/vm/scratch/check.XXXXXX)
-	vm_rc=0
-	OOMKIT_ABI=2 scripts/vm-run --timeout "${OOMKIT_CHECK_TIMEOUT:-3000}" --mem 1024 \
-		--logs "$out/l2" -- scripts/check.sh --guest "$guest" build/selftests/abi2_vmtest ||
-		vm_rc=$?
-	cp "$guest"/* "$out"/ 2>/dev/null || true
-	rm -rf "$guest"
-	count abi2_vmtest
-	[ "$vm_rc" = 0 ] || fail vm-l2 "OOMKIT_ABI=2 scripts/vm-run failed with exit $vm_rc (see $out/l2/console.log)"
-	dmesg_clean dmesg-clean-l2 "$out/l2/dmesg.log"
-fi
+guest=$(mktemp -d build/vm/scratch/check.XXXXXX)
+vm_rc=0
+OOMKIT_ABI=2 scripts/vm-run --timeout "${OOMKIT_CHECK_TIMEOUT:-3000}" --mem 1024 \
+	--logs "$out/l2" -- scripts/check.sh --guest "$guest" build/selftests/abi2_test ||
+	vm_rc=$?
+cp "$guest"/* "$out"/ 2>/dev/null || true
+rm -rf "$guest"
+count abi2_test
+[ "$vm_rc" = 0 ] || fail vm-l2 "OOMKIT_ABI=2 scripts/vm-run failed with exit $vm_rc (see $out/l2/console.log)"
+dmesg_clean dmesg-clean-l2 "$out/l2/dmesg.log"
 
 echo "==== summary (logs in $out/)"
 printf '%s\n' "${report[@]}"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Runs inside the test VM (see demo.sh): the same memcg OOM, first with the kernel's killer, then with biggest-cgroup.
 #
 # /sys/fs/cgroup/demo (memory.max 300 MiB, no swap) holds

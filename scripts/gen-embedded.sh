@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Prints the assembly that embeds BPF objects into oomkit: the table declared in loader/builtin.h.
 # Usage: gen-embedded.sh build/policies/<name>.bpf.o...
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
 # Prints the pristine linux-source-6.12 tree in the cache, unpacking the tarball once.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"

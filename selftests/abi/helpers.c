@@ -77,7 +77,3 @@ const char *killed_line(const char *message, pid_t pid)
 	return buf;
 }
 
-long long oom_kills(const char *rel)
-{
-	return cg_read_key(rel, "memory.events", "oom_kill");
-}

@@ -50,7 +50,4 @@ int oom_report(long long mark, char *line, size_t len);
 /* "<message>: Killed process <pid> (" as the kernel prints a kill. */
 const char *killed_line(const char *message, pid_t pid);
 
-/* memory.events oom_kill of @rel. */
-long long oom_kills(const char *rel);
-
 #endif /* __ABI_HELPERS_H */

@@ -15,13 +15,25 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "hog.h"
-#include "test.h"
+#include "proc.h"
 
 #define NR_PATH_BUFS	4
 #define EMPTY_WAIT_MS	10000
 
 static char cg_root[PATH_MAX];
+/* hog.c's hog_kill_all(), once a hog was started: see cg_set_reaper(). */
+static void (*reaper)(void);
+
+void cg_set_reaper(void (*reap)(void))
+{
+	reaper = reap;
+}
+
+static void reap_children(void)
+{
+	if (reaper)
+		reaper();
+}
 
 static int join_path(char *buf, size_t len, const char *base, const char *rel)
 {
@@ -36,10 +48,13 @@ static int join_path(char *buf, size_t len, const char *base, const char *rel)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* <private root>/<rel>: -EINVAL before cg_init(), which gives the root. */
+/*
+ * <private root>/<rel>: -EINVAL before cg_init(), which gives the root,
+ * unless @rel is absolute (the bench's cgroups: it has no private root).
+ */
 static int rel_path(char *buf, size_t len, const char *rel)
 {
-	if (!cg_root[0])
+	if (!cg_root[0] && (!rel || rel[0] != '/'))
 		return -EINVAL;
 	return join_path(buf, len, cg_root, rel);
 }
@@ -191,7 +206,7 @@ static int remove_tree(const char *dir)
 		fprintf(stderr, "cgroup: can't kill %s: %s\n", dir,
 			strerror(-err));
 	/* Our own hogs are zombies until reaped. */
-	hog_kill_all();
+	reap_children();
 
 	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
 	deadline = test_now_ms() + EMPTY_WAIT_MS;
@@ -339,6 +354,11 @@ unsigned long long cg_id(const char *rel)
 	return st.st_ino;
 }
 
+long long oom_kills(const char *rel)
+{
+	return cg_read_key(rel, "memory.events", "oom_kill");
+}
+
 int cg_freeze(const char *rel, bool on)
 {
 	long long deadline = test_now_ms() + EMPTY_WAIT_MS;
@@ -368,18 +388,28 @@ int cg_enter_as_victim(const char *rel)
 	return err ?: cg_write(rel, "cgroup.procs", "0");
 }
 
+/* rel_path() of a cgroup below the private root, which only cg_cleanup() removes (it also empties it). */
+static int below_root(char *buf, size_t len, const char *rel)
+{
+	int err = rel_path(buf, len, rel);
+
+	if (!err && !strcmp(buf, cg_root))
+		err = -EINVAL;
+	return err;
+}
+
 int cg_remove(const char *rel)
 {
 	char path[PATH_MAX];
-	int err;
 
-	err = rel_path(path, sizeof(path), rel);
-	if (err)
-		return err;
-	/* the private root goes with cg_cleanup(), which also empties it */
-	if (!strcmp(path, cg_root))
-		return -EINVAL;
-	return rmdir_retry(path);
+	return below_root(path, sizeof(path), rel) ?: rmdir_retry(path);
+}
+
+int cg_remove_tree(const char *rel)
+{
+	char path[PATH_MAX];
+
+	return below_root(path, sizeof(path), rel) ?: remove_tree(path);
 }
 
 int cg_cleanup(void)
@@ -387,7 +417,7 @@ int cg_cleanup(void)
 	int err;
 
 	if (!cg_root[0]) {
-		hog_kill_all();
+		reap_children();
 		return 0;
 	}
 	err = remove_tree(cg_root);

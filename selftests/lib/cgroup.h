@@ -45,8 +45,20 @@ int cg_enter_as_victim(const char *rel);
 int cg_remove(const char *rel);
 /* Kills every task of the private tree, waits until it is empty, removes it bottom-up; idempotent. */
 int cg_cleanup(void);
+/* The same for the subtree @rel (not the private root: cg_cleanup()); 0 if it is not there. */
+int cg_remove_tree(const char *rel);
 
-/* Runner hook: removes anything left under CG_TOP by a crashed test. */
+/* For the runner: removes anything left under CG_TOP by a crashed test. */
 void cg_reap_leftovers(void);
+/*
+ * How to kill and reap the children this process forked into test
+ * cgroups, which a cgroup being removed waits for (zombies keep it
+ * populated). hog.c sets hog_kill_all() when it starts its first hog, so
+ * that cgroup.c needs nothing of hog.c.
+ */
+void cg_set_reaper(void (*reap)(void));
+
+/* memory.events oom_kill of @rel. */
+long long oom_kills(const char *rel);
 
 #endif /* __OOMKIT_CGROUP_H */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Helpers for the CLI tests (host and VM): run build/oomkit, capture its output, check pins and JSON. */
+/* Helpers for the CLI tests (host and VM) and the policy scenarios: run build/oomkit, capture its output, check its pins. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -15,12 +15,12 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "proc.h"
 
 #define CLI_MAX_ARGS	64
 #define CLI_TIMEOUT_MS	60000
@@ -46,14 +46,6 @@ const char *build_path(const char *rel)
 	if (snprintf(buf, PATH_MAX, "%s/%s", exe, rel) >= PATH_MAX)
 		buf[0] = '\0';
 	return buf;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /* User and group 65534, no supplementary groups: no capabilities left. */
@@ -89,13 +81,6 @@ static void child_exec(unsigned int flags, const char *const *envs, const char *
 	_exit(127);
 }
 
-static int exit_status(int wstatus)
-{
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	return 128 + WTERMSIG(wstatus);
-}
-
 /*
  * Appends what poll() found readable on *@fd to @buf (@size bytes, *@len
  * used, one kept for the NUL); at EOF or an error closes it and sets -1.
@@ -117,29 +102,31 @@ static void drain(int *fd, short revents, char *buf, size_t size, size_t *len)
 
 /*
  * Forks build/oomkit @argv with stdout on a new pipe, and stderr on another
- * when @err_fd is not NULL; the read ends go to *@out_fd and *@err_fd.
+ * when @err_fd is not NULL (on the same one with CLI_MERGED); the read
+ * ends go to *@out_fd and *@err_fd.
  */
 static pid_t fork_cli(unsigned int flags, const char *const *envs, const char *const *argv,
 		      int *out_fd, int *err_fd)
 {
-	int out[2], err[2] = { -1, -1 }, ret;
+	int out[2], err[2] = { -1, -1 };
 	pid_t pid;
 
-	if (pipe2(out, O_CLOEXEC))
+	if (err_fd && pipe2(err, O_CLOEXEC))
 		return -errno;
-	if (err_fd && pipe2(err, O_CLOEXEC)) {
-		ret = -errno;
-		goto close_out;
-	}
-	pid = fork();
+	pid = fork_piped(out);
 	if (pid < 0) {
-		ret = -errno;
-		goto close_err;
+		if (err_fd) {
+			close(err[0]);
+			close(err[1]);
+		}
+		return pid;
 	}
 	if (!pid) {
 		dup2(out[1], 1);
 		if (err_fd)
 			dup2(err[1], 2);
+		else if (flags & CLI_MERGED)
+			dup2(out[1], 2);
 		child_exec(flags, envs, argv);
 	}
 	close(out[1]);
@@ -149,16 +136,6 @@ static pid_t fork_cli(unsigned int flags, const char *const *envs, const char *c
 		*err_fd = err[0];
 	}
 	return pid;
-
-close_err:
-	if (err_fd) {
-		close(err[0]);
-		close(err[1]);
-	}
-close_out:
-	close(out[0]);
-	close(out[1]);
-	return ret;
 }
 
 int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
@@ -175,11 +152,11 @@ int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
 	if (pid < 0)
 		return pid;
 
-	deadline = now_ms() + CLI_TIMEOUT_MS;
+	deadline = test_now_ms() + CLI_TIMEOUT_MS;
 	for (;;) {
 		/* poll() skips a closed (negative) fd */
 		struct pollfd p[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
-		long long left = deadline - now_ms();
+		long long left = deadline - test_now_ms();
 
 		if (out < 0 && err < 0)
 			break;
@@ -200,8 +177,23 @@ int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
 	r->err[err_len] = '\0';
 	if (waitpid(pid, &wstatus, 0) < 0)
 		return -errno;
-	r->status = exit_status(wstatus);
+	r->status = exit_code(wstatus);
 	return 0;
+}
+
+int cli_run_merged(const char *const *argv, char *out, size_t len)
+{
+	int fd, wstatus;
+	pid_t pid;
+
+	pid = fork_cli(CLI_MERGED, NULL, argv, &fd, NULL);
+	if (pid < 0)
+		return pid;
+	read_to_eof(fd, out, len);
+	while (waitpid(pid, &wstatus, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return exit_code(wstatus);
 }
 
 static int collect_args(const char **argv, va_list ap)
@@ -239,13 +231,13 @@ pid_t cli_spawn(int *out_fd, const char *const *envs, ...)
 
 int cli_finish(pid_t pid, int out_fd, char *buf, size_t len, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = test_now_ms() + timeout_ms;
 	size_t got = 0;
 	int wstatus;
 
 	for (;;) {
 		struct pollfd p = { out_fd, POLLIN, 0 };
-		long long left = deadline - now_ms();
+		long long left = deadline - test_now_ms();
 		ssize_t n;
 
 		if (left <= 0)
@@ -262,7 +254,7 @@ int cli_finish(pid_t pid, int out_fd, char *buf, size_t len, int timeout_ms)
 	kill(pid, SIGTERM);
 	if (waitpid(pid, &wstatus, 0) < 0)
 		return -errno;
-	return exit_status(wstatus);
+	return exit_code(wstatus);
 }
 
 const char *cli_err_line(const struct cli_res *r)
@@ -276,138 +268,6 @@ const char *cli_err_line(const struct cli_res *r)
 	memcpy(line, r->err, n);
 	line[n] = '\0';
 	return line;
-}
-
-/* A strict little JSON reader: enough to prove the output parses. */
-static const char *json_ws(const char *s)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	return s;
-}
-
-static const char *json_value(const char *s, int depth);
-
-static const char *json_string(const char *s)
-{
-	if (*s++ != '"')
-		return NULL;
-	while (*s && *s != '"') {
-		if ((unsigned char)*s < 0x20)
-			return NULL;
-		if (*s == '\\') {
-			s++;
-			if (*s == 'u') {
-				for (int i = 1; i <= 4; i++)
-					if (!strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
-						return NULL;
-				s += 4;
-			} else if (!*s || !strchr("\"\\/bfnrt", *s)) {
-				return NULL;
-			}
-		}
-		s++;
-	}
-	return *s == '"' ? s + 1 : NULL;
-}
-
-static const char *json_number(const char *s)
-{
-	const char *start;
-
-	if (*s == '-')
-		s++;
-	start = s;
-	while (*s >= '0' && *s <= '9')
-		s++;
-	if (s == start || (*start == '0' && s - start > 1))
-		return NULL;
-	if (*s == '.') {
-		start = ++s;
-		while (*s >= '0' && *s <= '9')
-			s++;
-		if (s == start)
-			return NULL;
-	}
-	return s;
-}
-
-static const char *json_value(const char *s, int depth)
-{
-	if (depth > 64)
-		return NULL;
-	s = json_ws(s);
-	if (*s == '{' || *s == '[') {
-		char close = *s == '{' ? '}' : ']';
-		bool obj = *s == '{';
-
-		s = json_ws(s + 1);
-		if (*s == close)
-			return s + 1;
-		for (;;) {
-			if (obj) {
-				s = json_string(json_ws(s));
-				if (!s)
-					return NULL;
-				s = json_ws(s);
-				if (*s++ != ':')
-					return NULL;
-			}
-			s = json_value(s, depth + 1);
-			if (!s)
-				return NULL;
-			s = json_ws(s);
-			if (*s == close)
-				return s + 1;
-			if (*s++ != ',')
-				return NULL;
-		}
-	}
-	if (*s == '"')
-		return json_string(s);
-	if (!strncmp(s, "true", 4))
-		return s + 4;
-	if (!strncmp(s, "false", 5))
-		return s + 5;
-	if (!strncmp(s, "null", 4))
-		return s + 4;
-	return json_number(s);
-}
-
-bool json_valid(const char *s)
-{
-	s = json_value(s, 0);
-	return s && !*json_ws(s);
-}
-
-int json_lines(const char *s)
-{
-	int n = 0;
-
-	for (;;) {
-		s = json_ws(s);
-		if (!*s)
-			return n;
-		s = json_value(s, 0);
-		if (!s)
-			return -1;
-		n++;
-	}
-}
-
-long long json_num(const char *s, const char *key)
-{
-	char pat[128];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(s, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	if (*p < '0' || *p > '9')
-		return -1;
-	return strtoll(p, NULL, 10);
 }
 
 int private_bpffs(void)

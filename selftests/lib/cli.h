@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Helpers for the CLI tests (host and VM): run build/oomkit, capture its output, check pins and JSON. */
+/* Helpers for the CLI tests (host and VM) and the policy scenarios: run build/oomkit, capture its output, check its pins. */
 #ifndef __OOMKIT_CLI_TEST_H
 #define __OOMKIT_CLI_TEST_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+/* The CLI tests read its output with these. */
+#include "json.h"
 
 #define CLI_OUT_MAX	(256 << 10)
 #define CLI_ERR_MAX	(64 << 10)
@@ -18,6 +21,7 @@ struct cli_res {
 
 enum {
 	CLI_AS_NOBODY = 1 << 0,	/* setresuid/gid 65534: no capabilities left */
+	CLI_MERGED = 1 << 1,	/* stderr on stdout's pipe, interleaved as written */
 };
 
 /* A path under build/ (derived from this test binary's location). */
@@ -31,6 +35,12 @@ int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
 	     const char *const *argv);
 int cli_run(struct cli_res *r, unsigned int flags, const char *const *envs, ...);
 #define CLI(r, ...) cli_run((r), 0, NULL, __VA_ARGS__, NULL)
+/*
+ * Runs build/oomkit with @argv (NULL-terminated, without argv[0]) and no
+ * time limit, its stdout and stderr both into @out (NUL-terminated, the
+ * first @len - 1 bytes kept). Returns its exit code, or a negative errno.
+ */
+int cli_run_merged(const char *const *argv, char *out, size_t len);
 
 /*
  * fork(), the child as user 65534 with no capabilities left (it exits 1
@@ -45,14 +55,6 @@ int cli_finish(pid_t pid, int out_fd, char *buf, size_t len, int timeout_ms);
 
 /* The first line of stderr, without its newline. */
 const char *cli_err_line(const struct cli_res *r);
-
-/* true if s is exactly one JSON value (plus whitespace). */
-bool json_valid(const char *s);
-/* Number of top-level JSON values in s, one per line (event streams). */
-int json_lines(const char *s);
-
-/* The unsigned number after the first "key": in s at or after from; -1 if none. */
-long long json_num(const char *s, const char *key);
 
 /* A private bpffs on /sys/fs/bpf in a new mount namespace (this process only). */
 int private_bpffs(void);

@@ -18,7 +18,7 @@
 
 #include "cgroup.h"
 #include "hog.h"
-#include "test.h"
+#include "proc.h"
 
 #define MAX_HOGS	64
 #define PAGE		4096
@@ -64,6 +64,8 @@ static void track(pid_t pid)
 {
 	int i;
 
+	/* A cgroup being removed waits for its hogs: cgroup.c reaps them so. */
+	cg_set_reaper(hog_kill_all);
 	/* Reuse slots of reaped hogs whose result nobody asked for in time. */
 	if (nr_hogs == MAX_HOGS) {
 		for (i = 0; i < nr_hogs && !hogs[i].reaped; i++)
@@ -294,17 +296,9 @@ static pid_t spawn(const struct hog_spec *h)
 	int pfd[2], err;
 	ssize_t n;
 
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return err;
-	}
+	pid = fork_piped(pfd);
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
 		close(pfd[0]);
 		child_main(parent, pfd[1], h, frozen);

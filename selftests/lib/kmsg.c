@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "kmsg.h"
-#include "test.h"
+#include "proc.h"
 
 /* A record is at most ~1 KiB of text plus its dictionary. */
 #define RECORD_MAX	8192
@@ -44,6 +44,27 @@ static bool parse_record(char *rec, long long *seq, char *text, size_t len)
 }
 
 /*
+ * The next record of @fd (O_NONBLOCK) into @rec, NUL-terminated: its
+ * length, 0 at the end of the log, or a negative errno.
+ */
+static ssize_t next_record(int fd, char *rec, size_t len)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, len - 1);
+		if (n >= 0)
+			break;
+		/* EPIPE: records were overwritten under us; keep going. */
+		if (errno == EPIPE || errno == EINTR)
+			continue;
+		return errno == EAGAIN ? 0 : -errno;
+	}
+	rec[n] = '\0';
+	return n;
+}
+
+/*
  * Calls @fn for every record of @fd from its position on with seq >=
  * @mark, until it returns non-zero; returns that value, 0 at the end of
  * the log, or a negative errno.
@@ -57,18 +78,11 @@ static int read_records(int fd, long long mark,
 	int ret = 0;
 
 	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0) {
-			/* EPIPE: records were overwritten under us; keep going. */
-			if (errno == EPIPE || errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				ret = -errno;
+		n = next_record(fd, rec, sizeof(rec));
+		if (n <= 0) {
+			ret = n;
 			break;
 		}
-		if (!n)
-			break;
-		rec[n] = '\0';
 		if (!parse_record(rec, &seq, text, sizeof(text)) || seq < mark)
 			continue;
 		ret = fn(text, arg);
@@ -103,16 +117,7 @@ long long kmsg_mark(void)
 	if (fd < 0)
 		return -errno;
 	/* SEEK_END would skip to the end but not tell the sequence number. */
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0) {
-			if (errno == EPIPE || errno == EINTR)
-				continue;
-			break;
-		}
-		if (!n)
-			break;
-		rec[n] = '\0';
+	while ((n = next_record(fd, rec, sizeof(rec))) > 0) {
 		if (sscanf(rec, "%*u,%lld,", &seq) == 1 && seq >= next)
 			next = seq + 1;
 	}

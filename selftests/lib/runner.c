@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "test.h"
 
 #define MAX_TESTS	256
@@ -37,9 +38,6 @@ static const char *cur_name;
 static bool cur_failed;
 static bool cur_skipped;
 
-/* Lets the runner remove what a crashed test left in the cgroup tree (cgroup.c). */
-void cg_reap_leftovers(void) __attribute__((weak));
-
 void test_register(const char *name, void (*fn)(void), const char *file)
 {
 	if (nr_tests == MAX_TESTS) {
@@ -57,22 +55,6 @@ bool test_verbose(void)
 bool test_failed(void)
 {
 	return cur_failed;
-}
-
-long long test_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-void test_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
 }
 
 void test_log(const char *fmt, ...)
@@ -229,8 +211,7 @@ out:
 		printf("# %s: %.2f s\n", t->name,
 		       (test_now_ms() - start) / 1000.0);
 	/* A crashed or sloppy test must not leave hogs or cgroups to the next one. */
-	if (cg_reap_leftovers)
-		cg_reap_leftovers();
+	cg_reap_leftovers();
 	return ret;
 }
 
@@ -329,8 +310,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	protect_from_oom_killer();
 	lock_text_in_memory();
-	if (cg_reap_leftovers)
-		cg_reap_leftovers();
+	cg_reap_leftovers();
 
 	for (i = 0; i < nr_tests; i++) {
 		struct test_entry *t = &tests[i];

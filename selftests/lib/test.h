@@ -36,10 +36,8 @@ bool test_failed(void);
 bool test_verbose(void);
 /* Prints to stdout with -v only, prefixed with the test name. */
 void test_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Milliseconds on CLOCK_MONOTONIC, for polling loops. */
-long long test_now_ms(void);
-/* Sleeps that many milliseconds. */
-void test_sleep_ms(int ms);
+/* test_now_ms(), test_sleep_ms() (and the rest of proc.h) for WAIT_UNTIL and the tests. */
+#include "proc.h"
 
 /*
  * Polls @cond every 10 ms until it holds or @timeout_ms passed; returns

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "cgroup.h"
+#include "cli.h"
 #include "hog.h"
 #include "kmsg.h"
 #include "scenario.h"
@@ -34,83 +35,21 @@ static char output[16384];
 static char files[MAX_FILES][PATH_MAX];
 static int nr_files;
 
-/* build/oomkit, found from this binary: build/selftests/policy_test. */
-static const char *oomkit_path(void)
-{
-	static char path[PATH_MAX + 8];
-	char exe[PATH_MAX], *slash;
-	ssize_t n;
-	int i;
-
-	if (path[0])
-		return path;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	for (i = 0; i < 2; i++) {
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-	}
-	snprintf(path, sizeof(path), "%s/oomkit", exe);
-	return path;
-}
-
-/* fork() with stdio flushed and a close-on-exec pipe in @pfd; on failure no fd is left open. */
-static pid_t fork_piped(int pfd[2])
-{
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		pid = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-	}
-	return pid;
-}
-
+/* Runs build/oomkit @argv (without argv[0]); shows the command and its output if it fails. */
 static int run(const char **argv)
 {
-	size_t used = 0;
-	int pfd[2], status, i;
-	ssize_t n;
-	pid_t pid;
+	int status, i;
 
-	pid = fork_piped(pfd);
-	if (pid < 0)
-		return pid;
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (used < sizeof(output) - 1) {
-		n = read(pfd[0], output + used, sizeof(output) - 1 - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		used += n;
-	}
-	output[used] = '\0';
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-
-	if (!WIFEXITED(status) || WEXITSTATUS(status) || test_verbose()) {
-		printf("# $");
+	status = cli_run_merged(argv, output, sizeof(output));
+	if (status < 0)
+		return status;
+	if (status || test_verbose()) {
+		printf("# $ %s", build_path("oomkit"));
 		for (i = 0; argv[i]; i++)
 			printf(" %s", argv[i]);
 		printf("\n%s", output);
 	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return status;
 }
 
 static int run_va(const char *first, const char *more, va_list ap)
@@ -119,7 +58,6 @@ static int run_va(const char *first, const char *more, va_list ap)
 	const char *arg;
 	int n = 0;
 
-	argv[n++] = oomkit_path();
 	argv[n++] = first;
 	if (more)
 		argv[n++] = more;
@@ -264,7 +202,6 @@ int policy_load(const char *name, ...)
 	va_list ap;
 	int n = 0;
 
-	argv[n++] = oomkit_path();
 	argv[n++] = "policy";
 	argv[n++] = "load";
 	argv[n++] = name;
@@ -416,11 +353,6 @@ int dmesg_bad_records(long long *mark)
 	return n;
 }
 
-long long oom_kills(const char *rel)
-{
-	return cg_read_key(rel, "memory.events", "oom_kill");
-}
-
 bool hog_killed(pid_t pid)
 {
 	return pid > 0 && hog_wait(pid, OOM_TIMEOUT_MS) == SIGKILL;
@@ -429,26 +361,6 @@ bool hog_killed(pid_t pid)
 bool hog_alive(pid_t pid)
 {
 	return pid > 0 && hog_wait(pid, SURVIVE_MS) == -ETIMEDOUT;
-}
-
-long long meminfo_kb(const char *key)
-{
-	size_t klen = strlen(key);
-	long long val = -1;
-	char buf[256];
-	FILE *f;
-
-	f = fopen("/proc/meminfo", "re");
-	if (!f)
-		return -1;
-	while (fgets(buf, sizeof(buf), f)) {
-		if (!strncmp(buf, key, klen) && buf[klen] == ':') {
-			val = strtoll(buf + klen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
 }
 
 int scratch_file(const char *name, size_t bytes, char *path, size_t len)

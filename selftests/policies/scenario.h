@@ -91,16 +91,10 @@ int dmesg_bad_records(long long *mark);
 /* What dmesg_bad_records() looks for, NULL-terminated. */
 extern const char *const dmesg_bad_patterns[];
 
-/* memory.events oom_kill of @rel (relative to the test's private root). */
-long long oom_kills(const char *rel);
-
 /* The hog was OOM-killed: it died of SIGKILL within OOM_TIMEOUT_MS. */
 bool hog_killed(pid_t pid);
 /* The hog is still alive SURVIVE_MS from now. */
 bool hog_alive(pid_t pid);
-
-/* A key of /proc/meminfo in kB (e.g. "MemAvailable"); -1 if absent. */
-long long meminfo_kb(const char *key);
 
 /*
  * A sparse file of @bytes in the VM's read-write scratch directory

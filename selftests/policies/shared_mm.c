@@ -120,16 +120,9 @@ static int pair_start(const char *charge, const char *parent_rel, int parent_adj
 	snprintf(p.parent_procs, sizeof(p.parent_procs), "%s/cgroup.procs",
 		 cg_abspath(parent_rel));
 	snprintf(p.child_procs, sizeof(p.child_procs), "%s/cgroup.procs", cg_abspath(child_rel));
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -errno;
-	}
+	pid = fork_piped(pfd);
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
 		close(pfd[0]);
 		p.fd = pfd[1];
