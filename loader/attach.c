@@ -131,27 +131,6 @@ int policy_load(struct policy *p, const char *step)
 
 volatile sig_atomic_t attach_signal;
 
-/*
- * Test hook: OOMKIT_TEST_CRASH=after-attach kills the CLI right after the
- * first link is attached and pinned in the NAME~tmp dir, which is what a crash
- * (or SIGKILL) between attach and commit leaves behind; sigint-after-attach
- * and sigterm-after-attach send that signal instead (Ctrl-C, a service stop).
- * It stays in the one binary the tests run: a getenv() per attached link.
- */
-static void maybe_crash(void)
-{
-	const char *v = getenv("OOMKIT_TEST_CRASH");
-
-	if (!v)
-		return;
-	if (!strcmp(v, "after-attach"))
-		raise(SIGKILL);
-	else if (!strcmp(v, "sigint-after-attach"))
-		raise(SIGINT);
-	else if (!strcmp(v, "sigterm-after-attach"))
-		raise(SIGTERM);
-}
-
 int policy_check_signal(const struct policy *p, const char *step)
 {
 	if (!attach_signal)
@@ -225,7 +204,6 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 			      libbpf_errstr(err));
 			goto rollback;
 		}
-		maybe_crash();
 		err = policy_check_signal(p, step);
 		if (err)
 			goto rollback;
