@@ -32,20 +32,25 @@ int policy_check_kernel(const struct policy *p, const char *step)
 	return err;
 }
 
-/* The last lines of the last verifier log libbpf printed, on stderr. */
-static void print_verifier_tail(const char *begin)
+/*
+ * One log buffer lent to every program. libbpf loads a program without a log
+ * and asks for one (log_level 1) only once the kernel refused it, then stops:
+ * only the failing program writes here, and malloc() leaves the pages of a
+ * passing load untouched. 16 MiB is the size libbpf itself starts with
+ * (BPF_LOG_BUF_SIZE). It grows only a buffer of its own on ENOSPC; with ours,
+ * a longer log still keeps its end (the kernel's log rotates since 6.4),
+ * which is the part shown, though the load then fails with ENOSPC.
+ */
+#define VERIFIER_LOG_SIZE	(16U << 20)
+
+/* The last VERIFIER_TAIL_LINES lines of @log: on stderr, or as JSON. */
+static void print_verifier_tail(const char *log)
 {
-	const char *start = strchr(begin, '\n'), *end, *p;
+	const char *end = log + strlen(log), *p;
 	int lines = 0;
 
-	if (!start)
-		return;
-	start++;
-	end = strstr(start, "-- END PROG LOAD LOG --");
-	if (!end)
-		end = start + strlen(start);
 	/* walk back VERIFIER_TAIL_LINES newlines from the end */
-	for (p = end; p > start; p--) {
+	for (p = end; p > log; p--) {
 		if (p[-1] == '\n' && p != end && ++lines == VERIFIER_TAIL_LINES)
 			break;
 	}
@@ -70,48 +75,25 @@ static void print_verifier_tail(const char *begin)
 	fwrite(p, 1, end - p, stderr);
 }
 
-static const char *last_line(const char *log, char *buf, size_t len)
+/* Programs load in object order and the first refusal stops the load. */
+static const char *failed_prog_name(const struct policy *p)
 {
-	const char *end = log + strlen(log), *p;
+	struct bpf_program *prog;
 
-	while (end > log && end[-1] == '\n')
-		end--;
-	for (p = end; p > log && p[-1] != '\n'; p--)
-		;
-	if (!strncmp(p, "libbpf: ", 8))
-		p += 8;
-	snprintf(buf, len, "%.*s", (int)(end - p), p);
-	return buf;
+	bpf_object__for_each_program(prog, p->obj)
+		if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0)
+			return bpf_program__name(prog);
+	return "";
 }
 
-int policy_load(struct policy *p, const char *step)
+static int report_verifier(const struct policy *p, const char *step, const char *log,
+			   int err)
 {
-	const char *log, *begin, *q;
-	char prog[128] = "", why[1024];
-	int err;
+	const char *prog = failed_prog_name(p);
+	char why[1024];
 
-	libbpf_log_reset();
-	err = bpf_object__load(p->obj);
-	if (!err)
-		return 0;
-
-	log = libbpf_log();
-	begin = NULL;
-	for (q = strstr(log, "-- BEGIN PROG LOAD LOG --"); q;
-	     q = strstr(q + 1, "-- BEGIN PROG LOAD LOG --"))
-		begin = q;
-	if (!begin) {
-		p_err("can't %s '%s': %s (%s)", step, p->name, last_line(log, why, sizeof(why)),
-		      libbpf_errstr(err));
-		return err;
-	}
-	/* libbpf prints "libbpf: prog 'NAME': -- BEGIN PROG LOAD LOG --" */
-	for (q = begin; q > log && q[-1] != '\n'; q--)
-		;
-	q = strstr(q, "prog '");
-	if (q && q < begin)
-		sscanf(q, "prog '%127[^']'", prog);
-
+	if (debug_output)
+		fprintf(stderr, "%s: verifier log of program '%s':\n%s", bin_name, prog, log);
 	if (json_output) {
 		jsonw_start_object(json_wtr);
 		jsonw_name(json_wtr, "error");
@@ -119,13 +101,39 @@ int policy_load(struct policy *p, const char *step)
 			 "can't %s '%s': the verifier rejected program '%s' (%s)",
 			 step, p->name, prog, libbpf_errstr(err));
 		jsonw_string(json_wtr, why);
-		print_verifier_tail(begin);
+		print_verifier_tail(log);
 		jsonw_end_object(json_wtr);
 		return err;
 	}
-	print_verifier_tail(begin);
+	print_verifier_tail(log);
 	p_err("can't %s '%s': the verifier rejected program '%s' (%s); the log's tail is above, "
 	      "-d prints all of it", step, p->name, prog, libbpf_errstr(err));
+	return err;
+}
+
+int policy_load(struct policy *p, const char *step)
+{
+	struct bpf_program *prog;
+	char *log;
+	int err;
+
+	log = malloc(VERIFIER_LOG_SIZE);
+	if (!log) {
+		p_err("can't %s '%s': out of memory for the verifier log", step, p->name);
+		return -ENOMEM;
+	}
+	log[0] = '\0';
+	bpf_object__for_each_program(prog, p->obj)
+		bpf_program__set_log_buf(prog, log, VERIFIER_LOG_SIZE);
+	libbpf_warn_reset();
+	err = bpf_object__load(p->obj);
+	/* libbpf reads the buffer only during the load */
+	if (err && log[0])
+		report_verifier(p, step, log, err);
+	else if (err)
+		p_err("can't %s '%s': %s (%s)", step, p->name, libbpf_last_warn(),
+		      libbpf_errstr(err));
+	free(log);
 	return err;
 }
 
@@ -187,7 +195,6 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		if (pin_dir)
 			snprintf(path, sizeof(path), "%s/" PIN_LINK_PREFIX "%s", pin_dir,
 				 bpf_map__name(map));
-		libbpf_log_reset();
 		err = abi_attach(map, kind, pin_dir ? path : NULL, &link, &hint);
 		if (err) {
 			p_err("can't %s '%s': can't attach %s '%s': %s%s", step, p->name,

@@ -18,21 +18,28 @@ bool pretty_output;
 bool debug_output;
 const char *policy_dir = OOMKIT_DEFAULT_POLICY_DIR;
 
-/* libbpf's messages, kept so a failed load can show the verifier's tail. */
-static char *log_buf;
-static size_t log_len, log_cap;
-#define LOG_MAX (4 << 20)
+/* The last message libbpf printed above debug level. */
+static char last_warn[1024];
 
-void libbpf_log_reset(void)
+void libbpf_warn_reset(void)
 {
-	log_len = 0;
-	if (log_buf)
-		log_buf[0] = '\0';
+	last_warn[0] = '\0';
 }
 
-const char *libbpf_log(void)
+/* Its last line, as a failed step's reason. */
+const char *libbpf_last_warn(void)
 {
-	return log_buf ? log_buf : "";
+	static char line[sizeof(last_warn)];
+	const char *end = last_warn + strlen(last_warn), *p;
+
+	while (end > last_warn && end[-1] == '\n')
+		end--;
+	for (p = end; p > last_warn && p[-1] != '\n'; p--)
+		;
+	if (!strncmp(p, "libbpf: ", 8))
+		p += 8;
+	snprintf(line, sizeof(line), "%.*s", (int)(end - p), p);
+	return line;
 }
 
 const char *libbpf_errstr(int err)
@@ -46,31 +53,14 @@ const char *libbpf_errstr(int err)
 static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	va_list copy;
-	int n;
 
 	if (debug_output) {
 		va_copy(copy, args);
 		vfprintf(stderr, fmt, copy);
 		va_end(copy);
 	}
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	va_copy(copy, args);
-	n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	if (n < 0 || log_len + n + 1 > LOG_MAX)
-		return 0;
-	if (log_len + n + 1 > log_cap) {
-		size_t cap = (log_len + n + 1) * 2;
-		char *p = realloc(log_buf, cap);
-
-		if (!p)
-			return 0;
-		log_buf = p;
-		log_cap = cap;
-	}
-	vsnprintf(log_buf + log_len, n + 1, fmt, args);
-	log_len += n;
+	if (level != LIBBPF_DEBUG)
+		vsnprintf(last_warn, sizeof(last_warn), fmt, args);
 	return 0;
 }
 

@@ -56,9 +56,13 @@ int print_help(const char *object, const char *verb);
 /* priv.c */
 int require_admin(const char *step, const char *thing);
 
-/* libbpf log capture (main.c), for the verifier's words on a failed load. */
-void libbpf_log_reset(void);
-const char *libbpf_log(void);
+/*
+ * libbpf's last warning line (main.c), without its "libbpf: " prefix: the
+ * reason for a failed load that is not the verifier's (whose log comes
+ * through bpf_program__set_log_buf(), attach.c).
+ */
+void libbpf_warn_reset(void);
+const char *libbpf_last_warn(void);
 /* strerror() that also knows libbpf's own codes (4000 and up). */
 const char *libbpf_errstr(int err);
 

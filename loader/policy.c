@@ -107,7 +107,6 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 	}
 
 	opts.object_name = p->name;
-	libbpf_log_reset();
 	p->obj = bpf_object__open_mem(p->src.data, p->src.size, &opts);
 	if (!p->obj) {
 		err = -errno;
