@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "abi.h"
+#include "attach.h"
 #include "main.h"
 #include "pins.h"
 #include "policy.h"

@@ -9,10 +9,12 @@
 #include <bpf/libbpf.h>
 
 #include "args.h"
+#include "attach.h"
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
 #include "show.h"
+#include "tunables.h"
 
 static void print_meta_json(const struct policy *p)
 {

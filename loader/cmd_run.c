@@ -10,10 +10,12 @@
 #include <bpf/libbpf.h>
 
 #include "args.h"
+#include "attach.h"
 #include "events.h"
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
+#include "tunables.h"
 
 int do_run(int argc, char **argv)
 {

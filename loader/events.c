@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Decision streams: the oomkit_events ring buffers, one line (or JSON object) per event. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <linux/types.h>
 
 #include <bpf/libbpf.h>
+
+#include <oomkit/intf.h>
 
 #include "cgpath.h"
 #include "events.h"
 #include "main.h"
-#include "policy.h"
 
 #define POLL_MS 200
 

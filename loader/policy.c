@@ -9,6 +9,7 @@
 
 #include "abi.h"
 #include "main.h"
+#include "meta.h"
 #include "policy.h"
 
 const struct oomkit_meta *policy_meta(const struct policy *p, __u32 kind, const char *name)
@@ -153,7 +154,6 @@ int policy_open(const char *arg, struct policy *p, const char *step)
 
 void policy_close(struct policy *p)
 {
-	policy_detach(p);
 	bpf_object__close(p->obj);
 	p->obj = NULL;
 	free(p->meta);
