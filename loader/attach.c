@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Kernel check, load (with the verifier's tail on failure), attach and pin, with rollback. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -17,7 +15,6 @@
 #include "policy.h"
 
 #define VERIFIER_TAIL_LINES	20
-#define BPF_STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
 
 int policy_check_kernel(const struct policy *p, const char *step)
 {
@@ -264,34 +261,4 @@ void policy_keep_links(struct policy *p)
 	free(p->links);
 	p->links = NULL;
 	p->nr_links = 0;
-}
-
-/* Back to off, for a command that turned them on and then failed. */
-void stats_restore(void)
-{
-	int fd = open(BPF_STATS_SYSCTL, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	if (write(fd, "0\n", 2) != 2)
-		p_info("note: can't turn BPF run-time statistics back off: %s", strerror(errno));
-	close(fd);
-}
-
-/* 1 if the stats were off and are on now, 0 if they were on, <0 on error. */
-int stats_enable(void)
-{
-	char c = '0';
-	int fd, err;
-
-	fd = open(BPF_STATS_SYSCTL, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (read(fd, &c, 1) == 1 && c != '0') {
-		close(fd);
-		return 0;
-	}
-	err = pwrite(fd, "1\n", 2, 0) == 2 ? 1 : -errno;
-	close(fd);
-	return err;
 }

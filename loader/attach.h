@@ -13,8 +13,6 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir);
 /* Detach and drop the links (before policy_close(), which leaves them be). */
 void policy_detach(struct policy *p);
 void policy_keep_links(struct policy *p);
-int stats_enable(void);
-void stats_restore(void);
 /* Set by 'policy load' signal handlers; attach and commit roll back on it. */
 extern volatile sig_atomic_t attach_signal;
 /* -EINTR, reported, once attach_signal is set. */

@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "attach.h"
+#include "bpf_stats.h"
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
@@ -270,7 +271,7 @@ static int do_load(int argc, char **argv)
 	if (err)
 		goto out;
 	/* run counts and times in 'policy show' need the kernel's BPF stats */
-	stats = stats_enable();
+	stats = bpf_stats_enable();
 	err = pins_create_tmp(p.name, "load", tmp, sizeof(tmp));
 	if (err)
 		goto out;
@@ -292,7 +293,7 @@ out:
 	}
 	/* a failed load leaves the system-wide stats as it found them */
 	if (err && stats > 0)
-		stats_restore();
+		bpf_stats_restore();
 	pins_unlock(lock_fd);
 	policy_close(&p);
 out_args:

@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "attach.h"
+#include "bpf_stats.h"
 #include "events.h"
 #include "main.h"
 #include "pins.h"
@@ -48,7 +49,7 @@ int do_run(int argc, char **argv)
 	err = err ?: policy_write_knobs(&p);
 	if (err)
 		goto out;
-	stats = stats_enable();
+	stats = bpf_stats_enable();
 
 	map = bpf_object__find_map_by_name(p.obj, "oomkit_events");
 	if (map) {
@@ -94,7 +95,7 @@ int do_run(int argc, char **argv)
 out:
 	/* until attached, a failure leaves the stats as they were */
 	if (err && stats > 0 && !attached)
-		stats_restore();
+		bpf_stats_restore();
 	pins_unlock(lock_fd);
 	ring_buffer__free(rb);
 	policy_close(&p);

@@ -14,6 +14,7 @@
 
 #include "args.h"
 #include "abi.h"
+#include "bpf_stats.h"
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
@@ -452,18 +453,6 @@ static int print_foreign(struct show_ctx *ctx, const __u32 *ours, size_t nr_ours
 	return n;
 }
 
-static bool stats_on(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
-	int c = '0';
-
-	if (f) {
-		c = fgetc(f);
-		fclose(f);
-	}
-	return c == '1';
-}
-
 int do_show(int argc, char **argv)
 {
 	struct show_ctx ctx = {};
@@ -489,7 +478,7 @@ int do_show(int argc, char **argv)
 
 	if (json_output) {
 		jsonw_start_object(json_wtr);
-		jsonw_bool_field(json_wtr, "bpf_stats_enabled", stats_on());
+		jsonw_bool_field(json_wtr, "bpf_stats_enabled", bpf_stats_on());
 		jsonw_name(json_wtr, "policies");
 		jsonw_start_array(json_wtr);
 	}
@@ -507,7 +496,7 @@ int do_show(int argc, char **argv)
 	} else {
 		if (!nr && !nf)
 			printf("no policy attached\n");
-		if ((nr || nf) && !stats_on())
+		if ((nr || nf) && !bpf_stats_on())
 			printf("note: BPF run-time statistics are off (kernel.bpf_stats_enabled=0): "
 			       "run counts stay 0\n");
 	}
