@@ -5,7 +5,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -19,6 +18,7 @@
 #include "pins.h"
 #include "policy.h"
 #include "show.h"
+#include "walltime.h"
 
 #define MAX_HANDLERS	8
 
@@ -213,15 +213,6 @@ static void print_ops(const struct ops_info *o)
 }
 
 /* Boot-time ns (bpf_prog_info.load_time) to wall-clock seconds. */
-static time_t boot_ns_to_wall(__u64 ns)
-{
-	struct timespec real, boot;
-
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_BOOTTIME, &boot);
-	return real.tv_sec - boot.tv_sec + (time_t)(ns / 1000000000ULL);
-}
-
 /*
  * The kernel copies value_size bytes per CPU into a lookup's buffer: a
  * pinned oomkit_stats is read only if it has the layout we size it for.
@@ -365,12 +356,8 @@ static void print_policy(struct show_ctx *ctx, const struct pin_dir *d, __u32 **
 		if (ops[i].nr_h && (!load_time || ops[i].h[0].load_time < load_time))
 			load_time = ops[i].h[0].load_time;
 	}
-	if (load_time) {
-		time_t t = boot_ns_to_wall(load_time);
-		struct tm tm;
-
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-	}
+	if (load_time)
+		boot_to_wall_str(load_time, false, when, sizeof(when));
 
 	if (json_output) {
 		jsonw_start_object(json_wtr);
@@ -385,7 +372,8 @@ static void print_policy(struct show_ctx *ctx, const struct pin_dir *d, __u32 **
 			jsonw_null_field(json_wtr, "attach_order");
 		if (load_time) {
 			jsonw_string_field(json_wtr, "loaded_at", when);
-			jsonw_int_field(json_wtr, "loaded_at_unix", boot_ns_to_wall(load_time));
+			jsonw_int_field(json_wtr, "loaded_at_unix",
+					boot_to_wall_ns(load_time) / NSEC_PER_SEC);
 		} else {
 			jsonw_null_field(json_wtr, "loaded_at");
 		}
