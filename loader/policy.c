@@ -25,11 +25,16 @@ const struct oomkit_meta *policy_meta(const struct policy *p, __u32 kind, const 
 	return NULL;
 }
 
+const char *policy_kind_name(bool has_oom, bool has_psi)
+{
+	if (has_oom && has_psi)
+		return "both";
+	return has_oom ? "oom" : has_psi ? "psi" : "none";
+}
+
 const char *policy_kind(const struct policy *p)
 {
-	if (p->has_oom && p->has_psi)
-		return "both";
-	return p->has_oom ? "oom" : "psi";
+	return policy_kind_name(p->has_oom, p->has_psi);
 }
 
 /*

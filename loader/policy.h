@@ -47,6 +47,8 @@ int policy_open(const char *arg, struct policy *p, const char *step);
 int policy_open_src(struct policy *p, const char *step, const char *thing);
 /* Frees what open made; the links must be detached or kept first. */
 void policy_close(struct policy *p);
+/* "oom", "psi", "both" (or "none", for a pin dir left without links). */
+const char *policy_kind_name(bool has_oom, bool has_psi);
 const char *policy_kind(const struct policy *p);
 const struct oomkit_meta *policy_meta(const struct policy *p, __u32 kind,
 				      const char *name);

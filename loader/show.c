@@ -364,8 +364,7 @@ static void print_policy(struct show_ctx *ctx, const struct pin_dir *d, __u32 **
 		jsonw_string_field(json_wtr, "name", d->name);
 		jsonw_string_field(json_wtr, "pin_dir", d->path);
 		jsonw_bool_field(json_wtr, "complete", d->complete);
-		jsonw_string_field(json_wtr, "kind", oom && psi ? "both" : oom ? "oom" :
-				   psi ? "psi" : "none");
+		jsonw_string_field(json_wtr, "kind", policy_kind_name(oom, psi));
 		if (order)
 			jsonw_uint_field(json_wtr, "attach_order", order);
 		else
@@ -388,7 +387,7 @@ static void print_policy(struct show_ctx *ctx, const struct pin_dir *d, __u32 **
 		printf("%s%s  %s", d->name,
 		       d->complete ? "" : " (INCOMPLETE: an interrupted load; "
 					  "'oomkit policy unload --all' removes it)",
-		       oom && psi ? "both" : oom ? "oom" : psi ? "psi" : "-");
+		       oom || psi ? policy_kind_name(oom, psi) : "-");
 		if (order)
 			printf("  attach order %d", order);
 		printf("  loaded %s\n", when);
