@@ -14,6 +14,7 @@
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
+#include "prepare.h"
 #include "show.h"
 #include "tunables.h"
 
@@ -249,14 +250,7 @@ static int do_load(int argc, char **argv)
 	err = parse_args("policy", "load", argc, argv, ARG_TARGET | ARG_SET, &a);
 	if (err)
 		goto out_args;
-	err = require_admin("load", a.target);
-	err = err ?: policy_open(a.target, &p, "load");
-	err = err ?: policy_apply_sets(&p, a.sets, a.nr_sets);
-	/* before the kernel check, so a taken name is reported on any kernel */
-	err = err ?: pins_check_free(p.name, "load", false);
-	err = err ?: policy_check_kernel(&p, "load");
-	err = err ?: policy_load(&p, "load");
-	err = err ?: policy_write_knobs(&p);
+	err = policy_prepare(a.target, a.sets, a.nr_sets, &p, "load");
 	if (err)
 		goto out;
 	catch_signals();
