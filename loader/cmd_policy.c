@@ -15,7 +15,7 @@
 #include "pins.h"
 #include "policy.h"
 #include "prepare.h"
-#include "show.h"
+#include "cmd_policy_show.h"
 #include "tunables.h"
 
 static void print_meta_json(const struct policy *p)

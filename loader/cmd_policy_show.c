@@ -17,7 +17,7 @@
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
-#include "show.h"
+#include "cmd_policy_show.h"
 #include "walltime.h"
 
 #define MAX_HANDLERS	8

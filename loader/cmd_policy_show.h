@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* oomkit policy show: attached policies, their handlers' BPF stats and counters. */
-#ifndef __OOMKIT_SHOW_H
-#define __OOMKIT_SHOW_H
+#ifndef __OOMKIT_CMD_POLICY_SHOW_H
+#define __OOMKIT_CMD_POLICY_SHOW_H
 
 int do_show(int argc, char **argv);
 
-#endif /* __OOMKIT_SHOW_H */
+#endif /* __OOMKIT_CMD_POLICY_SHOW_H */
