@@ -54,6 +54,7 @@ int do_events(int argc, char **argv)
 	}
 	fds = calloc(nr ? nr : 1, sizeof(*fds));
 	if (!fds) {
+		p_err("can't stream 'events': out of memory");
 		err = -ENOMEM;
 		goto out;
 	}

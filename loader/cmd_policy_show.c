@@ -286,7 +286,7 @@ out:
 		close(fd);
 }
 
-/* The links pinned in one of our dirs, described. */
+/* The links pinned in one of our dirs, described: how many, or -ENOMEM. */
 static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_info **out)
 {
 	struct ops_info *v = NULL, *n;
@@ -313,8 +313,11 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_inf
 		}
 		close(fd);
 		n = realloc(v, (nr + 1) * sizeof(*v));
-		if (!n)
-			break;
+		if (!n) {
+			closedir(dir);
+			free(v);
+			return -ENOMEM;
+		}
 		v = n;
 		memset(&v[nr], 0, sizeof(v[nr]));
 		v[nr].ours = true;
@@ -332,23 +335,21 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_inf
 	return nr;
 }
 
-static void print_policy(struct show_ctx *ctx, const struct pin_dir *d, __u32 **our_maps,
-			 size_t *nr_our)
+/* One of our pin dirs and the struct_ops it holds. */
+struct dir_view {
+	struct ops_info *ops;
+	int nr;
+};
+
+static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 {
-	struct ops_info *ops = NULL;
+	const struct ops_info *ops = view->ops;
 	__u64 load_time = 0;
 	char when[64] = "?";
-	int nr, i, order = 0;
+	int nr = view->nr, i, order = 0;
 	bool oom = false, psi = false;
 
-	nr = dir_ops(ctx, d, &ops);
 	for (i = 0; i < nr; i++) {
-		__u32 *m = realloc(*our_maps, (*nr_our + 1) * sizeof(**our_maps));
-
-		if (m) {
-			*our_maps = m;
-			m[(*nr_our)++] = ops[i].map_id;
-		}
 		oom |= ops[i].kind == ABI_KIND_OOM;
 		psi |= ops[i].kind == ABI_KIND_PSI;
 		if (ops[i].order && (!order || ops[i].order < order))
@@ -395,7 +396,6 @@ static void print_policy(struct show_ctx *ctx, const struct pin_dir *d, __u32 **
 			print_ops(&ops[i]);
 		print_counters(d->path);
 	}
-	free(ops);
 }
 
 static bool in_list(const __u32 *v, size_t nr, __u32 id)
@@ -442,12 +442,13 @@ static int print_foreign(struct show_ctx *ctx, const __u32 *ours, size_t nr_ours
 
 int do_show(int argc, char **argv)
 {
+	struct dir_view *views = NULL;
 	struct show_ctx ctx = {};
 	struct pin_dir *dirs = NULL;
 	__u32 *ours = NULL;
 	size_t nr = 0, nr_ours = 0, i;
 	struct cmd_args a;
-	int err, nf;
+	int err, nf, j;
 
 	err = parse_args("policy", "show", argc, argv, 0, &a);
 	free_args(&a);
@@ -461,7 +462,26 @@ int do_show(int argc, char **argv)
 		return err;
 	/* without the kernel's BTF nothing can be described but the pins */
 	ctx.vmlinux = abi_vmlinux_btf();
-	abi_links_collect(&ctx.links);
+	err = abi_links_collect(&ctx.links);
+	if (err)
+		goto out_nomem;
+	/* everything is gathered first: nothing is printed of a listing we can't finish */
+	views = calloc(nr ? nr : 1, sizeof(*views));
+	if (!views)
+		goto out_nomem;
+	for (i = 0; i < nr; i++) {
+		__u32 *m;
+
+		views[i].nr = dir_ops(&ctx, &dirs[i], &views[i].ops);
+		if (views[i].nr < 0)
+			goto out_nomem;
+		m = realloc(ours, (nr_ours + views[i].nr + 1) * sizeof(*ours));
+		if (!m)
+			goto out_nomem;
+		ours = m;
+		for (j = 0; j < views[i].nr; j++)
+			ours[nr_ours++] = views[i].ops[j].map_id;
+	}
 
 	if (json_output) {
 		jsonw_start_object(json_wtr);
@@ -470,7 +490,7 @@ int do_show(int argc, char **argv)
 		jsonw_start_array(json_wtr);
 	}
 	for (i = 0; i < nr; i++)
-		print_policy(&ctx, &dirs[i], &ours, &nr_ours);
+		print_policy(&dirs[i], &views[i]);
 	if (json_output) {
 		jsonw_end_array(json_wtr);
 		jsonw_name(json_wtr, "foreign");
@@ -487,8 +507,17 @@ int do_show(int argc, char **argv)
 			printf("note: BPF run-time statistics are off (kernel.bpf_stats_enabled=0): "
 			       "run counts stay 0\n");
 	}
+out:
+	for (i = 0; views && i < nr; i++)
+		free(views[i].ops);
+	free(views);
 	free(ours);
 	free(dirs);
 	abi_links_free(&ctx.links);
-	return 0;
+	return err;
+
+out_nomem:
+	p_err("can't show 'policies': out of memory");
+	err = -ENOMEM;
+	goto out;
 }
