@@ -160,16 +160,16 @@ static int list_one(const char *name, const char *path, bool builtin, void *vctx
 	return 0;
 }
 
-static int do_list(int argc, char **argv)
+static int do_list(void)
 {
 	struct list_ctx ctx = {};
 	struct cmd_args a;
 	int err;
 
-	err = parse_args("policy", "list", argc, argv, 0, &a);
+	err = parse_args("policy", "list", 0, &a);
 	free_args(&a);
-	if (err)
-		return err > 0 ? 0 : err;
+	if (err || a.help)
+		return err;
 	if (json_output)
 		jsonw_start_array(json_wtr);
 	err = src_for_each(list_one, &ctx);
@@ -239,7 +239,7 @@ static void catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-static int do_load(int argc, char **argv)
+static int do_load(void)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
 	struct policy p = {};
@@ -247,8 +247,8 @@ static int do_load(int argc, char **argv)
 	struct cmd_args a;
 	int err, stats = 0, lock_fd = -1;
 
-	err = parse_args("policy", "load", argc, argv, ARG_TARGET | ARG_SET, &a);
-	if (err)
+	err = parse_args("policy", "load", ARG_TARGET | ARG_SET, &a);
+	if (err || a.help)
 		goto out_args;
 	err = policy_prepare(a.target, a.sets, a.nr_sets, &p, "load");
 	if (err)
@@ -292,10 +292,10 @@ out:
 	policy_close(&p);
 out_args:
 	free_args(&a);
-	return err > 0 ? 0 : err;
+	return err;
 }
 
-static int do_unload(int argc, char **argv)
+static int do_unload(void)
 {
 	struct pin_dir *dirs = NULL;
 	const char *what = NULL;
@@ -304,8 +304,8 @@ static int do_unload(int argc, char **argv)
 	struct cmd_args a;
 	int err, root_fd = -1;
 
-	err = parse_args("policy", "unload", argc, argv, ARG_TARGET | ARG_ALL, &a);
-	if (err)
+	err = parse_args("policy", "unload", ARG_TARGET | ARG_ALL, &a);
+	if (err || a.help)
 		goto out;
 	what = a.all ? "--all" : a.target;
 	err = require_admin("unload", what);
@@ -375,13 +375,11 @@ out:
 	free(done);
 	free(dirs);
 	free_args(&a);
-	return err > 0 ? 0 : err;
+	return err;
 }
 
-static int do_help(int argc, char **argv)
+static int do_help(void)
 {
-	(void)argc;
-	(void)argv;
 	return print_help("policy", NULL);
 }
 
@@ -394,7 +392,7 @@ static const struct cmd cmds[] = {
 	{ NULL,		NULL },
 };
 
-int do_policy(int argc, char **argv)
+int do_policy(void)
 {
-	return cmd_select("policy", cmds, argc, argv, do_help);
+	return cmd_select("policy", cmds, do_help);
 }

@@ -440,7 +440,7 @@ static int print_foreign(struct show_ctx *ctx, const __u32 *ours, size_t nr_ours
 	return n;
 }
 
-int do_show(int argc, char **argv)
+int do_show(void)
 {
 	struct dir_view *views = NULL;
 	struct show_ctx ctx = {};
@@ -450,10 +450,10 @@ int do_show(int argc, char **argv)
 	struct cmd_args a;
 	int err, nf, j;
 
-	err = parse_args("policy", "show", argc, argv, 0, &a);
+	err = parse_args("policy", "show", 0, &a);
 	free_args(&a);
-	if (err)
-		return err > 0 ? 0 : err;
+	if (err || a.help)
+		return err;
 	err = require_admin("show", "policies");
 	if (err)
 		return err;

@@ -3,6 +3,6 @@
 #ifndef __OOMKIT_CMD_POLICY_SHOW_H
 #define __OOMKIT_CMD_POLICY_SHOW_H
 
-int do_show(int argc, char **argv);
+int do_show(void);
 
 #endif /* __OOMKIT_CMD_POLICY_SHOW_H */

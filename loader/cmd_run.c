@@ -16,7 +16,7 @@
 #include "policy.h"
 #include "prepare.h"
 
-int do_run(int argc, char **argv)
+int do_run(void)
 {
 	struct ring_buffer *rb = NULL;
 	struct policy p = {};
@@ -25,8 +25,8 @@ int do_run(int argc, char **argv)
 	int err, stats = 0, lock_fd = -1;
 	bool attached = false;
 
-	err = parse_args(NULL, "run", argc, argv, ARG_TARGET | ARG_SET | ARG_STREAM, &a);
-	if (err)
+	err = parse_args(NULL, "run", ARG_TARGET | ARG_SET | ARG_STREAM, &a);
+	if (err || a.help)
 		goto out_args;
 	/* the same name twice would make the kernel report two policies as one */
 	err = policy_prepare(a.target, a.sets, a.nr_sets, &p, "run");
@@ -81,5 +81,5 @@ out:
 	policy_close(&p);
 out_args:
 	free_args(&a);
-	return err > 0 ? 0 : err;
+	return err;
 }

@@ -59,6 +59,13 @@ TEST(set_unknown_tunable)
 			 "(keys: kill_all, threshold_pct, bias_bytes, small_u8, prio, avoid)\n");
 }
 
+/* getopt takes --set's value whatever it starts with: "-j=1" is a key, not -j. */
+TEST(set_value_may_start_with_a_dash)
+{
+	expect_set_error("-j=1", 2, "Error: can't set '-j' on 'host-fake': no such tunable "
+			 "(keys: kill_all, threshold_pct, bias_bytes, small_u8, prio, avoid)\n");
+}
+
 TEST(set_needs_key_value)
 {
 	if (!ASSERT_OK(CLI(&r, "policy", "load", build_path(FAKE), "--set", "kill_all"), "run"))
