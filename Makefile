@@ -261,6 +261,14 @@ build/oomkit.8: build/gen-man
 # host's path).
 build/selftests/cli/%.o: CFLAGS += -DOOMKIT_BPFTOOL='"$(BPFTOOL)"'
 
+# Their crash points come from an LD_PRELOAD shim around libc's syscall(),
+# built only for them, so build/oomkit itself has no test hook.
+build/selftests/cli/crash_at.so: selftests/cli/preload/crash_at.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+$(call suite_bin,cli): build/selftests/cli/crash_at.so
+
 define suite_rule
 $(call suite_bin,$(1)): $(call objs,selftests/$(1)) $$(LIB_OBJS) $$(LIBBPF_A)
 	$$(link_recipe)

@@ -431,7 +431,7 @@ static int cmp_link(const void *a, const void *b)
  * before others would need BPF_PROG_QUERY's type_id, which 6.12's UAPI
  * lacks, so they are ranked by id as well.
  */
-void abi_links_collect(struct abi_links *l)
+int abi_links_collect(struct abi_links *l)
 {
 	__u32 id = 0;
 
@@ -466,8 +466,10 @@ void abi_links_collect(struct abi_links *l)
 		if (kind == ABI_KIND_OTHER)
 			continue;
 		n = realloc(l->v, (l->nr + 1) * sizeof(*n));
-		if (!n)
-			break;
+		if (!n) {
+			abi_links_free(l);
+			return -ENOMEM;
+		}
 		l->v = n;
 		n[l->nr].link_id = info.id;
 		n[l->nr].map_id = info.struct_ops.map_id;
@@ -476,6 +478,7 @@ void abi_links_collect(struct abi_links *l)
 	}
 	if (l->v)
 		qsort(l->v, l->nr, sizeof(*l->v), cmp_link);
+	return 0;
 }
 
 void abi_links_free(struct abi_links *l)

@@ -106,7 +106,8 @@ struct abi_links {
 	size_t nr;
 };
 
-void abi_links_collect(struct abi_links *l);
+/* 0, or -ENOMEM (unreported) with @l empty. */
+int abi_links_collect(struct abi_links *l);
 void abi_links_free(struct abi_links *l);
 /*
  * The run order of the OOM handler of link @link_id (or, if 0, of the link

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The command-line grammar shared by the commands: NAME|PATH, --set, --all, --count, --timeout. */
+/* The command line: one getopt_long() pass, then each command takes its words and options. */
 #ifndef __OOMKIT_ARGS_H
 #define __OOMKIT_ARGS_H
 
 #include <stdbool.h>
+
+struct cmd;
 
 enum {
 	ARG_TARGET	= 1 << 0,	/* exactly one NAME|PATH */
@@ -14,6 +16,7 @@ enum {
 };
 
 struct cmd_args {
+	bool help;		/* --help was given and printed: do nothing else */
 	const char *target;
 	char **sets;
 	int nr_sets;
@@ -24,9 +27,20 @@ struct cmd_args {
 	long timeout_sec;	/* 0: none */
 };
 
-/* 1: help printed, 0: parsed, -EUSAGE: bad command line (reported). */
-int parse_args(const char *object, const char *verb, int argc, char **argv,
-	       unsigned int allowed, struct cmd_args *a);
+/*
+ * Parses the whole command line once, in order (options anywhere, --opt=val,
+ * "--" ends them), acting on the global options (-j, -p, -d, --policy-dir)
+ * and keeping the words and the commands' options for what follows.
+ * -EUSAGE if a global option lacks its value, or -ENOMEM: main reports it.
+ */
+int args_scan(int argc, char **argv, bool *version);
+
+/* bpftool's rule: the next word selects a command, exactly or by unique prefix. */
+int cmd_select(const char *object, const struct cmd *cmds, int (*help)(void));
+
+/* The rest of the command line for one command; 0 (maybe with a->help) or -errno. */
+int parse_args(const char *object, const char *verb, unsigned int allowed,
+	       struct cmd_args *a);
 void free_args(struct cmd_args *a);
 
 #endif /* __OOMKIT_ARGS_H */

@@ -1,22 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Kernel check, load (with the verifier's tail on failure), attach and pin, with rollback. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "abi.h"
+#include "attach.h"
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
 
 #define VERIFIER_TAIL_LINES	20
-#define BPF_STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
 
 int policy_check_kernel(const struct policy *p, const char *step)
 {
@@ -32,20 +30,25 @@ int policy_check_kernel(const struct policy *p, const char *step)
 	return err;
 }
 
-/* The last lines of the last verifier log libbpf printed, on stderr. */
-static void print_verifier_tail(const char *begin)
+/*
+ * One log buffer lent to every program. libbpf loads a program without a log
+ * and asks for one (log_level 1) only once the kernel refused it, then stops:
+ * only the failing program writes here, and malloc() leaves the pages of a
+ * passing load untouched. 16 MiB is the size libbpf itself starts with
+ * (BPF_LOG_BUF_SIZE). It grows only a buffer of its own on ENOSPC; with ours,
+ * a longer log still keeps its end (the kernel's log rotates since 6.4),
+ * which is the part shown, though the load then fails with ENOSPC.
+ */
+#define VERIFIER_LOG_SIZE	(16U << 20)
+
+/* The last VERIFIER_TAIL_LINES lines of @log: on stderr, or as JSON. */
+static void print_verifier_tail(const char *log)
 {
-	const char *start = strchr(begin, '\n'), *end, *p;
+	const char *end = log + strlen(log), *p;
 	int lines = 0;
 
-	if (!start)
-		return;
-	start++;
-	end = strstr(start, "-- END PROG LOAD LOG --");
-	if (!end)
-		end = start + strlen(start);
 	/* walk back VERIFIER_TAIL_LINES newlines from the end */
-	for (p = end; p > start; p--) {
+	for (p = end; p > log; p--) {
 		if (p[-1] == '\n' && p != end && ++lines == VERIFIER_TAIL_LINES)
 			break;
 	}
@@ -70,48 +73,25 @@ static void print_verifier_tail(const char *begin)
 	fwrite(p, 1, end - p, stderr);
 }
 
-static const char *last_line(const char *log, char *buf, size_t len)
+/* Programs load in object order and the first refusal stops the load. */
+static const char *failed_prog_name(const struct policy *p)
 {
-	const char *end = log + strlen(log), *p;
+	struct bpf_program *prog;
 
-	while (end > log && end[-1] == '\n')
-		end--;
-	for (p = end; p > log && p[-1] != '\n'; p--)
-		;
-	if (!strncmp(p, "libbpf: ", 8))
-		p += 8;
-	snprintf(buf, len, "%.*s", (int)(end - p), p);
-	return buf;
+	bpf_object__for_each_program(prog, p->obj)
+		if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0)
+			return bpf_program__name(prog);
+	return "";
 }
 
-int policy_load(struct policy *p, const char *step)
+static int report_verifier(const struct policy *p, const char *step, const char *log,
+			   int err)
 {
-	const char *log, *begin, *q;
-	char prog[128] = "", why[1024];
-	int err;
+	const char *prog = failed_prog_name(p);
+	char why[1024];
 
-	libbpf_log_reset();
-	err = bpf_object__load(p->obj);
-	if (!err)
-		return 0;
-
-	log = libbpf_log();
-	begin = NULL;
-	for (q = strstr(log, "-- BEGIN PROG LOAD LOG --"); q;
-	     q = strstr(q + 1, "-- BEGIN PROG LOAD LOG --"))
-		begin = q;
-	if (!begin) {
-		p_err("can't %s '%s': %s (%s)", step, p->name, last_line(log, why, sizeof(why)),
-		      libbpf_errstr(err));
-		return err;
-	}
-	/* libbpf prints "libbpf: prog 'NAME': -- BEGIN PROG LOAD LOG --" */
-	for (q = begin; q > log && q[-1] != '\n'; q--)
-		;
-	q = strstr(q, "prog '");
-	if (q && q < begin)
-		sscanf(q, "prog '%127[^']'", prog);
-
+	if (debug_output)
+		fprintf(stderr, "%s: verifier log of program '%s':\n%s", bin_name, prog, log);
 	if (json_output) {
 		jsonw_start_object(json_wtr);
 		jsonw_name(json_wtr, "error");
@@ -119,38 +99,43 @@ int policy_load(struct policy *p, const char *step)
 			 "can't %s '%s': the verifier rejected program '%s' (%s)",
 			 step, p->name, prog, libbpf_errstr(err));
 		jsonw_string(json_wtr, why);
-		print_verifier_tail(begin);
+		print_verifier_tail(log);
 		jsonw_end_object(json_wtr);
 		return err;
 	}
-	print_verifier_tail(begin);
+	print_verifier_tail(log);
 	p_err("can't %s '%s': the verifier rejected program '%s' (%s); the log's tail is above, "
 	      "-d prints all of it", step, p->name, prog, libbpf_errstr(err));
 	return err;
 }
 
-volatile sig_atomic_t attach_signal;
-
-/*
- * Test hook: OOMKIT_TEST_CRASH=after-attach kills the CLI right after the
- * first link is attached and pinned in the NAME~tmp dir, which is what a crash
- * (or SIGKILL) between attach and commit leaves behind; sigint-after-attach
- * and sigterm-after-attach send that signal instead (Ctrl-C, a service stop).
- * It stays in the one binary the tests run: a getenv() per attached link.
- */
-static void maybe_crash(void)
+int policy_load(struct policy *p, const char *step)
 {
-	const char *v = getenv("OOMKIT_TEST_CRASH");
+	struct bpf_program *prog;
+	char *log;
+	int err;
 
-	if (!v)
-		return;
-	if (!strcmp(v, "after-attach"))
-		raise(SIGKILL);
-	else if (!strcmp(v, "sigint-after-attach"))
-		raise(SIGINT);
-	else if (!strcmp(v, "sigterm-after-attach"))
-		raise(SIGTERM);
+	log = malloc(VERIFIER_LOG_SIZE);
+	if (!log) {
+		p_err("can't %s '%s': out of memory for the verifier log", step, p->name);
+		return -ENOMEM;
+	}
+	log[0] = '\0';
+	bpf_object__for_each_program(prog, p->obj)
+		bpf_program__set_log_buf(prog, log, VERIFIER_LOG_SIZE);
+	libbpf_warn_reset();
+	err = bpf_object__load(p->obj);
+	/* libbpf reads the buffer only during the load */
+	if (err && log[0])
+		report_verifier(p, step, log, err);
+	else if (err)
+		p_err("can't %s '%s': %s (%s)", step, p->name, libbpf_last_warn(),
+		      libbpf_errstr(err));
+	free(log);
+	return err;
 }
+
+volatile sig_atomic_t attach_signal;
 
 int policy_check_signal(const struct policy *p, const char *step)
 {
@@ -208,7 +193,6 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		if (pin_dir)
 			snprintf(path, sizeof(path), "%s/" PIN_LINK_PREFIX "%s", pin_dir,
 				 bpf_map__name(map));
-		libbpf_log_reset();
 		err = abi_attach(map, kind, pin_dir ? path : NULL, &link, &hint);
 		if (err) {
 			p_err("can't %s '%s': can't attach %s '%s': %s%s", step, p->name,
@@ -225,7 +209,6 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 			      libbpf_errstr(err));
 			goto rollback;
 		}
-		maybe_crash();
 		err = policy_check_signal(p, step);
 		if (err)
 			goto rollback;
@@ -278,34 +261,4 @@ void policy_keep_links(struct policy *p)
 	free(p->links);
 	p->links = NULL;
 	p->nr_links = 0;
-}
-
-/* Back to off, for a command that turned them on and then failed. */
-void stats_restore(void)
-{
-	int fd = open(BPF_STATS_SYSCTL, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	if (write(fd, "0\n", 2) != 2)
-		p_info("note: can't turn BPF run-time statistics back off: %s", strerror(errno));
-	close(fd);
-}
-
-/* 1 if the stats were off and are on now, 0 if they were on, <0 on error. */
-int stats_enable(void)
-{
-	char c = '0';
-	int fd, err;
-
-	fd = open(BPF_STATS_SYSCTL, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (read(fd, &c, 1) == 1 && c != '0') {
-		close(fd);
-		return 0;
-	}
-	err = pwrite(fd, "1\n", 2, 0) == 2 ? 1 : -errno;
-	close(fd);
-	return err;
 }

@@ -14,10 +14,10 @@
 #define CG_WALK_MAX_DEPTH	32
 #define CG_CACHE_SIZE		256
 
+/* Paths are allocated to their length: 256 PATH_MAX arrays made 1 MiB. */
 struct cg_entry {
 	__u64 id;
-	bool gone;		/* not in the tree: removed (ids are never reused) */
-	char path[PATH_MAX];
+	char *path;		/* "" once the cgroup is gone (ids are never reused) */
 };
 
 static struct cg_entry cache[CG_CACHE_SIZE];
@@ -45,14 +45,21 @@ const char *cgroup2_mount(void)
 	return mnt;
 }
 
-/* Only the ids events name: caching every dir a walk passes evicted them. */
+/*
+ * Only the ids events name: caching every dir a walk passes evicted them.
+ * Out of memory, the id is simply not cached: the next lookup walks again.
+ */
 static void cache_put(__u64 id, const char *path)
 {
-	struct cg_entry *e = &cache[cache_next++ % CG_CACHE_SIZE];
+	struct cg_entry *e = &cache[cache_next % CG_CACHE_SIZE];
+	char *copy = strdup(path);
 
+	if (!copy)
+		return;
+	cache_next++;
+	free(e->path);
 	e->id = id;
-	e->gone = !path;
-	snprintf(e->path, sizeof(e->path), "%s", path ? path : "");
+	e->path = copy;
 }
 
 /* Depth-first walk of the cgroup2 tree for one id. */
@@ -94,12 +101,12 @@ const char *cgpath_lookup(__u64 id)
 	unsigned int i;
 
 	for (i = 0; i < CG_CACHE_SIZE; i++)
-		if (cache[i].id == id && (cache[i].gone || cache[i].path[0]))
+		if (cache[i].path && cache[i].id == id)
 			return cache[i].path;
 	path[0] = '\0';
 	/* a removed cgroup is not found (the caller prints its id), once */
 	if (!walk(root, strlen(root), id, 0, path, sizeof(path)))
 		path[0] = '\0';
-	cache_put(id, path[0] ? path : NULL);
+	cache_put(id, path);
 	return path;
 }

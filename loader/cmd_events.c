@@ -24,7 +24,7 @@ static bool wanted(const struct cmd_args *a, const char *name)
 	return false;
 }
 
-int do_events(int argc, char **argv)
+int do_events(void)
 {
 	struct ring_buffer *rb = NULL;
 	struct pin_dir *dirs = NULL;
@@ -33,8 +33,8 @@ int do_events(int argc, char **argv)
 	struct cmd_args a;
 	int err;
 
-	err = parse_args(NULL, "events", argc, argv, ARG_NAMES | ARG_STREAM, &a);
-	if (err)
+	err = parse_args(NULL, "events", ARG_NAMES | ARG_STREAM, &a);
+	if (err || a.help)
 		goto out;
 	err = require_admin("stream", "events");
 	if (err)
@@ -54,6 +54,7 @@ int do_events(int argc, char **argv)
 	}
 	fds = calloc(nr ? nr : 1, sizeof(*fds));
 	if (!fds) {
+		p_err("can't stream 'events': out of memory");
 		err = -ENOMEM;
 		goto out;
 	}
@@ -88,5 +89,5 @@ out:
 	free(fds);
 	free(dirs);
 	free_args(&a);
-	return err > 0 ? 0 : err;
+	return err;
 }

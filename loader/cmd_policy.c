@@ -9,10 +9,14 @@
 #include <bpf/libbpf.h>
 
 #include "args.h"
+#include "attach.h"
+#include "bpf_stats.h"
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
-#include "show.h"
+#include "prepare.h"
+#include "cmd_policy_show.h"
+#include "tunables.h"
 
 static void print_meta_json(const struct policy *p)
 {
@@ -156,16 +160,16 @@ static int list_one(const char *name, const char *path, bool builtin, void *vctx
 	return 0;
 }
 
-static int do_list(int argc, char **argv)
+static int do_list(void)
 {
 	struct list_ctx ctx = {};
 	struct cmd_args a;
 	int err;
 
-	err = parse_args("policy", "list", argc, argv, 0, &a);
+	err = parse_args("policy", "list", 0, &a);
 	free_args(&a);
-	if (err)
-		return err > 0 ? 0 : err;
+	if (err || a.help)
+		return err;
 	if (json_output)
 		jsonw_start_array(json_wtr);
 	err = src_for_each(list_one, &ctx);
@@ -235,7 +239,7 @@ static void catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-static int do_load(int argc, char **argv)
+static int do_load(void)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
 	struct policy p = {};
@@ -243,17 +247,10 @@ static int do_load(int argc, char **argv)
 	struct cmd_args a;
 	int err, stats = 0, lock_fd = -1;
 
-	err = parse_args("policy", "load", argc, argv, ARG_TARGET | ARG_SET, &a);
-	if (err)
+	err = parse_args("policy", "load", ARG_TARGET | ARG_SET, &a);
+	if (err || a.help)
 		goto out_args;
-	err = require_admin("load", a.target);
-	err = err ?: policy_open(a.target, &p, "load");
-	err = err ?: policy_apply_sets(&p, a.sets, a.nr_sets);
-	/* before the kernel check, so a taken name is reported on any kernel */
-	err = err ?: pins_check_free(p.name, "load", false);
-	err = err ?: policy_check_kernel(&p, "load");
-	err = err ?: policy_load(&p, "load");
-	err = err ?: policy_write_knobs(&p);
+	err = policy_prepare(a.target, a.sets, a.nr_sets, &p, "load");
 	if (err)
 		goto out;
 	catch_signals();
@@ -268,7 +265,7 @@ static int do_load(int argc, char **argv)
 	if (err)
 		goto out;
 	/* run counts and times in 'policy show' need the kernel's BPF stats */
-	stats = stats_enable();
+	stats = bpf_stats_enable();
 	err = pins_create_tmp(p.name, "load", tmp, sizeof(tmp));
 	if (err)
 		goto out;
@@ -290,15 +287,15 @@ out:
 	}
 	/* a failed load leaves the system-wide stats as it found them */
 	if (err && stats > 0)
-		stats_restore();
+		bpf_stats_restore();
 	pins_unlock(lock_fd);
 	policy_close(&p);
 out_args:
 	free_args(&a);
-	return err > 0 ? 0 : err;
+	return err;
 }
 
-static int do_unload(int argc, char **argv)
+static int do_unload(void)
 {
 	struct pin_dir *dirs = NULL;
 	const char *what = NULL;
@@ -307,8 +304,8 @@ static int do_unload(int argc, char **argv)
 	struct cmd_args a;
 	int err, root_fd = -1;
 
-	err = parse_args("policy", "unload", argc, argv, ARG_TARGET | ARG_ALL, &a);
-	if (err)
+	err = parse_args("policy", "unload", ARG_TARGET | ARG_ALL, &a);
+	if (err || a.help)
 		goto out;
 	what = a.all ? "--all" : a.target;
 	err = require_admin("unload", what);
@@ -378,13 +375,11 @@ out:
 	free(done);
 	free(dirs);
 	free_args(&a);
-	return err > 0 ? 0 : err;
+	return err;
 }
 
-static int do_help(int argc, char **argv)
+static int do_help(void)
 {
-	(void)argc;
-	(void)argv;
 	return print_help("policy", NULL);
 }
 
@@ -397,7 +392,7 @@ static const struct cmd cmds[] = {
 	{ NULL,		NULL },
 };
 
-int do_policy(int argc, char **argv)
+int do_policy(void)
 {
-	return cmd_select("policy", cmds, argc, argv, do_help);
+	return cmd_select("policy", cmds, do_help);
 }

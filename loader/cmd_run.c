@@ -1,52 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /* oomkit run: load and attach a policy without pins, stream its decisions, detach on a signal. */
 #include <errno.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #include "args.h"
+#include "attach.h"
+#include "bpf_stats.h"
 #include "events.h"
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
+#include "prepare.h"
 
-int do_run(int argc, char **argv)
+int do_run(void)
 {
 	struct ring_buffer *rb = NULL;
 	struct policy p = {};
 	struct bpf_map *map;
 	struct cmd_args a;
-	char pinned[PATH_MAX];
 	int err, stats = 0, lock_fd = -1;
 	bool attached = false;
 
-	err = parse_args(NULL, "run", argc, argv, ARG_TARGET | ARG_SET | ARG_STREAM, &a);
-	if (err)
+	err = parse_args(NULL, "run", ARG_TARGET | ARG_SET | ARG_STREAM, &a);
+	if (err || a.help)
 		goto out_args;
-	err = require_admin("run", a.target);
-	err = err ?: policy_open(a.target, &p, "run");
-	err = err ?: policy_apply_sets(&p, a.sets, a.nr_sets);
-	if (err)
-		goto out;
 	/* the same name twice would make the kernel report two policies as one */
-	snprintf(pinned, sizeof(pinned), "%s/%s", OOMKIT_PIN_ROOT, p.name);
-	if (!access(pinned, F_OK)) {
-		p_err("can't run '%s': already loaded (%s exists); unload it first "
-		      "(oomkit policy unload %s)", p.name, pinned, p.name);
-		err = -EEXIST;
-		goto out;
-	}
-	err = policy_check_kernel(&p, "run");
-	err = err ?: policy_load(&p, "run");
-	err = err ?: policy_write_knobs(&p);
+	err = policy_prepare(a.target, a.sets, a.nr_sets, &p, "run");
 	if (err)
 		goto out;
-	stats = stats_enable();
+	stats = bpf_stats_enable();
 
 	map = bpf_object__find_map_by_name(p.obj, "oomkit_events");
 	if (map) {
@@ -63,12 +49,9 @@ int do_run(int argc, char **argv)
 		err = lock_fd;
 		goto out;
 	}
-	if (!access(pinned, F_OK)) {
-		p_err("can't run '%s': already loaded (%s exists); unload it first "
-		      "(oomkit policy unload %s)", p.name, pinned, p.name);
-		err = -EEXIST;
+	err = pins_check_free(p.name, "run", lock_fd >= 0);
+	if (err)
 		goto out;
-	}
 	/* nothing pinned: the links die with this process, however it ends */
 	err = policy_attach(&p, "run", NULL);
 	pins_unlock(lock_fd);
@@ -92,11 +75,11 @@ int do_run(int argc, char **argv)
 out:
 	/* until attached, a failure leaves the stats as they were */
 	if (err && stats > 0 && !attached)
-		stats_restore();
+		bpf_stats_restore();
 	pins_unlock(lock_fd);
 	ring_buffer__free(rb);
 	policy_close(&p);
 out_args:
 	free_args(&a);
-	return err > 0 ? 0 : err;
+	return err;
 }

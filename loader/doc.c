@@ -5,6 +5,11 @@
 
 #include "doc.h"
 
+/* 'policy list' and 'policy load' print the same text for it. */
+static const char policy_dir_text[] =
+	"Where drop-in policies (*.bpf.o) are looked up (default "
+	"/usr/local/lib/oomkit/policies, or $OOMKIT_POLICY_DIR).";
+
 static const struct doc_opt set_opts[] = {
 	{ "--set KEY=VALUE",
 	  "Set a tunable of the policy (a const volatile variable, type- and range-checked) "
@@ -16,16 +21,12 @@ static const struct doc_opt set_opts[] = {
 	  "A path of 4096 bytes or more "
 	  "is refused, never shortened. The cgroup2 root itself is refused as a "
 	  "per-cgroup setting: omit the setting for the system-wide behaviour." },
-	{ "--policy-dir DIR",
-	  "Where drop-in policies (*.bpf.o) are looked up (default "
-	  "/usr/local/lib/oomkit/policies, or $OOMKIT_POLICY_DIR)." },
+	{ "--policy-dir DIR", policy_dir_text },
 	{ NULL, NULL },
 };
 
 static const struct doc_opt list_opts[] = {
-	{ "--policy-dir DIR",
-	  "Where drop-in policies (*.bpf.o) are looked up (default "
-	  "/usr/local/lib/oomkit/policies, or $OOMKIT_POLICY_DIR)." },
+	{ "--policy-dir DIR", policy_dir_text },
 	{ NULL, NULL },
 };
 
@@ -334,13 +335,6 @@ void doc_print_man(FILE *f)
 	man_opts(f, global_opts);
 	fputs(".SH ENVIRONMENT\n.TP\n.B OOMKIT_POLICY_DIR\n", f);
 	man_text(f, "The drop-in policy directory, unless --policy-dir is given.");
-	fputs(".TP\n.B OOMKIT_TEST_CRASH=after\\-attach\n", f);
-	man_text(f, "For tests only: 'policy load' kills itself right after the first link is "
-		    "attached and pinned in NAME~tmp, as a crash between attach and pin would; "
-		    "'policy show' then reports the leftover and 'policy unload --all' removes it. "
-		    "sigint-after-attach and sigterm-after-attach send that signal instead, "
-		    "which rolls the load back. The hook is part of the one binary the tests "
-		    "run; it does nothing unless the variable is set.");
 	fputs(".SH EXIT STATUS\n", f);
 	man_text(f, "0 on success; 1 on a run-time error (the kernel, the system or a file "
 		    "refused); 2 on a usage error (a malformed command line, an unknown "

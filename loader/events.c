@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Decision streams: the oomkit_events ring buffers, one line (or JSON object) per event. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <linux/types.h>
 
 #include <bpf/libbpf.h>
+
+#include <oomkit/intf.h>
 
 #include "cgpath.h"
 #include "events.h"
 #include "main.h"
-#include "policy.h"
+#include "walltime.h"
 
 #define POLL_MS 200
 
@@ -61,30 +65,13 @@ static void cg_name(__u64 id, char *buf, size_t len)
 		snprintf(buf, len, "cgroup:%llu", (unsigned long long)id);
 }
 
-static void event_time(__u64 boot_ns, char *buf, size_t len)
-{
-	struct timespec real, boot;
-	long long ns;
-	time_t sec;
-	struct tm tm;
-	size_t n;
-
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_BOOTTIME, &boot);
-	ns = (long long)real.tv_sec * 1000000000LL + real.tv_nsec -
-	     ((long long)boot.tv_sec * 1000000000LL + boot.tv_nsec) + (long long)boot_ns;
-	sec = ns / 1000000000LL;
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", gmtime_r(&sec, &tm));
-	snprintf(buf + n, len - n, ".%03lldZ", (ns / 1000000LL) % 1000);
-}
-
 static void print_json(const struct oomkit_event *e)
 {
 	char buf[PATH_MAX];
 	__u32 i;
 
 	jsonw_start_object(json_wtr);
-	event_time(e->ts_ns, buf, sizeof(buf));
+	boot_to_wall_str(e->ts_ns, true, buf, sizeof(buf));
 	jsonw_string_field(json_wtr, "time", buf);
 	jsonw_uint_field(json_wtr, "ts_ns", e->ts_ns);
 	jsonw_string_field(json_wtr, "policy", e->policy);
@@ -135,7 +122,7 @@ static void print_plain(const struct oomkit_event *e)
 	char when[64], scope[PATH_MAX], victim[PATH_MAX];
 	__u32 i;
 
-	event_time(e->ts_ns, when, sizeof(when));
+	boot_to_wall_str(e->ts_ns, true, when, sizeof(when));
 	cg_name(e->scope_cgroup_id, scope, sizeof(scope));
 	cg_name(e->victim_cgroup_id, victim, sizeof(victim));
 	printf("%s %s %s scope=%s decision=%s", when, e->policy, trigger_name(e->trigger),

@@ -8,6 +8,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "args.h"
 #include "doc.h"
 #include "main.h"
 
@@ -18,21 +19,28 @@ bool pretty_output;
 bool debug_output;
 const char *policy_dir = OOMKIT_DEFAULT_POLICY_DIR;
 
-/* libbpf's messages, kept so a failed load can show the verifier's tail. */
-static char *log_buf;
-static size_t log_len, log_cap;
-#define LOG_MAX (4 << 20)
+/* The last message libbpf printed above debug level. */
+static char last_warn[1024];
 
-void libbpf_log_reset(void)
+void libbpf_warn_reset(void)
 {
-	log_len = 0;
-	if (log_buf)
-		log_buf[0] = '\0';
+	last_warn[0] = '\0';
 }
 
-const char *libbpf_log(void)
+/* Its last line, as a failed step's reason. */
+const char *libbpf_last_warn(void)
 {
-	return log_buf ? log_buf : "";
+	static char line[sizeof(last_warn)];
+	const char *end = last_warn + strlen(last_warn), *p;
+
+	while (end > last_warn && end[-1] == '\n')
+		end--;
+	for (p = end; p > last_warn && p[-1] != '\n'; p--)
+		;
+	if (!strncmp(p, "libbpf: ", 8))
+		p += 8;
+	snprintf(line, sizeof(line), "%.*s", (int)(end - p), p);
+	return line;
 }
 
 const char *libbpf_errstr(int err)
@@ -46,31 +54,14 @@ const char *libbpf_errstr(int err)
 static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	va_list copy;
-	int n;
 
 	if (debug_output) {
 		va_copy(copy, args);
 		vfprintf(stderr, fmt, copy);
 		va_end(copy);
 	}
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	va_copy(copy, args);
-	n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	if (n < 0 || log_len + n + 1 > LOG_MAX)
-		return 0;
-	if (log_len + n + 1 > log_cap) {
-		size_t cap = (log_len + n + 1) * 2;
-		char *p = realloc(log_buf, cap);
-
-		if (!p)
-			return 0;
-		log_buf = p;
-		log_cap = cap;
-	}
-	vsnprintf(log_buf + log_len, n + 1, fmt, args);
-	log_len += n;
+	if (level != LIBBPF_DEBUG)
+		vsnprintf(last_warn, sizeof(last_warn), fmt, args);
 	return 0;
 }
 
@@ -134,11 +125,6 @@ bool is_prefix(const char *pfx, const char *str)
 	return pfx && *pfx && !strncmp(str, pfx, strlen(pfx));
 }
 
-bool is_help_arg(const char *arg)
-{
-	return !strcmp(arg, "-h") || !strcmp(arg, "--help") || !strcmp(arg, "help");
-}
-
 int print_help(const char *object, const char *verb)
 {
 	if (json_output) {
@@ -148,38 +134,8 @@ int print_help(const char *object, const char *verb)
 	return doc_print_usage(stdout, object, verb) ? -EUSAGE : 0;
 }
 
-/* bpftool's rule: a unique prefix selects a verb ("pol sh"). */
-int cmd_select(const char *object, const struct cmd *cmds, int argc, char **argv,
-	       int (*help)(int argc, char **argv))
+static int do_help(void)
 {
-	const char *sp = object ? " " : "";
-	const struct cmd *c, *found = NULL;
-
-	if (!object)
-		object = "";
-	if (argc < 1)
-		return usage_err("missing command (see '%s%s%s --help')", bin_name, sp, object);
-	if (is_help_arg(argv[0]))
-		return help(argc, argv);
-	for (c = cmds; c->name; c++) {
-		if (!strcmp(argv[0], c->name))
-			return c->func(argc - 1, argv + 1);
-		if (is_prefix(argv[0], c->name)) {
-			if (found && found->func != c->func)
-				return usage_err("ambiguous prefix: '%s' could be '%s' or '%s'",
-						 argv[0], found->name, c->name);
-			found = c;
-		}
-	}
-	if (found)
-		return found->func(argc - 1, argv + 1);
-	return usage_err("what is '%s'? (see '%s%s%s --help')", argv[0], bin_name, sp, object);
-}
-
-static int do_help(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
 	return print_help(NULL, NULL);
 }
 
@@ -206,79 +162,12 @@ static const struct cmd main_cmds[] = {
 	{ NULL,		NULL },
 };
 
-/*
- * Global options are taken anywhere before "--" (so "policy show -j" works
- * as well as "-j policy show") and removed from argv; -h stays where it is
- * because its meaning depends on the command before it.
- */
-static int take_global_opts(int *argcp, char **argv, bool *version)
-{
-	int i, out = 0, argc = *argcp;
-	bool rest = false;
-
-	for (i = 0; i < argc; i++) {
-		char *a = argv[i];
-
-		if (rest || a[0] != '-' || !strcmp(a, "-")) {
-			argv[out++] = a;
-			continue;
-		}
-		if (!strcmp(a, "--")) {
-			rest = true;
-			argv[out++] = a;
-		} else if (!strcmp(a, "--json")) {
-			json_output = true;
-		} else if (!strcmp(a, "--pretty")) {
-			json_output = pretty_output = true;
-		} else if (!strcmp(a, "--debug")) {
-			debug_output = true;
-		} else if (!strcmp(a, "--version")) {
-			*version = true;
-		} else if (!strcmp(a, "--policy-dir") || !strncmp(a, "--policy-dir=", 13)) {
-			if (a[12] == '=') {
-				policy_dir = a + 13;
-			} else if (i + 1 < argc) {
-				policy_dir = argv[++i];
-			} else {
-				/* reported by main once the JSON writer exists */
-				*argcp = out;
-				return -EUSAGE;
-			}
-		} else if (!strcmp(a, "--set")) {
-			/* its value may start with '-' */
-			argv[out++] = a;
-			if (i + 1 < argc)
-				argv[out++] = argv[++i];
-		} else if (a[1] != '-' && strspn(a + 1, "jpdV") == strlen(a + 1)) {
-			const char *c;
-
-			for (c = a + 1; *c; c++) {
-				if (*c == 'j')
-					json_output = true;
-				else if (*c == 'p')
-					json_output = pretty_output = true;
-				else if (*c == 'd')
-					debug_output = true;
-				else
-					*version = true;
-			}
-		} else {
-			argv[out++] = a;
-		}
-	}
-	argv[out] = NULL;
-	*argcp = out;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	bool version = false;
 	const char *env;
 	int err;
 
-	argc--;
-	argv++;
 	/* Output is streamed to pipes by 'run' and 'events': no block buffering. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -286,7 +175,7 @@ int main(int argc, char **argv)
 	if (env && *env)
 		policy_dir = env;
 
-	err = take_global_opts(&argc, argv, &version);
+	err = args_scan(argc, argv, &version);
 	if (json_output) {
 		json_wtr = jsonw_new(stdout);
 		if (!json_wtr) {
@@ -295,10 +184,12 @@ int main(int argc, char **argv)
 		}
 		jsonw_pretty(json_wtr, pretty_output);
 	}
-	if (err) {
+	if (err == -EUSAGE)
 		usage_err("option '--policy-dir' needs a directory");
+	else if (err)
+		p_err("can't parse the command line: out of memory");
+	if (err)
 		goto out;
-	}
 
 	libbpf_set_print(libbpf_print_fn);
 
@@ -306,7 +197,7 @@ int main(int argc, char **argv)
 		err = do_version();
 		goto out;
 	}
-	err = cmd_select(NULL, main_cmds, argc, argv, do_help);
+	err = cmd_select(NULL, main_cmds, do_help);
 out:
 	if (json_wtr)
 		jsonw_destroy(&json_wtr);

@@ -34,21 +34,19 @@ void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_err_capture(char *buf, size_t len);
 int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A handler takes the rest of the command line from args.c (parse_args()). */
 struct cmd {
 	const char *name;
-	int (*func)(int argc, char **argv);
+	int (*func)(void);
 };
 
 bool is_prefix(const char *pfx, const char *str);
-bool is_help_arg(const char *arg);
-int cmd_select(const char *object, const struct cmd *cmds, int argc, char **argv,
-	       int (*help)(int argc, char **argv));
 
 /* Commands (the verb tables live in cmd_*.c). */
-int do_policy(int argc, char **argv);
-int do_run(int argc, char **argv);
-int do_events(int argc, char **argv);
-int do_feature(int argc, char **argv);
+int do_policy(void);
+int do_run(void);
+int do_events(void);
+int do_feature(void);
 
 /* doc.c: one table for --help and the man page. */
 int print_help(const char *object, const char *verb);
@@ -56,9 +54,13 @@ int print_help(const char *object, const char *verb);
 /* priv.c */
 int require_admin(const char *step, const char *thing);
 
-/* libbpf log capture (main.c), for the verifier's words on a failed load. */
-void libbpf_log_reset(void);
-const char *libbpf_log(void);
+/*
+ * libbpf's last warning line (main.c), without its "libbpf: " prefix: the
+ * reason for a failed load that is not the verifier's (whose log comes
+ * through bpf_program__set_log_buf(), attach.c).
+ */
+void libbpf_warn_reset(void);
+const char *libbpf_last_warn(void);
 /* strerror() that also knows libbpf's own codes (4000 and up). */
 const char *libbpf_errstr(int err);
 

@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
 
-#include "policy.h"
+#include <oomkit/intf.h>
+
+#include "meta.h"
 
 #ifndef EM_BPF
 #define EM_BPF 247

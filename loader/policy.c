@@ -9,6 +9,7 @@
 
 #include "abi.h"
 #include "main.h"
+#include "meta.h"
 #include "policy.h"
 
 const struct oomkit_meta *policy_meta(const struct policy *p, __u32 kind, const char *name)
@@ -24,11 +25,16 @@ const struct oomkit_meta *policy_meta(const struct policy *p, __u32 kind, const 
 	return NULL;
 }
 
+const char *policy_kind_name(bool has_oom, bool has_psi)
+{
+	if (has_oom && has_psi)
+		return "both";
+	return has_oom ? "oom" : has_psi ? "psi" : "none";
+}
+
 const char *policy_kind(const struct policy *p)
 {
-	if (p->has_oom && p->has_psi)
-		return "both";
-	return p->has_oom ? "oom" : "psi";
+	return policy_kind_name(p->has_oom, p->has_psi);
 }
 
 /*
@@ -107,7 +113,6 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 	}
 
 	opts.object_name = p->name;
-	libbpf_log_reset();
 	p->obj = bpf_object__open_mem(p->src.data, p->src.size, &opts);
 	if (!p->obj) {
 		err = -errno;
@@ -154,7 +159,6 @@ int policy_open(const char *arg, struct policy *p, const char *step)
 
 void policy_close(struct policy *p)
 {
-	policy_detach(p);
 	bpf_object__close(p->obj);
 	p->obj = NULL;
 	free(p->meta);

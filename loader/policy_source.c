@@ -10,7 +10,7 @@
 
 #include "builtin.h"
 #include "main.h"
-#include "policy.h"
+#include "policy_source.h"
 
 #define DROPIN_SUFFIX	".bpf.o"
 #define DROPIN_MAX	(64 << 20)	/* no policy is near this; a sanity cap */

@@ -8,10 +8,6 @@
 
 #include "main.h"
 
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
 static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 {
 	return d[cap / 32].effective & (1U << (cap % 32));

@@ -15,6 +15,7 @@
 #include "cgpath.h"
 #include "main.h"
 #include "policy.h"
+#include "tunables.h"
 
 /* The cgroup2 root's inode number, and so its cgroup id (kernfs starts at 1). */
 #define CGROUP2_ROOT_ID		1

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "crash_at.h"
 #include "test.h"
 
 #define STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
@@ -41,27 +42,29 @@ static bool stats_write(int on)
 TEST(signal_between_attach_and_commit_rolls_back)
 {
 	static const struct {
-		const char *env, *signame;
+		const char *spec, *signame;
 	} cases[] = {
-		{ "OOMKIT_TEST_CRASH=sigint-after-attach", "Interrupt" },
-		{ "OOMKIT_TEST_CRASH=sigterm-after-attach", "Terminated" },
+		/* the first pin is the first link's, in the ~tmp dir */
+		{ "obj_pin:1:int", "Interrupt" },
+		{ "obj_pin:1:term", "Terminated" },
 	};
+	struct crash_at crash;
 	char err[256];
 	int links;
 
 	CLI(&r, "policy", "unload", "--all");
 	links = nr_struct_ops_links();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *env[] = { cases[i].env, NULL };
+		const char *const *env = crash_at_env(&crash, cases[i].spec);
 
 		if (!ASSERT_TRUE(stats_write(0), "bpf_stats_enabled=0"))
 			return;
 		if (!ASSERT_OK(cli_run(&r, 0, env, "policy", "load", "biggest-cgroup", NULL), "load"))
 			goto out;
-		ASSERT_EQ(r.status, 1, cases[i].env);
+		ASSERT_EQ(r.status, 1, cases[i].spec);
 		snprintf(err, sizeof(err), "Error: can't load 'biggest-cgroup': interrupted by %s "
 			 "before the commit; rolled back\n", cases[i].signame);
-		ASSERT_STR_EQ(r.err, err, cases[i].env);
+		ASSERT_STR_EQ(r.err, err, cases[i].spec);
 		ASSERT_FALSE(pin_exists("biggest-cgroup"), "nothing pinned");
 		ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000), "nothing attached");
 		/* L6: the failed load turned the system-wide stats on: back off */

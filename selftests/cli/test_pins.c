@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "crash_at.h"
 #include "test.h"
 
 #ifndef OOMKIT_BPFTOOL
@@ -104,12 +105,13 @@ out:
 
 TEST(crash_between_attach_and_pin_is_recovered)
 {
-	static const char *const crash[] = { "OOMKIT_TEST_CRASH=after-attach", NULL };
+	struct crash_at crash;
 	int links;
 
 	CLI(&r, "policy", "unload", "--all");
 	links = nr_struct_ops_links();
-	if (!ASSERT_OK(cli_run(&r, 0, crash, "policy", "load", "biggest-cgroup", NULL), "load"))
+	if (!ASSERT_OK(cli_run(&r, 0, crash_at_env(&crash, "obj_pin:1:kill"), "policy", "load",
+				  "biggest-cgroup", NULL), "load"))
 		goto out;
 	ASSERT_EQ(r.status, 128 + SIGKILL, "the CLI died right after attaching");
 	ASSERT_EQ(nr_struct_ops_links(), links + 1, "its link survives in the ~tmp pin");

@@ -154,3 +154,25 @@ TEST(links_in_the_pin_root_are_not_policies)
 		      "unload evil");
 	check_victim("the link's target");
 }
+
+/* run shares load's name check: a leftover ~tmp and an untrusted root stop it too. */
+TEST(run_checks_the_name_like_load)
+{
+	if (!ASSERT_OK(private_bpffs(), "private bpffs") ||
+	    !ASSERT_OK(mkdir(ROOT, 0700), "mkdir") ||
+	    !ASSERT_OK(mkdir(ROOT "/host-fake~tmp", 0700), "a leftover ~tmp"))
+		return;
+	if (!ASSERT_OK(CLI(&r, "run", build_path(FAKE)), "run"))
+		return;
+	ASSERT_EQ(r.status, 1, "exit status");
+	ASSERT_STR_EQ(r.err, "Error: can't run 'host-fake': " ROOT "/host-fake~tmp exists (an "
+		      "interrupted load); clean it with 'oomkit policy unload host-fake'\n",
+		      "the leftover");
+	if (!ASSERT_OK(rmdir(ROOT "/host-fake~tmp"), "rmdir") ||
+	    !ASSERT_OK(chmod(ROOT, 0777), "a root writable by others") ||
+	    !ASSERT_OK(CLI(&r, "run", build_path(FAKE)), "run"))
+		return;
+	ASSERT_EQ(r.status, 1, "exit status");
+	ASSERT_HAS_SUBSTR(r.err, "Error: can't run 'host-fake': refusing pin root " ROOT
+			  ": writable by others", "the untrusted root");
+}

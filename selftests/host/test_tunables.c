@@ -59,6 +59,13 @@ TEST(set_unknown_tunable)
 			 "(keys: kill_all, threshold_pct, bias_bytes, small_u8, prio, avoid)\n");
 }
 
+/* getopt takes --set's value whatever it starts with: "-j=1" is a key, not -j. */
+TEST(set_value_may_start_with_a_dash)
+{
+	expect_set_error("-j=1", 2, "Error: can't set '-j' on 'host-fake': no such tunable "
+			 "(keys: kill_all, threshold_pct, bias_bytes, small_u8, prio, avoid)\n");
+}
+
 TEST(set_needs_key_value)
 {
 	if (!ASSERT_OK(CLI(&r, "policy", "load", build_path(FAKE), "--set", "kill_all"), "run"))
@@ -124,6 +131,9 @@ TEST(set_knob_needs_its_number)
 /* Valid settings get past --set: the next refusal is the kernel's missing ABI. */
 TEST(set_valid_values_reach_the_kernel_check)
 {
+	/* run checks bpffs (its pin check) before the kernel */
+	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
+		return;
 	if (!ASSERT_OK(CLI(&r, "run", build_path(FAKE), "--set", "kill_all=true", "--set",
 			   "threshold_pct=0x10", "--set", "bias_bytes=-1k", "--set", "small_u8=255"),
 		       "run"))
@@ -273,7 +283,8 @@ TEST(set_size_suffix_only_for_bytes)
 	expect_set_error("prio=/:1k", 2, "Error: can't set 'prio' on 'host-fake': '/:1k' is "
 			 "not CGROUP_PATH:N\n");
 	/* where they belong they still work */
-	if (!ASSERT_OK(CLI(&r, "run", build_path(FAKE), "--set", "bias_bytes=1k", "--set",
+	if (!ASSERT_OK(private_bpffs(), "private bpffs") ||
+	    !ASSERT_OK(CLI(&r, "run", build_path(FAKE), "--set", "bias_bytes=1k", "--set",
 			   "threshold_pct=0x20", "--set", "small_u8=10"), "run"))
 		return;
 	ASSERT_EQ(r.status, 1, "exit status");

@@ -38,6 +38,9 @@ TEST(help_on_every_command)
 		{ { "run", "--help" }, "oomkit [OPTIONS] run NAME|PATH" },
 		{ { "events", "--help" }, "oomkit [OPTIONS] events [NAME]..." },
 		{ { "feature", "--help" }, "oomkit [OPTIONS] feature" },
+		/* -h means the command before it */
+		{ { "policy", "-h", "show" }, "oomkit [OPTIONS] policy unload NAME | --all" },
+		{ { "-dh" }, "oomkit [OPTIONS] feature" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -92,7 +95,7 @@ TEST(usage_errors_exit_2)
 		{ { "policy", "load", "a", "b" },
 		  "Error: unexpected argument 'b' for 'policy load' (see 'oomkit policy load --help')" },
 		{ { "policy", "load", "a", "--bogus" },
-		  "Error: unknown option '--bogus' for 'policy load' (see 'oomkit policy load --help')" },
+		  "Error: unrecognized option '--bogus' for 'policy load' (see 'oomkit policy load --help')" },
 		{ { "policy", "load", "a", "--set" }, "Error: option '--set' needs KEY=VALUE" },
 		{ { "policy", "unload" },
 		  "Error: 'policy unload' needs NAME or --all (see 'oomkit policy unload --help')" },
@@ -110,6 +113,63 @@ TEST(usage_errors_exit_2)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		expect_usage(cases[i].argv, cases[i].err);
+}
+
+/* getopt_long rules: --opt=val, options anywhere, "--" ends them. */
+TEST(options_parse_like_getopt_long)
+{
+	static const struct {
+		const char *argv[6];
+		const char *err;
+	} cases[] = {
+		{ { "events", "--count=0" },
+		  "Error: option '--count' needs a positive integer, not '0'" },
+		{ { "events", "--timeout=" },
+		  "Error: option '--timeout' needs a positive integer, not ''" },
+		{ { "--policy-dir=/nowhere", "policy", "show", "extra" },
+		  "Error: unexpected argument 'extra' for 'policy show' (see 'oomkit policy show --help')" },
+		/* after the command and after a word */
+		{ { "policy", "unload", "a", "--all" },
+		  "Error: 'policy unload' takes NAME or --all, not both" },
+		{ { "events", "a", "--count", "x" },
+		  "Error: option '--count' needs a positive integer, not 'x'" },
+		{ { "policy", "load", "--set" }, "Error: option '--set' needs KEY=VALUE" },
+		/* an option of another command is not this one's */
+		{ { "policy", "load", "a", "--all" },
+		  "Error: unrecognized option '--all' for 'policy load' (see 'oomkit policy load --help')" },
+		/* after "--" an option is a word */
+		{ { "policy", "show", "--", "-j" },
+		  "Error: unexpected argument '-j' for 'policy show' (see 'oomkit policy show --help')" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_usage(cases[i].argv, cases[i].err);
+}
+
+/* An unknown option is one line on stderr and exit 2, wherever it is. */
+TEST(unknown_option_is_one_line)
+{
+	static const struct {
+		const char *argv[4];
+		const char *err;
+	} cases[] = {
+		{ { "--bogus" }, "Error: unrecognized option '--bogus' (see 'oomkit --help')\n" },
+		{ { "-x", "policy", "show" }, "Error: unrecognized option '-x' (see 'oomkit --help')\n" },
+		{ { "policy", "--bogus", "show" },
+		  "Error: unrecognized option '--bogus' (see 'oomkit policy --help')\n" },
+		{ { "policy", "show", "-x" },
+		  "Error: unrecognized option '-x' for 'policy show' (see 'oomkit policy show --help')\n" },
+		{ { "events", "--all=1" },
+		  "Error: unrecognized option '--all=1' for 'events' (see 'oomkit events --help')\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!ASSERT_OK(cli_runv(&r, 0, NULL, cases[i].argv), cases[i].argv[0]))
+			return;
+		ASSERT_EQ(r.status, 2, cases[i].argv[0]);
+		ASSERT_STR_EQ(r.err, cases[i].err, cases[i].argv[0]);
+		ASSERT_STR_EQ(r.out, "", cases[i].argv[0]);
+	}
 }
 
 TEST(usage_error_in_json_mode)

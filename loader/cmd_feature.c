@@ -12,7 +12,7 @@
 #include "args.h"
 #include "main.h"
 
-int do_feature(int argc, char **argv)
+int do_feature(void)
 {
 	const struct abi_feature *feats;
 	const struct abi_probe *k;
@@ -24,10 +24,10 @@ int do_feature(int argc, char **argv)
 	bool *present;
 	int err;
 
-	err = parse_args(NULL, "feature", argc, argv, 0, &a);
+	err = parse_args(NULL, "feature", 0, &a);
 	free_args(&a);
-	if (err)
-		return err > 0 ? 0 : err;
+	if (err || a.help)
+		return err;
 	err = abi_kernel(&k);
 	if (err) {
 		p_err("can't probe 'kernel': no kernel BTF (/sys/kernel/btf/vmlinux): %s; "

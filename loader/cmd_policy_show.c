@@ -5,7 +5,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -14,10 +13,12 @@
 
 #include "args.h"
 #include "abi.h"
+#include "bpf_stats.h"
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
-#include "show.h"
+#include "cmd_policy_show.h"
+#include "walltime.h"
 
 #define MAX_HANDLERS	8
 
@@ -212,15 +213,6 @@ static void print_ops(const struct ops_info *o)
 }
 
 /* Boot-time ns (bpf_prog_info.load_time) to wall-clock seconds. */
-static time_t boot_ns_to_wall(__u64 ns)
-{
-	struct timespec real, boot;
-
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_BOOTTIME, &boot);
-	return real.tv_sec - boot.tv_sec + (time_t)(ns / 1000000000ULL);
-}
-
 /*
  * The kernel copies value_size bytes per CPU into a lookup's buffer: a
  * pinned oomkit_stats is read only if it has the layout we size it for.
@@ -294,7 +286,7 @@ out:
 		close(fd);
 }
 
-/* The links pinned in one of our dirs, described. */
+/* The links pinned in one of our dirs, described: how many, or -ENOMEM. */
 static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_info **out)
 {
 	struct ops_info *v = NULL, *n;
@@ -321,8 +313,11 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_inf
 		}
 		close(fd);
 		n = realloc(v, (nr + 1) * sizeof(*v));
-		if (!n)
-			break;
+		if (!n) {
+			closedir(dir);
+			free(v);
+			return -ENOMEM;
+		}
 		v = n;
 		memset(&v[nr], 0, sizeof(v[nr]));
 		v[nr].ours = true;
@@ -340,23 +335,21 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_inf
 	return nr;
 }
 
-static void print_policy(struct show_ctx *ctx, const struct pin_dir *d, __u32 **our_maps,
-			 size_t *nr_our)
+/* One of our pin dirs and the struct_ops it holds. */
+struct dir_view {
+	struct ops_info *ops;
+	int nr;
+};
+
+static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 {
-	struct ops_info *ops = NULL;
+	const struct ops_info *ops = view->ops;
 	__u64 load_time = 0;
 	char when[64] = "?";
-	int nr, i, order = 0;
+	int nr = view->nr, i, order = 0;
 	bool oom = false, psi = false;
 
-	nr = dir_ops(ctx, d, &ops);
 	for (i = 0; i < nr; i++) {
-		__u32 *m = realloc(*our_maps, (*nr_our + 1) * sizeof(**our_maps));
-
-		if (m) {
-			*our_maps = m;
-			m[(*nr_our)++] = ops[i].map_id;
-		}
 		oom |= ops[i].kind == ABI_KIND_OOM;
 		psi |= ops[i].kind == ABI_KIND_PSI;
 		if (ops[i].order && (!order || ops[i].order < order))
@@ -364,27 +357,23 @@ static void print_policy(struct show_ctx *ctx, const struct pin_dir *d, __u32 **
 		if (ops[i].nr_h && (!load_time || ops[i].h[0].load_time < load_time))
 			load_time = ops[i].h[0].load_time;
 	}
-	if (load_time) {
-		time_t t = boot_ns_to_wall(load_time);
-		struct tm tm;
-
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-	}
+	if (load_time)
+		boot_to_wall_str(load_time, false, when, sizeof(when));
 
 	if (json_output) {
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "name", d->name);
 		jsonw_string_field(json_wtr, "pin_dir", d->path);
 		jsonw_bool_field(json_wtr, "complete", d->complete);
-		jsonw_string_field(json_wtr, "kind", oom && psi ? "both" : oom ? "oom" :
-				   psi ? "psi" : "none");
+		jsonw_string_field(json_wtr, "kind", policy_kind_name(oom, psi));
 		if (order)
 			jsonw_uint_field(json_wtr, "attach_order", order);
 		else
 			jsonw_null_field(json_wtr, "attach_order");
 		if (load_time) {
 			jsonw_string_field(json_wtr, "loaded_at", when);
-			jsonw_int_field(json_wtr, "loaded_at_unix", boot_ns_to_wall(load_time));
+			jsonw_int_field(json_wtr, "loaded_at_unix",
+					boot_to_wall_ns(load_time) / NSEC_PER_SEC);
 		} else {
 			jsonw_null_field(json_wtr, "loaded_at");
 		}
@@ -399,7 +388,7 @@ static void print_policy(struct show_ctx *ctx, const struct pin_dir *d, __u32 **
 		printf("%s%s  %s", d->name,
 		       d->complete ? "" : " (INCOMPLETE: an interrupted load; "
 					  "'oomkit policy unload --all' removes it)",
-		       oom && psi ? "both" : oom ? "oom" : psi ? "psi" : "-");
+		       oom || psi ? policy_kind_name(oom, psi) : "-");
 		if (order)
 			printf("  attach order %d", order);
 		printf("  loaded %s\n", when);
@@ -407,7 +396,6 @@ static void print_policy(struct show_ctx *ctx, const struct pin_dir *d, __u32 **
 			print_ops(&ops[i]);
 		print_counters(d->path);
 	}
-	free(ops);
 }
 
 static bool in_list(const __u32 *v, size_t nr, __u32 id)
@@ -452,31 +440,20 @@ static int print_foreign(struct show_ctx *ctx, const __u32 *ours, size_t nr_ours
 	return n;
 }
 
-static bool stats_on(void)
+int do_show(void)
 {
-	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
-	int c = '0';
-
-	if (f) {
-		c = fgetc(f);
-		fclose(f);
-	}
-	return c == '1';
-}
-
-int do_show(int argc, char **argv)
-{
+	struct dir_view *views = NULL;
 	struct show_ctx ctx = {};
 	struct pin_dir *dirs = NULL;
 	__u32 *ours = NULL;
 	size_t nr = 0, nr_ours = 0, i;
 	struct cmd_args a;
-	int err, nf;
+	int err, nf, j;
 
-	err = parse_args("policy", "show", argc, argv, 0, &a);
+	err = parse_args("policy", "show", 0, &a);
 	free_args(&a);
-	if (err)
-		return err > 0 ? 0 : err;
+	if (err || a.help)
+		return err;
 	err = require_admin("show", "policies");
 	if (err)
 		return err;
@@ -485,16 +462,35 @@ int do_show(int argc, char **argv)
 		return err;
 	/* without the kernel's BTF nothing can be described but the pins */
 	ctx.vmlinux = abi_vmlinux_btf();
-	abi_links_collect(&ctx.links);
+	err = abi_links_collect(&ctx.links);
+	if (err)
+		goto out_nomem;
+	/* everything is gathered first: nothing is printed of a listing we can't finish */
+	views = calloc(nr ? nr : 1, sizeof(*views));
+	if (!views)
+		goto out_nomem;
+	for (i = 0; i < nr; i++) {
+		__u32 *m;
+
+		views[i].nr = dir_ops(&ctx, &dirs[i], &views[i].ops);
+		if (views[i].nr < 0)
+			goto out_nomem;
+		m = realloc(ours, (nr_ours + views[i].nr + 1) * sizeof(*ours));
+		if (!m)
+			goto out_nomem;
+		ours = m;
+		for (j = 0; j < views[i].nr; j++)
+			ours[nr_ours++] = views[i].ops[j].map_id;
+	}
 
 	if (json_output) {
 		jsonw_start_object(json_wtr);
-		jsonw_bool_field(json_wtr, "bpf_stats_enabled", stats_on());
+		jsonw_bool_field(json_wtr, "bpf_stats_enabled", bpf_stats_on());
 		jsonw_name(json_wtr, "policies");
 		jsonw_start_array(json_wtr);
 	}
 	for (i = 0; i < nr; i++)
-		print_policy(&ctx, &dirs[i], &ours, &nr_ours);
+		print_policy(&dirs[i], &views[i]);
 	if (json_output) {
 		jsonw_end_array(json_wtr);
 		jsonw_name(json_wtr, "foreign");
@@ -507,12 +503,21 @@ int do_show(int argc, char **argv)
 	} else {
 		if (!nr && !nf)
 			printf("no policy attached\n");
-		if ((nr || nf) && !stats_on())
+		if ((nr || nf) && !bpf_stats_on())
 			printf("note: BPF run-time statistics are off (kernel.bpf_stats_enabled=0): "
 			       "run counts stay 0\n");
 	}
+out:
+	for (i = 0; views && i < nr; i++)
+		free(views[i].ops);
+	free(views);
 	free(ours);
 	free(dirs);
 	abi_links_free(&ctx.links);
-	return 0;
+	return err;
+
+out_nomem:
+	p_err("can't show 'policies': out of memory");
+	err = -ENOMEM;
+	goto out;
 }

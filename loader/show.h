@@ -1,8 +1,0 @@
-/* SPDX-License-Identifier: GPL-2.0 */
-/* oomkit policy show: attached policies, their handlers' BPF stats and counters. */
-#ifndef __OOMKIT_SHOW_H
-#define __OOMKIT_SHOW_H
-
-int do_show(int argc, char **argv);
-
-#endif /* __OOMKIT_SHOW_H */

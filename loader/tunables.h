@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A policy's tunables (.rodata, set between open and load) and --set. */
+#ifndef __OOMKIT_TUNABLES_H
+#define __OOMKIT_TUNABLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct policy;
+
+struct tunable_type {
+	bool found;		/* a .rodata variable of that name exists */
+	bool is_bool;
+	bool is_signed;
+	unsigned int size;	/* bytes */
+	size_t offset;		/* in .rodata */
+};
+
+int tunable_type(const struct policy *p, const char *var,
+		 struct tunable_type *tt);
+const char *tunable_type_name(const struct tunable_type *tt);
+int tunable_format(const struct policy *p, const char *var, char *buf,
+		   size_t len);
+int policy_apply_sets(struct policy *p, char **sets, int nr);
+int policy_write_knobs(struct policy *p);
+
+#endif /* __OOMKIT_TUNABLES_H */

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Boot-clock timestamps (bpf_ktime_get_boot_ns(), load times) as wall-clock time. */
+#include <stdio.h>
+#include <time.h>
+
+#include "walltime.h"
+
+static long long ts_ns(const struct timespec *ts)
+{
+	return (long long)ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
+}
+
+/* The offset between the clocks now: good enough for a log line. */
+long long boot_to_wall_ns(__u64 boot_ns)
+{
+	struct timespec real, boot;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	return ts_ns(&real) - ts_ns(&boot) + (long long)boot_ns;
+}
+
+void boot_to_wall_str(__u64 boot_ns, bool msec, char *buf, size_t len)
+{
+	long long ns = boot_to_wall_ns(boot_ns);
+	time_t sec = ns / NSEC_PER_SEC;
+	struct tm tm;
+	size_t n;
+
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", gmtime_r(&sec, &tm));
+	if (msec)
+		snprintf(buf + n, len - n, ".%03lldZ", (ns / 1000000LL) % 1000);
+	else
+		snprintf(buf + n, len - n, "Z");
+}
