@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Self-description of a policy object: name, tunables and cgroup knobs in .oomkit.meta. */
+/* Self-description of a policy object in .oomkit.meta: its name and tunables. */
 #ifndef __OOMKIT_META_BPF_H
 #define __OOMKIT_META_BPF_H
 
@@ -49,50 +49,5 @@
 		.doc = var_doc,						\
 	};								\
 	const volatile type var = (def)
-
-/**
- * OOMKIT_CGROUP_MAP - define a per-cgroup setting map: u64 cgroup id -> s64
- * @map_name: the map; the CLI fills it after load, before attach
- */
-#define OOMKIT_CGROUP_MAP_MAX	1024
-#define OOMKIT_CGROUP_MAP(map_name)					\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_HASH);			\
-		__uint(max_entries, OOMKIT_CGROUP_MAP_MAX);		\
-		__type(key, u64);					\
-		__type(value, s64);					\
-	} map_name SEC(".maps")
-
-/**
- * OOMKIT_CGROUP_KNOB - describe `--set KEY=CGROUP_PATH[:N]` for the CLI
- * @key: the KEY (a C identifier)
- * @map_name: the OOMKIT_CGROUP_MAP() it writes
- * @val: the value stored when @from_arg is 0
- * @from_arg: 1 if the value is the ":N" part of the argument
- * @lo: smallest N accepted
- * @hi: largest N accepted
- * @key_doc: one line
- *
- * Several keys may share a map (prefer/avoid/omit), each storing its value.
- */
-#define OOMKIT_CGROUP_KNOB(key, map_name, val, from_arg, lo, hi, key_doc) \
-	__OOMKIT_META(knob_##key) = {					\
-		.kind = OOMKIT_META_CGROUP_KNOB,			\
-		.min = (lo),						\
-		.max = (hi),						\
-		.value = (val),						\
-		.value_from_arg = (from_arg),				\
-		.name = #key,						\
-		.map = #map_name,					\
-		.doc = key_doc,						\
-	}
-
-/* The setting of a cgroup id in a knob map, or @def when it has none. */
-static __always_inline s64 oomkit_knob_get(void *map, u64 cgid, s64 def)
-{
-	s64 *val = bpf_map_lookup_elem(map, &cgid);
-
-	return val ? *val : def;
-}
 
 #endif /* __OOMKIT_META_BPF_H */

@@ -19,8 +19,7 @@
 char _license[] SEC("license") = "GPL";
 
 OOMKIT_POLICY("observe", "never kills: records each OOM and who would die, the kernel decides");
-OOMKIT_TUNABLE(bool, count_page_cache, false, 0, 1,
-	       "1: size cgroups with their page cache (default: without)");
+OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
 
 static bool observe_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
 			 struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)

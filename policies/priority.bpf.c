@@ -32,8 +32,7 @@ OOMKIT_CGROUP_KNOB(priority, oom_priority, 0, 1, PRIORITY_MIN, PRIORITY_MAX,
 		   "OOM priority N of the cgroup and its subtree, lower dies first");
 OOMKIT_TUNABLE(s64, default_priority, 0, PRIORITY_MIN, PRIORITY_MAX,
 	       "priority of cgroups that have none set");
-OOMKIT_TUNABLE(bool, count_page_cache, false, 0, 1,
-	       "1: size cgroups with their page cache (default: without)");
+OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
 
 static bool priority_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
 			  struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)

@@ -31,7 +31,7 @@ OOMKIT_TUNABLE(bool, kill_all, false, 0, 1, "1: kill every task of the chosen le
 static bool newest_cgroup_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
 			       struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)
 {
-	leaf->score2 = leaf->cgid;
+	leaf->tiebreak = leaf->cgid;
 	return leaf->bytes >= min_leaf_bytes;
 }
 
