@@ -4,7 +4,7 @@
 #define __OOMKIT_ABI_BPF_H
 
 /*
- * ABI level 1 (../../shared/kernel-abi.md): one global list of bpf_oom_ops,
+ * ABI level 1 (the BPF OOM series): one global list of bpf_oom_ops,
  * run in attach order; the handler gets only the oom_control and finds the
  * OOM scope in oc->memcg; PSI through a global bpf_psi_ops. Policies see
  * none of this: they get a struct oomkit_oom or the oomkit_psi_* calls. A

@@ -30,7 +30,7 @@
  * OOMKIT_TUNABLE - declare a const volatile rodata tunable the CLI can set
  * @type: its C type (bool, u32, u64, s64...)
  * @var: the variable, and the KEY of `--set KEY=VALUE`
- * @def: default value (also recorded in .value)
+ * @def: default value (the CLI reads it back from .rodata)
  * @lo: smallest value the CLI accepts
  * @hi: largest value the CLI accepts
  * @var_doc: one line, with the unit
@@ -41,10 +41,8 @@
 #define OOMKIT_TUNABLE(type, var, def, lo, hi, var_doc)			\
 	__OOMKIT_META(tunable_##var) = {				\
 		.kind = OOMKIT_META_TUNABLE,				\
-		.size = sizeof(type),					\
 		.min = (lo),						\
 		.max = (hi),						\
-		.value = (def),						\
 		.name = #var,						\
 		.doc = var_doc,						\
 	};								\
