@@ -185,6 +185,51 @@ static __always_inline u32 oomkit_count_killable(u64 cgid)
 	return t->nr_killable;
 }
 
+/*
+ * For an observing policy: names in the record the processes the kernel
+ * would kill with the biggest task of cgroup @cgid, the one
+ * oomkit_kill_cgroup() would take, besides that task itself.
+ */
+static __always_inline void oomkit_event_would_kill(struct oomkit_oom *oom, u64 cgid,
+						    bool page_cache)
+{
+	struct oomkit_tasks *t = oomkit_tasks_get();
+	struct task_struct *task;
+	struct mem_cgroup *memcg;
+
+	if (!t)
+		return;
+	memcg = oomkit_memcg_from_id(cgid);
+	if (!memcg)
+		return;
+	oomkit_scan_tasks(memcg, page_cache, t);
+	bpf_put_mem_cgroup(memcg);
+	if (!t->max_pid)
+		return;
+	task = bpf_task_from_pid(t->max_pid);
+	if (!task)
+		return;
+	if (task->start_time == t->max_start_ns)
+		oomkit_event_add_sharers(oom->ev, task);
+	bpf_task_release(task);
+}
+
+/*
+ * The verbs below end a policy's decision: each fills the record's
+ * decision, counters and pids (the policy has filled the reason where it
+ * chose a victim) and marks it for the handler, which sends it once the
+ * policy returns (oomkit_oom_end()).
+ *
+ * A policy that defines OOMKIT_OBSERVE to 1 before it includes oomkit.bpf.h
+ * observes: the verbs record what they would do, as decision "observe",
+ * and kill nothing. A constant, not a field of the OOM: the policy's
+ * handler is its own BPF function, where a field's value is unknown to
+ * the compiler, and every killing policy would carry the observing code.
+ */
+#ifndef OOMKIT_OBSERVE
+#define OOMKIT_OBSERVE	0
+#endif
+
 /**
  * oomkit_kill_cgroup - kill in the leaf a policy chose, and record it
  * @oom: the OOM
@@ -197,9 +242,9 @@ static __always_inline u32 oomkit_count_killable(u64 cgid)
  * without it; the record then says kill-cgroup and counts the group's
  * processes. @all never applies to an inner memcg's own tasks (the root
  * cgroup's in a global OOM): those are unrelated processes, only the
- * biggest dies. Sets the decision, counters and the pids of the record and
- * sends it; the caller has filled the reason. Returns 1 if something was
- * killed (the OOM is handled), 0 if not (the next handler decides).
+ * biggest dies. Observing, it names the processes that would die with the
+ * biggest task. Returns 1 if something was killed (the OOM is handled), 0
+ * if not (the next handler decides).
  */
 static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid, bool all,
 					      bool page_cache)
@@ -211,6 +256,12 @@ static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid, 
 	u32 nr_group = 0;
 	int nr;
 
+	oom->decided = true;
+	if (OOMKIT_OBSERVE) {
+		ev->decision = OOMKIT_DEC_OBSERVE;
+		oomkit_event_would_kill(oom, cgid, page_cache);
+		return 0;
+	}
 	ev->victim_cgroup_id = cgid;
 	cgrp = bpf_cgroup_from_id(cgid);
 	if (!cgrp) {
@@ -242,7 +293,6 @@ static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid, 
 	ev->decision = (all || group) ? OOMKIT_DEC_KILL_CGROUP : OOMKIT_DEC_KILL_TASK;
 	oomkit_stat_inc(OOMKIT_STAT_KILLS);
 	oomkit_stat_add(OOMKIT_STAT_TASKS_KILLED, nr);
-	oomkit_event_submit(ev);
 	return 1;
 
 failed:
@@ -251,52 +301,30 @@ failed:
 		ev->error = nr;
 	oomkit_reason(ev, "nothing killed in the chosen cgroup (error %d)", ev->error);
 	oomkit_stat_inc(OOMKIT_STAT_KILL_FAILED);
-	oomkit_event_submit(ev);
 	return 0;
 }
 
 /*
- * For a policy that does not kill (observe): names in the record the
- * processes the kernel would kill with the biggest task of cgroup @cgid,
- * the one oomkit_kill_cgroup() would take, besides that task itself.
+ * The walk found a victim still exiting: record it and report the OOM
+ * handled (observing: leave it to the next handler).
  */
-static __always_inline void oomkit_event_would_kill(struct oomkit_oom *oom, u64 cgid,
-						    bool page_cache)
-{
-	struct oomkit_tasks *t = oomkit_tasks_get();
-	struct task_struct *task;
-	struct mem_cgroup *memcg;
-
-	if (!t)
-		return;
-	memcg = oomkit_memcg_from_id(cgid);
-	if (!memcg)
-		return;
-	oomkit_scan_tasks(memcg, page_cache, t);
-	bpf_put_mem_cgroup(memcg);
-	if (!t->max_pid)
-		return;
-	task = bpf_task_from_pid(t->max_pid);
-	if (!task)
-		return;
-	if (task->start_time == t->max_start_ns)
-		oomkit_event_add_sharers(oom->ev, task);
-	bpf_task_release(task);
-}
-
-/* The walk found a victim still exiting: record it and report the OOM handled. */
 static __always_inline int oomkit_decide_pending(struct oomkit_oom *oom, struct oomkit_pick *pick)
 {
 	struct oomkit_event *ev = oom->ev;
 
-	ev->decision = OOMKIT_DEC_VICTIM_PENDING;
+	oom->decided = true;
 	ev->victim_cgroup_id = pick->victim_cgid;
 	ev->pids[0] = pick->victim_pid;
 	ev->nr_pids = 1;
+	oomkit_stat_inc(OOMKIT_STAT_VICTIM_PENDING);
+	if (OOMKIT_OBSERVE) {
+		ev->decision = OOMKIT_DEC_OBSERVE;
+		oomkit_reason(ev, "pid %u is an OOM victim still exiting", pick->victim_pid);
+		return 0;
+	}
+	ev->decision = OOMKIT_DEC_VICTIM_PENDING;
 	oomkit_reason(ev, "pid %u is an OOM victim still exiting: not killing more",
 		      pick->victim_pid);
-	oomkit_stat_inc(OOMKIT_STAT_VICTIM_PENDING);
-	oomkit_event_submit(ev);
 	return 1;
 }
 
@@ -305,11 +333,11 @@ static __always_inline int oomkit_decide_none(struct oomkit_oom *oom)
 {
 	struct oomkit_event *ev = oom->ev;
 
-	ev->decision = OOMKIT_DEC_NO_CANDIDATE;
+	oom->decided = true;
+	ev->decision = OOMKIT_OBSERVE ? OOMKIT_DEC_OBSERVE : OOMKIT_DEC_NO_CANDIDATE;
 	oomkit_reason(ev, "no killable candidate in %llu.%llu MiB scope",
 		      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
 	oomkit_stat_inc(OOMKIT_STAT_NO_CANDIDATE);
-	oomkit_event_submit(ev);
 	return 0;
 }
 
