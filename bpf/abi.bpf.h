@@ -92,17 +92,22 @@ static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom, struct t
 }
 
 /**
- * OOMKIT_OOM_POLICY - define the bpf_oom_ops instance of a policy
+ * OOMKIT_OOM_POLICY - name a policy and define its bpf_oom_ops instance
  * @prefix: C prefix; the policy defines `static int <prefix>_oom(struct oomkit_oom *)`
- * @policy_name: the struct_ops name, printed by the kernel as `oom_policy=`
+ * @policy_name: the one name: the CLI's and the pin's, the struct_ops name
+ *	(the kernel's `oom_policy=`) and the records'; a built-in's file is
+ *	policies/<policy_name>.bpf.c (the build checks it)
+ * @policy_doc: one line for `oomkit policy list`
  *
- * Place it after <prefix>_oom(). That function returns 1 when it freed
- * memory (or a victim is already on its way out) and 0 to let the next
- * handler, then the kernel, decide. It ends with one of the decision verbs
+ * Place it at the top, where it names the file's policy. <prefix>_oom()
+ * returns 1 when it freed memory (or a victim is already on its way out)
+ * and 0 to let the next handler, then the kernel, decide. It ends with one of the decision verbs
  * (decide.bpf.h), which fill the record; the handler sends it.
  */
-#define OOMKIT_OOM_POLICY(prefix, policy_name)				\
+#define OOMKIT_OOM_POLICY(prefix, policy_name, policy_doc)		\
+	OOMKIT_POLICY(policy_name, policy_doc);				\
 	static const char prefix##_policy_name[] = policy_name;	\
+	static int prefix##_oom(struct oomkit_oom *oom);		\
 									\
 	SEC("struct_ops.s/handle_out_of_memory")			\
 	int BPF_PROG(prefix##_handle_out_of_memory, struct oom_control *oc) \
@@ -234,21 +239,27 @@ oomkit_psi_event(struct oomkit_psi *psi, u32 decision, u64 cgid, int ret)
 	})
 
 /**
- * OOMKIT_PSI_POLICY - define the bpf_psi_ops instance of a PSI policy
+ * OOMKIT_PSI_POLICY - name a PSI policy and define its bpf_psi_ops instance
  * @prefix: C prefix; the policy defines
  *	`static int <prefix>_watch(struct oomkit_psi *)` (creates the triggers),
  *	`static void <prefix>_pressure(struct oomkit_psi *, u64 cgid)` (a
  *	trigger fired; cgid 0 = system-wide) and
  *	`static void <prefix>_forget(struct oomkit_psi *, u64 cgid)` (a watched
  *	cgroup was freed)
- * @policy_name: the policy name, for records and messages
+ * @policy_name: the one name, as for OOMKIT_OOM_POLICY()
+ * @policy_doc: one line for `oomkit policy list`
  *
+ * Place it at the top, as OOMKIT_OOM_POLICY().
  * init and the event handler are sleepable (the event one runs on the
  * kernel's bpf_psi_wq and may declare an OOM); the free hook only drops
  * state and is not.
  */
-#define OOMKIT_PSI_POLICY(prefix, policy_name)				\
+#define OOMKIT_PSI_POLICY(prefix, policy_name, policy_doc)		\
+	OOMKIT_POLICY(policy_name, policy_doc);				\
 	static const char prefix##_policy_name[] = policy_name;	\
+	static int prefix##_watch(struct oomkit_psi *psi);		\
+	static void prefix##_pressure(struct oomkit_psi *psi, u64 cgid); \
+	static void prefix##_forget(struct oomkit_psi *psi, u64 cgid);	\
 									\
 	SEC("struct_ops.s/init")					\
 	int BPF_PROG(prefix##_init, struct bpf_psi *bpf_psi)		\

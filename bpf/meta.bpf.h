@@ -3,6 +3,11 @@
 #ifndef __OOMKIT_META_BPF_H
 #define __OOMKIT_META_BPF_H
 
+/* scripts/gen-embedded.sh reads the policy name of a built-in at this place. */
+_Static_assert(sizeof(struct oomkit_meta) == 232 &&
+	       __builtin_offsetof(struct oomkit_meta, name) == 40,
+	       "struct oomkit_meta moved: update scripts/gen-embedded.sh");
+
 /*
  * Every macro here emits one struct oomkit_meta into OOMKIT_META_SEC. The
  * records are static, const and marked used: clang keeps them, libbpf skips
@@ -16,8 +21,12 @@
 
 /**
  * OOMKIT_POLICY - name the policy and describe it in one line
- * @policy_name: the CLI name, also the struct_ops name and `oom_policy=`
+ * @policy_name: the CLI name
  * @policy_doc: one line for `oomkit policy list`
+ *
+ * OOMKIT_OOM_POLICY() and OOMKIT_PSI_POLICY() emit it with the name they
+ * give the struct_ops; only an object that defines its own struct_ops
+ * (the host tests' fake) uses it directly.
  */
 #define OOMKIT_POLICY(policy_name, policy_doc)				\
 	__OOMKIT_META(policy) = {					\

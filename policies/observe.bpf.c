@@ -20,7 +20,8 @@
 
 char _license[] SEC("license") = "GPL";
 
-OOMKIT_POLICY("observe", "never kills: records each OOM and who would die, the kernel decides");
+OOMKIT_OOM_POLICY(observe, "observe",
+		  "never kills: records each OOM and who would die, the kernel decides");
 OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
 
 static bool observe_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
@@ -47,5 +48,3 @@ static int observe_oom(struct oomkit_oom *oom)
 		      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
 	return oomkit_kill_cgroup(oom, best->cgid, false, count_page_cache);
 }
-
-OOMKIT_OOM_POLICY(observe, "observe");

@@ -37,7 +37,8 @@ char _license[] SEC("license") = "GPL";
 #define PREFERENCE_NAME	"preference"
 #endif
 
-OOMKIT_POLICY(PREFERENCE_NAME, "systemd-oomd-like prefer/avoid/omit, then reclaim scans, then size");
+OOMKIT_OOM_POLICY(preference, PREFERENCE_NAME,
+		  "systemd-oomd-like prefer/avoid/omit, then reclaim scans, then size");
 OOMKIT_CGROUP_MAP(preference);
 OOMKIT_CGROUP_KNOB(prefer, preference, PREF_PREFER, 0, 0, 0,
 		   "kill in this cgroup and its subtree first");
@@ -157,5 +158,3 @@ static int preference_oom(struct oomkit_oom *oom)
 		      pick.nr_leaves);
 	return oomkit_kill_cgroup(oom, best->cgid, false, count_page_cache);
 }
-
-OOMKIT_OOM_POLICY(preference, PREFERENCE_NAME);

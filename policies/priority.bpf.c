@@ -26,7 +26,8 @@ char _license[] SEC("license") = "GPL";
 #define PRIORITY_MIN	-1000
 #define PRIORITY_MAX	1000
 
-OOMKIT_POLICY("priority", "per-cgroup OOM priority: the lowest dies first, size breaks ties");
+OOMKIT_OOM_POLICY(priority, "priority",
+		  "per-cgroup OOM priority: the lowest dies first, size breaks ties");
 OOMKIT_CGROUP_MAP(oom_priority);
 OOMKIT_CGROUP_KNOB(priority, oom_priority, 0, 1, PRIORITY_MIN, PRIORITY_MAX,
 		   "OOM priority N of the cgroup and its subtree, lower dies first");
@@ -60,5 +61,3 @@ static int priority_oom(struct oomkit_oom *oom)
 		      pick.nr_leaves);
 	return oomkit_kill_cgroup(oom, best->cgid, false, count_page_cache);
 }
-
-OOMKIT_OOM_POLICY(priority, "priority");

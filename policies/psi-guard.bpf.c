@@ -37,7 +37,8 @@ char _license[] SEC("license") = "GPL";
 #define USEC_PER_SEC		1000000
 #define NSEC_PER_USEC		1000ULL
 
-OOMKIT_POLICY("psi-guard", "declares an OOM in a cgroup under memory pressure, before a hard OOM");
+OOMKIT_PSI_POLICY(psi_guard, "psi-guard",
+		  "declares an OOM in a cgroup under memory pressure, before a hard OOM");
 OOMKIT_CGROUP_MAP(watch);
 OOMKIT_CGROUP_KNOB(watch, watch, 1, 0, 0, 0,
 		   "put a memory pressure trigger on this cgroup (default: system-wide)");
@@ -140,5 +141,3 @@ static void psi_guard_forget(struct oomkit_psi *psi, u64 cgid)
 	oomkit_psi_record(psi, OOMKIT_DEC_CGROUP_FREED, cgid, 0,
 			  "watched cgroup %llu removed: its state dropped", cgid);
 }
-
-OOMKIT_PSI_POLICY(psi_guard, "psi-guard");
