@@ -90,7 +90,8 @@ POLICY_OBJS := $(call bpf_objs,policies,build/policies)
 SAMPLE_OBJS := $(call bpf_objs,samples,build/samples)
 SUITE_BPF_OBJS := $(foreach d,$(SUITES),$(call bpf_objs,selftests/$(d)/progs,build/selftests/$(d)))
 BPF_OBJS := $(POLICY_OBJS) $(SAMPLE_OBJS) $(SUITE_BPF_OBJS)
-SKELS := $(call skels,$(POLICY_OBJS) $(SUITE_BPF_OBJS))
+# Only test programs are driven through skeletons; the CLI opens policies itself.
+SKELS := $(call skels,$(SUITE_BPF_OBJS))
 BPF_DEPS := $(wildcard bpf/*.h include/*.h include/*/*.h) vmlinux.h
 
 # loader/gen_*.c are build-time generators with their own main(), not CLI parts.

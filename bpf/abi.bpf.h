@@ -4,7 +4,7 @@
 #define __OOMKIT_ABI_BPF_H
 
 /*
- * ABI level 1 (../../shared/kernel-abi.md): one global list of bpf_oom_ops,
+ * ABI level 1 (the BPF OOM series): one global list of bpf_oom_ops,
  * run in attach order; the handler gets only the oom_control and finds the
  * OOM scope in oc->memcg; PSI through a global bpf_psi_ops. Policies see
  * none of this: they get a struct oomkit_oom or the oomkit_psi_* calls. A
@@ -25,10 +25,11 @@
 struct oomkit_oom {
 	struct oom_control *oc;		/* what bpf_oom_kill_process() takes */
 	struct mem_cgroup *scope;	/* referenced: the OOMing memcg, or the root */
-	struct oomkit_event *ev;	/* the decision record, sent by the library */
+	struct oomkit_event *ev;	/* the decision record, sent by the handler */
 	const char *name;		/* the policy name, in .rodata */
 	u64 scope_id;			/* cgroup id of the OOMing memcg, 0 = global */
 	u32 trigger;			/* OOMKIT_TRIG_OOM_MEMCG or _GLOBAL */
+	bool decided;			/* a decision verb filled the record */
 };
 
 static __always_inline u64 oomkit_css_cgroup_id(struct cgroup_subsys_state *css)
@@ -72,8 +73,15 @@ static __always_inline int oomkit_oom_begin(struct oomkit_oom *oom, struct oom_c
 	return 0;
 }
 
+/*
+ * Sends the record a decision verb filled (decide.bpf.h), once, after the
+ * policy returned. A handler that called none sends nothing, as one that
+ * built and sent its own record must not send it twice.
+ */
 static __always_inline void oomkit_oom_end(struct oomkit_oom *oom)
 {
+	if (oom->decided)
+		oomkit_event_submit(oom->ev);
 	bpf_put_mem_cgroup(oom->scope);
 }
 
@@ -84,16 +92,22 @@ static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom, struct t
 }
 
 /**
- * OOMKIT_OOM_POLICY - define the bpf_oom_ops instance of a policy
+ * OOMKIT_OOM_POLICY - name a policy and define its bpf_oom_ops instance
  * @prefix: C prefix; the policy defines `static int <prefix>_oom(struct oomkit_oom *)`
- * @policy_name: the struct_ops name, printed by the kernel as `oom_policy=`
+ * @policy_name: the one name: the CLI's and the pin's, the struct_ops name
+ *	(the kernel's `oom_policy=`) and the records'; a built-in's file is
+ *	policies/<policy_name>.bpf.c (the build checks it)
+ * @policy_doc: one line for `oomkit policy list`
  *
- * Place it after <prefix>_oom(). That function returns 1 when it freed
- * memory (or a victim is already on its way out) and 0 to let the next
- * handler, then the kernel, decide; the library sends its event record.
+ * Place it at the top, where it names the file's policy. <prefix>_oom()
+ * returns 1 when it freed memory (or a victim is already on its way out)
+ * and 0 to let the next handler, then the kernel, decide. It ends with one of the decision verbs
+ * (decide.bpf.h), which fill the record; the handler sends it.
  */
-#define OOMKIT_OOM_POLICY(prefix, policy_name)				\
+#define OOMKIT_OOM_POLICY(prefix, policy_name, policy_doc)		\
+	OOMKIT_POLICY(policy_name, policy_doc);				\
 	static const char prefix##_policy_name[] = policy_name;	\
+	static int prefix##_oom(struct oomkit_oom *oom);		\
 									\
 	SEC("struct_ops.s/handle_out_of_memory")			\
 	int BPF_PROG(prefix##_handle_out_of_memory, struct oom_control *oc) \
@@ -118,6 +132,7 @@ static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom, struct t
 struct oomkit_psi {
 	struct bpf_psi *bpf_psi;	/* valid in init only */
 	const char *name;		/* the policy name, in .rodata */
+	u32 trigger;			/* OOMKIT_TRIG_PSI or _CGROUP_FREE, for records */
 };
 
 /* A memory-pressure trigger on cgroup @cgid (0 = system-wide), owned by this policy. */
@@ -131,10 +146,20 @@ static __always_inline int oomkit_psi_watch(struct oomkit_psi *psi, u64 cgid, bo
 	return bpf_psi_create_trigger(psi->bpf_psi, cgid, res, threshold_usec, window_usec);
 }
 
+/**
+ * OOMKIT_CONSTRAINT_TEXT - define the constraint text of oomkit_declare_oom()
+ * @var: the variable
+ * @text: the text the kernel's OOM report prints as the constraint
+ *
+ * Not const: the kfunc's text argument is plain memory (no __str suffix),
+ * and a verifier that checks such memory for writes too (6.12's does,
+ * unless the kernel carries the fix) refuses .rodata.
+ */
+#define OOMKIT_CONSTRAINT_TEXT(var, text)	static char var[] = text
+
 /*
  * Declares an OOM in cgroup @cgid's memcg (0 = system-wide) with the
- * constraint text @text (in writable memory, e.g. a non-const global: a
- * 6.12 verifier refuses .rodata for this argument), waiting for the OOM lock, so
+ * constraint text @text (an OOMKIT_CONSTRAINT_TEXT()), waiting for the OOM lock, so
  * the attached OOM policies, then the kernel, handle it. Returns 1 if
  * memory was freed, 0 if not, a negative errno if it could not be declared.
  *
@@ -174,22 +199,67 @@ static __always_inline int oomkit_declare_oom(u64 cgid, const char *text)
 	return ret;
 }
 
+/* The zeroed record of a PSI policy's decision on cgroup @cgid (see oomkit_psi_record()). */
+static __always_inline struct oomkit_event *
+oomkit_psi_event(struct oomkit_psi *psi, u32 decision, u64 cgid, int ret)
+{
+	struct oomkit_event *ev = oomkit_event_begin(psi->name, psi->trigger);
+
+	if (!ev)
+		return NULL;
+	ev->decision = decision;
+	ev->scope_cgroup_id = cgid;
+	ev->score = ret;
+	if (ret < 0)
+		ev->error = ret;
+	return ev;
+}
+
 /**
- * OOMKIT_PSI_POLICY - define the bpf_psi_ops instance of a PSI policy
+ * oomkit_psi_record - record and send one decision of a PSI policy
+ * @psi: the policy's context (its name, what made it run)
+ * @decision: an enum oomkit_decision
+ * @cgid: the cgroup it is about, 0 = system-wide
+ * @ret: what the action returned, in score (and in error if negative); 0 if none
+ * @fmt: the reason, a string literal, with its integer arguments after it
+ *
+ * Filled and sent in one go, after anything that sleeps: the record is the
+ * per-CPU scratch slot (events.bpf.h), and PSI work items may overlap, so
+ * it must not span a sleep such as oomkit_declare_oom()'s.
+ */
+#define oomkit_psi_record(psi, decision, cgid, ret, fmt, args...)	\
+	({								\
+		struct oomkit_event *___ev =				\
+			oomkit_psi_event(psi, decision, cgid, ret);	\
+									\
+		if (___ev) {						\
+			oomkit_reason(___ev, fmt, ##args);		\
+			oomkit_event_submit(___ev);			\
+		}							\
+	})
+
+/**
+ * OOMKIT_PSI_POLICY - name a PSI policy and define its bpf_psi_ops instance
  * @prefix: C prefix; the policy defines
  *	`static int <prefix>_watch(struct oomkit_psi *)` (creates the triggers),
  *	`static void <prefix>_pressure(struct oomkit_psi *, u64 cgid)` (a
  *	trigger fired; cgid 0 = system-wide) and
  *	`static void <prefix>_forget(struct oomkit_psi *, u64 cgid)` (a watched
  *	cgroup was freed)
- * @policy_name: the policy name, for records and messages
+ * @policy_name: the one name, as for OOMKIT_OOM_POLICY()
+ * @policy_doc: one line for `oomkit policy list`
  *
+ * Place it at the top, as OOMKIT_OOM_POLICY().
  * init and the event handler are sleepable (the event one runs on the
  * kernel's bpf_psi_wq and may declare an OOM); the free hook only drops
  * state and is not.
  */
-#define OOMKIT_PSI_POLICY(prefix, policy_name)				\
+#define OOMKIT_PSI_POLICY(prefix, policy_name, policy_doc)		\
+	OOMKIT_POLICY(policy_name, policy_doc);				\
 	static const char prefix##_policy_name[] = policy_name;	\
+	static int prefix##_watch(struct oomkit_psi *psi);		\
+	static void prefix##_pressure(struct oomkit_psi *psi, u64 cgid); \
+	static void prefix##_forget(struct oomkit_psi *psi, u64 cgid);	\
 									\
 	SEC("struct_ops.s/init")					\
 	int BPF_PROG(prefix##_init, struct bpf_psi *bpf_psi)		\
@@ -205,7 +275,10 @@ static __always_inline int oomkit_declare_oom(u64 cgid, const char *text)
 	SEC("struct_ops.s/handle_psi_event")				\
 	void BPF_PROG(prefix##_handle_psi_event, struct psi_trigger *t)	\
 	{								\
-		struct oomkit_psi psi = { .name = prefix##_policy_name }; \
+		struct oomkit_psi psi = {				\
+			.name = prefix##_policy_name,			\
+			.trigger = OOMKIT_TRIG_PSI,			\
+		};							\
 									\
 		prefix##_pressure(&psi, t->cgroup_id);			\
 	}								\
@@ -213,7 +286,10 @@ static __always_inline int oomkit_declare_oom(u64 cgid, const char *text)
 	SEC("struct_ops/handle_cgroup_free")				\
 	void BPF_PROG(prefix##_handle_cgroup_free, u64 cgroup_id)	\
 	{								\
-		struct oomkit_psi psi = { .name = prefix##_policy_name }; \
+		struct oomkit_psi psi = {				\
+			.name = prefix##_policy_name,			\
+			.trigger = OOMKIT_TRIG_CGROUP_FREE,		\
+		};							\
 									\
 		prefix##_forget(&psi, cgroup_id);			\
 	}								\

@@ -3,38 +3,44 @@
 #ifndef __OOMKIT_KFUNCS_BPF_H
 #define __OOMKIT_KFUNCS_BPF_H
 
-/* BPF OOM series (see ../shared/kernel-abi.md, section 5). */
+/*
+ * Strong references: every kernel oomkit runs on has each of these, and a
+ * missing one is libbpf's plain "not found in kernel BTF" at load. A kfunc
+ * a policy may do without would be __weak and tested with
+ * bpf_ksym_exists(); none is today.
+ */
+
+/* The BPF OOM series (bpf_oom_ops, bpf_psi_ops). */
 int bpf_oom_kill_process(struct oom_control *oc, struct task_struct *task,
-			 const char *message__str) __ksym __weak;
+			 const char *message__str) __ksym;
 int bpf_out_of_memory(struct mem_cgroup *memcg__nullable, int order,
 		      bool wait_on_oom_lock,
-		      const char *constraint_text__nullable) __ksym __weak;
-bool bpf_task_is_oom_victim(struct task_struct *task) __ksym __weak;
+		      const char *constraint_text__nullable) __ksym;
+bool bpf_task_is_oom_victim(struct task_struct *task) __ksym;
 int bpf_psi_create_trigger(struct bpf_psi *bpf_psi, u64 cgroup_id,
 			   u32 resource, u32 threshold_us,
-			   u32 window_us) __ksym __weak;
+			   u32 window_us) __ksym;
 
 /* memcg kfuncs, in their mainline (7.0) form. */
 struct mem_cgroup *bpf_get_mem_cgroup(struct cgroup_subsys_state *css)
-	__ksym __weak;
-struct mem_cgroup *bpf_get_root_mem_cgroup(void) __ksym __weak;
-void bpf_put_mem_cgroup(struct mem_cgroup *memcg) __ksym __weak;
-unsigned long bpf_mem_cgroup_usage(struct mem_cgroup *memcg) __ksym __weak;
+	__ksym;
+struct mem_cgroup *bpf_get_root_mem_cgroup(void) __ksym;
+void bpf_put_mem_cgroup(struct mem_cgroup *memcg) __ksym;
+unsigned long bpf_mem_cgroup_usage(struct mem_cgroup *memcg) __ksym;
 unsigned long bpf_mem_cgroup_page_state(struct mem_cgroup *memcg,
-					int idx) __ksym __weak;
+					int idx) __ksym;
 unsigned long bpf_mem_cgroup_vm_events(struct mem_cgroup *memcg,
-				       enum vm_event_item event) __ksym __weak;
+				       enum vm_event_item event) __ksym;
 unsigned long
 bpf_mem_cgroup_memory_events(struct mem_cgroup *memcg,
-			     enum memcg_memory_event event) __ksym __weak;
-void bpf_mem_cgroup_flush_stats(struct mem_cgroup *memcg) __ksym __weak;
+			     enum memcg_memory_event event) __ksym;
+void bpf_mem_cgroup_flush_stats(struct mem_cgroup *memcg) __ksym;
 
 /* Present in 6.12. */
 struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;
 void bpf_task_release(struct task_struct *p) __ksym;
 struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
 struct cgroup *bpf_cgroup_from_id(u64 cgid) __ksym;
-struct cgroup *bpf_cgroup_acquire(struct cgroup *cgrp) __ksym;
 void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
 void bpf_rcu_read_lock(void) __ksym;
 void bpf_rcu_read_unlock(void) __ksym;
@@ -48,19 +54,19 @@ void bpf_rcu_read_unlock(void) __ksym;
  */
 int bpf_iter_css_new(struct bpf_iter_css *it,
 		     struct cgroup_subsys_state *start,
-		     unsigned int flags) __ksym __weak;
+		     unsigned int flags) __ksym;
 struct cgroup_subsys_state *bpf_iter_css_next(struct bpf_iter_css *it)
-	__ksym __weak;
-void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym __weak;
+	__ksym;
+void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym;
 int bpf_iter_css_task_new(struct bpf_iter_css_task *it,
 			  struct cgroup_subsys_state *css,
-			  unsigned int flags) __ksym __weak;
+			  unsigned int flags) __ksym;
 struct task_struct *bpf_iter_css_task_next(struct bpf_iter_css_task *it)
-	__ksym __weak;
-void bpf_iter_css_task_destroy(struct bpf_iter_css_task *it) __ksym __weak;
+	__ksym;
+void bpf_iter_css_task_destroy(struct bpf_iter_css_task *it) __ksym;
 int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
-		      unsigned int flags) __ksym __weak;
-struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __ksym __weak;
-void bpf_iter_task_destroy(struct bpf_iter_task *it) __ksym __weak;
+		      unsigned int flags) __ksym;
+struct task_struct *bpf_iter_task_next(struct bpf_iter_task *it) __ksym;
+void bpf_iter_task_destroy(struct bpf_iter_task *it) __ksym;
 
 #endif /* __OOMKIT_KFUNCS_BPF_H */

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Self-description of a policy object: name, tunables and cgroup knobs in .oomkit.meta. */
+/* Self-description of a policy object in .oomkit.meta: its name and tunables. */
 #ifndef __OOMKIT_META_BPF_H
 #define __OOMKIT_META_BPF_H
+
+/* scripts/gen-embedded.sh reads the policy name of a built-in at this place. */
+_Static_assert(sizeof(struct oomkit_meta) == 232 &&
+	       __builtin_offsetof(struct oomkit_meta, name) == 40,
+	       "struct oomkit_meta moved: update scripts/gen-embedded.sh");
 
 /*
  * Every macro here emits one struct oomkit_meta into OOMKIT_META_SEC. The
@@ -16,8 +21,12 @@
 
 /**
  * OOMKIT_POLICY - name the policy and describe it in one line
- * @policy_name: the CLI name, also the struct_ops name and `oom_policy=`
+ * @policy_name: the CLI name
  * @policy_doc: one line for `oomkit policy list`
+ *
+ * OOMKIT_OOM_POLICY() and OOMKIT_PSI_POLICY() emit it with the name they
+ * give the struct_ops; only an object that defines its own struct_ops
+ * (the host tests' fake) uses it directly.
  */
 #define OOMKIT_POLICY(policy_name, policy_doc)				\
 	__OOMKIT_META(policy) = {					\
@@ -30,7 +39,7 @@
  * OOMKIT_TUNABLE - declare a const volatile rodata tunable the CLI can set
  * @type: its C type (bool, u32, u64, s64...)
  * @var: the variable, and the KEY of `--set KEY=VALUE`
- * @def: default value (also recorded in .value)
+ * @def: default value (the CLI reads it back from .rodata)
  * @lo: smallest value the CLI accepts
  * @hi: largest value the CLI accepts
  * @var_doc: one line, with the unit
@@ -41,58 +50,11 @@
 #define OOMKIT_TUNABLE(type, var, def, lo, hi, var_doc)			\
 	__OOMKIT_META(tunable_##var) = {				\
 		.kind = OOMKIT_META_TUNABLE,				\
-		.size = sizeof(type),					\
 		.min = (lo),						\
 		.max = (hi),						\
-		.value = (def),						\
 		.name = #var,						\
 		.doc = var_doc,						\
 	};								\
 	const volatile type var = (def)
-
-/**
- * OOMKIT_CGROUP_MAP - define a per-cgroup setting map: u64 cgroup id -> s64
- * @map_name: the map; the CLI fills it after load, before attach
- */
-#define OOMKIT_CGROUP_MAP_MAX	1024
-#define OOMKIT_CGROUP_MAP(map_name)					\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_HASH);			\
-		__uint(max_entries, OOMKIT_CGROUP_MAP_MAX);		\
-		__type(key, u64);					\
-		__type(value, s64);					\
-	} map_name SEC(".maps")
-
-/**
- * OOMKIT_CGROUP_KNOB - describe `--set KEY=CGROUP_PATH[:N]` for the CLI
- * @key: the KEY (a C identifier)
- * @map_name: the OOMKIT_CGROUP_MAP() it writes
- * @val: the value stored when @from_arg is 0
- * @from_arg: 1 if the value is the ":N" part of the argument
- * @lo: smallest N accepted
- * @hi: largest N accepted
- * @key_doc: one line
- *
- * Several keys may share a map (prefer/avoid/omit), each storing its value.
- */
-#define OOMKIT_CGROUP_KNOB(key, map_name, val, from_arg, lo, hi, key_doc) \
-	__OOMKIT_META(knob_##key) = {					\
-		.kind = OOMKIT_META_CGROUP_KNOB,			\
-		.min = (lo),						\
-		.max = (hi),						\
-		.value = (val),						\
-		.value_from_arg = (from_arg),				\
-		.name = #key,						\
-		.map = #map_name,					\
-		.doc = key_doc,						\
-	}
-
-/* The setting of a cgroup id in a knob map, or @def when it has none. */
-static __always_inline s64 oomkit_knob_get(void *map, u64 cgid, s64 def)
-{
-	s64 *val = bpf_map_lookup_elem(map, &cgid);
-
-	return val ? *val : def;
-}
 
 #endif /* __OOMKIT_META_BPF_H */

@@ -23,11 +23,13 @@
 #define ENOMEM		12
 
 #include "meta.bpf.h"
+#include "knobs.bpf.h"
 #include "stats.bpf.h"
 #include "events.bpf.h"
 #include "abi.bpf.h"
-#include "walk.bpf.h"
-#include "kill.bpf.h"
 #include "memcg.bpf.h"
+#include "tasks.bpf.h"
+#include "walk.bpf.h"
+#include "decide.bpf.h"
 
 #endif /* __OOMKIT_BPF_H */

@@ -37,6 +37,17 @@ static void file_stem(const char *path, char *buf, size_t len)
 		buf[n - 2] = '\0';
 }
 
+/* The directory @path is in: "/x.bpf.o" is in "/", "x.bpf.o" in ".". */
+static void dir_of(const char *path, char *buf, size_t len)
+{
+	const char *base = strrchr(path, '/');
+
+	if (base)
+		snprintf(buf, len, "%.*s", base == path ? 1 : (int)(base - path), path);
+	else
+		snprintf(buf, len, ".");
+}
+
 /*
  * A drop-in decides which processes die, so only root may have written it:
  * owned by root, not writable by group or others.
@@ -115,11 +126,7 @@ static int open_trusted(const char *path, const char *step, const char *thing)
 	const char *base = strrchr(path, '/');
 	int fd, err;
 
-	/* "/x.bpf.o" is in "/", "x.bpf.o" in "." */
-	if (base)
-		snprintf(dir, sizeof(dir), "%.*s", base == path ? 1 : (int)(base - path), path);
-	else
-		snprintf(dir, sizeof(dir), ".");
+	dir_of(path, dir, sizeof(dir));
 	base = base ? base + 1 : path;
 	if (!realpath(dir, real)) {
 		err = -errno;
@@ -147,6 +154,58 @@ static int open_trusted(const char *path, const char *step, const char *thing)
 		return err;
 	}
 	return fd;
+}
+
+static const struct oomkit_builtin *find_builtin(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < oomkit_nr_builtins; i++)
+		if (!strcmp(oomkit_builtins[i].name, name))
+			return &oomkit_builtins[i];
+	return NULL;
+}
+
+static bool in_policy_dir(const char *path)
+{
+	char dir[PATH_MAX], real[PATH_MAX], real_pd[PATH_MAX];
+
+	dir_of(path, dir, sizeof(dir));
+	return realpath(dir, real) && realpath(policy_dir, real_pd) && !strcmp(real, real_pd);
+}
+
+/*
+ * A policy is named by its object (OOMKIT_OOM_POLICY()'s name, which the
+ * loader takes for the pin and the listing), a drop-in of the policy
+ * directory is found by its file ('policy load NAME' opens NAME.bpf.o):
+ * there the two must agree, or 'policy list' would show a name that
+ * 'policy load' cannot find. An unreadable image passes: policy_open_src()
+ * says what is wrong with it.
+ */
+static int check_dropin_name(const struct policy_src *src, const char *step,
+			     const char *thing)
+{
+	struct oomkit_meta *meta;
+	size_t i, nr;
+	int err = 0;
+
+	if (meta_read(src->data, src->size, &meta, &nr))
+		return 0;
+	for (i = 0; i < nr; i++) {
+		if (meta[i].kind != OOMKIT_META_POLICY || !meta[i].name[0])
+			continue;
+		/* a built-in's name is refused on its own by policy_open_src() */
+		if (strcmp(meta[i].name, src->name) && !find_builtin(meta[i].name) &&
+		    in_policy_dir(src->path)) {
+			p_err("can't %s '%s': %s names its policy '%s'; a drop-in is found by "
+			      "its file name: rename it %s%s", step, thing, src->path,
+			      meta[i].name, meta[i].name, DROPIN_SUFFIX);
+			err = -EINVAL;
+		}
+		break;
+	}
+	free(meta);
+	return err;
 }
 
 int src_from_file(const char *path, struct policy_src *src, const char *step,
@@ -205,20 +264,12 @@ int src_from_file(const char *path, struct policy_src *src, const char *step,
 	src->size = off;
 	snprintf(src->path, sizeof(src->path), "%s", path);
 	file_stem(path, src->name, sizeof(src->name));
-	err = 0;
+	err = check_dropin_name(src, step, thing);
+	if (err)
+		src_free(src);
 out_close:
 	close(fd);
 	return err;
-}
-
-static const struct oomkit_builtin *find_builtin(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < oomkit_nr_builtins; i++)
-		if (!strcmp(oomkit_builtins[i].name, name))
-			return &oomkit_builtins[i];
-	return NULL;
 }
 
 bool src_is_builtin_name(const char *name)

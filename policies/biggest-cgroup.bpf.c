@@ -27,9 +27,9 @@
 
 char _license[] SEC("license") = "GPL";
 
-OOMKIT_POLICY("biggest-cgroup", "kill in the biggest leaf cgroup of the OOM scope");
-OOMKIT_TUNABLE(bool, count_page_cache, false, 0, 1,
-	       "1: size cgroups with their page cache (default: without)");
+OOMKIT_OOM_POLICY(biggest_cgroup, "biggest-cgroup",
+		  "kill in the biggest leaf cgroup of the OOM scope");
+OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
 OOMKIT_TUNABLE(bool, kill_all, false, 0, 1,
 	       "1: kill every task of the chosen cgroup, as memory.oom.group does");
 OOMKIT_TUNABLE(u64, min_leaf_bytes, 0, 0, 1LL << 50,
@@ -60,5 +60,3 @@ static int biggest_cgroup_oom(struct oomkit_oom *oom)
 		      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
 	return oomkit_kill_cgroup(oom, best->cgid, kill_all, count_page_cache);
 }
-
-OOMKIT_OOM_POLICY(biggest_cgroup, "biggest-cgroup");

@@ -37,7 +37,8 @@ char _license[] SEC("license") = "GPL";
 #define PREFERENCE_NAME	"preference"
 #endif
 
-OOMKIT_POLICY(PREFERENCE_NAME, "systemd-oomd-like prefer/avoid/omit, then reclaim scans, then size");
+OOMKIT_OOM_POLICY(preference, PREFERENCE_NAME,
+		  "systemd-oomd-like prefer/avoid/omit, then reclaim scans, then size");
 OOMKIT_CGROUP_MAP(preference);
 OOMKIT_CGROUP_KNOB(prefer, preference, PREF_PREFER, 0, 0, 0,
 		   "kill in this cgroup and its subtree first");
@@ -47,8 +48,7 @@ OOMKIT_CGROUP_KNOB(omit, preference, PREF_OMIT, 0, 0, 0,
 		   "never kill in this cgroup and its subtree");
 OOMKIT_TUNABLE(u64, pgscan_min_pages, 256, 0, 1LL << 40,
 	       "pages: reclaim scan growth below this ranks as none");
-OOMKIT_TUNABLE(bool, count_page_cache, false, 0, 1,
-	       "1: size cgroups with their page cache (default: without)");
+OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
 
 /*
  * Reclaim scans of each cgroup, in the cgroup's own storage: no cap on
@@ -131,7 +131,7 @@ static bool preference_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
 	if (pref == PREF_OMIT)
 		return false;
 	leaf->score = pref;
-	leaf->score2 = leaf->inner ? 0 : preference_pgscan_growth(memcg, leaf->cgid);
+	leaf->tiebreak = leaf->inner ? 0 : preference_pgscan_growth(memcg, leaf->cgid);
 	return true;
 }
 
@@ -154,9 +154,7 @@ static int preference_oom(struct oomkit_oom *oom)
 	oomkit_reason(ev, "%s, pgscan +%llu, %llu.%llu MiB, of %u candidates",
 		      best->score == PREF_PREFER ? "preferred" :
 		      best->score == PREF_AVOID ? "avoided" : "no preference",
-		      best->score2, OOMKIT_MIB(best->bytes), OOMKIT_MIB_10TH(best->bytes),
+		      best->tiebreak, OOMKIT_MIB(best->bytes), OOMKIT_MIB_10TH(best->bytes),
 		      pick.nr_leaves);
 	return oomkit_kill_cgroup(oom, best->cgid, false, count_page_cache);
 }
-
-OOMKIT_OOM_POLICY(preference, PREFERENCE_NAME);

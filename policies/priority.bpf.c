@@ -26,14 +26,14 @@ char _license[] SEC("license") = "GPL";
 #define PRIORITY_MIN	-1000
 #define PRIORITY_MAX	1000
 
-OOMKIT_POLICY("priority", "per-cgroup OOM priority: the lowest dies first, size breaks ties");
+OOMKIT_OOM_POLICY(priority, "priority",
+		  "per-cgroup OOM priority: the lowest dies first, size breaks ties");
 OOMKIT_CGROUP_MAP(oom_priority);
 OOMKIT_CGROUP_KNOB(priority, oom_priority, 0, 1, PRIORITY_MIN, PRIORITY_MAX,
 		   "OOM priority N of the cgroup and its subtree, lower dies first");
 OOMKIT_TUNABLE(s64, default_priority, 0, PRIORITY_MIN, PRIORITY_MAX,
 	       "priority of cgroups that have none set");
-OOMKIT_TUNABLE(bool, count_page_cache, false, 0, 1,
-	       "1: size cgroups with their page cache (default: without)");
+OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
 
 static bool priority_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
 			  struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)
@@ -61,5 +61,3 @@ static int priority_oom(struct oomkit_oom *oom)
 		      pick.nr_leaves);
 	return oomkit_kill_cgroup(oom, best->cgid, false, count_page_cache);
 }
-
-OOMKIT_OOM_POLICY(priority, "priority");

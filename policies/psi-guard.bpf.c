@@ -37,7 +37,8 @@ char _license[] SEC("license") = "GPL";
 #define USEC_PER_SEC		1000000
 #define NSEC_PER_USEC		1000ULL
 
-OOMKIT_POLICY("psi-guard", "declares an OOM in a cgroup under memory pressure, before a hard OOM");
+OOMKIT_PSI_POLICY(psi_guard, "psi-guard",
+		  "declares an OOM in a cgroup under memory pressure, before a hard OOM");
 OOMKIT_CGROUP_MAP(watch);
 OOMKIT_CGROUP_KNOB(watch, watch, 1, 0, 0, 0,
 		   "put a memory pressure trigger on this cgroup (default: system-wide)");
@@ -50,12 +51,7 @@ OOMKIT_TUNABLE(u32, window_usec, USEC_PER_SEC, 1, 10 * USEC_PER_SEC,
 OOMKIT_TUNABLE(u64, cooldown_usec, 10 * USEC_PER_SEC, 0, 3600ULL * USEC_PER_SEC,
 	       "usec: pressure in a cgroup is ignored this long after an OOM there");
 
-/*
- * Not const: the kfunc's text argument is plain memory (no __str suffix),
- * and a verifier that checks such memory for writes too (6.12's does,
- * unless the kernel carries the fix) refuses .rodata.
- */
-static char psi_guard_constraint[] = "CONSTRAINT_BPF_PSI_MEM";
+OOMKIT_CONSTRAINT_TEXT(psi_guard_constraint, "CONSTRAINT_BPF_PSI_MEM");
 
 /* Watched cgroup ids, gathered from the watch map in init. */
 static u64 watch_ids[PSI_GUARD_MAX_WATCH];
@@ -108,7 +104,6 @@ static int psi_guard_watch(struct oomkit_psi *psi)
 static void psi_guard_pressure(struct oomkit_psi *psi, u64 cgid)
 {
 	u64 now = bpf_ktime_get_boot_ns(), *last, since = 0;
-	struct oomkit_event *ev;
 	int ret;
 
 	oomkit_stat_inc(OOMKIT_STAT_PSI_EVENTS);
@@ -117,14 +112,9 @@ static void psi_guard_pressure(struct oomkit_psi *psi, u64 cgid)
 		since = now - *last;
 		if (since < cooldown_usec * NSEC_PER_USEC) {
 			oomkit_stat_inc(OOMKIT_STAT_COOLDOWN);
-			ev = oomkit_event_begin(psi->name, OOMKIT_TRIG_PSI);
-			if (!ev)
-				return;
-			ev->decision = OOMKIT_DEC_COOLDOWN;
-			ev->scope_cgroup_id = cgid;
-			oomkit_reason(ev, "pressure again %llu ms after an OOM, cooldown %llu ms",
-				      since / 1000000, cooldown_usec / 1000);
-			oomkit_event_submit(ev);
+			oomkit_psi_record(psi, OOMKIT_DEC_COOLDOWN, cgid, 0,
+					  "pressure again %llu ms after an OOM, cooldown %llu ms",
+					  since / 1000000, cooldown_usec / 1000);
 			return;
 		}
 	}
@@ -135,37 +125,19 @@ static void psi_guard_pressure(struct oomkit_psi *psi, u64 cgid)
 	now = bpf_ktime_get_boot_ns();
 	bpf_map_update_elem(&last_oom_ns, &cgid, &now, BPF_ANY);
 
-	/* Filled only now: the scratch record must not span the sleep above. */
-	ev = oomkit_event_begin(psi->name, OOMKIT_TRIG_PSI);
-	if (!ev)
-		return;
-	ev->decision = OOMKIT_DEC_DECLARE_OOM;
-	ev->scope_cgroup_id = cgid;
-	ev->score = ret;
-	if (ret < 0)
-		ev->error = ret;
-	else
+	if (ret >= 0)
 		oomkit_stat_inc(OOMKIT_STAT_OOMS_DECLARED);
-	oomkit_reason(ev, "%s pressure %u/%u us: OOM declared, %s",
-		      full ? "full" : "some", threshold_usec, window_usec,
-		      ret > 0 ? "memory freed" : ret == 0 ? "nothing freed" : "failed");
-	oomkit_event_submit(ev);
+	oomkit_psi_record(psi, OOMKIT_DEC_DECLARE_OOM, cgid, ret,
+			  "%s pressure %u/%u us: OOM declared, %s",
+			  full ? "full" : "some", threshold_usec, window_usec,
+			  ret > 0 ? "memory freed" : ret == 0 ? "nothing freed" : "failed");
 }
 
 static void psi_guard_forget(struct oomkit_psi *psi, u64 cgid)
 {
-	struct oomkit_event *ev;
-
 	bpf_map_delete_elem(&last_oom_ns, &cgid);
 	bpf_map_delete_elem(&watch, &cgid);
 	oomkit_stat_inc(OOMKIT_STAT_CGROUPS_FREED);
-	ev = oomkit_event_begin(psi->name, OOMKIT_TRIG_CGROUP_FREE);
-	if (!ev)
-		return;
-	ev->decision = OOMKIT_DEC_CGROUP_FREED;
-	ev->scope_cgroup_id = cgid;
-	oomkit_reason(ev, "watched cgroup %llu removed: its state dropped", cgid);
-	oomkit_event_submit(ev);
+	oomkit_psi_record(psi, OOMKIT_DEC_CGROUP_FREED, cgid, 0,
+			  "watched cgroup %llu removed: its state dropped", cgid);
 }
-
-OOMKIT_PSI_POLICY(psi_guard, "psi-guard");

@@ -17,13 +17,15 @@
  * Install: make build/samples/newest-cgroup.bpf.o, then
  *   install -o root -m 0644 build/samples/newest-cgroup.bpf.o /usr/local/lib/oomkit/policies/
  *   oomkit policy load newest-cgroup
- * (oomkit refuses a drop-in that is not root's or is group/world-writable.)
+ * (oomkit refuses a drop-in that is not root's or is group/world-writable,
+ * and one whose file is not named after its policy: <name>.bpf.o.)
  */
 #include "oomkit.bpf.h"
 
 char _license[] SEC("license") = "GPL";
 
-OOMKIT_POLICY("newest-cgroup", "sample drop-in: kill in the newest leaf cgroup of the OOM scope");
+OOMKIT_OOM_POLICY(newest_cgroup, "newest-cgroup",
+		  "sample drop-in: kill in the newest leaf cgroup of the OOM scope");
 OOMKIT_TUNABLE(u64, min_leaf_bytes, 1 << 20, 0, 1LL << 50,
 	       "bytes: smaller leaves are never chosen");
 OOMKIT_TUNABLE(bool, kill_all, false, 0, 1, "1: kill every task of the chosen leaf");
@@ -31,7 +33,7 @@ OOMKIT_TUNABLE(bool, kill_all, false, 0, 1, "1: kill every task of the chosen le
 static bool newest_cgroup_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
 			       struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)
 {
-	leaf->score2 = leaf->cgid;
+	leaf->tiebreak = leaf->cgid;
 	return leaf->bytes >= min_leaf_bytes;
 }
 
@@ -53,5 +55,3 @@ static int newest_cgroup_oom(struct oomkit_oom *oom)
 		      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
 	return oomkit_kill_cgroup(oom, best->cgid, kill_all, false);
 }
-
-OOMKIT_OOM_POLICY(newest_cgroup, "newest-cgroup");

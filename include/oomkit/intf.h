@@ -105,11 +105,12 @@ enum oomkit_meta_kind {
 
 struct oomkit_meta {
 	__u32 kind;			/* enum oomkit_meta_kind */
-	__u32 size;			/* tunable: sizeof the variable, else 0 */
+	__u32 pad1;			/* 0 (the CLI takes types from BTF) */
 	__s64 min;			/* tunable range, knob value range */
 	__s64 max;
-	__s64 value;			/* tunable: default; knob: value stored
-					 * unless value_from_arg */
+	__s64 value;			/* knob: value stored unless value_from_arg;
+					 * 0 for a tunable (its default is the
+					 * variable's initial value) */
 	__u32 value_from_arg;		/* knob: 1 = value is the ":N" part */
 	__u32 pad2;
 	char name[OOMKIT_NAME_LEN];	/* policy name / variable / key */

@@ -25,6 +25,7 @@ typedef _Bool bool;
 #include <bpf/bpf_tracing.h>
 #include <oomkit/intf.h>
 #include "meta.bpf.h"
+#include "knobs.bpf.h"
 
 /* As in the kernel ABI (shared/kernel-abi.md, section 1). */
 struct oom_control;
