@@ -216,6 +216,8 @@ define link_recipe
 	$(Q)$(CC) -o $@ $(filter %.o,$^) $(LDLIBS)
 endef
 
+# oomkit.conf is read with libinih (Debian's libinih-dev: a static library).
+build/oomkit: LDLIBS += -linih
 build/oomkit: $(LOADER_OBJS) build/loader/embedded.o $(LIBBPF_A)
 	$(link_recipe)
 

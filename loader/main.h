@@ -49,6 +49,7 @@ int do_policy(int argc, char **argv);
 int do_run(int argc, char **argv);
 int do_events(int argc, char **argv);
 int do_feature(int argc, char **argv);
+int do_config(int argc, char **argv);
 
 /* doc.c: one table for --help and the man page. */
 int print_help(const char *object, const char *verb);

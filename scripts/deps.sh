@@ -6,6 +6,7 @@ pkgs=(
 	make gcc g++ libc6-dev pkg-config patch rsync xz-utils util-linux
 	clang-19 llvm-19 llvm-19-dev lld-19	# BPF; llvm-19-dev: bpftool's disassembler
 	libelf-dev zlib1g-dev libcap-dev	# libbpf, bpftool
+	libinih-dev				# oomkit.conf
 	linux-source-6.12 pahole bc flex bison libssl-dev cpio kmod	# test kernel
 	qemu-system-x86 busybox-static		# test VM
 	earlyoom python3			# demo, bench
