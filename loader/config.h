@@ -6,7 +6,8 @@
 #include <limits.h>
 #include <stddef.h>
 
-#define OOMKIT_DEFAULT_CONFIG	"/etc/oomkit/oomkit.conf"
+/* OOMKIT_SYSCONFDIR: from the Makefile (SYSCONFDIR) */
+#define OOMKIT_DEFAULT_CONFIG	OOMKIT_SYSCONFDIR "/oomkit/oomkit.conf"
 
 /* Where a section or key was read: file (one of config.files) and line. */
 struct config_pos {

@@ -18,14 +18,14 @@ static const struct doc_opt set_opts[] = {
 	  "per-cgroup setting: omit the setting for the system-wide behaviour." },
 	{ "--policy-dir DIR",
 	  "Where drop-in policies (*.bpf.o) are looked up (default "
-	  "/usr/local/lib/oomkit/policies, or $OOMKIT_POLICY_DIR)." },
+	  OOMKIT_POLICY_DIR ", or $OOMKIT_POLICY_DIR)." },
 	{ NULL, NULL },
 };
 
 static const struct doc_opt list_opts[] = {
 	{ "--policy-dir DIR",
 	  "Where drop-in policies (*.bpf.o) are looked up (default "
-	  "/usr/local/lib/oomkit/policies, or $OOMKIT_POLICY_DIR)." },
+	  OOMKIT_POLICY_DIR ", or $OOMKIT_POLICY_DIR)." },
 	{ NULL, NULL },
 };
 
@@ -112,7 +112,7 @@ const struct doc_cmd doc_cmds[] = {
 	  unload_opts },
 	{ "config", "check", "[FILE]",
 	  "check a configuration without touching the kernel",
-	  "Reads FILE (default /etc/oomkit/oomkit.conf) and then every FILE.d/*.conf in "
+	  "Reads FILE (default " OOMKIT_SYSCONFDIR "/oomkit/oomkit.conf) and then every FILE.d/*.conf in "
 	  "name order, as oomkit.conf(5) describes, and checks each policy section as "
 	  "'policy load' would short of the kernel: the policy resolves and opens, the "
 	  "section is named after it, and each Set= names a tunable or per-cgroup setting, "
