@@ -41,6 +41,16 @@ BPFTOOL := $(TOOLS_DIR)/bin/bpftool
 KERNEL_IMAGE := $(KERNEL_DIR)/bzImage
 VMLINUX_BTF ?= $(KERNEL_DIR)/vmlinux
 
+# --- where it installs (make install; the CLI is built with these paths) ------
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+POLICYDIR ?= $(PREFIX)/lib/oomkit/policies
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL ?= install
+
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
 	      -I. -Iinclude -Ibpf -I$(LIBBPF_INC)
 
@@ -103,7 +113,7 @@ PROGS := build/oomkit build/oomkit.8 $(foreach d,$(SUITES),$(call suite_bin,$(d)
 
 # --- top-level targets -----------------------------------------------------
 
-.PHONY: all tools kernel man check deps demo bench clean help FORCE
+.PHONY: all tools kernel man check deps demo bench clean help install deb FORCE
 
 all: $(LIBBPF_A) $(BPFTOOL) $(BPF_OBJS) $(SKELS) $(PROGS)
 
@@ -217,7 +227,14 @@ build/uapi/linux/%.h: $(LIBBPF_INC)/linux/%.h
 	$(Q)mkdir -p $(@D)
 	$(Q)cp $< $@
 
-build/loader/%.o: loader/%.c
+# The one definition of the CLI's paths; a stamp makes a change rebuild it.
+LOADER_PATHS := -DOOMKIT_POLICY_DIR='"$(POLICYDIR)"' -DOOMKIT_SYSCONFDIR='"$(SYSCONFDIR)"'
+build/loader/paths.stamp: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '$(LOADER_PATHS)' | cmp -s - $@ || echo '$(LOADER_PATHS)' >$@
+
+build/loader/%.o: CFLAGS += $(LOADER_PATHS)
+build/loader/%.o: loader/%.c build/loader/paths.stamp
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -244,6 +261,8 @@ define link_recipe
 	$(Q)$(CC) -o $@ $(filter %.o,$^) $(LDLIBS)
 endef
 
+# oomkit.conf is read with libinih (Debian's libinih-dev: a static library).
+build/oomkit: LDLIBS += -linih
 build/oomkit: $(LOADER_OBJS) build/loader/embedded.o $(LIBBPF_A)
 	$(link_recipe)
 
@@ -302,3 +321,66 @@ BENCH_LIB_OBJS := $(addprefix build/selftests/lib/,cgroup.o json.o proc.o)
 build/bench/oomkit-bench: LDLIBS += -lm
 build/bench/oomkit-bench: $(BENCH_OBJS) $(BENCH_LIB_OBJS) $(LIBBPF_A)
 	$(link_recipe)
+
+# --- install: make install [PREFIX=] [DESTDIR=] [SYSCONFDIR=] ------------------
+# An existing oomkit.conf is kept: it is the admin's, the example is not.
+# INSTALL_BIN/INSTALL_MAN: what 'make deb' installs instead (built for /usr).
+INSTALL_BIN ?= build/oomkit
+INSTALL_MAN ?= build/oomkit.8
+
+install: $(INSTALL_BIN) $(INSTALL_MAN)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(POLICYDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/oomkit/oomkit.conf.d $(DESTDIR)$(BASHCOMPDIR)
+	$(Q)$(INSTALL) -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/oomkit
+	$(Q)$(INSTALL) -m 0644 $(INSTALL_MAN) $(DESTDIR)$(MANDIR)/man8/oomkit.8
+	$(Q)sed 's|/etc/oomkit|$(SYSCONFDIR)/oomkit|g' docs/oomkit.conf.5 \
+		>$(DESTDIR)$(MANDIR)/man5/oomkit.conf.5
+	$(Q)chmod 0644 $(DESTDIR)$(MANDIR)/man5/oomkit.conf.5
+	$(Q)$(INSTALL) -m 0644 scripts/oomkit.bash-completion $(DESTDIR)$(BASHCOMPDIR)/oomkit
+	$(Q)test -e $(DESTDIR)$(SYSCONFDIR)/oomkit/oomkit.conf || \
+		$(INSTALL) -m 0644 samples/oomkit.conf $(DESTDIR)$(SYSCONFDIR)/oomkit/oomkit.conf
+
+# --- make deb: build/oomkit_<version>_<arch>.deb from the install step -----------
+# Debian's paths (/usr, /etc); its own objects under build/deb/, so that
+# build/oomkit keeps the paths it was built with.
+DEB_VERSION = $(shell sed -n 's/^\#define OOMKIT_VERSION[[:space:]]*"\(.*\)"/\1/p' loader/main.h)
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB_PATHS := -DOOMKIT_POLICY_DIR='"/usr/lib/oomkit/policies"' -DOOMKIT_SYSCONFDIR='"/etc"'
+DEB_LOADER_OBJS := $(patsubst build/%,build/deb/%,$(LOADER_OBJS))
+
+build/deb/loader/%.o: loader/%.c | $(LIBBPF_A)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DEB_PATHS) -MMD -MP -c $< -o $@
+
+build/deb/oomkit: LDLIBS += -linih
+build/deb/oomkit: $(DEB_LOADER_OBJS) build/loader/embedded.o $(LIBBPF_A)
+	$(link_recipe)
+
+build/deb/gen-man: build/deb/loader/gen_man.o build/deb/loader/doc.o
+	$(link_recipe)
+
+build/deb/oomkit.8: build/deb/gen-man
+	$(call msg,GEN,$@)
+	$(Q)$< >$@.tmp
+	$(Q)mv $@.tmp $@
+
+deb: build/deb/oomkit build/deb/oomkit.8
+	$(Q)rm -rf build/deb/root
+	$(Q)$(MAKE) install PREFIX=/usr SBINDIR=/usr/sbin SYSCONFDIR=/etc \
+		POLICYDIR=/usr/lib/oomkit/policies DESTDIR=$(CURDIR)/build/deb/root \
+		INSTALL_BIN=build/deb/oomkit INSTALL_MAN=build/deb/oomkit.8
+	$(Q)mkdir -p build/deb/root/DEBIAN
+	$(Q)printf '%s\n' 'Package: oomkit' 'Version: $(DEB_VERSION)' \
+		'Architecture: $(DEB_ARCH)' 'Maintainer: oomkit developers <root@localhost>' \
+		'Depends: libc6, libelf1, zlib1g, libinih1' 'Section: admin' 'Priority: optional' \
+		'Description: BPF struct_ops OOM policies and their loader' \
+		' oomkit loads BPF OOM policies into a kernel carrying the BPF OOM' \
+		' series (bpf_oom_ops), pins them, shows them and streams their decisions.' \
+		>build/deb/root/DEBIAN/control
+	$(Q)echo /etc/oomkit/oomkit.conf >build/deb/root/DEBIAN/conffiles
+	$(call msg,DPKG-DEB,build/oomkit_$(DEB_VERSION)_$(DEB_ARCH).deb)
+	$(Q)dpkg-deb --root-owner-group -Zxz --build build/deb/root \
+		build/oomkit_$(DEB_VERSION)_$(DEB_ARCH).deb >/dev/null

@@ -8,7 +8,7 @@
 /* 'policy list' and 'policy load' print the same text for it. */
 static const char policy_dir_text[] =
 	"Where drop-in policies (*.bpf.o) are looked up (default "
-	"/usr/local/lib/oomkit/policies, or $OOMKIT_POLICY_DIR).";
+	OOMKIT_POLICY_DIR ", or $OOMKIT_POLICY_DIR).";
 
 static const struct doc_opt set_opts[] = {
 	{ "--set KEY=VALUE",
@@ -111,6 +111,18 @@ const struct doc_cmd doc_cmds[] = {
 	  "/sys/fs/bpf/oomkit/NAME/ (and a leftover NAME~tmp/). With --all, does so for "
 	  "every policy pinned there.",
 	  unload_opts },
+	{ "config", "check", "[FILE]",
+	  "check a configuration without touching the kernel",
+	  "Reads FILE (default " OOMKIT_SYSCONFDIR "/oomkit/oomkit.conf) and then every FILE.d/*.conf in "
+	  "name order, as oomkit.conf(5) describes, and checks each policy section as "
+	  "'policy load' would short of the kernel: the policy resolves and opens, the "
+	  "section is named after it, and each Set= names a tunable or per-cgroup setting, "
+	  "parses, is in range and names an existing cgroup. Prints every mistake as "
+	  "FILE:LINE: what is wrong and what to do, and exits 1 if there was one; "
+	  "otherwise prints the file and the policies it names. Needs no privileges "
+	  "beyond reading the files; a file must be owned by root (or the caller) and "
+	  "not writable by group or others.",
+	  NULL },
 	{ NULL, "run", "NAME|PATH [--set KEY=VALUE]... [--count N] [--timeout SEC]",
 	  "run a policy in the foreground",
 	  "Loads and attaches the policy like 'policy load' but pins nothing: the policy "

@@ -158,6 +158,7 @@ static const struct cmd main_cmds[] = {
 	{ "run",	do_run },
 	{ "events",	do_events },
 	{ "feature",	do_feature },
+	{ "config",	do_config },
 	{ "help",	do_help },
 	{ NULL,		NULL },
 };

@@ -11,7 +11,8 @@
 #define OOMKIT_VERSION			"0.1.0"
 #define OOMKIT_BPFFS			"/sys/fs/bpf"
 #define OOMKIT_PIN_ROOT			OOMKIT_BPFFS "/oomkit"
-#define OOMKIT_DEFAULT_POLICY_DIR	"/usr/local/lib/oomkit/policies"
+/* Set by the Makefile (POLICYDIR, SYSCONFDIR), its one definition. */
+#define OOMKIT_DEFAULT_POLICY_DIR	OOMKIT_POLICY_DIR
 
 /*
  * Handlers and library code return 0 or a negative errno; -EUSAGE marks a
@@ -47,6 +48,7 @@ int do_policy(void);
 int do_run(void);
 int do_events(void);
 int do_feature(void);
+int do_config(void);
 
 /* doc.c: one table for --help and the man page. */
 int print_help(const char *object, const char *verb);

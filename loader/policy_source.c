@@ -7,9 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/types.h>
+
+#include <oomkit/intf.h>
 
 #include "builtin.h"
 #include "main.h"
+#include "meta.h"
 #include "policy_source.h"
 
 #define DROPIN_SUFFIX	".bpf.o"
