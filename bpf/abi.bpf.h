@@ -4,13 +4,37 @@
 #define __OOMKIT_ABI_BPF_H
 
 /*
- * ABI level 1 (the BPF OOM series): one global list of bpf_oom_ops,
- * run in attach order; the handler gets only the oom_control and finds the
- * OOM scope in oc->memcg; PSI through a global bpf_psi_ops. Policies see
- * none of this: they get a struct oomkit_oom or the oomkit_psi_* calls. A
- * later level (per-cgroup attachment, the attachment as an extra handler
- * argument) changes only this header.
+ * Two levels of the BPF OOM series, one object for both:
+ *
+ * Level 1 (kernel-abi.md): one global list of bpf_oom_ops, run in attach
+ * order; the handler gets only the oom_control and finds the OOM scope in
+ * oc->memcg; PSI through a global bpf_psi_ops.
+ *
+ * Level 2 (kernel-abi-level2.md): bpf_oom_ops attached to cgroups, the
+ * handler gets the attachment's cgroup too, oc is read-only, the
+ * declare-OOM kfunc takes flags, bpf_psi_ops is gone.
+ *
+ * OOMKIT_OOM_POLICY() emits one struct_ops map and handler per level, both
+ * calling the one policy body through a struct oomkit_oom; the loader
+ * (loader/abi.c) creates the map of the running kernel's level and leaves
+ * the other unloaded. The level-2 type is a CO-RE flavor (___l2) of the
+ * level-1 vmlinux.h's struct: libbpf matches struct_ops types and kfunc
+ * externs by the name before "___", so `make all` needs no level-2 BTF.
+ * Policies see none of this.
  */
+
+#ifndef EOPNOTSUPP
+#define EOPNOTSUPP	95
+#endif
+
+/* kernel-abi-level2.md §2: struct bpf_oom_ops at level 2. */
+struct bpf_oom_ops___l2 {
+	int (*handle_out_of_memory)(struct oom_control *oc, struct cgroup *cgrp);
+	char name[64];
+};
+
+/* kernel-abi-level2.md §5: enum bpf_oom_flags (level 2 only, so not in vmlinux.h). */
+#define OOMKIT_OOM_FLAGS_WAIT_ON_OOM_LOCK	(1ULL << 0)
 
 /* Kernel #defines that BTF does not carry (6.12 values). */
 #define OOMKIT_MMF_OOM_SKIP	21		/* include/linux/sched/coredump.h */
@@ -85,7 +109,13 @@ static __always_inline void oomkit_oom_end(struct oomkit_oom *oom)
 	bpf_put_mem_cgroup(oom->scope);
 }
 
-/* Kills @task the way the kernel OOM killer does; the report says "<policy>: Killed process". */
+/*
+ * Kills @task the way the kernel OOM killer does; the report names the
+ * policy (level 1: "oom_policy=<name>", level 2: "oom bpf handler: <name>").
+ * Level 1 refuses a task that is already gone with -EINVAL, level 2 returns
+ * 0 (counted as progress); both refuse oom_score_adj -1000 with -EINVAL,
+ * so callers skip such tasks first and treat any error as "not killed".
+ */
 static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom, struct task_struct *task)
 {
 	return bpf_oom_kill_process(oom->oc, task, oom->name);
@@ -101,7 +131,10 @@ static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom, struct t
  *
  * Place it at the top, where it names the file's policy. <prefix>_oom()
  * returns 1 when it freed memory (or a victim is already on its way out)
- * and 0 to let the next handler, then the kernel, decide. It ends with one of the decision verbs
+ * and 0 to let the next handler, then the kernel, decide. At level 2 a 1
+ * without a kill in this call also passes the OOM on (the kernel stops
+ * only when bpf_oom_kill_process() ran); the kernel killer then meets the
+ * exiting victim and waits for it, as a level-1 claim would have. It ends with one of the decision verbs
  * (decide.bpf.h), which fill the record; the handler sends it.
  */
 #define OOMKIT_OOM_POLICY(prefix, policy_name, policy_doc)		\
@@ -109,8 +142,7 @@ static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom, struct t
 	static const char prefix##_policy_name[] = policy_name;	\
 	static int prefix##_oom(struct oomkit_oom *oom);		\
 									\
-	SEC("struct_ops.s/handle_out_of_memory")			\
-	int BPF_PROG(prefix##_handle_out_of_memory, struct oom_control *oc) \
+	static __always_inline int prefix##_handle(struct oom_control *oc) \
 	{								\
 		struct oomkit_oom oom = {};				\
 		int ret;						\
@@ -122,9 +154,30 @@ static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom, struct t
 		return ret;						\
 	}								\
 									\
+	/* level 1: the handler gets the oom_control only */		\
+	SEC("struct_ops.s/handle_out_of_memory")			\
+	int BPF_PROG(prefix##_handle_out_of_memory, struct oom_control *oc) \
+	{								\
+		return prefix##_handle(oc);				\
+	}								\
+									\
 	SEC(".struct_ops.link")						\
 	struct bpf_oom_ops prefix##_ops = {				\
 		.handle_out_of_memory = (void *)prefix##_handle_out_of_memory, \
+		.name = policy_name,					\
+	};								\
+									\
+	/* level 2: and the attachment's cgroup, which the scope does not need */ \
+	SEC("struct_ops.s/handle_out_of_memory")			\
+	int BPF_PROG(prefix##_handle_oom_l2, struct oom_control *oc,	\
+		     struct cgroup *cgrp)				\
+	{								\
+		return prefix##_handle(oc);				\
+	}								\
+									\
+	SEC(".struct_ops.link")						\
+	struct bpf_oom_ops___l2 prefix##_ops___l2 = {			\
+		.handle_out_of_memory = (void *)prefix##_handle_oom_l2,	\
 		.name = policy_name,					\
 	}
 
@@ -141,6 +194,9 @@ static __always_inline int oomkit_psi_watch(struct oomkit_psi *psi, u64 cgid, bo
 {
 	u32 res = bpf_core_enum_value(enum psi_res, PSI_MEM);
 
+	/* level 2 has no bpf_psi_ops (nor this kfunc); the loader says so first */
+	if (!bpf_ksym_exists(bpf_psi_create_trigger))
+		return -EOPNOTSUPP;
 	if (full)
 		res |= OOMKIT_PSI_FULL;
 	return bpf_psi_create_trigger(psi->bpf_psi, cgid, res, threshold_usec, window_usec);
@@ -157,11 +213,23 @@ static __always_inline int oomkit_psi_watch(struct oomkit_psi *psi, u64 cgid, bo
  */
 #define OOMKIT_CONSTRAINT_TEXT(var, text)	static char var[] = text
 
+/* The declare-OOM kfunc of the running kernel's level, waiting for the OOM lock. */
+static __always_inline int oomkit_out_of_memory(struct mem_cgroup *memcg, const char *text)
+{
+	/* level 2 prints the kernel's constraint name: @text goes unused */
+	if (bpf_ksym_exists(bpf_out_of_memory___l2))
+		return bpf_out_of_memory___l2(memcg, 0, OOMKIT_OOM_FLAGS_WAIT_ON_OOM_LOCK);
+	if (bpf_ksym_exists(bpf_out_of_memory))
+		return bpf_out_of_memory(memcg, 0, true, text);
+	return -EOPNOTSUPP;
+}
+
 /*
  * Declares an OOM in cgroup @cgid's memcg (0 = system-wide) with the
  * constraint text @text (an OOMKIT_CONSTRAINT_TEXT()), waiting for the OOM lock, so
  * the attached OOM policies, then the kernel, handle it. Returns 1 if
  * memory was freed, 0 if not, a negative errno if it could not be declared.
+ * Level 2 prints the kernel's own constraint name instead of @text.
  *
  * The root cgroup (id 1, which a PSI trigger on the cgroup2 root reports)
  * and the root memcg mean the whole system: the kernel's memcg OOM path
@@ -176,14 +244,14 @@ static __always_inline int oomkit_declare_oom(u64 cgid, const char *text)
 	int ret;
 
 	if (!cgid)
-		return bpf_out_of_memory(NULL, 0, true, text);
+		return oomkit_out_of_memory(NULL, text);
 
 	cgrp = bpf_cgroup_from_id(cgid);
 	if (!cgrp)
 		return -ENOENT;
 	if (!BPF_CORE_READ(cgrp, level)) {
 		bpf_cgroup_release(cgrp);
-		return bpf_out_of_memory(NULL, 0, true, text);
+		return oomkit_out_of_memory(NULL, text);
 	}
 	memcg = bpf_get_mem_cgroup(&cgrp->self);
 	bpf_cgroup_release(cgrp);
@@ -192,9 +260,9 @@ static __always_inline int oomkit_declare_oom(u64 cgid, const char *text)
 	/* Belt and braces: a memcg that is the root's, however it was reached. */
 	if (!BPF_CORE_READ(memcg, css.cgroup, level)) {
 		bpf_put_mem_cgroup(memcg);
-		return bpf_out_of_memory(NULL, 0, true, text);
+		return oomkit_out_of_memory(NULL, text);
 	}
-	ret = bpf_out_of_memory(memcg, 0, true, text);
+	ret = oomkit_out_of_memory(memcg, text);
 	bpf_put_mem_cgroup(memcg);
 	return ret;
 }

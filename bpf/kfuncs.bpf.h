@@ -5,21 +5,33 @@
 
 /*
  * Strong references: every kernel oomkit runs on has each of these, and a
- * missing one is libbpf's plain "not found in kernel BTF" at load. A kfunc
- * a policy may do without would be __weak and tested with
- * bpf_ksym_exists(); none is today.
+ * missing one is libbpf's plain "not found in kernel BTF" at load. The
+ * kfuncs whose shape depends on the ABI level are __weak: libbpf binds a
+ * weak extern only if the kernel's prototype is compatible (argument count
+ * included), else to 0, so one object resolves on both levels and
+ * abi.bpf.h picks the form with bpf_ksym_exists().
  */
 
-/* The BPF OOM series (bpf_oom_ops, bpf_psi_ops). */
+/* The BPF OOM series, on both levels. */
 int bpf_oom_kill_process(struct oom_control *oc, struct task_struct *task,
 			 const char *message__str) __ksym;
+bool bpf_task_is_oom_victim(struct task_struct *task) __ksym;
+
+/* Level 1 only (kernel-abi.md): the declare-OOM form and bpf_psi_ops' trigger. */
 int bpf_out_of_memory(struct mem_cgroup *memcg__nullable, int order,
 		      bool wait_on_oom_lock,
-		      const char *constraint_text__nullable) __ksym;
-bool bpf_task_is_oom_victim(struct task_struct *task) __ksym;
+		      const char *constraint_text__nullable) __ksym __weak;
 int bpf_psi_create_trigger(struct bpf_psi *bpf_psi, u64 cgroup_id,
 			   u32 resource, u32 threshold_us,
-			   u32 window_us) __ksym;
+			   u32 window_us) __ksym __weak;
+
+/*
+ * Level 2 only (kernel-abi-level2.md §5): the declare-OOM form with flags.
+ * A CO-RE flavor: libbpf matches it to the kernel's bpf_out_of_memory by
+ * the name before "___", which lets it sit beside level 1's declaration.
+ */
+int bpf_out_of_memory___l2(struct mem_cgroup *memcg__nullable, int order,
+			   u64 flags) __ksym __weak;
 
 /* memcg kfuncs, in their mainline (7.0) form. */
 struct mem_cgroup *bpf_get_mem_cgroup(struct cgroup_subsys_state *css)

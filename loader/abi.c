@@ -19,6 +19,8 @@
 #define VALUE_PREFIX		"bpf_struct_ops_"
 #define OOM_OPS			"bpf_oom_ops"
 #define PSI_OPS			"bpf_psi_ops"
+/* bpf/abi.bpf.h's CO-RE flavor of the level-2 bpf_oom_ops */
+#define OOM_VARIANT_L2		"___l2"
 #define LVL(n)			(1u << (n))
 
 static const struct {
@@ -212,30 +214,34 @@ const char *abi_level_name(enum abi_level level)
 
 /* --- map kinds -------------------------------------------------------------- */
 
-enum abi_kind abi_map_kind(const struct bpf_object *obj, const struct bpf_map *map,
-			   const struct bpf_map_info *info)
+/* A struct's name without a CO-RE flavor suffix: "bpf_oom_ops___l2" -> "bpf_oom_ops" */
+static size_t essential_len(const char *name)
+{
+	const char *flavor = strstr(name, "___");
+
+	return flavor ? (size_t)(flavor - name) : strlen(name);
+}
+
+/* The level an object's OOM map is built for: its type's flavor names it. */
+static enum abi_level map_variant(const struct bpf_object *obj, const struct bpf_map *map)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	const struct btf_type *t;
+	const char *name;
+
+	t = btf ? btf__type_by_id(btf, bpf_map__btf_value_type_id(map)) : NULL;
+	name = t ? btf__name_by_offset(btf, t->name_off) : NULL;
+	if (!name)
+		return ABI_NONE;
+	return strcmp(name + essential_len(name), OOM_VARIANT_L2) ? ABI_LEVEL_1 : ABI_LEVEL_2;
+}
+
+static enum abi_kind kind_of(const struct btf *btf, __u32 id, bool kernel)
 {
 	const struct btf_type *t;
-	const struct btf *btf;
-	bool kernel = false;
 	const char *name;
-	size_t i;
-	__u32 id;
+	size_t i, len;
 
-	if (obj && map) {
-		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS)
-			return ABI_KIND_OTHER;
-		btf = bpf_object__btf(obj);
-		id = bpf_map__btf_value_type_id(map);
-	} else if (info) {
-		if (info->type != BPF_MAP_TYPE_STRUCT_OPS)
-			return ABI_KIND_OTHER;
-		btf = abi_vmlinux_btf();
-		id = info->btf_vmlinux_value_type_id;
-		kernel = true;
-	} else {
-		return ABI_KIND_OTHER;
-	}
 	if (!btf || !id)
 		return ABI_KIND_OTHER;
 	t = btf__type_by_id(btf, id);
@@ -248,10 +254,81 @@ enum abi_kind abi_map_kind(const struct bpf_object *obj, const struct bpf_map *m
 			return ABI_KIND_OTHER;
 		name += strlen(VALUE_PREFIX);
 	}
+	len = essential_len(name);
 	for (i = 0; i < ARRAY_LEN(kinds); i++)
-		if (!strcmp(name, kinds[i].type))
+		if (strlen(kinds[i].type) == len && !strncmp(name, kinds[i].type, len))
 			return kinds[i].kind;
 	return ABI_KIND_OTHER;
+}
+
+enum abi_kind abi_map_kind(const struct bpf_object *obj, const struct bpf_map *map,
+			   const struct bpf_map_info *info)
+{
+	if (obj && map) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS)
+			return ABI_KIND_OTHER;
+		/* the variant of another level, left out by abi_select_variant() */
+		if (!bpf_map__autocreate(map))
+			return ABI_KIND_OTHER;
+		return kind_of(bpf_object__btf(obj), bpf_map__btf_value_type_id(map), false);
+	}
+	if (info && info->type == BPF_MAP_TYPE_STRUCT_OPS)
+		return kind_of(abi_vmlinux_btf(), info->btf_vmlinux_value_type_id, true);
+	return ABI_KIND_OTHER;
+}
+
+static bool is_oom_map(const struct bpf_object *obj, const struct bpf_map *map)
+{
+	return bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS &&
+	       kind_of(bpf_object__btf(obj), bpf_map__btf_value_type_id(map), false) ==
+	       ABI_KIND_OOM;
+}
+
+/*
+ * An object built with bpf/abi.bpf.h carries an OOM map per level (the
+ * level-2 one of type bpf_oom_ops___l2); one built against an older header
+ * only level 1's. Keep the running kernel's; a kernel of no known level
+ * (a build host, the host suite) keeps level 1's, so checks and listings
+ * see the object as before. libbpf (1.4 and later) loads a struct_ops
+ * program only if a map it sits in is created, so leaving out the map
+ * leaves out its handler, whose level-2 BTF would not verify on level 1.
+ */
+int abi_select_variant(struct bpf_object *obj, char *why, size_t len)
+{
+	const struct abi_probe *k;
+	enum abi_level want = ABI_LEVEL_1;
+	bool have = false, other = false;
+	struct bpf_map *map;
+	int err;
+
+	if (!abi_kernel(&k) && k->level == ABI_LEVEL_2)
+		want = ABI_LEVEL_2;
+	bpf_object__for_each_map(map, obj) {
+		if (!is_oom_map(obj, map))
+			continue;
+		if (map_variant(obj, map) == want)
+			have = true;
+		else
+			other = true;
+	}
+	if (!other)
+		return 0;
+	if (!have) {
+		snprintf(why, len, "it has no %s for ABI level %d, this kernel's: it was built "
+			 "against an older bpf/abi.bpf.h; rebuild it", OOM_OPS, want);
+		return -EOPNOTSUPP;
+	}
+	bpf_object__for_each_map(map, obj) {
+		if (!is_oom_map(obj, map) || map_variant(obj, map) == want)
+			continue;
+		err = bpf_map__set_autocreate(map, false);
+		if (err) {
+			snprintf(why, len, "can't leave out map '%s' of the other ABI level: %s",
+				 bpf_map__name(map), strerror(-err));
+			return err;
+		}
+	}
+	return 0;
 }
 
 const char *abi_kind_name(enum abi_kind kind)

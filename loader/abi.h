@@ -62,6 +62,14 @@ const char *abi_level_name(enum abi_level level);
  */
 enum abi_kind abi_map_kind(const struct bpf_object *obj, const struct bpf_map *map,
 			   const struct bpf_map_info *info);
+/*
+ * Leaves out the OOM maps (and so their handlers) an object carries for
+ * the ABI level the running kernel does not have; call it on an opened
+ * object, before anything asks abi_map_kind() about its maps, which then
+ * calls those maps ABI_KIND_OTHER. 0, or a negative errno with @why set
+ * (an object with OOM maps of another level only).
+ */
+int abi_select_variant(struct bpf_object *obj, char *why, size_t len);
 /* The struct_ops type name of a kind, as users read it: "bpf_oom_ops", "bpf_psi_ops". */
 const char *abi_kind_name(enum abi_kind kind);
 

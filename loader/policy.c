@@ -83,7 +83,7 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	const struct oomkit_meta *m;
 	struct bpf_map *map;
-	char why[128];
+	char why[192];
 	int err;
 
 	err = elf_check_bpf(p->src.data, p->src.size, why, sizeof(why));
@@ -117,6 +117,11 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 	if (!p->obj) {
 		err = -errno;
 		p_err("can't %s '%s': libbpf can't open it: %s", step, thing, libbpf_errstr(err));
+		return err;
+	}
+	err = abi_select_variant(p->obj, why, sizeof(why));
+	if (err) {
+		p_err("can't %s '%s': %s", step, thing, why);
 		return err;
 	}
 

@@ -35,8 +35,7 @@ struct bpf_oom_ops___l2 {
 /* section 5: enum bpf_oom_flags */
 #define BPF_OOM_FLAGS_WAIT_ON_OOM_LOCK___l2	(1ULL << 0)
 
-int bpf_out_of_memory___l2(struct mem_cgroup *memcg__nullable, int order,
-			   u64 flags) __ksym __weak;
+/* bpf_out_of_memory___l2() is kfuncs.bpf.h's, as for the policies */
 
 /* 6.12's bpf_wq (section 4: the sleepable hop of a tp_btf program) */
 int bpf_wq_init(struct bpf_wq *wq, void *p__map, unsigned int flags) __ksym __weak;
