@@ -5,7 +5,10 @@
 
 #include <bpf/btf.h>
 
+#include <bpf/libbpf.h>
+
 #include "../../loader/abi.h"
+#include "cli.h"
 #include "test.h"
 
 /* The parts of kernel BTF the probe reads, in the shapes of kernel-abi-level2.md §9. */
@@ -236,4 +239,56 @@ TEST(abi_kernel_on_this_host_is_none)
 	ASSERT_EQ(abi_check_kind(ABI_KIND_PSI, why, sizeof(why)), -EOPNOTSUPP, "a PSI map");
 	ASSERT_STR_EQ(why, "this kernel has no bpf_psi_ops (needs the BPF OOM series; see "
 		      "'oomkit feature')", "its reason");
+}
+
+/*
+ * A policy object carries an OOM map per level (bpf/abi.bpf.h). With no
+ * level in the kernel (this host) the loader keeps level 1's, so the object
+ * has one OOM map, as before, and the level-2 one is left uncreated.
+ */
+TEST(abi_select_variant_keeps_level_1_without_a_level)
+{
+	struct bpf_object *obj;
+	struct bpf_map *map;
+	int nr_oom = 0;
+	char why[192] = "";
+
+	obj = bpf_object__open_file(build_path("policies/biggest-cgroup.bpf.o"), NULL);
+	if (!ASSERT_OK_PTR(obj, "open biggest-cgroup.bpf.o"))
+		return;
+	map = bpf_object__find_map_by_name(obj, "biggest_cgroup_ops___l2");
+	ASSERT_OK_PTR(map, "it has a level-2 map");
+	ASSERT_OK(abi_select_variant(obj, why, sizeof(why)), "select");
+	ASSERT_STR_EQ(why, "", "no reason given");
+	if (map) {
+		ASSERT_FALSE(bpf_map__autocreate(map), "level 2's left out");
+		ASSERT_EQ(abi_map_kind(obj, map, NULL), ABI_KIND_OTHER, "and not an OOM map");
+	}
+	bpf_object__for_each_map(map, obj) {
+		if (abi_map_kind(obj, map, NULL) != ABI_KIND_OOM)
+			continue;
+		nr_oom++;
+		ASSERT_STR_EQ(bpf_map__name(map), "biggest_cgroup_ops", "the OOM map is level 1's");
+		ASSERT_TRUE(bpf_map__autocreate(map), "and created");
+	}
+	ASSERT_EQ(nr_oom, 1, "one OOM map");
+	bpf_object__close(obj);
+}
+
+/* An object with level 1's map only (an older header's build) is left as it is. */
+TEST(abi_select_variant_leaves_a_level_1_only_object)
+{
+	struct bpf_object *obj;
+	struct bpf_map *map;
+	char why[192] = "";
+	int nr_oom = 0;
+
+	obj = bpf_object__open_file(build_path("selftests/host/host_fake_oom.bpf.o"), NULL);
+	if (!ASSERT_OK_PTR(obj, "open host_fake_oom.bpf.o"))
+		return;
+	ASSERT_OK(abi_select_variant(obj, why, sizeof(why)), "select");
+	bpf_object__for_each_map(map, obj)
+		nr_oom += abi_map_kind(obj, map, NULL) == ABI_KIND_OOM;
+	ASSERT_EQ(nr_oom, 1, "its OOM map stays");
+	bpf_object__close(obj);
 }
