@@ -2,6 +2,7 @@
 /* The BPF OOM kernel ABI as the loader sees it: level probe, map kinds, attach, names, run order. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "abi.h"
 #include "cgpath.h"
+#include "main.h"
 
 #define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
 /* The kernel's value type of a struct_ops map is "bpf_struct_ops_<type>". */
@@ -389,19 +391,22 @@ int abi_check_kind(enum abi_kind kind, char *why, size_t len)
  * bpf_map__attach_struct_ops(): that call writes it, then its cgroup-less
  * link fails, and the link is created raw on the root's fd. libbpf 1.5 can
  * wrap a raw link fd in a struct bpf_link only through a pin
- * (bpf_link__open()), so this needs @pin_path: 'oomkit run' pins nothing and
- * is refused at level 2. Not exercised yet: there is no level-2 test kernel.
+ * (bpf_link__open()): a pinned policy's link is pinned at @pin_path; an
+ * unpinned one ('oomkit run', @pin_path NULL) at a bpffs name of this
+ * process's, removed once opened, so the link lives as long as the caller
+ * holds it. A crash between the two leaves that pin behind.
  */
 static int attach_cgroup_root(struct bpf_map *map, const char *pin_path, struct bpf_link **out,
 			      const char **hint)
 {
+	char run_path[PATH_MAX];
 	struct bpf_link *link;
 	int cg_fd, fd, err;
 
 	if (!pin_path) {
-		*hint = " (at ABI level 2 oomkit attaches to the cgroup2 root only for a pinned "
-			"policy: use 'oomkit policy load')";
-		return -EOPNOTSUPP;
+		snprintf(run_path, sizeof(run_path), OOMKIT_BPFFS "/oomkit-run~%d~%s",
+			 (int)getpid(), bpf_map__name(map));
+		pin_path = run_path;
 	}
 	link = bpf_map__attach_struct_ops(map);
 	if (link) {
@@ -435,6 +440,15 @@ static int attach_cgroup_root(struct bpf_map *map, const char *pin_path, struct 
 		err = -errno;
 		unlink(pin_path);
 		return err;
+	}
+	if (pin_path == run_path) {
+		err = bpf_link__unpin(link);
+		if (err) {
+			bpf_link__destroy(link);
+			unlink(run_path);
+			*hint = " (can't remove the link's transient pin)";
+			return err;
+		}
 	}
 	*out = link;
 	return 0;

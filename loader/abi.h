@@ -82,7 +82,7 @@ int abi_check_kind(enum abi_kind kind, char *why, size_t len);
 /*
  * Attaches a loaded struct_ops map of @kind as the kernel's level wants:
  * level 1 a global link, level 2 a link on the cgroup2 root (system-wide),
- * which needs @pin_path (the link is pinned there; see abi.c). On failure
+ * pinned at @pin_path if given (see abi.c). On failure
  * returns a negative errno and sets @hint to a note for the error message
  * ("" if none).
  */

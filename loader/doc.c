@@ -74,9 +74,9 @@ const struct doc_cmd doc_cmds[] = {
 	  "oomkit_events, oomkit_stats and every knob map under /sys/fs/bpf/oomkit/NAME/. "
 	  "The policy stays attached after oomkit exits. Prints the oom_policy name the "
 	  "kernel will report.\n\n"
-	  "On a kernel of ABI level 2 (see 'oomkit feature') each bpf_oom_ops map is "
-	  "attached to the cgroup2 root, which is system-wide as level 1's links are. That "
-	  "path has not run on a level-2 kernel yet.\n\n"
+	  "A policy carries a handler for each ABI level (see 'oomkit feature'); the one "
+	  "the running kernel has is loaded. At level 2 each bpf_oom_ops map is attached "
+	  "to the cgroup2 root, which is system-wide as level 1's links are.\n\n"
 	  "Pins are made in /sys/fs/bpf/oomkit/NAME~tmp/ and renamed into place; any "
 	  "failure detaches and unpins everything done so far. Loading a NAME that is "
 	  "already loaded is an error.\n\n"
@@ -128,9 +128,9 @@ const struct doc_cmd doc_cmds[] = {
 	  "Loads and attaches the policy like 'policy load' but pins nothing: the policy "
 	  "lives as long as this process. Prints every decision the policy makes, one line "
 	  "of text (or one JSON object with -j) each, and detaches cleanly on SIGINT or "
-	  "SIGTERM (or when the kernel closes the links, should the process die). On a "
-	  "kernel of ABI level 2 it refuses a policy with a bpf_oom_ops map (libbpf 1.5 "
-	  "keeps such a cgroup link only through a pin): use 'policy load'.",
+	  "SIGTERM (or when the kernel closes the links, should the process die). At ABI "
+	  "level 2 the cgroup link is pinned for an instant under /sys/fs/bpf (libbpf 1.5 "
+	  "makes a link of a raw one only through a pin) and unpinned at once.",
 	  run_opts },
 	{ NULL, "events", "[NAME]... [--count N] [--timeout SEC]",
 	  "stream the decisions of loaded policies",
