@@ -7,13 +7,13 @@
  * OOMKIT_CGROUP_MAP - define a per-cgroup setting map: u64 cgroup id -> s64
  * @map_name: the map; the CLI fills it after load, before attach
  */
-#define OOMKIT_CGROUP_MAP_MAX	1024
-#define OOMKIT_CGROUP_MAP(map_name)					\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_HASH);			\
-		__uint(max_entries, OOMKIT_CGROUP_MAP_MAX);		\
-		__type(key, u64);					\
-		__type(value, s64);					\
+#define OOMKIT_CGROUP_MAP_MAX 1024
+#define OOMKIT_CGROUP_MAP(map_name)                         \
+	struct {                                            \
+		__uint(type, BPF_MAP_TYPE_HASH);            \
+		__uint(max_entries, OOMKIT_CGROUP_MAP_MAX); \
+		__type(key, u64);                           \
+		__type(value, s64);                         \
 	} map_name SEC(".maps")
 
 /**
@@ -29,15 +29,15 @@
  * Several keys may share a map (prefer/avoid/omit), each storing its value.
  */
 #define OOMKIT_CGROUP_KNOB(key, map_name, val, from_arg, lo, hi, key_doc) \
-	__OOMKIT_META(knob_##key) = {					\
-		.kind = OOMKIT_META_CGROUP_KNOB,			\
-		.min = (lo),						\
-		.max = (hi),						\
-		.value = (val),						\
-		.value_from_arg = (from_arg),				\
-		.name = #key,						\
-		.map = #map_name,					\
-		.doc = key_doc,						\
+	__OOMKIT_META(knob_##key) = {                                     \
+		.kind = OOMKIT_META_CGROUP_KNOB,                          \
+		.min = (lo),                                              \
+		.max = (hi),                                              \
+		.value = (val),                                           \
+		.value_from_arg = (from_arg),                             \
+		.name = #key,                                             \
+		.map = #map_name,                                         \
+		.doc = key_doc,                                           \
 	}
 
 /* The lookup reads kernel types; the host tests' fake object only describes knobs. */
@@ -49,7 +49,8 @@
  * depth limit but cgroup.max.depth): one map lookup per level. Reads
  * cgroup->ancestors[] by probe: plain data.
  */
-static __always_inline s64 oomkit_knob_nearest(void *map, struct cgroup_subsys_state *css,
+static __always_inline s64 oomkit_knob_nearest(void *map,
+					       struct cgroup_subsys_state *css,
 					       s64 def)
 {
 	struct cgroup *cgrp = BPF_CORE_READ(css, cgroup), *anc;
@@ -60,7 +61,8 @@ static __always_inline s64 oomkit_knob_nearest(void *map, struct cgroup_subsys_s
 	base = (u64)cgrp + bpf_core_field_offset(struct cgroup, ancestors);
 	bpf_for(j, 0, level + 1) {
 		i = level - j;
-		if (bpf_probe_read_kernel(&anc, sizeof(anc), (void *)(base + i * sizeof(anc))))
+		if (bpf_probe_read_kernel(&anc, sizeof(anc),
+					  (void *)(base + i * sizeof(anc))))
 			break;
 		cgid = BPF_CORE_READ(anc, kn, id);
 		val = bpf_map_lookup_elem(map, &cgid);

@@ -8,23 +8,23 @@
 struct cmd;
 
 enum {
-	ARG_TARGET	= 1 << 0,	/* exactly one NAME|PATH */
-	ARG_SET		= 1 << 1,	/* --set KEY=VALUE, repeatable */
-	ARG_ALL		= 1 << 2,	/* --all (instead of the target) */
-	ARG_STREAM	= 1 << 3,	/* --count N, --timeout SEC */
-	ARG_NAMES	= 1 << 4,	/* any number of NAMEs */
+	ARG_TARGET = 1 << 0, /* exactly one NAME|PATH */
+	ARG_SET = 1 << 1,    /* --set KEY=VALUE, repeatable */
+	ARG_ALL = 1 << 2,    /* --all (instead of the target) */
+	ARG_STREAM = 1 << 3, /* --count N, --timeout SEC */
+	ARG_NAMES = 1 << 4,  /* any number of NAMEs */
 };
 
 struct cmd_args {
-	bool help;		/* --help was given and printed: do nothing else */
+	bool help; /* --help was given and printed: do nothing else */
 	const char *target;
 	char **sets;
 	int nr_sets;
 	char **names;
 	int nr_names;
 	bool all;
-	long count;		/* 0: unlimited */
-	long timeout_sec;	/* 0: none */
+	long count;	  /* 0: unlimited */
+	long timeout_sec; /* 0: none */
 };
 
 /*

@@ -14,7 +14,7 @@
 #include "pins.h"
 #include "policy.h"
 
-#define VERIFIER_TAIL_LINES	20
+#define VERIFIER_TAIL_LINES 20
 
 int policy_check_kernel(const struct policy *p, const char *step)
 {
@@ -39,7 +39,7 @@ int policy_check_kernel(const struct policy *p, const char *step)
  * a longer log still keeps its end (the kernel's log rotates since 6.4),
  * which is the part shown, though the load then fails with ENOSPC.
  */
-#define VERIFIER_LOG_SIZE	(16U << 20)
+#define VERIFIER_LOG_SIZE (16U << 20)
 
 /* The last VERIFIER_TAIL_LINES lines of @log: on stderr, or as JSON. */
 static void print_verifier_tail(const char *log)
@@ -69,7 +69,8 @@ static void print_verifier_tail(const char *log)
 		jsonw_end_array(json_wtr);
 		return;
 	}
-	fprintf(stderr, "%s verifier log (last %d lines):\n", bin_name, VERIFIER_TAIL_LINES);
+	fprintf(stderr, "%s verifier log (last %d lines):\n", bin_name,
+		VERIFIER_TAIL_LINES);
 	fwrite(p, 1, end - p, stderr);
 }
 
@@ -84,20 +85,22 @@ static const char *failed_prog_name(const struct policy *p)
 	return "";
 }
 
-static int report_verifier(const struct policy *p, const char *step, const char *log,
-			   int err)
+static int report_verifier(const struct policy *p, const char *step,
+			   const char *log, int err)
 {
 	const char *prog = failed_prog_name(p);
 	char why[1024];
 
 	if (debug_output)
-		fprintf(stderr, "%s: verifier log of program '%s':\n%s", bin_name, prog, log);
+		fprintf(stderr, "%s: verifier log of program '%s':\n%s",
+			bin_name, prog, log);
 	if (json_output) {
 		jsonw_start_object(json_wtr);
 		jsonw_name(json_wtr, "error");
-		snprintf(why, sizeof(why),
-			 "can't %s '%s': the verifier rejected program '%s' (%s)",
-			 step, p->name, prog, libbpf_errstr(err));
+		snprintf(
+			why, sizeof(why),
+			"can't %s '%s': the verifier rejected program '%s' (%s)",
+			step, p->name, prog, libbpf_errstr(err));
 		jsonw_string(json_wtr, why);
 		print_verifier_tail(log);
 		jsonw_end_object(json_wtr);
@@ -105,7 +108,8 @@ static int report_verifier(const struct policy *p, const char *step, const char 
 	}
 	print_verifier_tail(log);
 	p_err("can't %s '%s': the verifier rejected program '%s' (%s); the log's tail is above, "
-	      "-d prints all of it", step, p->name, prog, libbpf_errstr(err));
+	      "-d prints all of it",
+	      step, p->name, prog, libbpf_errstr(err));
 	return err;
 }
 
@@ -117,7 +121,8 @@ int policy_load(struct policy *p, const char *step)
 
 	log = malloc(VERIFIER_LOG_SIZE);
 	if (!log) {
-		p_err("can't %s '%s': out of memory for the verifier log", step, p->name);
+		p_err("can't %s '%s': out of memory for the verifier log", step,
+		      p->name);
 		return -ENOMEM;
 	}
 	log[0] = '\0';
@@ -129,8 +134,8 @@ int policy_load(struct policy *p, const char *step)
 	if (err && log[0])
 		report_verifier(p, step, log, err);
 	else if (err)
-		p_err("can't %s '%s': %s (%s)", step, p->name, libbpf_last_warn(),
-		      libbpf_errstr(err));
+		p_err("can't %s '%s': %s (%s)", step, p->name,
+		      libbpf_last_warn(), libbpf_errstr(err));
 	free(log);
 	return err;
 }
@@ -141,8 +146,8 @@ int policy_check_signal(const struct policy *p, const char *step)
 {
 	if (!attach_signal)
 		return 0;
-	p_err("can't %s '%s': interrupted by %s before the commit; rolled back", step, p->name,
-	      strsignal(attach_signal));
+	p_err("can't %s '%s': interrupted by %s before the commit; rolled back",
+	      step, p->name, strsignal(attach_signal));
 	return -EINTR;
 }
 
@@ -156,14 +161,15 @@ static int pin_map(const struct policy *p, const char *dir, const char *name,
 	if (!map) {
 		if (!must)
 			return 0;
-		p_err("can't %s '%s': the object has no map '%s'", step, p->name, name);
+		p_err("can't %s '%s': the object has no map '%s'", step,
+		      p->name, name);
 		return -ENOENT;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	err = bpf_map__pin(map, path);
 	if (err)
-		p_err("can't %s '%s': can't pin map '%s' at %s: %s", step, p->name, name, path,
-		      libbpf_errstr(err));
+		p_err("can't %s '%s': can't pin map '%s' at %s: %s", step,
+		      p->name, name, path, libbpf_errstr(err));
 	return err;
 }
 
@@ -191,12 +197,14 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		if (kind == ABI_KIND_OTHER)
 			continue;
 		if (pin_dir)
-			snprintf(path, sizeof(path), "%s/" PIN_LINK_PREFIX "%s", pin_dir,
-				 bpf_map__name(map));
-		err = abi_attach(map, kind, pin_dir ? path : NULL, &link, &hint);
+			snprintf(path, sizeof(path), "%s/" PIN_LINK_PREFIX "%s",
+				 pin_dir, bpf_map__name(map));
+		err = abi_attach(map, kind, pin_dir ? path : NULL, &link,
+				 &hint);
 		if (err) {
-			p_err("can't %s '%s': can't attach %s '%s': %s%s", step, p->name,
-			      abi_kind_name(kind), bpf_map__name(map), libbpf_errstr(err), hint);
+			p_err("can't %s '%s': can't attach %s '%s': %s%s", step,
+			      p->name, abi_kind_name(kind), bpf_map__name(map),
+			      libbpf_errstr(err), hint);
 			goto rollback;
 		}
 		p->links[p->nr_links++] = link;
@@ -205,8 +213,8 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		/* a level-2 link comes pinned (abi.c says why) */
 		err = bpf_link__pin_path(link) ? 0 : bpf_link__pin(link, path);
 		if (err) {
-			p_err("can't %s '%s': can't pin link at %s: %s", step, p->name, path,
-			      libbpf_errstr(err));
+			p_err("can't %s '%s': can't pin link at %s: %s", step,
+			      p->name, path, libbpf_errstr(err));
 			goto rollback;
 		}
 		err = policy_check_signal(p, step);

@@ -44,10 +44,12 @@ int do_events(void)
 		goto out;
 	for (i = 0; i < a.nr_names; i++) {
 		for (j = 0; j < nr; j++)
-			if (dirs[j].complete && !strcmp(dirs[j].name, a.names[i]))
+			if (dirs[j].complete &&
+			    !strcmp(dirs[j].name, a.names[i]))
 				break;
 		if (j == nr) {
-			p_err("can't stream '%s': not loaded (see 'oomkit policy show')", a.names[i]);
+			p_err("can't stream '%s': not loaded (see 'oomkit policy show')",
+			      a.names[i]);
 			err = -ENOENT;
 			goto out;
 		}
@@ -65,11 +67,12 @@ int do_events(void)
 			continue;
 		fd = pins_open(dirs[j].path, "oomkit_events");
 		if (fd < 0)
-			continue;	/* a policy without events */
+			continue; /* a policy without events */
 		fds[nr_fds++] = fd;
 		err = events_add(&rb, fd);
 		if (err) {
-			p_err("can't stream '%s': %s", dirs[j].name, libbpf_errstr(err));
+			p_err("can't stream '%s': %s", dirs[j].name,
+			      libbpf_errstr(err));
 			goto out;
 		}
 	}

@@ -9,7 +9,6 @@
 #include "hog.h"
 #include "test.h"
 
-
 static struct cli_res r;
 static char out[CLI_OUT_MAX];
 
@@ -21,15 +20,18 @@ TEST(run_streams_a_kill_and_detaches)
 	CLI(&r, "policy", "unload", "--all");
 	if (!ASSERT_OK(cg_init("cli_run"), "cg_init"))
 		return;
-	if (!ASSERT_OK(cg_create("work"), "work") || !ASSERT_OK(cg_create("work/leaf"), "leaf") ||
-	    !ASSERT_OK(cg_write("work", "memory.max", "%llu", 48 * MB), "memory.max"))
+	if (!ASSERT_OK(cg_create("work"), "work") ||
+	    !ASSERT_OK(cg_create("work/leaf"), "leaf") ||
+	    !ASSERT_OK(cg_write("work", "memory.max", "%llu", 48 * MB),
+		       "memory.max"))
 		goto out;
 	links = nr_struct_ops_links();
-	run = cli_spawn(&fd, NULL, "-j", "run", "biggest-cgroup", "--count", "1", "--timeout", "90",
-			NULL);
+	run = cli_spawn(&fd, NULL, "-j", "run", "biggest-cgroup", "--count",
+			"1", "--timeout", "90", NULL);
 	if (!ASSERT_GT(run, 0, "spawn run"))
 		goto out;
-	if (!ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links + 1, 30000), "attached"))
+	if (!ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links + 1, 30000),
+			 "attached"))
 		goto out;
 	ASSERT_FALSE(pin_exists("biggest-cgroup"), "run pins nothing");
 
@@ -37,12 +39,17 @@ TEST(run_streams_a_kill_and_detaches)
 	if (!ASSERT_GT(hog, 0, "growing hog"))
 		goto out;
 	ASSERT_EQ(hog_wait(hog, 60000), SIGKILL, "killed");
-	ASSERT_EQ(cli_finish(run, fd, out, sizeof(out), 30000), 0, "run exits 0 after --count 1");
+	ASSERT_EQ(cli_finish(run, fd, out, sizeof(out), 30000), 0,
+		  "run exits 0 after --count 1");
 	run = -1;
 	ASSERT_EQ(json_lines(out), 1, "one decision, one JSON line");
-	ASSERT_HAS_SUBSTR(out, "\"policy\":\"biggest-cgroup\",\"trigger\":\"oom-memcg\","
-			  "\"decision\":\"kill-task\"", "the decision");
-	ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000), "detached");
+	ASSERT_HAS_SUBSTR(
+		out,
+		"\"policy\":\"biggest-cgroup\",\"trigger\":\"oom-memcg\","
+		"\"decision\":\"kill-task\"",
+		"the decision");
+	ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000),
+		    "detached");
 out:
 	if (run > 0)
 		cli_finish(run, fd, out, sizeof(out), 0);
@@ -60,11 +67,14 @@ TEST(run_detaches_on_sigterm)
 	run = cli_spawn(&fd, NULL, "-j", "run", "observe", NULL);
 	if (!ASSERT_GT(run, 0, "spawn run"))
 		return;
-	if (!ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links + 1, 30000), "attached")) {
+	if (!ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links + 1, 30000),
+			 "attached")) {
 		cli_finish(run, fd, out, sizeof(out), 0);
 		return;
 	}
 	/* cli_finish sends SIGTERM once its read times out */
-	ASSERT_EQ(cli_finish(run, fd, out, sizeof(out), 500), 0, "a clean exit on SIGTERM");
-	ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000), "detached");
+	ASSERT_EQ(cli_finish(run, fd, out, sizeof(out), 500), 0,
+		  "a clean exit on SIGTERM");
+	ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000),
+		    "detached");
 }

@@ -14,7 +14,7 @@
 #include "cli.h"
 #include "test.h"
 
-#define FAKE_DIR	"/sys/fs/bpf/oomkit/fake"
+#define FAKE_DIR "/sys/fs/bpf/oomkit/fake"
 
 static struct cli_res r;
 static struct bpf_object *obj;
@@ -29,21 +29,25 @@ static struct bpf_program *fake_ring(void)
 	mkdir("/sys/fs/bpf/oomkit", 0700);
 	if (!ASSERT_OK(mkdir(FAKE_DIR, 0700), "mkdir"))
 		return NULL;
-	obj = bpf_object__open_file(build_path("selftests/host/host_events.bpf.o"), NULL);
+	obj = bpf_object__open_file(
+		build_path("selftests/host/host_events.bpf.o"), NULL);
 	if (!ASSERT_OK_PTR(obj, "open host_events") ||
 	    !ASSERT_OK(bpf_object__load(obj), "load host_events"))
 		return NULL;
 	map = bpf_object__find_map_by_name(obj, "oomkit_events");
-	if (!ASSERT_OK(bpf_map__pin(map, FAKE_DIR "/oomkit_events"), "pin the ring"))
+	if (!ASSERT_OK(bpf_map__pin(map, FAKE_DIR "/oomkit_events"),
+		       "pin the ring"))
 		return NULL;
 	return bpf_object__find_program_by_name(obj, "host_emit");
 }
 
 static bool emit(struct bpf_program *prog, struct oomkit_event *e)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = e, .ctx_size_in = sizeof(*e));
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = e,
+		    .ctx_size_in = sizeof(*e));
 
-	return ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(prog), &opts), "run host_emit") &&
+	return ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(prog), &opts),
+			 "run host_emit") &&
 	       ASSERT_EQ(opts.retval, 0, "ringbuf_output");
 }
 
@@ -60,7 +64,8 @@ static int nr_lines(const char *s)
 TEST(events_count_prints_at_most_n)
 {
 	struct bpf_program *prog = fake_ring();
-	struct oomkit_event e = { .decision = OOMKIT_DEC_OBSERVE, .trigger = OOMKIT_TRIG_OOM_MEMCG,
+	struct oomkit_event e = { .decision = OOMKIT_DEC_OBSERVE,
+				  .trigger = OOMKIT_TRIG_OOM_MEMCG,
 				  .victim_cgroup_id = 1ULL << 40 };
 
 	if (!prog)
@@ -71,17 +76,23 @@ TEST(events_count_prints_at_most_n)
 		if (!emit(prog, &e))
 			goto out;
 	}
-	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "2", "--timeout", "10"), "events"))
+	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "2", "--timeout",
+			   "10"),
+		       "events"))
 		goto out;
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_EQ(json_lines(r.out), 2, "--count 2: two records");
 	ASSERT_HAS_SUBSTR(r.out, "\"score\":1,", "the first two");
 	/* the rest stay in the ring for the next reader */
-	if (!ASSERT_OK(CLI(&r, "events", "--count", "1", "--timeout", "10"), "events"))
+	if (!ASSERT_OK(CLI(&r, "events", "--count", "1", "--timeout", "10"),
+		       "events"))
 		goto out;
 	ASSERT_EQ(nr_lines(r.out), 1, "--count 1: one line");
-	ASSERT_HAS_SUBSTR(r.out, "victim=cgroup:1099511627776 ", "a removed cgroup by id");
-	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "5", "--timeout", "2"), "events"))
+	ASSERT_HAS_SUBSTR(r.out, "victim=cgroup:1099511627776 ",
+			  "a removed cgroup by id");
+	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "5", "--timeout",
+			   "2"),
+		       "events"))
 		goto out;
 	ASSERT_EQ(json_lines(r.out), 2, "the two left, then the timeout");
 	ASSERT_HAS_SUBSTR(r.out, "\"score\":4,", "the last one");
