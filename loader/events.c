@@ -16,6 +16,7 @@
 #include "cgpath.h"
 #include "events.h"
 #include "main.h"
+#include "text.h"
 #include "walltime.h"
 
 #define POLL_MS 200
@@ -117,15 +118,25 @@ static void print_json(const struct oomkit_event *e)
 	jsonw_end_object(json_wtr);
 }
 
+/*
+ * One line per record, whatever the record holds: task names and cgroup
+ * paths are the user's bytes (a comm can hold a newline) and go through
+ * text_escape(), so a line can be neither forged nor split.
+ */
 static void print_plain(const struct oomkit_event *e)
 {
-	char when[64], scope[PATH_MAX], victim[PATH_MAX];
+	char when[64], path[PATH_MAX], scope[PATH_MAX], victim[PATH_MAX];
+	char policy[4 * sizeof(e->policy)], comm[4 * sizeof(e->comm)];
+	char reason[4 * sizeof(e->reason)];
 	__u32 i;
 
 	boot_to_wall_str(e->ts_ns, true, when, sizeof(when));
-	cg_name(e->scope_cgroup_id, scope, sizeof(scope));
-	cg_name(e->victim_cgroup_id, victim, sizeof(victim));
-	printf("%s %s %s scope=%s decision=%s", when, e->policy, trigger_name(e->trigger),
+	cg_name(e->scope_cgroup_id, path, sizeof(path));
+	text_escape(path, sizeof(path), 1, scope, sizeof(scope));
+	cg_name(e->victim_cgroup_id, path, sizeof(path));
+	text_escape(path, sizeof(path), 1, victim, sizeof(victim));
+	text_escape(e->policy, sizeof(e->policy), 1, policy, sizeof(policy));
+	printf("%s %s %s scope=%s decision=%s", when, policy, trigger_name(e->trigger),
 	       e->scope_cgroup_id ? scope : "global", decision_name(e->decision));
 	if (e->victim_cgroup_id)
 		printf(" victim=%s bytes=%llu", victim, (unsigned long long)e->victim_bytes);
@@ -141,11 +152,11 @@ static void print_plain(const struct oomkit_event *e)
 			printf("%s%u", i ? "," : "", e->also_pids[i]);
 	}
 	if (e->comm[0])
-		printf(" comm=%.16s", e->comm);
+		printf(" comm=%s", text_escape(e->comm, 16, 1, comm, sizeof(comm)));
 	if (e->error)
 		printf(" error=%d", e->error);
 	if (e->reason[0])
-		printf(" reason=\"%.64s\"", e->reason);
+		printf(" reason=\"%s\"", text_escape(e->reason, 64, 0, reason, sizeof(reason)));
 	printf("\n");
 }
 

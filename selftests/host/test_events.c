@@ -88,3 +88,39 @@ TEST(events_count_prints_at_most_n)
 out:
 	bpf_object__close(obj);
 }
+
+/*
+ * A task can name itself anything (prctl PR_SET_NAME): a comm with a
+ * newline, a reason with a quote, bytes that are not UTF-8 must neither
+ * add a line nor break the JSON.
+ */
+TEST(events_names_cannot_forge_a_line)
+{
+	struct bpf_program *prog = fake_ring();
+	struct oomkit_event e = { .decision = OOMKIT_DEC_KILL_TASK, .trigger = OOMKIT_TRIG_OOM_MEMCG,
+				  .nr_pids = 1, .pids = { 42 } };
+
+	if (!prog)
+		goto out;
+	strcpy(e.policy, "fake");
+	/* what a forged line would look like, after a newline */
+	strcpy(e.comm, "x\n00:00 fake");
+	strcpy(e.reason, "a \"b\\\" c\x1b[2J\xc2\x85\xff");
+	if (!emit(prog, &e) || !emit(prog, &e))
+		goto out;
+	if (!ASSERT_OK(CLI(&r, "events", "--count", "1", "--timeout", "10"), "events"))
+		goto out;
+	ASSERT_EQ(r.status, 0, "exit status");
+	ASSERT_EQ(nr_lines(r.out), 1, "one record, one line");
+	ASSERT_HAS_SUBSTR(r.out, " comm=x\\x0a00:00\\x20fake ", "comm escaped, blanks too");
+	ASSERT_HAS_SUBSTR(r.out,
+			  " reason=\"a \\x22b\\x5c\\x22 c\\x1b[2J\\xc2\\x85\\xff\"\n",
+			  "reason: quote, backslash, ESC, C1 and a stray byte escaped");
+	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "1", "--timeout", "10"), "events -j"))
+		goto out;
+	ASSERT_TRUE(json_valid(r.out), "valid JSON");
+	ASSERT_HAS_SUBSTR(r.out, "\"comm\":\"x\\n00:00 fake\"", "comm in JSON");
+	ASSERT_HAS_SUBSTR(r.out, "c\\u001b[2J\xc2\x85\\ufffd\"", "ESC escaped, invalid byte U+FFFD");
+out:
+	bpf_object__close(obj);
+}
