@@ -67,7 +67,7 @@ int do_run(void)
 	else
 		p_info("%s: attached (%s); Ctrl-C detaches", p.name, policy_kind(&p));
 
-	err = events_loop(rb, a.count, a.timeout_sec);
+	err = events_loop(rb, a.count, a.timeout_sec, NULL, NULL);
 	if (err)
 		p_err("can't run '%s': reading events failed: %s", p.name, libbpf_errstr(err));
 	policy_detach(&p);

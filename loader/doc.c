@@ -137,7 +137,14 @@ const struct doc_cmd doc_cmds[] = {
 	  "Reads the pinned oomkit_events ring buffers of the loaded policies (all of them, "
 	  "or the NAMEs given) and prints each decision: time, policy, trigger, OOM scope, "
 	  "decision, victim cgroup, pids and comm, bytes, reason. One JSON object per line "
-	  "with -j.",
+	  "with -j. Names and paths are printed with control characters, bytes that are "
+	  "not UTF-8, backslashes, quotes and (outside the quoted reason) blanks as \\xNN, "
+	  "so that no record can forge or split a line.\n\n"
+	  "Without NAMEs it follows the pin directory: policies loaded after it started are "
+	  "read from then on, unloaded ones dropped, and with none loaded it waits. A ring "
+	  "buffer has one consumer, so each policy's records go to one reader at a time "
+	  "(a lock in /run/oomkit/events): another reader of all policies waits for it and "
+	  "takes over when it stops; naming a policy that another reader has is an error.",
 	  stream_opts },
 	{ NULL, "feature", "",
 	  "probe the running kernel for the BPF OOM ABI",

@@ -20,6 +20,8 @@
 #include "walltime.h"
 
 #define POLL_MS 200
+/* how often a follower looks for policies loaded or unloaded since */
+#define REFRESH_MS 1000
 
 static const char *const decision_names[] = {
 #define OOMKIT_X_STR(e, s) s,
@@ -203,16 +205,18 @@ static int poll_at_most(struct ring_buffer *rb, long n)
 	return ret ? ring_buffer__consume_n(rb, n) : 0;
 }
 
-int events_loop(struct ring_buffer *rb, long count, long timeout_sec)
+int events_loop(struct ring_buffer *rb, long count, long timeout_sec,
+		int (*refresh)(void *ctx, struct ring_buffer **rb), void *ctx)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct timespec start, now;
+	struct timespec start, now, last;
 	int err = 0;
 
 	/* no SA_RESTART: the poll must return so we can detach */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	last = start;
 	nr_seen = 0;
 	while (!exiting) {
 		if (rb && count) {
@@ -220,7 +224,7 @@ int events_loop(struct ring_buffer *rb, long count, long timeout_sec)
 		} else if (rb) {
 			err = ring_buffer__poll(rb, POLL_MS);
 		} else {
-			/* a policy without events: just wait to be stopped */
+			/* nothing to read (yet): just wait to be stopped */
 			struct timespec ts = { 0, POLL_MS * 1000000L };
 
 			nanosleep(&ts, NULL);
@@ -238,6 +242,13 @@ int events_loop(struct ring_buffer *rb, long count, long timeout_sec)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (timeout_sec && now.tv_sec - start.tv_sec >= timeout_sec)
 			break;
+		if (refresh && (now.tv_sec - last.tv_sec) * 1000 +
+				       (now.tv_nsec - last.tv_nsec) / 1000000 >= REFRESH_MS) {
+			last = now;
+			err = refresh(ctx, &rb);
+			if (err)
+				break;
+		}
 	}
 	return err;
 }
