@@ -17,6 +17,7 @@ enum {
 	OPT_ALL,
 	OPT_COUNT,
 	OPT_TIMEOUT,
+	OPT_STATS,
 	OPT_UNKNOWN,		/* recorded, reported by the command it reaches */
 	OPT_MISSING,		/* an option without its value (in .val's tok) */
 };
@@ -37,6 +38,7 @@ static const struct option long_opts[] = {
 	{ "all",	no_argument,		NULL, OPT_ALL },
 	{ "count",	required_argument,	NULL, OPT_COUNT },
 	{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
+	{ "stats",	no_argument,		NULL, OPT_STATS },
 	{ NULL,		0,			NULL, 0 },
 };
 
@@ -166,6 +168,8 @@ static unsigned int needs(const struct arg_tok *t)
 	case OPT_COUNT:
 	case OPT_TIMEOUT:
 		return ARG_STREAM;
+	case OPT_STATS:
+		return ARG_STATS;
 	default:
 		return 0;
 	}
@@ -265,6 +269,8 @@ int parse_args(const char *object, const char *verb, unsigned int allowed,
 			err = push(&a->sets, &a->nr_sets, t->val);
 		} else if (t->opt == OPT_ALL) {
 			a->all = true;
+		} else if (t->opt == OPT_STATS) {
+			a->stats = true;
 		} else if (t->opt == OPT_COUNT || t->opt == OPT_TIMEOUT) {
 			err = parse_long(t->name, t->val,
 					 t->opt == OPT_COUNT ? &a->count : &a->timeout_sec);

@@ -505,7 +505,7 @@ int do_show(void)
 			printf("no policy attached\n");
 		if ((nr || nf) && !bpf_stats_on())
 			printf("note: BPF run-time statistics are off (kernel.bpf_stats_enabled=0): "
-			       "run counts stay 0\n");
+			       "run counts stay 0; 'policy load --stats' turns them on\n");
 	}
 out:
 	for (i = 0; views && i < nr; i++)
