@@ -18,6 +18,8 @@ enum {
 	OPT_COUNT,
 	OPT_TIMEOUT,
 	OPT_STATS,
+	OPT_OUTPUT,
+	OPT_GROUP,
 	OPT_UNKNOWN,		/* recorded, reported by the command it reaches */
 	OPT_MISSING,		/* an option without its value (in .val's tok) */
 };
@@ -39,6 +41,8 @@ static const struct option long_opts[] = {
 	{ "count",	required_argument,	NULL, OPT_COUNT },
 	{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
 	{ "stats",	no_argument,		NULL, OPT_STATS },
+	{ "output",	required_argument,	NULL, OPT_OUTPUT },
+	{ "group",	required_argument,	NULL, OPT_GROUP },
 	{ NULL,		0,			NULL, 0 },
 };
 
@@ -170,6 +174,9 @@ static unsigned int needs(const struct arg_tok *t)
 		return ARG_STREAM;
 	case OPT_STATS:
 		return ARG_STATS;
+	case OPT_OUTPUT:
+	case OPT_GROUP:
+		return ARG_OUTPUT;
 	default:
 		return 0;
 	}
@@ -271,6 +278,10 @@ int parse_args(const char *object, const char *verb, unsigned int allowed,
 			a->all = true;
 		} else if (t->opt == OPT_STATS) {
 			a->stats = true;
+		} else if (t->opt == OPT_OUTPUT) {
+			a->output = t->val;
+		} else if (t->opt == OPT_GROUP) {
+			a->group = t->val;
 		} else if (t->opt == OPT_COUNT || t->opt == OPT_TIMEOUT) {
 			err = parse_long(t->name, t->val,
 					 t->opt == OPT_COUNT ? &a->count : &a->timeout_sec);

@@ -46,6 +46,12 @@ static const struct doc_opt stream_opts[] = {
 	{ NULL, NULL },
 };
 
+static const struct doc_opt metrics_opts[] = {
+	{ "--output FILE", "Write FILE (replaced atomically) instead of standard output." },
+	{ "--group GROUP", "Make FILE readable by GROUP (mode 0640 instead of 0600)." },
+	{ NULL, NULL },
+};
+
 static const struct doc_opt run_opts[] = {
 	{ "--set KEY=VALUE", "As for 'policy load'. Repeatable." },
 	{ "--policy-dir DIR", "As for 'policy list'." },
@@ -152,6 +158,17 @@ const struct doc_cmd doc_cmds[] = {
 	  "(a lock in /run/oomkit/events): another reader of all policies waits for it and "
 	  "takes over when it stops; naming a policy that another reader has is an error.",
 	  stream_opts },
+	{ NULL, "metrics", "[--output FILE [--group GROUP]]",
+	  "the policies' counters for Prometheus",
+	  "Prints the counters of every loaded policy (those of 'policy show') in "
+	  "Prometheus' text format, which node_exporter's textfile collector reads and "
+	  "OpenMetrics parsers accept: oomkit_policies_loaded, and one "
+	  "oomkit_COUNTER_total{policy=\"NAME\"} per counter and policy, ending with "
+	  "'# EOF'. With --output it writes FILE instead, whole or not at all (a "
+	  "temporary file renamed over it), mode 0600; --group lets that group read it "
+	  "(mode 0640), for a monitoring user without privileges, e.g. from a timer "
+	  "writing /var/lib/prometheus/node-exporter/oomkit.prom.",
+	  metrics_opts },
 	{ NULL, "feature", "",
 	  "probe the running kernel for the BPF OOM ABI",
 	  "Reads the kernel's BTF and reports the level of the BPF OOM ABI it carries: "
