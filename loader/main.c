@@ -159,6 +159,7 @@ static const struct cmd main_cmds[] = {
 	{ "events",	do_events },
 	{ "feature",	do_feature },
 	{ "config",	do_config },
+	{ "metrics",	do_metrics },
 	{ "help",	do_help },
 	{ NULL,		NULL },
 };

@@ -10,6 +10,8 @@
  */
 #define PIN_TMP_SUFFIX		"~tmp"
 #define PIN_LINK_PREFIX		"link-"
+/* The links of the programs that keep settings with their cgroup paths. */
+#define PIN_FOLLOW_PREFIX	"follow-"
 #define PINS_LOCK_WAIT_MS	10000
 
 #include <limits.h>

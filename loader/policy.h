@@ -23,7 +23,9 @@ struct bpf_link;
 struct knob_setting {
 	const struct oomkit_meta *meta;
 	char path[PATH_MAX];
-	__u64 cgroup_id;
+	/* below the cgroup2 mount, NUL-padded: the knob's _paths key; "" if too long */
+	char follow[256];
+	__u64 cgroup_id;		/* 0 while no cgroup is there */
 	__s64 value;
 };
 

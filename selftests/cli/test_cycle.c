@@ -37,7 +37,7 @@ TEST(cycle_load_oom_events_show_unload)
 	if (!ASSERT_OK(cg_write("work", "memory.max", "%llu", 64 * MB), "memory.max"))
 		goto out;
 
-	if (!ASSERT_OK(CLI(&r, "-j", "policy", "load", "biggest-cgroup"), "load"))
+	if (!ASSERT_OK(CLI(&r, "-j", "policy", "load", "biggest-cgroup", "--stats"), "load"))
 		goto out;
 	if (!ASSERT_EQ(r.status, 0, "load exit status")) {
 		fprintf(stderr, "%s%s", r.out, r.err);
@@ -83,7 +83,7 @@ TEST(cycle_load_oom_events_show_unload)
 	ASSERT_HAS_SUBSTR(r.out, "\"name\":\"biggest-cgroup\",\"pin_dir\":\"/sys/fs/bpf/oomkit/"
 			  "biggest-cgroup\",\"complete\":true,\"kind\":\"oom\",\"attach_order\":1,",
 			  "show lists the policy");
-	ASSERT_HAS_SUBSTR(r.out, "\"bpf_stats_enabled\":true", "load turned the stats on");
+	ASSERT_HAS_SUBSTR(r.out, "\"bpf_stats_enabled\":true", "load --stats turned the stats on");
 	v = json_num(r.out, "runs");
 	ASSERT_GE(v, 1, "stats: runs");
 	ASSERT_EQ(json_num(r.out, "kills"), 1, "stats: kills");

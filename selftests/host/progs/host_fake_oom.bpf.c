@@ -20,6 +20,7 @@ typedef _Bool bool;
 #define false 0
 #define true 1
 #define BPF_MAP_TYPE_HASH 1
+#define BPF_MAP_TYPE_PERCPU_ARRAY 6
 
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
