@@ -12,24 +12,24 @@
 #include "oom_timing.h"
 #include "proc.h"
 
-#define MiB		(1024ULL * 1024ULL)
-#define CG_ROOT		"/sys/fs/cgroup"
-#define BENCH_CG	CG_ROOT "/oomkit-bench"
-#define MAX_SIZES	6
-#define MAX_REPEAT	15
+#define MiB	   (1024ULL * 1024ULL)
+#define CG_ROOT	   "/sys/fs/cgroup"
+#define BENCH_CG   CG_ROOT "/oomkit-bench"
+#define MAX_SIZES  6
+#define MAX_REPEAT 15
 
 struct bench_opts {
-	const char *oomkit;		/* the CLI under test */
-	const char *bpftool;		/* the reference loader */
-	const char *policy_dir;		/* build/policies: objects for bpftool */
-	const char *json;		/* where results.json goes */
-	int repeat;			/* runs per configuration (median) */
-	int sizes[MAX_SIZES];		/* leaf cgroup counts of part 1, ascending */
+	const char *oomkit;	/* the CLI under test */
+	const char *bpftool;	/* the reference loader */
+	const char *policy_dir; /* build/policies: objects for bpftool */
+	const char *json;	/* where results.json goes */
+	int repeat;		/* runs per configuration (median) */
+	int sizes[MAX_SIZES];	/* leaf cgroup counts of part 1, ascending */
 	int nr_sizes;
-	unsigned int parts;		/* bit i: part i + 1 */
-	int react_high_mib;		/* part 2's memory.high */
-	int react_max_mib;		/* part 2's memory.max */
-	int react_line_mib;		/* earlyoom's line, MiB past memory.high */
+	unsigned int parts; /* bit i: part i + 1 */
+	int react_high_mib; /* part 2's memory.high */
+	int react_max_mib;  /* part 2's memory.max */
+	int react_line_mib; /* earlyoom's line, MiB past memory.high */
 	bool verbose;
 };
 
@@ -39,29 +39,32 @@ extern struct bench_opts opts;
 
 enum target_kind {
 	TARGET_NONE,
-	TARGET_MAX,			/* value <= target */
-	TARGET_MIN,			/* value >= target */
+	TARGET_MAX, /* value <= target */
+	TARGET_MIN, /* value >= target */
 };
 
 struct figure {
-	int part;			/* 1..3 */
-	char name[96];			/* what it is */
-	char key[64];			/* JSON key */
-	double value;			/* NAN when not measured */
-	const char *unit;		/* "ms", "MiB", "x", "" */
+	int part;	  /* 1..3 */
+	char name[96];	  /* what it is */
+	char key[64];	  /* JSON key */
+	double value;	  /* NAN when not measured */
+	const char *unit; /* "ms", "MiB", "x", "" */
 	enum target_kind kind;
 	double target;
-	double samples[MAX_REPEAT];	/* the runs the median came from */
+	double samples[MAX_REPEAT]; /* the runs the median came from */
 	int nr_samples;
 };
 
-struct figure *fig_add(int part, const char *key, const char *unit, const char *fmt, ...)
+struct figure *fig_add(int part, const char *key, const char *unit,
+		       const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void fig_target(struct figure *f, enum target_kind kind, double target);
 void fig_samples(struct figure *f, const double *v, int n);
 /* Free-form lines printed under a part's heading (setup, what each figure covers). */
-void part_note(int part, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void part_error(int part, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void part_note(int part, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void part_error(int part, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void report_print(void);
 int report_json(const char *path);
 
@@ -88,7 +91,8 @@ __u64 now_ns(void);
 double ns_to_ms(__u64 ns);
 void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int write_str(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int write_str(const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 long long read_ll(const char *path);
 long long read_key(const char *path, const char *key);
 /*
@@ -106,7 +110,7 @@ void __attribute__((noreturn)) hog_loop(size_t step, bool populate);
 struct run_cost {
 	double wall_ms;
 	double maxrss_mib;
-	int status;			/* exit status, or 128 + signal */
+	int status; /* exit status, or 128 + signal */
 };
 /* Runs argv, output into @out (NUL-terminated, may be NULL), cost into @cost (may be NULL). */
 int run_cmd(char *const argv[], char *out, size_t len, struct run_cost *cost);

@@ -10,13 +10,19 @@
 #include "bench.h"
 
 /* bpftool pins the struct_ops links here, as oomkit pins its own */
-#define BPFTOOL_PIN_DIR	"/sys/fs/bpf/oomkit-bench"
+#define BPFTOOL_PIN_DIR "/sys/fs/bpf/oomkit-bench"
 
 static const char *const policies[] = { "biggest-cgroup", "psi-guard" };
-#define NR_POLICIES	(int)(sizeof(policies) / sizeof(policies[0]))
+#define NR_POLICIES (int)(sizeof(policies) / sizeof(policies[0]))
 
-enum tool { TOOL_OOMKIT, TOOL_BPFTOOL, NR_TOOLS };
-static const char *const tool_names[NR_TOOLS] = { "oomkit policy load", "bpftool struct_ops register" };
+enum tool {
+	TOOL_OOMKIT,
+	TOOL_BPFTOOL,
+	NR_TOOLS
+};
+static const char *const tool_names[NR_TOOLS] = {
+	"oomkit policy load", "bpftool struct_ops register"
+};
 
 static double wall[NR_POLICIES][NR_TOOLS][MAX_REPEAT];
 static double rss[NR_POLICIES][NR_TOOLS][MAX_REPEAT];
@@ -35,19 +41,23 @@ static int load_once(int p, enum tool t, int r)
 	int err;
 
 	if (t == TOOL_OOMKIT) {
-		char *argv[] = { (char *)opts.oomkit, "policy", "load", (char *)policies[p], NULL };
+		char *argv[] = { (char *)opts.oomkit, "policy", "load",
+				 (char *)policies[p], NULL };
 
 		err = run_cmd(argv, out, sizeof(out), &cost);
 	} else {
-		char *argv[] = { (char *)opts.bpftool, "struct_ops", "register", obj,
-				 BPFTOOL_PIN_DIR, NULL };
+		char *argv[] = { (char *)opts.bpftool, "struct_ops",
+				 "register",	       obj,
+				 BPFTOOL_PIN_DIR,      NULL };
 
-		snprintf(obj, sizeof(obj), "%s/%s.bpf.o", opts.policy_dir, policies[p]);
+		snprintf(obj, sizeof(obj), "%s/%s.bpf.o", opts.policy_dir,
+			 policies[p]);
 		mkdir(BPFTOOL_PIN_DIR, 0755);
 		err = run_cmd(argv, out, sizeof(out), &cost);
 	}
 	if (err) {
-		msg("%s %s failed (%d): %s", tool_names[t], policies[p], err, out);
+		msg("%s %s failed (%d): %s", tool_names[t], policies[p], err,
+		    out);
 		return -EIO;
 	}
 	if (r >= 0) {
@@ -59,7 +69,8 @@ static int load_once(int p, enum tool t, int r)
 
 	/* detach: neither unload is timed */
 	if (t == TOOL_OOMKIT)
-		return oomkit_cmd(NULL, 0, "policy", "unload", policies[p], NULL);
+		return oomkit_cmd(NULL, 0, "policy", "unload", policies[p],
+				  NULL);
 	return unpin_bpftool() ? -EIO : 0;
 }
 
@@ -69,13 +80,15 @@ static void add_figures(int p)
 	int t;
 
 	for (t = 0; t < NR_TOOLS; t++) {
-		w[t] = f = fig_add(3, "", "ms", "%s %s: wall time", tool_names[t], policies[p]);
+		w[t] = f = fig_add(3, "", "ms", "%s %s: wall time",
+				   tool_names[t], policies[p]);
 		snprintf(f->key, sizeof(f->key), "%s.%s.wall_ms", policies[p],
 			 t ? "bpftool" : "oomkit");
 		fig_samples(f, wall[p][t], opts.repeat);
-		m[t] = f = fig_add(3, "", "MiB", "%s %s: peak RSS", tool_names[t], policies[p]);
-		snprintf(f->key, sizeof(f->key), "%s.%s.maxrss_mib", policies[p],
-			 t ? "bpftool" : "oomkit");
+		m[t] = f = fig_add(3, "", "MiB", "%s %s: peak RSS",
+				   tool_names[t], policies[p]);
+		snprintf(f->key, sizeof(f->key), "%s.%s.maxrss_mib",
+			 policies[p], t ? "bpftool" : "oomkit");
 		fig_samples(f, rss[p][t], opts.repeat);
 	}
 	f = fig_add(3, "", "x", "oomkit / bpftool, %s: wall time", policies[p]);
@@ -92,12 +105,16 @@ int bench_loader(void)
 {
 	int p, r, t, err = 0;
 
-	part_note(3, "each run execs the tool on the same object (oomkit: the built-in copy of "
-		  "build/policies/<name>.bpf.o) and times it to its exit:");
-	part_note(3, "wall time from fork to wait4, peak RSS from wait4's rusage; both pin their "
-		  "links; detaching is not timed; runs alternate the tools after one untimed run "
-		  "each (cold caches); median of %d",
-		  opts.repeat);
+	part_note(
+		3,
+		"each run execs the tool on the same object (oomkit: the built-in copy of "
+		"build/policies/<name>.bpf.o) and times it to its exit:");
+	part_note(
+		3,
+		"wall time from fork to wait4, peak RSS from wait4's rusage; both pin their "
+		"links; detaching is not timed; runs alternate the tools after one untimed run "
+		"each (cold caches); median of %d",
+		opts.repeat);
 
 	oomkit_cmd(NULL, 0, "policy", "unload", "--all", NULL);
 	unpin_bpftool();
@@ -106,7 +123,8 @@ int bench_loader(void)
 			for (t = 0; t < NR_TOOLS && !err; t++)
 				err = load_once(p, t, r);
 	if (err) {
-		part_error(3, "not completed: %s (see the messages above)", strerror(-err));
+		part_error(3, "not completed: %s (see the messages above)",
+			   strerror(-err));
 		oomkit_cmd(NULL, 0, "policy", "unload", "--all", NULL);
 		unpin_bpftool();
 		return err;

@@ -33,8 +33,8 @@ static void usage(FILE *f)
 		"  -M MiB       part 2's memory.max (default %d)\n"
 		"  -E MiB       part 2: earlyoom's line crossed this far past memory.high (default 0)\n"
 		"  -o FILE      JSON results\n"
-		"  -v           one line per run\n", MAX_REPEAT, opts.react_high_mib,
-		opts.react_max_mib);
+		"  -v           one line per run\n",
+		MAX_REPEAT, opts.react_high_mib, opts.react_max_mib);
 }
 
 static int parse_list(const char *s, int *out, int max)
@@ -62,20 +62,32 @@ int main(int argc, char **argv)
 	};
 	int parts[3], i, n, c, err = 0, failed = 0;
 
-	while ((c = getopt_long(argc, argv, "o:r:n:p:H:M:E:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:r:n:p:H:M:E:vh", longopts,
+				NULL)) != -1) {
 		switch (c) {
-		case 'O': opts.oomkit = optarg; break;
-		case 'B': opts.bpftool = optarg; break;
-		case 'P': opts.policy_dir = optarg; break;
-		case 'o': opts.json = optarg; break;
-		case 'v': opts.verbose = true; break;
+		case 'O':
+			opts.oomkit = optarg;
+			break;
+		case 'B':
+			opts.bpftool = optarg;
+			break;
+		case 'P':
+			opts.policy_dir = optarg;
+			break;
+		case 'o':
+			opts.json = optarg;
+			break;
+		case 'v':
+			opts.verbose = true;
+			break;
 		case 'r':
 			opts.repeat = atoi(optarg);
 			if (opts.repeat < 1 || opts.repeat > MAX_REPEAT)
 				goto bad;
 			break;
 		case 'n':
-			opts.nr_sizes = parse_list(optarg, opts.sizes, MAX_SIZES);
+			opts.nr_sizes =
+				parse_list(optarg, opts.sizes, MAX_SIZES);
 			if (opts.nr_sizes < 1)
 				goto bad;
 			break;
@@ -105,8 +117,10 @@ int main(int argc, char **argv)
 			goto bad;
 		}
 	}
-	if (opts.react_high_mib < 1 || opts.react_max_mib <= opts.react_high_mib ||
-	    opts.react_line_mib < 0 || opts.react_line_mib >= opts.react_max_mib - opts.react_high_mib)
+	if (opts.react_high_mib < 1 ||
+	    opts.react_max_mib <= opts.react_high_mib ||
+	    opts.react_line_mib < 0 ||
+	    opts.react_line_mib >= opts.react_max_mib - opts.react_high_mib)
 		goto bad;
 	if (optind != argc || !opts.oomkit || !opts.bpftool || !opts.policy_dir)
 		goto bad;

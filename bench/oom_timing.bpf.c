@@ -56,7 +56,8 @@ int BPF_PROG(oom_enter, struct oom_control *oc)
 	s = &samples[idx];
 	s->oom_ns = bpf_ktime_get_ns();
 	s->tid = tid;
-	s->memcg_cgid = oc->memcg ? BPF_CORE_READ(oc, memcg, css.cgroup, kn, id) : 0;
+	s->memcg_cgid =
+		oc->memcg ? BPF_CORE_READ(oc, memcg, css.cgroup, kn, id) : 0;
 	bpf_map_update_elem(&open_calls, &tid, &idx, BPF_ANY);
 	return 0;
 }

@@ -29,32 +29,43 @@
  *          trouble begin at the same point, and the figures compare how
  *          fast each acts on it.
  */
-#define REACT_CG	BENCH_CG "/react"
-#define BALLAST_CG	BENCH_CG "/ballast"
-#define HOG_STEP	MiB
-#define PSI_WINDOW_US	1000000
-#define RUN_TIMEOUT_MS	120000
-#define EARLYOOM_LOG	"/tmp/oomkit-bench-earlyoom.log"
-#define MAX_BALLAST	64
+#define REACT_CG       BENCH_CG "/react"
+#define BALLAST_CG     BENCH_CG "/ballast"
+#define HOG_STEP       MiB
+#define PSI_WINDOW_US  1000000
+#define RUN_TIMEOUT_MS 120000
+#define EARLYOOM_LOG   "/tmp/oomkit-bench-earlyoom.log"
+#define MAX_BALLAST    64
 /* the ballast comes in chunks so a run can hand some back if the guest drifted */
-#define CHUNK_KB	(64 * 1024)
+#define CHUNK_KB	  (64 * 1024)
 #define TRIM_TOLERANCE_KB 1024
 
-enum mode { MODE_NONE, MODE_PSI, MODE_EARLYOOM, NR_MODES };
-static const char *const mode_names[NR_MODES] = { "no guard", "psi-guard", "earlyoom" };
-static const char *const mode_keys[NR_MODES] = { "none", "psi_guard", "earlyoom" };
+enum mode {
+	MODE_NONE,
+	MODE_PSI,
+	MODE_EARLYOOM,
+	NR_MODES
+};
+static const char *const mode_names[NR_MODES] = { "no guard", "psi-guard",
+						  "earlyoom" };
+static const char *const mode_keys[NR_MODES] = { "none", "psi_guard",
+						 "earlyoom" };
 /* who ended the hog, indexed like the modes */
-static const char *const killer_names[NR_MODES] = { "the kernel at memory.max", "psi-guard",
-						      "earlyoom" };
+static const char *const killer_names[NR_MODES] = { "the kernel at memory.max",
+						    "psi-guard", "earlyoom" };
 
-enum scen { SCEN_CGROUP, SCEN_MACHINE, NR_SCENS };
+enum scen {
+	SCEN_CGROUP,
+	SCEN_MACHINE,
+	NR_SCENS
+};
 static const char *const scen_keys[NR_SCENS] = { "cgroup", "machine" };
 
 struct react_runs {
-	double start[MAX_REPEAT];	/* hog start -> its exit */
-	double high[MAX_REPEAT];	/* memory.high crossed -> exit */
-	double fill[MAX_REPEAT];	/* hog start -> memory.high crossed */
-	double line_off[MAX_REPEAT];	/* earlyoom's line - memory.high, MiB */
+	double start[MAX_REPEAT];    /* hog start -> its exit */
+	double high[MAX_REPEAT];     /* memory.high crossed -> exit */
+	double fill[MAX_REPEAT];     /* hog start -> memory.high crossed */
+	double line_off[MAX_REPEAT]; /* earlyoom's line - memory.high, MiB */
 	int wrong_killer, before_high;
 };
 
@@ -181,7 +192,8 @@ static int place_line(double *off_mib)
 			return pid;
 		nr_trim++;
 		gap = settle() - high_kb();
-		vmsg("earlyoom's line %.1f MiB off its place (trim %d)", gap / 1024.0, nr_trim);
+		vmsg("earlyoom's line %.1f MiB off its place (trim %d)",
+		     gap / 1024.0, nr_trim);
 	}
 	*off_mib = gap / 1024.0;
 	return nr_trim;
@@ -271,9 +283,10 @@ static int start_guard(enum mode mode)
 
 	if (mode == MODE_PSI) {
 		snprintf(watch, sizeof(watch), "watch=%s", REACT_CG);
-		snprintf(window, sizeof(window), "window_usec=%d", PSI_WINDOW_US);
-		err = oomkit_cmd(NULL, 0, "policy", "load", "psi-guard", "--set", watch,
-				 "--set", window, NULL);
+		snprintf(window, sizeof(window), "window_usec=%d",
+			 PSI_WINDOW_US);
+		err = oomkit_cmd(NULL, 0, "policy", "load", "psi-guard",
+				 "--set", watch, "--set", window, NULL);
 	} else if (mode == MODE_EARLYOOM) {
 		err = start_earlyoom();
 		if (err)
@@ -285,7 +298,8 @@ static int start_guard(enum mode mode)
 static int stop_guard(enum mode mode)
 {
 	if (mode == MODE_PSI)
-		return oomkit_cmd(NULL, 0, "policy", "unload", "psi-guard", NULL);
+		return oomkit_cmd(NULL, 0, "policy", "unload", "psi-guard",
+				  NULL);
 	if (mode == MODE_EARLYOOM)
 		stop_earlyoom();
 	return 0;
@@ -354,8 +368,8 @@ static int react_run(enum scen scen, enum mode mode, int r)
 	if (sig < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		msg("%s, %s: the hog lived %d s", scen_keys[scen], mode_names[mode],
-		    RUN_TIMEOUT_MS / 1000);
+		msg("%s, %s: the hog lived %d s", scen_keys[scen],
+		    mode_names[mode], RUN_TIMEOUT_MS / 1000);
 		err = sig;
 		goto out;
 	}
@@ -367,16 +381,16 @@ static int react_run(enum scen scen, enum mode mode, int r)
 	rr->before_high += !high_ns;
 	if (killer != (int)want) {
 		rr->wrong_killer++;
-		msg("%s, %s run %d: the hog was ended by %s (signal %d)", scen_keys[scen],
-		    mode_names[mode], r + 1, killer < 0 ? "nobody known" : killer_names[killer],
-		    sig);
+		msg("%s, %s run %d: the hog was ended by %s (signal %d)",
+		    scen_keys[scen], mode_names[mode], r + 1,
+		    killer < 0 ? "nobody known" : killer_names[killer], sig);
 		if (mode == MODE_EARLYOOM)
 			earlyoom_log_tail();
 	}
 	vmsg("%s, %s: hog ended %.1f ms after its start, %.1f ms after memory.high "
-	     "(crossed at %.1f ms), by %s (signal %d)", scen_keys[scen], mode_names[mode],
-	     rr->start[r], rr->high[r], rr->fill[r],
-	     killer < 0 ? "?" : killer_names[killer], sig);
+	     "(crossed at %.1f ms), by %s (signal %d)",
+	     scen_keys[scen], mode_names[mode], rr->start[r], rr->high[r],
+	     rr->fill[r], killer < 0 ? "?" : killer_names[killer], sig);
 out:
 	if (pfd[0] >= 0) {
 		close(pfd[0]);
@@ -393,13 +407,15 @@ static struct figure *add_runs(enum scen scen, enum mode mode, const char *what,
 	struct figure *f = fig_add(2, "", "ms", "%s: %s: %s", scen_keys[scen],
 				   mode_names[mode], what);
 
-	snprintf(f->key, sizeof(f->key), "%s.%s.%s", scen_keys[scen], mode_keys[mode], key);
+	snprintf(f->key, sizeof(f->key), "%s.%s.%s", scen_keys[scen],
+		 mode_keys[mode], key);
 	fig_samples(f, v, opts.repeat);
 	return f;
 }
 
 static void add_ratio(enum scen scen, const char *key, const char *what,
-		      const struct figure *num, const struct figure *den, double min)
+		      const struct figure *num, const struct figure *den,
+		      double min)
 {
 	struct figure *f = fig_add(2, "", "x", "%s: %s", scen_keys[scen], what);
 
@@ -420,66 +436,97 @@ static void add_figures(enum scen scen)
 		rr = &runs[scen][m];
 		if (scen == SCEN_MACHINE && m == MODE_NONE)
 			continue;
-		start[m] = add_runs(scen, m, "hog start -> hog gone", "reaction_ms", rr->start);
+		start[m] = add_runs(scen, m, "hog start -> hog gone",
+				    "reaction_ms", rr->start);
 		if (m == MODE_PSI) {
 			fig_target(start[m], TARGET_MAX, window_ms);
-			add_runs(scen, m, "hog start -> memory.high crossed", "fill_ms", rr->fill);
+			add_runs(scen, m, "hog start -> memory.high crossed",
+				 "fill_ms", rr->fill);
 		}
 		if (m != MODE_NONE)
-			high[m] = add_runs(scen, m, "memory.high crossed -> hog gone",
+			high[m] = add_runs(scen, m,
+					   "memory.high crossed -> hog gone",
 					   "after_high_ms", rr->high);
 		if (m == MODE_PSI)
 			fig_target(high[m], TARGET_MAX, window_ms);
 		if (scen == SCEN_MACHINE && m == MODE_EARLYOOM) {
-			struct figure *f = fig_add(2, "", "MiB",
-						   "machine: earlyoom's line, off its place");
+			struct figure *f = fig_add(
+				2, "", "MiB",
+				"machine: earlyoom's line, off its place");
 
-			snprintf(f->key, sizeof(f->key), "machine.earlyoom.line_offset_mib");
+			snprintf(f->key, sizeof(f->key),
+				 "machine.earlyoom.line_offset_mib");
 			fig_samples(f, rr->line_off, opts.repeat);
 		}
 		if (rr->wrong_killer)
-			part_error(2, "%s, %s: in %d of %d runs the hog was not ended by %s",
-				   scen_keys[scen], mode_names[m], rr->wrong_killer, opts.repeat,
-				   killer_names[expected_killer(scen, m)]);
+			part_error(
+				2,
+				"%s, %s: in %d of %d runs the hog was not ended by %s",
+				scen_keys[scen], mode_names[m],
+				rr->wrong_killer, opts.repeat,
+				killer_names[expected_killer(scen, m)]);
 		if (rr->before_high)
-			part_note(2, "%s, %s: in %d of %d runs the hog was gone before it crossed "
-				  "memory.high (no 'after memory.high' time)", scen_keys[scen],
-				  mode_names[m], rr->before_high, opts.repeat);
+			part_note(
+				2,
+				"%s, %s: in %d of %d runs the hog was gone before it crossed "
+				"memory.high (no 'after memory.high' time)",
+				scen_keys[scen], mode_names[m], rr->before_high,
+				opts.repeat);
 	}
 	/* the 5x is judged where its setup is: the cgroup scenario */
-	add_ratio(scen, "earlyoom_over_psi_guard", "earlyoom / psi-guard, from the hog's start",
-		  start[MODE_EARLYOOM], start[MODE_PSI], scen == SCEN_CGROUP ? 5 : 0);
+	add_ratio(scen, "earlyoom_over_psi_guard",
+		  "earlyoom / psi-guard, from the hog's start",
+		  start[MODE_EARLYOOM], start[MODE_PSI],
+		  scen == SCEN_CGROUP ? 5 : 0);
 	if (scen == SCEN_CGROUP)
-		add_ratio(scen, "none_over_psi_guard", "no guard / psi-guard, from the hog's start",
+		add_ratio(scen, "none_over_psi_guard",
+			  "no guard / psi-guard, from the hog's start",
 			  start[MODE_NONE], start[MODE_PSI], 0);
 	else
 		add_ratio(scen, "earlyoom_over_psi_guard_after_high",
-			  "earlyoom / psi-guard, from memory.high", high[MODE_EARLYOOM],
-			  high[MODE_PSI], 0);
+			  "earlyoom / psi-guard, from memory.high",
+			  high[MODE_EARLYOOM], high[MODE_PSI], 0);
 }
 
 static void add_notes(void)
 {
-	part_note(2, "one hog taking %llu MiB per mmap(MAP_POPULATE), as fast as it can, in a "
-		  "cgroup with memory.high %d MiB, memory.max %d MiB, no swap", HOG_STEP / MiB,
-		  opts.react_high_mib, opts.react_max_mib);
-	part_note(2, "no guard: past memory.high the kernel throttles the hog (memory pressure), "
-		  "at memory.max it OOM-kills it");
-	part_note(2, "psi-guard: watch=that cgroup, full pressure 100 ms per %d ms window; "
-		  "it declares a memcg OOM there and the kernel kills", PSI_WINDOW_US / 1000);
-	part_note(2, "earlyoom: Debian's, default settings (SIGTERM at 10 %% MemAvailable)");
-	part_note(2, "cgroup: the machine has room, only the cgroup runs out: earlyoom does not "
-		  "act, the kernel kills at memory.max");
+	part_note(
+		2,
+		"one hog taking %llu MiB per mmap(MAP_POPULATE), as fast as it can, in a "
+		"cgroup with memory.high %d MiB, memory.max %d MiB, no swap",
+		HOG_STEP / MiB, opts.react_high_mib, opts.react_max_mib);
+	part_note(
+		2,
+		"no guard: past memory.high the kernel throttles the hog (memory pressure), "
+		"at memory.max it OOM-kills it");
+	part_note(
+		2,
+		"psi-guard: watch=that cgroup, full pressure 100 ms per %d ms window; "
+		"it declares a memcg OOM there and the kernel kills",
+		PSI_WINDOW_US / 1000);
+	part_note(
+		2,
+		"earlyoom: Debian's, default settings (SIGTERM at 10 %% MemAvailable)");
+	part_note(
+		2,
+		"cgroup: the machine has room, only the cgroup runs out: earlyoom does not "
+		"act, the kernel kills at memory.max");
 	if (opts.react_line_mib)
-		part_note(2, "machine: ballast tasks (oom_score_adj -1000) fill the guest so that "
-			  "earlyoom's line is crossed %d MiB past memory.high (-E)",
-			  opts.react_line_mib);
+		part_note(
+			2,
+			"machine: ballast tasks (oom_score_adj -1000) fill the guest so that "
+			"earlyoom's line is crossed %d MiB past memory.high (-E)",
+			opts.react_line_mib);
 	else
-		part_note(2, "machine: ballast tasks (oom_score_adj -1000) fill the guest so that "
-			  "earlyoom's line is crossed at memory.high: both see trouble at once");
-	part_note(2, "times: CLOCK_MONOTONIC from releasing the hog, memory.high from an fentry "
-		  "program, to its exit seen on a pidfd; modes alternate; median of %d",
-		  opts.repeat);
+		part_note(
+			2,
+			"machine: ballast tasks (oom_score_adj -1000) fill the guest so that "
+			"earlyoom's line is crossed at memory.high: both see trouble at once");
+	part_note(
+		2,
+		"times: CLOCK_MONOTONIC from releasing the hog, memory.high from an fentry "
+		"program, to its exit seen on a pidfd; modes alternate; median of %d",
+		opts.repeat);
 }
 
 static int run_scenario(enum scen scen)
@@ -492,8 +539,8 @@ static int run_scenario(enum scen scen)
 			if (scen != SCEN_MACHINE || m != MODE_NONE)
 				err = react_run(scen, m, r);
 	if (err)
-		part_error(2, "%s: not completed: %s (see the messages above)", scen_keys[scen],
-			   strerror(-err));
+		part_error(2, "%s: not completed: %s (see the messages above)",
+			   scen_keys[scen], strerror(-err));
 	else
 		add_figures(scen);
 	return err;
@@ -501,7 +548,8 @@ static int run_scenario(enum scen scen)
 
 int bench_reaction(void)
 {
-	long long high = opts.react_high_mib * MiB, max = opts.react_max_mib * MiB;
+	long long high = opts.react_high_mib * MiB,
+		  max = opts.react_max_mib * MiB;
 	int err;
 
 	add_notes();

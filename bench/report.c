@@ -13,8 +13,8 @@
 
 #include "bench.h"
 
-#define MAX_FIGURES	128
-#define MAX_NOTES	64
+#define MAX_FIGURES 128
+#define MAX_NOTES   64
 
 static const char *const part_titles[] = {
 	"1. Decision cost per OOM",
@@ -33,7 +33,8 @@ struct note {
 static struct note notes[MAX_NOTES];
 static int nr_notes;
 
-struct figure *fig_add(int part, const char *key, const char *unit, const char *fmt, ...)
+struct figure *fig_add(int part, const char *key, const char *unit,
+		       const char *fmt, ...)
 {
 	static struct figure spare;
 	struct figure *f;
@@ -100,7 +101,8 @@ static int verdict(const struct figure *f)
 {
 	if (f->kind == TARGET_NONE || isnan(f->value))
 		return -1;
-	return f->kind == TARGET_MAX ? f->value <= f->target : f->value >= f->target;
+	return f->kind == TARGET_MAX ? f->value <= f->target :
+				       f->value >= f->target;
 }
 
 static void format_value(char *buf, size_t len, double v, const char *unit)
@@ -130,7 +132,9 @@ static void format_target(char *buf, size_t len, const struct figure *f)
 static const char *clocksource(void)
 {
 	static char buf[64];
-	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+	FILE *f = fopen(
+		"/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		"r");
 
 	snprintf(buf, sizeof(buf), "?");
 	if (f) {
@@ -158,8 +162,11 @@ void report_print(void)
 		printf("\n%s\n", part_titles[p - 1]);
 		for (i = 0; i < nr_notes; i++)
 			if (notes[i].part == p)
-				printf("  %s%s\n", notes[i].error ? "ERROR: " : "", notes[i].text);
-		printf("  %-66s %12s %10s  %s\n", "figure", "value", "target", "result");
+				printf("  %s%s\n",
+				       notes[i].error ? "ERROR: " : "",
+				       notes[i].text);
+		printf("  %-66s %12s %10s  %s\n", "figure", "value", "target",
+		       "result");
 		for (i = 0; i < nr_figures; i++) {
 			const struct figure *f = &figures[i];
 			int v = verdict(f);
@@ -167,12 +174,16 @@ void report_print(void)
 			if (f->part != p)
 				continue;
 			/* part 1's per-cell medians are in the matrices above */
-			if (p == 1 && f->kind == TARGET_NONE && !strstr(f->key, "exponent"))
+			if (p == 1 && f->kind == TARGET_NONE &&
+			    !strstr(f->key, "exponent"))
 				continue;
 			format_value(value, sizeof(value), f->value, f->unit);
 			format_target(target, sizeof(target), f);
-			printf("  %-66s %12s %10s  %s\n", f->name, value, target,
-			       v < 0 ? "" : v ? "met" : "NOT met");
+			printf("  %-66s %12s %10s  %s\n", f->name, value,
+			       target,
+			       v < 0 ? "" :
+			       v     ? "met" :
+				       "NOT met");
 			met += v == 1;
 			missed += v == 0;
 		}
@@ -218,8 +229,10 @@ int report_json(const char *path)
 	json_string(f, u.release);
 	fprintf(f, ",\n  \"clocksource\": ");
 	json_string(f, clocksource());
-	fprintf(f, ",\n  \"cpus\": %ld,\n  \"mem_mib\": %lld,\n  \"repeat\": %d,\n  \"parts\": [",
-		sysconf(_SC_NPROCESSORS_ONLN), meminfo_kb("MemTotal") / 1024, opts.repeat);
+	fprintf(f,
+		",\n  \"cpus\": %ld,\n  \"mem_mib\": %lld,\n  \"repeat\": %d,\n  \"parts\": [",
+		sysconf(_SC_NPROCESSORS_ONLN), meminfo_kb("MemTotal") / 1024,
+		opts.repeat);
 	for (p = 1, first = 1; p <= 3; p++) {
 		if (!(opts.parts & (1u << (p - 1))))
 			continue;
@@ -267,7 +280,10 @@ int report_json(const char *path)
 				fprintf(f, ", \"target\": {\"%s\": ",
 					g->kind == TARGET_MAX ? "max" : "min");
 				json_number(f, g->target);
-				fprintf(f, "}, \"met\": %s", v < 0 ? "null" : v ? "true" : "false");
+				fprintf(f, "}, \"met\": %s",
+					v < 0 ? "null" :
+					v     ? "true" :
+						"false");
 			}
 			fprintf(f, "}");
 		}

@@ -127,7 +127,8 @@ int cg_mkdir(const char *path)
 
 pid_t fork_into(const char *path)
 {
-	struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+	struct clone_args args = { .flags = CLONE_INTO_CGROUP,
+				   .exit_signal = SIGCHLD };
 	pid_t pid;
 	int fd;
 
@@ -225,7 +226,7 @@ int run_cmd(char *const argv[], char *out, size_t len, struct run_cost *cost)
 		return -errno;
 	if (cost) {
 		cost->wall_ms = ns_to_ms(now_ns() - start);
-		cost->maxrss_mib = ru.ru_maxrss / 1024.0;	/* KiB */
+		cost->maxrss_mib = ru.ru_maxrss / 1024.0; /* KiB */
 		cost->status = exit_code(status);
 	}
 	return exit_code(status);
@@ -251,8 +252,8 @@ int oomkit_cmd(char *out, size_t len, ...)
 	}
 	err = run_cmd(argv, out, len, NULL);
 	if (err)
-		msg("'%s %s %s' failed (%d): %s", argv[0], argv[2], n > 3 ? argv[3] : "",
-		    err, out);
+		msg("'%s %s %s' failed (%d): %s", argv[0], argv[2],
+		    n > 3 ? argv[3] : "", err, out);
 	return err ? -EIO : 0;
 }
 

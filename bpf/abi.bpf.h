@@ -13,23 +13,23 @@
  */
 
 /* Kernel #defines that BTF does not carry (6.12 values). */
-#define OOMKIT_MMF_OOM_SKIP	21		/* include/linux/sched/coredump.h */
-#define OOMKIT_MMF_MULTIPROCESS	26		/* include/linux/sched/coredump.h */
-#define OOMKIT_PF_KTHREAD	0x00200000	/* include/linux/sched.h */
-#define OOMKIT_OOM_SCORE_ADJ_MIN (-1000)	/* include/uapi/linux/oom.h */
-#define OOMKIT_PSI_FULL		0x80000000	/* BPF_PSI_FULL of the series */
-#define OOMKIT_CSS_TASK_ITER_PROCS (1U << 0)	/* include/linux/cgroup.h */
-#define OOMKIT_PAGE_SHIFT	12
+#define OOMKIT_MMF_OOM_SKIP	   21 /* include/linux/sched/coredump.h */
+#define OOMKIT_MMF_MULTIPROCESS	   26 /* include/linux/sched/coredump.h */
+#define OOMKIT_PF_KTHREAD	   0x00200000 /* include/linux/sched.h */
+#define OOMKIT_OOM_SCORE_ADJ_MIN   (-1000)    /* include/uapi/linux/oom.h */
+#define OOMKIT_PSI_FULL		   0x80000000 /* BPF_PSI_FULL of the series */
+#define OOMKIT_CSS_TASK_ITER_PROCS (1U << 0)  /* include/linux/cgroup.h */
+#define OOMKIT_PAGE_SHIFT	   12
 
 /* One OOM as a policy sees it. */
 struct oomkit_oom {
-	struct oom_control *oc;		/* what bpf_oom_kill_process() takes */
-	struct mem_cgroup *scope;	/* referenced: the OOMing memcg, or the root */
-	struct oomkit_event *ev;	/* the decision record, sent by the handler */
-	const char *name;		/* the policy name, in .rodata */
-	u64 scope_id;			/* cgroup id of the OOMing memcg, 0 = global */
-	u32 trigger;			/* OOMKIT_TRIG_OOM_MEMCG or _GLOBAL */
-	bool decided;			/* a decision verb filled the record */
+	struct oom_control *oc;	  /* what bpf_oom_kill_process() takes */
+	struct mem_cgroup *scope; /* referenced: the OOMing memcg, or the root */
+	struct oomkit_event *ev;  /* the decision record, sent by the handler */
+	const char *name;	  /* the policy name, in .rodata */
+	u64 scope_id; /* cgroup id of the OOMing memcg, 0 = global */
+	u32 trigger;  /* OOMKIT_TRIG_OOM_MEMCG or _GLOBAL */
+	bool decided; /* a decision verb filled the record */
 };
 
 static __always_inline u64 oomkit_css_cgroup_id(struct cgroup_subsys_state *css)
@@ -42,7 +42,8 @@ static __always_inline u64 oomkit_css_cgroup_id(struct cgroup_subsys_state *css)
  * global OOM, scoped to the root memcg), flushes its statistics once so the
  * walk reads fresh page-cache numbers, and opens the decision record.
  */
-static __always_inline int oomkit_oom_begin(struct oomkit_oom *oom, struct oom_control *oc,
+static __always_inline int oomkit_oom_begin(struct oomkit_oom *oom,
+					    struct oom_control *oc,
 					    const char *name)
 {
 	struct mem_cgroup *memcg = oc->memcg;
@@ -86,7 +87,8 @@ static __always_inline void oomkit_oom_end(struct oomkit_oom *oom)
 }
 
 /* Kills @task the way the kernel OOM killer does; the report says "<policy>: Killed process". */
-static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom, struct task_struct *task)
+static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom,
+						struct task_struct *task)
 {
 	return bpf_oom_kill_process(oom->oc, task, oom->name);
 }
@@ -104,46 +106,48 @@ static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom, struct t
  * and 0 to let the next handler, then the kernel, decide. It ends with one of the decision verbs
  * (decide.bpf.h), which fill the record; the handler sends it.
  */
-#define OOMKIT_OOM_POLICY(prefix, policy_name, policy_doc)		\
-	OOMKIT_POLICY(policy_name, policy_doc);				\
-	static const char prefix##_policy_name[] = policy_name;	\
-	static int prefix##_oom(struct oomkit_oom *oom);		\
-									\
-	SEC("struct_ops.s/handle_out_of_memory")			\
-	int BPF_PROG(prefix##_handle_out_of_memory, struct oom_control *oc) \
-	{								\
-		struct oomkit_oom oom = {};				\
-		int ret;						\
-									\
-		if (oomkit_oom_begin(&oom, oc, prefix##_policy_name))	\
-			return 0;					\
-		ret = prefix##_oom(&oom);				\
-		oomkit_oom_end(&oom);					\
-		return ret;						\
-	}								\
-									\
-	SEC(".struct_ops.link")						\
-	struct bpf_oom_ops prefix##_ops = {				\
+#define OOMKIT_OOM_POLICY(prefix, policy_name, policy_doc)                     \
+	OOMKIT_POLICY(policy_name, policy_doc);                                \
+	static const char prefix##_policy_name[] = policy_name;                \
+	static int prefix##_oom(struct oomkit_oom *oom);                       \
+                                                                               \
+	SEC("struct_ops.s/handle_out_of_memory")                               \
+	int BPF_PROG(prefix##_handle_out_of_memory, struct oom_control *oc)    \
+	{                                                                      \
+		struct oomkit_oom oom = {};                                    \
+		int ret;                                                       \
+                                                                               \
+		if (oomkit_oom_begin(&oom, oc, prefix##_policy_name))          \
+			return 0;                                              \
+		ret = prefix##_oom(&oom);                                      \
+		oomkit_oom_end(&oom);                                          \
+		return ret;                                                    \
+	}                                                                      \
+                                                                               \
+	SEC(".struct_ops.link")                                                \
+	struct bpf_oom_ops prefix##_ops = {                                    \
 		.handle_out_of_memory = (void *)prefix##_handle_out_of_memory, \
-		.name = policy_name,					\
+		.name = policy_name,                                           \
 	}
 
 /* PSI side. */
 struct oomkit_psi {
-	struct bpf_psi *bpf_psi;	/* valid in init only */
-	const char *name;		/* the policy name, in .rodata */
-	u32 trigger;			/* OOMKIT_TRIG_PSI or _CGROUP_FREE, for records */
+	struct bpf_psi *bpf_psi; /* valid in init only */
+	const char *name;	 /* the policy name, in .rodata */
+	u32 trigger; /* OOMKIT_TRIG_PSI or _CGROUP_FREE, for records */
 };
 
 /* A memory-pressure trigger on cgroup @cgid (0 = system-wide), owned by this policy. */
-static __always_inline int oomkit_psi_watch(struct oomkit_psi *psi, u64 cgid, bool full,
-					    u32 threshold_usec, u32 window_usec)
+static __always_inline int oomkit_psi_watch(struct oomkit_psi *psi, u64 cgid,
+					    bool full, u32 threshold_usec,
+					    u32 window_usec)
 {
 	u32 res = bpf_core_enum_value(enum psi_res, PSI_MEM);
 
 	if (full)
 		res |= OOMKIT_PSI_FULL;
-	return bpf_psi_create_trigger(psi->bpf_psi, cgid, res, threshold_usec, window_usec);
+	return bpf_psi_create_trigger(psi->bpf_psi, cgid, res, threshold_usec,
+				      window_usec);
 }
 
 /**
@@ -155,7 +159,7 @@ static __always_inline int oomkit_psi_watch(struct oomkit_psi *psi, u64 cgid, bo
  * and a verifier that checks such memory for writes too (6.12's does,
  * unless the kernel carries the fix) refuses .rodata.
  */
-#define OOMKIT_CONSTRAINT_TEXT(var, text)	static char var[] = text
+#define OOMKIT_CONSTRAINT_TEXT(var, text) static char var[] = text
 
 /*
  * Declares an OOM in cgroup @cgid's memcg (0 = system-wide) with the
@@ -227,15 +231,15 @@ oomkit_psi_event(struct oomkit_psi *psi, u32 decision, u64 cgid, int ret)
  * per-CPU scratch slot (events.bpf.h), and PSI work items may overlap, so
  * it must not span a sleep such as oomkit_declare_oom()'s.
  */
-#define oomkit_psi_record(psi, decision, cgid, ret, fmt, args...)	\
-	({								\
-		struct oomkit_event *___ev =				\
-			oomkit_psi_event(psi, decision, cgid, ret);	\
-									\
-		if (___ev) {						\
-			oomkit_reason(___ev, fmt, ##args);		\
-			oomkit_event_submit(___ev);			\
-		}							\
+#define oomkit_psi_record(psi, decision, cgid, ret, fmt, args...)   \
+	({                                                          \
+		struct oomkit_event *___ev =                        \
+			oomkit_psi_event(psi, decision, cgid, ret); \
+                                                                    \
+		if (___ev) {                                        \
+			oomkit_reason(___ev, fmt, ##args);          \
+			oomkit_event_submit(___ev);                 \
+		}                                                   \
 	})
 
 /**
@@ -254,50 +258,50 @@ oomkit_psi_event(struct oomkit_psi *psi, u32 decision, u64 cgid, int ret)
  * kernel's bpf_psi_wq and may declare an OOM); the free hook only drops
  * state and is not.
  */
-#define OOMKIT_PSI_POLICY(prefix, policy_name, policy_doc)		\
-	OOMKIT_POLICY(policy_name, policy_doc);				\
-	static const char prefix##_policy_name[] = policy_name;	\
-	static int prefix##_watch(struct oomkit_psi *psi);		\
-	static void prefix##_pressure(struct oomkit_psi *psi, u64 cgid); \
-	static void prefix##_forget(struct oomkit_psi *psi, u64 cgid);	\
-									\
-	SEC("struct_ops.s/init")					\
-	int BPF_PROG(prefix##_init, struct bpf_psi *bpf_psi)		\
-	{								\
-		struct oomkit_psi psi = {				\
-			.bpf_psi = bpf_psi,				\
-			.name = prefix##_policy_name,			\
-		};							\
-									\
-		return prefix##_watch(&psi);				\
-	}								\
-									\
-	SEC("struct_ops.s/handle_psi_event")				\
-	void BPF_PROG(prefix##_handle_psi_event, struct psi_trigger *t)	\
-	{								\
-		struct oomkit_psi psi = {				\
-			.name = prefix##_policy_name,			\
-			.trigger = OOMKIT_TRIG_PSI,			\
-		};							\
-									\
-		prefix##_pressure(&psi, t->cgroup_id);			\
-	}								\
-									\
-	SEC("struct_ops/handle_cgroup_free")				\
-	void BPF_PROG(prefix##_handle_cgroup_free, u64 cgroup_id)	\
-	{								\
-		struct oomkit_psi psi = {				\
-			.name = prefix##_policy_name,			\
-			.trigger = OOMKIT_TRIG_CGROUP_FREE,		\
-		};							\
-									\
-		prefix##_forget(&psi, cgroup_id);			\
-	}								\
-									\
-	SEC(".struct_ops.link")						\
-	struct bpf_psi_ops prefix##_ops = {				\
-		.init = (void *)prefix##_init,				\
-		.handle_psi_event = (void *)prefix##_handle_psi_event,	\
+#define OOMKIT_PSI_POLICY(prefix, policy_name, policy_doc)                 \
+	OOMKIT_POLICY(policy_name, policy_doc);                            \
+	static const char prefix##_policy_name[] = policy_name;            \
+	static int prefix##_watch(struct oomkit_psi *psi);                 \
+	static void prefix##_pressure(struct oomkit_psi *psi, u64 cgid);   \
+	static void prefix##_forget(struct oomkit_psi *psi, u64 cgid);     \
+                                                                           \
+	SEC("struct_ops.s/init")                                           \
+	int BPF_PROG(prefix##_init, struct bpf_psi *bpf_psi)               \
+	{                                                                  \
+		struct oomkit_psi psi = {                                  \
+			.bpf_psi = bpf_psi,                                \
+			.name = prefix##_policy_name,                      \
+		};                                                         \
+                                                                           \
+		return prefix##_watch(&psi);                               \
+	}                                                                  \
+                                                                           \
+	SEC("struct_ops.s/handle_psi_event")                               \
+	void BPF_PROG(prefix##_handle_psi_event, struct psi_trigger *t)    \
+	{                                                                  \
+		struct oomkit_psi psi = {                                  \
+			.name = prefix##_policy_name,                      \
+			.trigger = OOMKIT_TRIG_PSI,                        \
+		};                                                         \
+                                                                           \
+		prefix##_pressure(&psi, t->cgroup_id);                     \
+	}                                                                  \
+                                                                           \
+	SEC("struct_ops/handle_cgroup_free")                               \
+	void BPF_PROG(prefix##_handle_cgroup_free, u64 cgroup_id)          \
+	{                                                                  \
+		struct oomkit_psi psi = {                                  \
+			.name = prefix##_policy_name,                      \
+			.trigger = OOMKIT_TRIG_CGROUP_FREE,                \
+		};                                                         \
+                                                                           \
+		prefix##_forget(&psi, cgroup_id);                          \
+	}                                                                  \
+                                                                           \
+	SEC(".struct_ops.link")                                            \
+	struct bpf_psi_ops prefix##_ops = {                                \
+		.init = (void *)prefix##_init,                             \
+		.handle_psi_event = (void *)prefix##_handle_psi_event,     \
 		.handle_cgroup_free = (void *)prefix##_handle_cgroup_free, \
 	}
 

@@ -7,12 +7,14 @@
  * Notes a killed task in the record: the first OOMKIT_MAX_PIDS processes
  * (tgid: a live thread may stand for its process) and the first comm.
  */
-static __always_inline void oomkit_event_add_pid(struct oomkit_event *ev, struct task_struct *task)
+static __always_inline void oomkit_event_add_pid(struct oomkit_event *ev,
+						 struct task_struct *task)
 {
 	u32 n = ev->nr_pids;
 
 	if (!n)
-		bpf_probe_read_kernel_str(ev->comm, sizeof(ev->comm), task->comm);
+		bpf_probe_read_kernel_str(ev->comm, sizeof(ev->comm),
+					  task->comm);
 	if (n < OOMKIT_MAX_PIDS) {
 		ev->pids[n] = task->tgid;
 		ev->nr_pids = n + 1;
@@ -49,7 +51,8 @@ static __always_inline void oomkit_event_add_sharers(struct oomkit_event *ev,
  * how many. A task in vfork dies with its parent (the kernel kills every
  * process on the mm), and one whose mm is pinned is left alone.
  */
-static __always_inline int oomkit_kill_all(struct oomkit_oom *oom, struct mem_cgroup *memcg)
+static __always_inline int oomkit_kill_all(struct oomkit_oom *oom,
+					   struct mem_cgroup *memcg)
 {
 	struct oomkit_tasks *t = oomkit_tasks_get();
 	struct task_struct *task, *thread;
@@ -84,7 +87,8 @@ static __always_inline int oomkit_kill_all(struct oomkit_oom *oom, struct mem_cg
 }
 
 /* Kills the biggest killable task of @memcg; memory.oom.group makes the kernel take the rest. */
-static __always_inline int oomkit_kill_biggest(struct oomkit_oom *oom, struct mem_cgroup *memcg,
+static __always_inline int oomkit_kill_biggest(struct oomkit_oom *oom,
+					       struct mem_cgroup *memcg,
 					       bool page_cache)
 {
 	struct oomkit_tasks *t = oomkit_tasks_get();
@@ -104,7 +108,8 @@ static __always_inline int oomkit_kill_biggest(struct oomkit_oom *oom, struct me
 	 * moved out of the leaf, is not the one chosen (and a kill outside
 	 * the OOM's scope frees nothing in it).
 	 */
-	if (task->start_time != t->max_start_ns || !oomkit_task_in_memcg(task, memcg)) {
+	if (task->start_time != t->max_start_ns ||
+	    !oomkit_task_in_memcg(task, memcg)) {
 		bpf_task_release(task);
 		return -ESRCH;
 	}
@@ -126,7 +131,8 @@ static __always_inline int oomkit_kill_biggest(struct oomkit_oom *oom, struct me
  * own tasks are never group-killed. Reads cgroup->ancestors[] and the
  * ancestors' memcgs by probe: plain data, as oomkit_knob_nearest() does.
  */
-static __always_inline u64 oomkit_oom_group_id(struct oomkit_oom *oom, struct cgroup *cgrp)
+static __always_inline u64 oomkit_oom_group_id(struct oomkit_oom *oom,
+					       struct cgroup *cgrp)
 {
 	struct mem_cgroup *scope = oom->scope;
 	int level = BPF_CORE_READ(cgrp, level), i;
@@ -141,7 +147,8 @@ static __always_inline u64 oomkit_oom_group_id(struct oomkit_oom *oom, struct cg
 	base = (u64)BPF_CORE_READ(cgrp, self.cgroup) +
 	       bpf_core_field_offset(struct cgroup, ancestors);
 	bpf_for(i, top, level + 1) {
-		if (bpf_probe_read_kernel(&anc, sizeof(anc), (void *)(base + i * sizeof(anc))))
+		if (bpf_probe_read_kernel(&anc, sizeof(anc),
+					  (void *)(base + i * sizeof(anc))))
 			break;
 		css = BPF_CORE_READ(anc, subsys[memory_cgrp_id]);
 		/* css is the first member of struct mem_cgroup */
@@ -176,8 +183,10 @@ static __always_inline u32 oomkit_count_killable(u64 cgid)
 		memcg = oomkit_memcg_from_id(oomkit_walk_id(i));
 		if (!memcg)
 			continue;
-		bpf_for_each(css_task, task, &memcg->css, OOMKIT_CSS_TASK_ITER_PROCS) {
-			if (!oomkit_task_ignored(task) && !oomkit_task_unkillable(task))
+		bpf_for_each(css_task, task, &memcg->css,
+			     OOMKIT_CSS_TASK_ITER_PROCS) {
+			if (!oomkit_task_ignored(task) &&
+			    !oomkit_task_unkillable(task))
 				t->nr_killable++;
 		}
 		bpf_put_mem_cgroup(memcg);
@@ -190,8 +199,8 @@ static __always_inline u32 oomkit_count_killable(u64 cgid)
  * would kill with the biggest task of cgroup @cgid, the one
  * oomkit_kill_cgroup() would take, besides that task itself.
  */
-static __always_inline void oomkit_event_would_kill(struct oomkit_oom *oom, u64 cgid,
-						    bool page_cache)
+static __always_inline void oomkit_event_would_kill(struct oomkit_oom *oom,
+						    u64 cgid, bool page_cache)
 {
 	struct oomkit_tasks *t = oomkit_tasks_get();
 	struct task_struct *task;
@@ -227,7 +236,7 @@ static __always_inline void oomkit_event_would_kill(struct oomkit_oom *oom, u64 
  * the compiler, and every killing policy would carry the observing code.
  */
 #ifndef OOMKIT_OBSERVE
-#define OOMKIT_OBSERVE	0
+#define OOMKIT_OBSERVE 0
 #endif
 
 /**
@@ -246,8 +255,8 @@ static __always_inline void oomkit_event_would_kill(struct oomkit_oom *oom, u64 
  * biggest task. Returns 1 if something was killed (the OOM is handled), 0
  * if not (the next handler decides).
  */
-static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid, bool all,
-					      bool page_cache)
+static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid,
+					      bool all, bool page_cache)
 {
 	struct oomkit_event *ev = oom->ev;
 	struct mem_cgroup *memcg;
@@ -290,7 +299,8 @@ static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid, 
 	if (group && nr_group > nr)
 		nr = nr_group;
 
-	ev->decision = (all || group) ? OOMKIT_DEC_KILL_CGROUP : OOMKIT_DEC_KILL_TASK;
+	ev->decision = (all || group) ? OOMKIT_DEC_KILL_CGROUP :
+					OOMKIT_DEC_KILL_TASK;
 	oomkit_stat_inc(OOMKIT_STAT_KILLS);
 	oomkit_stat_add(OOMKIT_STAT_TASKS_KILLED, nr);
 	return 1;
@@ -299,7 +309,8 @@ failed:
 	ev->decision = OOMKIT_DEC_KILL_FAILED;
 	if (nr < 0)
 		ev->error = nr;
-	oomkit_reason(ev, "nothing killed in the chosen cgroup (error %d)", ev->error);
+	oomkit_reason(ev, "nothing killed in the chosen cgroup (error %d)",
+		      ev->error);
 	oomkit_stat_inc(OOMKIT_STAT_KILL_FAILED);
 	return 0;
 }
@@ -308,7 +319,8 @@ failed:
  * The walk found a victim still exiting: record it and report the OOM
  * handled (observing: leave it to the next handler).
  */
-static __always_inline int oomkit_decide_pending(struct oomkit_oom *oom, struct oomkit_pick *pick)
+static __always_inline int oomkit_decide_pending(struct oomkit_oom *oom,
+						 struct oomkit_pick *pick)
 {
 	struct oomkit_event *ev = oom->ev;
 
@@ -319,11 +331,13 @@ static __always_inline int oomkit_decide_pending(struct oomkit_oom *oom, struct 
 	oomkit_stat_inc(OOMKIT_STAT_VICTIM_PENDING);
 	if (OOMKIT_OBSERVE) {
 		ev->decision = OOMKIT_DEC_OBSERVE;
-		oomkit_reason(ev, "pid %u is an OOM victim still exiting", pick->victim_pid);
+		oomkit_reason(ev, "pid %u is an OOM victim still exiting",
+			      pick->victim_pid);
 		return 0;
 	}
 	ev->decision = OOMKIT_DEC_VICTIM_PENDING;
-	oomkit_reason(ev, "pid %u is an OOM victim still exiting: not killing more",
+	oomkit_reason(ev,
+		      "pid %u is an OOM victim still exiting: not killing more",
 		      pick->victim_pid);
 	return 1;
 }
@@ -334,16 +348,18 @@ static __always_inline int oomkit_decide_none(struct oomkit_oom *oom)
 	struct oomkit_event *ev = oom->ev;
 
 	oom->decided = true;
-	ev->decision = OOMKIT_OBSERVE ? OOMKIT_DEC_OBSERVE : OOMKIT_DEC_NO_CANDIDATE;
+	ev->decision = OOMKIT_OBSERVE ? OOMKIT_DEC_OBSERVE :
+					OOMKIT_DEC_NO_CANDIDATE;
 	oomkit_reason(ev, "no killable candidate in %llu.%llu MiB scope",
-		      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
+		      OOMKIT_MIB(ev->scope_bytes),
+		      OOMKIT_MIB_10TH(ev->scope_bytes));
 	oomkit_stat_inc(OOMKIT_STAT_NO_CANDIDATE);
 	return 0;
 }
 
 /* Records the chosen candidate in the record (before oomkit_kill_cgroup()). */
-static __always_inline void oomkit_event_set_victim(struct oomkit_event *ev,
-						    const struct oomkit_leaf *leaf)
+static __always_inline void
+oomkit_event_set_victim(struct oomkit_event *ev, const struct oomkit_leaf *leaf)
 {
 	ev->victim_cgroup_id = leaf->cgid;
 	ev->victim_bytes = leaf->bytes;

@@ -3,7 +3,7 @@
 #ifndef __OOMKIT_EVENTS_BPF_H
 #define __OOMKIT_EVENTS_BPF_H
 
-#define OOMKIT_EVENTS_BYTES	(256 * 1024)
+#define OOMKIT_EVENTS_BYTES (256 * 1024)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -49,8 +49,8 @@ static __always_inline void oomkit_event_submit(struct oomkit_event *ev)
 }
 
 /* Sizes in reasons are "12.3 MiB": the integer and tenth parts. */
-#define OOMKIT_MIB(bytes)	((bytes) >> 20)
-#define OOMKIT_MIB_10TH(bytes)	((((bytes) & ((1ULL << 20) - 1)) * 10) >> 20)
+#define OOMKIT_MIB(bytes)      ((bytes) >> 20)
+#define OOMKIT_MIB_10TH(bytes) ((((bytes) & ((1ULL << 20) - 1)) * 10) >> 20)
 
 /**
  * oomkit_reason - format @ev->reason with bpf_snprintf()
@@ -59,7 +59,7 @@ static __always_inline void oomkit_event_submit(struct oomkit_event *ev)
  *
  * Arguments are integers; sizes go through OOMKIT_MIB()/OOMKIT_MIB_10TH().
  */
-#define oomkit_reason(ev, fmt, args...)					\
+#define oomkit_reason(ev, fmt, args...) \
 	BPF_SNPRINTF((ev)->reason, sizeof((ev)->reason), fmt, ##args)
 
 #endif /* __OOMKIT_EVENTS_BPF_H */

@@ -17,13 +17,11 @@ int bpf_out_of_memory(struct mem_cgroup *memcg__nullable, int order,
 		      bool wait_on_oom_lock,
 		      const char *constraint_text__nullable) __ksym;
 bool bpf_task_is_oom_victim(struct task_struct *task) __ksym;
-int bpf_psi_create_trigger(struct bpf_psi *bpf_psi, u64 cgroup_id,
-			   u32 resource, u32 threshold_us,
-			   u32 window_us) __ksym;
+int bpf_psi_create_trigger(struct bpf_psi *bpf_psi, u64 cgroup_id, u32 resource,
+			   u32 threshold_us, u32 window_us) __ksym;
 
 /* memcg kfuncs, in their mainline (7.0) form. */
-struct mem_cgroup *bpf_get_mem_cgroup(struct cgroup_subsys_state *css)
-	__ksym;
+struct mem_cgroup *bpf_get_mem_cgroup(struct cgroup_subsys_state *css) __ksym;
 struct mem_cgroup *bpf_get_root_mem_cgroup(void) __ksym;
 void bpf_put_mem_cgroup(struct mem_cgroup *memcg) __ksym;
 unsigned long bpf_mem_cgroup_usage(struct mem_cgroup *memcg) __ksym;
@@ -52,17 +50,14 @@ void bpf_rcu_read_unlock(void) __ksym;
  * BPF_NO_KFUNC_PROTOTYPES anyway), so they are declared here, as in
  * selftests' bpf_experimental.h.
  */
-int bpf_iter_css_new(struct bpf_iter_css *it,
-		     struct cgroup_subsys_state *start,
+int bpf_iter_css_new(struct bpf_iter_css *it, struct cgroup_subsys_state *start,
 		     unsigned int flags) __ksym;
-struct cgroup_subsys_state *bpf_iter_css_next(struct bpf_iter_css *it)
-	__ksym;
+struct cgroup_subsys_state *bpf_iter_css_next(struct bpf_iter_css *it) __ksym;
 void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym;
 int bpf_iter_css_task_new(struct bpf_iter_css_task *it,
 			  struct cgroup_subsys_state *css,
 			  unsigned int flags) __ksym;
-struct task_struct *bpf_iter_css_task_next(struct bpf_iter_css_task *it)
-	__ksym;
+struct task_struct *bpf_iter_css_task_next(struct bpf_iter_css_task *it) __ksym;
 void bpf_iter_css_task_destroy(struct bpf_iter_css_task *it) __ksym;
 int bpf_iter_task_new(struct bpf_iter_task *it, struct task_struct *task,
 		      unsigned int flags) __ksym;

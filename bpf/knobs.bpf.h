@@ -12,7 +12,7 @@
  * the kernel, with nothing of ours running: a cgroup made at a set path
  * gets its setting at mkdir, and a removed one loses it at rmdir.
  */
-#define OOMKIT_KNOB_PATH_LEN	256
+#define OOMKIT_KNOB_PATH_LEN 256
 
 struct oomkit_knob_path {
 	char path[OOMKIT_KNOB_PATH_LEN];
@@ -20,8 +20,10 @@ struct oomkit_knob_path {
 
 #ifdef __VMLINUX_H__
 /* At mkdir of a cgroup2 cgroup: its setting, if its path has one. */
-static __always_inline int oomkit_knob_follow_mkdir(void *ids, void *paths, void *scratch,
-						    struct cgroup *cgrp, const char *path)
+static __always_inline int oomkit_knob_follow_mkdir(void *ids, void *paths,
+						    void *scratch,
+						    struct cgroup *cgrp,
+						    const char *path)
 {
 	struct oomkit_knob_path *key;
 	u32 zero = 0;
@@ -47,7 +49,8 @@ static __always_inline int oomkit_knob_follow_mkdir(void *ids, void *paths, void
 }
 
 /* At rmdir: the id is dead, its entry would only fill the map. */
-static __always_inline int oomkit_knob_follow_rmdir(void *ids, struct cgroup *cgrp)
+static __always_inline int oomkit_knob_follow_rmdir(void *ids,
+						    struct cgroup *cgrp)
 {
 	u64 id;
 
@@ -58,17 +61,17 @@ static __always_inline int oomkit_knob_follow_rmdir(void *ids, struct cgroup *cg
 	return 0;
 }
 
-#define __OOMKIT_KNOB_FOLLOWERS(map_name)				\
-	SEC("tp_btf/cgroup_mkdir")					\
+#define __OOMKIT_KNOB_FOLLOWERS(map_name)                                     \
+	SEC("tp_btf/cgroup_mkdir")                                            \
 	int BPF_PROG(map_name##_mkdir, struct cgroup *cgrp, const char *path) \
-	{								\
+	{                                                                     \
 		return oomkit_knob_follow_mkdir(&map_name, &map_name##_paths, \
 						&map_name##_key, cgrp, path); \
-	}								\
-	SEC("tp_btf/cgroup_rmdir")					\
+	}                                                                     \
+	SEC("tp_btf/cgroup_rmdir")                                            \
 	int BPF_PROG(map_name##_rmdir, struct cgroup *cgrp, const char *path) \
-	{								\
-		return oomkit_knob_follow_rmdir(&map_name, cgrp);	\
+	{                                                                     \
+		return oomkit_knob_follow_rmdir(&map_name, cgrp);             \
 	}
 #else
 /* The host tests' fake objects only describe knobs: no kernel types there. */
@@ -83,26 +86,26 @@ static __always_inline int oomkit_knob_follow_rmdir(void *ids, struct cgroup *cg
  * key @map_name_key and the programs that follow cgroups being made and
  * removed at those paths (@map_name_mkdir, @map_name_rmdir).
  */
-#define OOMKIT_CGROUP_MAP_MAX	1024
-#define OOMKIT_CGROUP_MAP(map_name)					\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_HASH);			\
-		__uint(max_entries, OOMKIT_CGROUP_MAP_MAX);		\
-		__type(key, u64);					\
-		__type(value, s64);					\
-	} map_name SEC(".maps");					\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_HASH);			\
-		__uint(max_entries, OOMKIT_CGROUP_MAP_MAX);		\
-		__type(key, struct oomkit_knob_path);			\
-		__type(value, s64);					\
-	} map_name##_paths SEC(".maps");				\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);		\
-		__uint(max_entries, 1);					\
-		__type(key, u32);					\
-		__type(value, struct oomkit_knob_path);			\
-	} map_name##_key SEC(".maps");					\
+#define OOMKIT_CGROUP_MAP_MAX 1024
+#define OOMKIT_CGROUP_MAP(map_name)                         \
+	struct {                                            \
+		__uint(type, BPF_MAP_TYPE_HASH);            \
+		__uint(max_entries, OOMKIT_CGROUP_MAP_MAX); \
+		__type(key, u64);                           \
+		__type(value, s64);                         \
+	} map_name SEC(".maps");                            \
+	struct {                                            \
+		__uint(type, BPF_MAP_TYPE_HASH);            \
+		__uint(max_entries, OOMKIT_CGROUP_MAP_MAX); \
+		__type(key, struct oomkit_knob_path);       \
+		__type(value, s64);                         \
+	} map_name##_paths SEC(".maps");                    \
+	struct {                                            \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);    \
+		__uint(max_entries, 1);                     \
+		__type(key, u32);                           \
+		__type(value, struct oomkit_knob_path);     \
+	} map_name##_key SEC(".maps");                      \
 	__OOMKIT_KNOB_FOLLOWERS(map_name)
 
 /**
@@ -118,15 +121,15 @@ static __always_inline int oomkit_knob_follow_rmdir(void *ids, struct cgroup *cg
  * Several keys may share a map (prefer/avoid/omit), each storing its value.
  */
 #define OOMKIT_CGROUP_KNOB(key, map_name, val, from_arg, lo, hi, key_doc) \
-	__OOMKIT_META(knob_##key) = {					\
-		.kind = OOMKIT_META_CGROUP_KNOB,			\
-		.min = (lo),						\
-		.max = (hi),						\
-		.value = (val),						\
-		.value_from_arg = (from_arg),				\
-		.name = #key,						\
-		.map = #map_name,					\
-		.doc = key_doc,						\
+	__OOMKIT_META(knob_##key) = {                                     \
+		.kind = OOMKIT_META_CGROUP_KNOB,                          \
+		.min = (lo),                                              \
+		.max = (hi),                                              \
+		.value = (val),                                           \
+		.value_from_arg = (from_arg),                             \
+		.name = #key,                                             \
+		.map = #map_name,                                         \
+		.doc = key_doc,                                           \
 	}
 
 /* The lookup reads kernel types; the host tests' fake object only describes knobs. */
@@ -138,7 +141,8 @@ static __always_inline int oomkit_knob_follow_rmdir(void *ids, struct cgroup *cg
  * depth limit but cgroup.max.depth): one map lookup per level. Reads
  * cgroup->ancestors[] by probe: plain data.
  */
-static __always_inline s64 oomkit_knob_nearest(void *map, struct cgroup_subsys_state *css,
+static __always_inline s64 oomkit_knob_nearest(void *map,
+					       struct cgroup_subsys_state *css,
 					       s64 def)
 {
 	struct cgroup *cgrp = BPF_CORE_READ(css, cgroup), *anc;
@@ -149,7 +153,8 @@ static __always_inline s64 oomkit_knob_nearest(void *map, struct cgroup_subsys_s
 	base = (u64)cgrp + bpf_core_field_offset(struct cgroup, ancestors);
 	bpf_for(j, 0, level + 1) {
 		i = level - j;
-		if (bpf_probe_read_kernel(&anc, sizeof(anc), (void *)(base + i * sizeof(anc))))
+		if (bpf_probe_read_kernel(&anc, sizeof(anc),
+					  (void *)(base + i * sizeof(anc))))
 			break;
 		cgid = BPF_CORE_READ(anc, kn, id);
 		val = bpf_map_lookup_elem(map, &cgid);

@@ -18,22 +18,24 @@ static __always_inline struct mem_cgroup *oomkit_memcg_from_id(u64 cgid)
 }
 
 /* memory.current, less the page cache unless @page_cache (stats flushed by oomkit_oom_begin()). */
-static __always_inline u64 oomkit_memcg_bytes(struct mem_cgroup *memcg, bool page_cache)
+static __always_inline u64 oomkit_memcg_bytes(struct mem_cgroup *memcg,
+					      bool page_cache)
 {
 	u64 usage = bpf_mem_cgroup_usage(memcg);
 	u64 file;
 
 	if (page_cache)
 		return usage;
-	file = bpf_mem_cgroup_page_state(memcg, bpf_core_enum_value(enum node_stat_item,
-								      NR_FILE_PAGES));
+	file = bpf_mem_cgroup_page_state(
+		memcg, bpf_core_enum_value(enum node_stat_item, NR_FILE_PAGES));
 	if (file == (u64)-1)
 		return usage;
 	return usage > file ? usage - file : 0;
 }
 
 /* A vm event counter of @memcg; 0 for one this kernel does not count per memcg. */
-static __always_inline u64 oomkit_memcg_vm_event(struct mem_cgroup *memcg, int item)
+static __always_inline u64 oomkit_memcg_vm_event(struct mem_cgroup *memcg,
+						 int item)
 {
 	u64 n = bpf_mem_cgroup_vm_events(memcg, item);
 
@@ -43,12 +45,15 @@ static __always_inline u64 oomkit_memcg_vm_event(struct mem_cgroup *memcg, int i
 /* Pages scanned by reclaim in @memcg so far (kswapd + direct + khugepaged). */
 static __always_inline u64 oomkit_memcg_pgscan(struct mem_cgroup *memcg)
 {
-	return oomkit_memcg_vm_event(memcg, bpf_core_enum_value(enum vm_event_item,
-								  PGSCAN_KSWAPD)) +
-	       oomkit_memcg_vm_event(memcg, bpf_core_enum_value(enum vm_event_item,
-								  PGSCAN_DIRECT)) +
-	       oomkit_memcg_vm_event(memcg, bpf_core_enum_value(enum vm_event_item,
-								  PGSCAN_KHUGEPAGED));
+	return oomkit_memcg_vm_event(memcg,
+				     bpf_core_enum_value(enum vm_event_item,
+							 PGSCAN_KSWAPD)) +
+	       oomkit_memcg_vm_event(memcg,
+				     bpf_core_enum_value(enum vm_event_item,
+							 PGSCAN_DIRECT)) +
+	       oomkit_memcg_vm_event(memcg,
+				     bpf_core_enum_value(enum vm_event_item,
+							 PGSCAN_KHUGEPAGED));
 }
 
 /*
@@ -56,8 +61,9 @@ static __always_inline u64 oomkit_memcg_pgscan(struct mem_cgroup *memcg)
  * it, sizes are memory.current; without (the default), less the page
  * cache, which reclaim can take back without a kill.
  */
-#define OOMKIT_COUNT_PAGE_CACHE_TUNABLE()					\
-	OOMKIT_TUNABLE(bool, count_page_cache, false, 0, 1,		\
-		       "1: size cgroups with their page cache (default: without)")
+#define OOMKIT_COUNT_PAGE_CACHE_TUNABLE()            \
+	OOMKIT_TUNABLE(                              \
+		bool, count_page_cache, false, 0, 1, \
+		"1: size cgroups with their page cache (default: without)")
 
 #endif /* __OOMKIT_MEMCG_BPF_H */

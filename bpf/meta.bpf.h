@@ -5,7 +5,7 @@
 
 /* scripts/gen-embedded.sh reads the policy name of a built-in at this place. */
 _Static_assert(sizeof(struct oomkit_meta) == 232 &&
-	       __builtin_offsetof(struct oomkit_meta, name) == 40,
+		       __builtin_offsetof(struct oomkit_meta, name) == 40,
 	       "struct oomkit_meta moved: update scripts/gen-embedded.sh");
 
 /*
@@ -15,9 +15,9 @@ _Static_assert(sizeof(struct oomkit_meta) == 232 &&
  * section"), `bpftool gen object` copies it through, and the CLI reads it
  * from the ELF file. No pointers, so no relocations.
  */
-#define __OOMKIT_META(id)						\
-	static const struct oomkit_meta __oomkit_meta_##id		\
-	__attribute__((section(OOMKIT_META_SEC), used, aligned(8)))
+#define __OOMKIT_META(id)                                  \
+	static const struct oomkit_meta __oomkit_meta_##id \
+		__attribute__((section(OOMKIT_META_SEC), used, aligned(8)))
 
 /**
  * OOMKIT_POLICY - name the policy and describe it in one line
@@ -28,11 +28,11 @@ _Static_assert(sizeof(struct oomkit_meta) == 232 &&
  * give the struct_ops; only an object that defines its own struct_ops
  * (the host tests' fake) uses it directly.
  */
-#define OOMKIT_POLICY(policy_name, policy_doc)				\
-	__OOMKIT_META(policy) = {					\
-		.kind = OOMKIT_META_POLICY,				\
-		.name = policy_name,					\
-		.doc = policy_doc,					\
+#define OOMKIT_POLICY(policy_name, policy_doc) \
+	__OOMKIT_META(policy) = {              \
+		.kind = OOMKIT_META_POLICY,    \
+		.name = policy_name,           \
+		.doc = policy_doc,             \
 	}
 
 /**
@@ -47,14 +47,14 @@ _Static_assert(sizeof(struct oomkit_meta) == 232 &&
  * Tunables are set between open and load; the verifier then sees them as
  * constants, so a disabled branch costs nothing.
  */
-#define OOMKIT_TUNABLE(type, var, def, lo, hi, var_doc)			\
-	__OOMKIT_META(tunable_##var) = {				\
-		.kind = OOMKIT_META_TUNABLE,				\
-		.min = (lo),						\
-		.max = (hi),						\
-		.name = #var,						\
-		.doc = var_doc,						\
-	};								\
+#define OOMKIT_TUNABLE(type, var, def, lo, hi, var_doc) \
+	__OOMKIT_META(tunable_##var) = {                \
+		.kind = OOMKIT_META_TUNABLE,            \
+		.min = (lo),                            \
+		.max = (hi),                            \
+		.name = #var,                           \
+		.doc = var_doc,                         \
+	};                                              \
 	const volatile type var = (def)
 
 #endif /* __OOMKIT_META_BPF_H */

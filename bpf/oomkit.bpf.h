@@ -17,10 +17,10 @@
 #include "kfuncs.bpf.h"
 
 /* errno values the library returns (no libc headers on the BPF side). */
-#define ENOENT		2
-#define ESRCH		3
-#define E2BIG		7
-#define ENOMEM		12
+#define ENOENT 2
+#define ESRCH  3
+#define E2BIG  7
+#define ENOMEM 12
 
 #include "meta.bpf.h"
 #include "knobs.bpf.h"

@@ -5,16 +5,16 @@
 
 /* What one scan of a memcg's own tasks found. */
 struct oomkit_tasks {
-	u64 bytes;		/* RSS (+ swap) of the killable tasks */
-	u64 max_bytes;		/* the biggest killable task's */
-	u64 max_start_ns;	/* its start_time: the pid is checked against it before the kill */
-	u32 max_pid;		/* its pid (a live thread's when the main thread exited), 0 if none */
+	u64 bytes;     /* RSS (+ swap) of the killable tasks */
+	u64 max_bytes; /* the biggest killable task's */
+	u64 max_start_ns; /* its start_time: the pid is checked against it before the kill */
+	u32 max_pid; /* its pid (a live thread's when the main thread exited), 0 if none */
 	u32 nr_killable;
-	u32 nr_unkillable;	/* oom_score_adj -1000: the cgroup is off limits */
-	u32 victim_pid;		/* an OOM victim still holding its memory, 0 if none */
-	u32 nr_killed;		/* oomkit_kill_all()'s count */
-	u32 nr_pinned;		/* tasks whose mm an unkillable process also uses */
-	u64 pinned_bytes;	/* their RSS (+ swap): no kill here frees it */
+	u32 nr_unkillable; /* oom_score_adj -1000: the cgroup is off limits */
+	u32 victim_pid; /* an OOM victim still holding its memory, 0 if none */
+	u32 nr_killed;	/* oomkit_kill_all()'s count */
+	u32 nr_pinned;	/* tasks whose mm an unkillable process also uses */
+	u64 pinned_bytes; /* their RSS (+ swap): no kill here frees it */
 };
 
 /*
@@ -70,7 +70,8 @@ static __always_inline bool oomkit_task_ignored(struct task_struct *task)
  * or another thread when the main thread exited; NULL if none has. The
  * task iterator needs RCU: callers must not hold it.
  */
-static __always_inline struct task_struct *oomkit_task_mm_thread(struct task_struct *task)
+static __always_inline struct task_struct *
+oomkit_task_mm_thread(struct task_struct *task)
 {
 	struct task_struct *pos, *found = NULL;
 
@@ -89,7 +90,8 @@ static __always_inline struct task_struct *oomkit_task_mm_thread(struct task_str
 
 static __always_inline bool oomkit_task_unkillable(struct task_struct *task)
 {
-	return BPF_CORE_READ(task, signal, oom_score_adj) == OOMKIT_OOM_SCORE_ADJ_MIN;
+	return BPF_CORE_READ(task, signal, oom_score_adj) ==
+	       OOMKIT_OOM_SCORE_ADJ_MIN;
 }
 
 /*
@@ -133,8 +135,10 @@ static __always_inline bool oomkit_task_in_vfork(struct task_struct *task)
 /* A process whose use of an mm keeps a kill from freeing it: -1000, init, a kernel thread. */
 static __always_inline bool oomkit_task_pins_mm(struct task_struct *p)
 {
-	return (BPF_CORE_READ(p, flags) & OOMKIT_PF_KTHREAD) || BPF_CORE_READ(p, tgid) == 1 ||
-	       BPF_CORE_READ(p, signal, oom_score_adj) == OOMKIT_OOM_SCORE_ADJ_MIN;
+	return (BPF_CORE_READ(p, flags) & OOMKIT_PF_KTHREAD) ||
+	       BPF_CORE_READ(p, tgid) == 1 ||
+	       BPF_CORE_READ(p, signal, oom_score_adj) ==
+		       OOMKIT_OOM_SCORE_ADJ_MIN;
 }
 
 /*
@@ -157,20 +161,21 @@ static __always_inline bool oomkit_mm_maybe_shared(struct task_struct *task)
 		return true;
 	if (oomkit_task_in_vfork(task))
 		return true;
-	return BPF_CORE_READ(mm, mm_users.counter) > BPF_CORE_READ(task, signal, nr_threads);
+	return BPF_CORE_READ(mm, mm_users.counter) >
+	       BPF_CORE_READ(task, signal, nr_threads);
 }
 
 /* PID_MAX_LIMIT: no system has more processes for the walk to visit. */
-#define OOMKIT_MAX_PROCS	(4 * 1024 * 1024)
+#define OOMKIT_MAX_PROCS (4 * 1024 * 1024)
 
 /* The other processes on one mm (oomkit_mm_sharers()). */
 struct oomkit_sharers {
-	u64 mm;			/* the mm looked for, as a number: only compared */
-	u32 tgid;		/* its own process, not counted */
-	u32 nr;			/* killable processes sharing it: the kernel kills them all */
-	u32 nr_pinning;		/* unkillable ones (-1000, init, kernel threads) */
-	u32 nr_walked;		/* processes visited */
-	u32 pids[OOMKIT_MAX_PIDS];	/* the first killable ones' tgids */
+	u64 mm;	  /* the mm looked for, as a number: only compared */
+	u32 tgid; /* its own process, not counted */
+	u32 nr;	  /* killable processes sharing it: the kernel kills them all */
+	u32 nr_pinning; /* unkillable ones (-1000, init, kernel threads) */
+	u32 nr_walked;	/* processes visited */
+	u32 pids[OOMKIT_MAX_PIDS]; /* the first killable ones' tgids */
 };
 
 /* Walk state in a map value (see oomkit_task_scan). Per CPU, OOM handlers are serialized. */
@@ -228,11 +233,13 @@ __attribute__((noinline)) int oomkit_mm_sharers_walk(u64 mm, u32 tgid)
 	return 0;
 }
 
-static __always_inline struct oomkit_sharers *oomkit_mm_sharers(struct task_struct *task)
+static __always_inline struct oomkit_sharers *
+oomkit_mm_sharers(struct task_struct *task)
 {
 	u32 key = 0;
 
-	if (oomkit_mm_sharers_walk((u64)BPF_CORE_READ(task, mm), BPF_CORE_READ(task, tgid)))
+	if (oomkit_mm_sharers_walk((u64)BPF_CORE_READ(task, mm),
+				   BPF_CORE_READ(task, tgid)))
 		return NULL;
 	return bpf_map_lookup_elem(&oomkit_sharers_scratch, &key);
 }
@@ -269,18 +276,23 @@ static __always_inline u64 oomkit_counter_pages(s64 pages)
 }
 
 /* What killing @task gives back, as the kernel's oom_badness() counts it (without page tables). */
-static __always_inline u64 oomkit_task_bytes(struct task_struct *task, bool page_cache)
+static __always_inline u64 oomkit_task_bytes(struct task_struct *task,
+					     bool page_cache)
 {
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	u64 pages;
 
 	if (!mm)
 		return 0;
-	pages = oomkit_counter_pages(BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count));
-	pages += oomkit_counter_pages(BPF_CORE_READ(mm, rss_stat[MM_SHMEMPAGES].count));
-	pages += oomkit_counter_pages(BPF_CORE_READ(mm, rss_stat[MM_SWAPENTS].count));
+	pages = oomkit_counter_pages(
+		BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count));
+	pages += oomkit_counter_pages(
+		BPF_CORE_READ(mm, rss_stat[MM_SHMEMPAGES].count));
+	pages += oomkit_counter_pages(
+		BPF_CORE_READ(mm, rss_stat[MM_SWAPENTS].count));
 	if (page_cache)
-		pages += oomkit_counter_pages(BPF_CORE_READ(mm, rss_stat[MM_FILEPAGES].count));
+		pages += oomkit_counter_pages(
+			BPF_CORE_READ(mm, rss_stat[MM_FILEPAGES].count));
 	return pages << OOMKIT_PAGE_SHIFT;
 }
 
@@ -288,7 +300,8 @@ static __always_inline u64 oomkit_task_bytes(struct task_struct *task, bool page
  * Scans the tasks charged to @memcg itself: those of its cgroup and of
  * descendants without a memcg of their own (not those of child memcgs).
  */
-static __always_inline void oomkit_scan_tasks(struct mem_cgroup *memcg, bool page_cache,
+static __always_inline void oomkit_scan_tasks(struct mem_cgroup *memcg,
+					      bool page_cache,
 					      struct oomkit_tasks *t)
 {
 	struct task_struct *task, *thread;
@@ -342,12 +355,13 @@ static __always_inline void oomkit_scan_tasks(struct mem_cgroup *memcg, bool pag
 }
 
 /* The memcg of the cgroup @task is charged to (the css_set's effective memory css). */
-static __always_inline bool oomkit_task_in_memcg(struct task_struct *task, struct mem_cgroup *memcg)
+static __always_inline bool oomkit_task_in_memcg(struct task_struct *task,
+						 struct mem_cgroup *memcg)
 {
-	struct cgroup_subsys_state *css = BPF_CORE_READ(task, cgroups, subsys[memory_cgrp_id]);
+	struct cgroup_subsys_state *css =
+		BPF_CORE_READ(task, cgroups, subsys[memory_cgrp_id]);
 
 	return css == &memcg->css;
 }
-
 
 #endif /* __OOMKIT_TASKS_BPF_H */

@@ -8,7 +8,7 @@
  * unused), so no scope has more memcgs that can hold tasks than this:
  * a walk that gathers the online ones is never cut short.
  */
-#define OOMKIT_MAX_MEMCGS	65536
+#define OOMKIT_MAX_MEMCGS 65536
 
 /*
  * The css iterator may only run under bpf_rcu_read_lock(), and the
@@ -27,8 +27,8 @@ struct {
 } oomkit_walk_ids SEC(".maps");
 
 struct oomkit_walk {
-	u32 nr;			/* ids gathered */
-	u32 nr_css;		/* css visited under RCU */
+	u32 nr;	    /* ids gathered */
+	u32 nr_css; /* css visited under RCU */
 };
 
 /* In a map value for the verifier's sake (see oomkit_task_scan). */
@@ -40,7 +40,8 @@ struct {
 } oomkit_walk_state SEC(".maps");
 
 /* A cgroup with tasks in it or below: only those can have tasks charged to their memcg. */
-static __always_inline bool oomkit_css_populated(struct cgroup_subsys_state *css)
+static __always_inline bool
+oomkit_css_populated(struct cgroup_subsys_state *css)
 {
 	struct cgroup *cgrp = BPF_CORE_READ(css, cgroup);
 
@@ -55,7 +56,8 @@ static __always_inline bool oomkit_css_populated(struct cgroup_subsys_state *css
  * one RCU section costs one iterator step per css of the subtree (dying
  * ones included) and touches no task.
  */
-static __always_inline struct oomkit_walk *oomkit_walk_gather(struct cgroup_subsys_state *root)
+static __always_inline struct oomkit_walk *
+oomkit_walk_gather(struct cgroup_subsys_state *root)
 {
 	struct cgroup_subsys_state *pos;
 	struct oomkit_walk *w;
@@ -70,7 +72,8 @@ static __always_inline struct oomkit_walk *oomkit_walk_gather(struct cgroup_subs
 	bpf_rcu_read_lock();
 	bpf_for_each(css, pos, root, BPF_CGROUP_ITER_DESCENDANTS_POST) {
 		w->nr_css++;
-		if (!(BPF_CORE_READ(pos, flags) & CSS_ONLINE) || !oomkit_css_populated(pos))
+		if (!(BPF_CORE_READ(pos, flags) & CSS_ONLINE) ||
+		    !oomkit_css_populated(pos))
 			continue;
 		i = w->nr;
 		slot = bpf_map_lookup_elem(&oomkit_walk_ids, &i);
@@ -94,10 +97,10 @@ static __always_inline u64 oomkit_walk_id(u32 i)
 /* A candidate of the walk: the tasks charged to one memcg. */
 struct oomkit_leaf {
 	u64 cgid;
-	u64 bytes;		/* the size the choice is made on */
-	s64 score;		/* set by the policy: higher dies first */
-	u64 tiebreak;		/* then this, then bytes */
-	bool inner;		/* an inner memcg's own tasks (the root's, in a global OOM) */
+	u64 bytes;    /* the size the choice is made on */
+	s64 score;    /* set by the policy: higher dies first */
+	u64 tiebreak; /* then this, then bytes */
+	bool inner; /* an inner memcg's own tasks (the root's, in a global OOM) */
 };
 
 /*
@@ -106,16 +109,17 @@ struct oomkit_leaf {
  * RCU with references on the memcg and its cgroup.
  */
 typedef bool (*oomkit_rank_fn)(struct oomkit_oom *oom, struct mem_cgroup *memcg,
-			       struct cgroup_subsys_state *css, struct oomkit_leaf *leaf);
+			       struct cgroup_subsys_state *css,
+			       struct oomkit_leaf *leaf);
 
 /* The walk's result: the best candidates, best first (cgid 0 = empty slot). */
 struct oomkit_pick {
 	struct oomkit_leaf top[OOMKIT_MAX_CANDIDATES];
-	u64 victim_cgid;	/* where victim_pid is */
-	u32 victim_pid;		/* an OOM victim in scope still holding memory, 0 if none */
-	u32 nr_leaves;		/* candidates ranked */
-	u32 nr_walked;		/* memcgs of the walk looked at (oomkit_walk_id() 0..nr_walked-1) */
-	u32 nr_memcgs;		/* populated memcgs the walk gathered */
+	u64 victim_cgid; /* where victim_pid is */
+	u32 victim_pid; /* an OOM victim in scope still holding memory, 0 if none */
+	u32 nr_leaves; /* candidates ranked */
+	u32 nr_walked; /* memcgs of the walk looked at (oomkit_walk_id() 0..nr_walked-1) */
+	u32 nr_memcgs; /* populated memcgs the walk gathered */
 };
 
 /*
@@ -157,7 +161,8 @@ static __always_inline void oomkit_pick_insert(struct oomkit_pick *pick,
 	pick->top[last] = *leaf;
 #pragma unroll
 	for (i = last; i > 0; i--) {
-		if (pick->top[i - 1].cgid && !oomkit_leaf_before(&pick->top[i], &pick->top[i - 1]))
+		if (pick->top[i - 1].cgid &&
+		    !oomkit_leaf_before(&pick->top[i], &pick->top[i - 1]))
 			break;
 		tmp = pick->top[i - 1];
 		pick->top[i - 1] = pick->top[i];
@@ -187,8 +192,10 @@ static __always_inline void oomkit_pick_insert(struct oomkit_pick *pick,
  * lookup by id, its own tasks' scan and @rank. Every candidate is ranked,
  * however many there are (top[] keeps the best).
  */
-static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomkit_pick *result,
-					     bool page_cache, oomkit_rank_fn rank)
+static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom,
+					     struct oomkit_pick *result,
+					     bool page_cache,
+					     oomkit_rank_fn rank)
 {
 	struct oomkit_event *ev = oom->ev;
 	struct oomkit_pick *pick;
@@ -250,10 +257,12 @@ static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom, struct oomk
 		 * Ranked by what a kill could free: less the mms that an
 		 * unkillable process also uses (charged here, approximately).
 		 */
-		leaf.bytes = inner ? t->bytes : oomkit_memcg_bytes(memcg, page_cache);
+		leaf.bytes = inner ? t->bytes :
+				     oomkit_memcg_bytes(memcg, page_cache);
 		if (!inner)
 			leaf.bytes = leaf.bytes > t->pinned_bytes ?
-				     leaf.bytes - t->pinned_bytes : 0;
+					     leaf.bytes - t->pinned_bytes :
+					     0;
 		if (rank(oom, memcg, &cgrp->self, &leaf)) {
 			pick->nr_leaves++;
 			oomkit_pick_insert(pick, &leaf);

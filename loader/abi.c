@@ -14,12 +14,12 @@
 #include "abi.h"
 #include "cgpath.h"
 
-#define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 /* The kernel's value type of a struct_ops map is "bpf_struct_ops_<type>". */
-#define VALUE_PREFIX		"bpf_struct_ops_"
-#define OOM_OPS			"bpf_oom_ops"
-#define PSI_OPS			"bpf_psi_ops"
-#define LVL(n)			(1u << (n))
+#define VALUE_PREFIX "bpf_struct_ops_"
+#define OOM_OPS	     "bpf_oom_ops"
+#define PSI_OPS	     "bpf_psi_ops"
+#define LVL(n)	     (1u << (n))
 
 static const struct {
 	enum abi_kind kind;
@@ -33,7 +33,8 @@ static const struct {
 static const struct abi_feature features[] = {
 	{ ABI_FEAT_STRUCT, OOM_OPS, "struct_ops", LVL(1) | LVL(2) },
 	{ ABI_FEAT_STRUCT, PSI_OPS, "struct_ops", LVL(1) },
-	{ ABI_FEAT_FIELD, "oom_control.bpf_memory_freed", "fields", LVL(1) | LVL(2) },
+	{ ABI_FEAT_FIELD, "oom_control.bpf_memory_freed", "fields",
+	  LVL(1) | LVL(2) },
 	{ ABI_FEAT_FIELD, "oom_control.bpf_policy_name", "fields", LVL(1) },
 	{ ABI_FEAT_FIELD, "oom_control.bpf_handler_name", "fields", LVL(2) },
 	{ ABI_FEAT_KFUNC, "bpf_oom_kill_process", "kfuncs", LVL(1) | LVL(2) },
@@ -42,25 +43,31 @@ static const struct abi_feature features[] = {
 	{ ABI_FEAT_KFUNC, "bpf_psi_create_trigger", "kfuncs", LVL(1) },
 	{ ABI_FEAT_KFUNC, "bpf_get_mem_cgroup", "kfuncs", LVL(1) | LVL(2) },
 	{ ABI_FEAT_KFUNC, "bpf_put_mem_cgroup", "kfuncs", LVL(1) | LVL(2) },
-	{ ABI_FEAT_KFUNC, "bpf_get_root_mem_cgroup", "kfuncs", LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_get_root_mem_cgroup", "kfuncs",
+	  LVL(1) | LVL(2) },
 	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_usage", "kfuncs", LVL(1) | LVL(2) },
-	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_page_state", "kfuncs", LVL(1) | LVL(2) },
-	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_vm_events", "kfuncs", LVL(1) | LVL(2) },
-	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_memory_events", "kfuncs", LVL(1) | LVL(2) },
-	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_flush_stats", "kfuncs", LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_page_state", "kfuncs",
+	  LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_vm_events", "kfuncs",
+	  LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_memory_events", "kfuncs",
+	  LVL(1) | LVL(2) },
+	{ ABI_FEAT_KFUNC, "bpf_mem_cgroup_flush_stats", "kfuncs",
+	  LVL(1) | LVL(2) },
 };
 
 /* --- the level, from BTF ---------------------------------------------------- */
 
-static const struct btf_type *find_struct(const struct btf *btf, const char *name)
+static const struct btf_type *find_struct(const struct btf *btf,
+					  const char *name)
 {
 	int id = btf__find_by_name_kind(btf, name, BTF_KIND_STRUCT);
 
 	return id < 0 ? NULL : btf__type_by_id(btf, id);
 }
 
-static const struct btf_member *find_member(const struct btf *btf, const struct btf_type *t,
-					    const char *name)
+static const struct btf_member *
+find_member(const struct btf *btf, const struct btf_type *t, const char *name)
 {
 	const struct btf_member *m = btf_members(t);
 	int i;
@@ -87,11 +94,13 @@ static bool is_ptr_to(const struct btf *btf, __u32 id, const char *name)
 	if (!t || !btf_is_ptr(t))
 		return false;
 	t = resolved(btf, t->type);
-	return t && btf_is_struct(t) && !strcmp(btf__name_by_offset(btf, t->name_off), name);
+	return t && btf_is_struct(t) &&
+	       !strcmp(btf__name_by_offset(btf, t->name_off), name);
 }
 
 /* The prototype a function-pointer member points to. */
-static const struct btf_type *member_proto(const struct btf *btf, const struct btf_member *m)
+static const struct btf_type *member_proto(const struct btf *btf,
+					   const struct btf_member *m)
 {
 	const struct btf_type *t = resolved(btf, m->type);
 
@@ -121,34 +130,43 @@ void abi_probe_btf(const struct btf *btf, struct abi_probe *out)
 	ops = find_struct(btf, OOM_OPS);
 	if (!ops) {
 		snprintf(out->why, sizeof(out->why),
-			 "the kernel's BTF has no struct " OOM_OPS " (no BPF OOM series in this kernel)");
+			 "the kernel's BTF has no struct " OOM_OPS
+			 " (no BPF OOM series in this kernel)");
 		return;
 	}
 	out->has_oom = true;
 	handler = find_member(btf, ops, "handle_out_of_memory");
 	proto = handler ? member_proto(btf, handler) : NULL;
 	if (!proto || !find_member(btf, ops, "name")) {
-		snprintf(out->why, sizeof(out->why), "struct " OOM_OPS " has no handle_out_of_memory() "
-			 "or no name: a revision of the series oomkit does not know");
+		snprintf(
+			out->why, sizeof(out->why),
+			"struct " OOM_OPS " has no handle_out_of_memory() "
+			"or no name: a revision of the series oomkit does not know");
 		return;
 	}
 	nr_members = btf_vlen(ops);
 	nr_args = btf_vlen(proto);
 	args = btf_params(proto);
 	if (nr_args < 1 || !is_ptr_to(btf, args[0].type, "oom_control")) {
-		snprintf(out->why, sizeof(out->why), "handle_out_of_memory()'s first argument is not "
-			 "a struct oom_control * (a v2/v3 revision of the series, which oomkit does "
-			 "not speak)");
+		snprintf(
+			out->why, sizeof(out->why),
+			"handle_out_of_memory()'s first argument is not "
+			"a struct oom_control * (a v2/v3 revision of the series, which oomkit does "
+			"not speak)");
 		return;
 	}
-	if (nr_members == 3 && find_member(btf, ops, "bpf_oom") && nr_args == 1) {
+	if (nr_members == 3 && find_member(btf, ops, "bpf_oom") &&
+	    nr_args == 1) {
 		out->level = ABI_LEVEL_1;
 		return;
 	}
-	if (nr_members == 2 && nr_args == 2 && is_ptr_to(btf, args[1].type, "cgroup")) {
+	if (nr_members == 2 && nr_args == 2 &&
+	    is_ptr_to(btf, args[1].type, "cgroup")) {
 		if (out->has_psi) {
-			snprintf(out->why, sizeof(out->why), "struct " OOM_OPS " is level 2's but "
-				 "struct " PSI_OPS ", which level 2 removed, is there: a mix of "
+			snprintf(out->why, sizeof(out->why),
+				 "struct " OOM_OPS " is level 2's but "
+				 "struct " PSI_OPS
+				 ", which level 2 removed, is there: a mix of "
 				 "levels oomkit does not know");
 			return;
 		}
@@ -156,14 +174,19 @@ void abi_probe_btf(const struct btf *btf, struct abi_probe *out)
 		return;
 	}
 	if (nr_args == 2 && !is_ptr_to(btf, args[1].type, "cgroup")) {
-		snprintf(out->why, sizeof(out->why), "handle_out_of_memory()'s second argument is "
-			 "not a struct cgroup * (a v2/v3 revision of the series, which oomkit does "
-			 "not speak)");
+		snprintf(
+			out->why, sizeof(out->why),
+			"handle_out_of_memory()'s second argument is "
+			"not a struct cgroup * (a v2/v3 revision of the series, which oomkit does "
+			"not speak)");
 		return;
 	}
-	snprintf(out->why, sizeof(out->why), "struct " OOM_OPS " has %d members and "
-		 "handle_out_of_memory() %d arguments: neither level 1 (3 with bpf_oom, 1) "
-		 "nor level 2 (2, 2)", nr_members, nr_args);
+	snprintf(
+		out->why, sizeof(out->why),
+		"struct " OOM_OPS " has %d members and "
+		"handle_out_of_memory() %d arguments: neither level 1 (3 with bpf_oom, 1) "
+		"nor level 2 (2, 2)",
+		nr_members, nr_args);
 }
 
 static struct btf *vmlinux;
@@ -212,7 +235,8 @@ const char *abi_level_name(enum abi_level level)
 
 /* --- map kinds -------------------------------------------------------------- */
 
-enum abi_kind abi_map_kind(const struct bpf_object *obj, const struct bpf_map *map,
+enum abi_kind abi_map_kind(const struct bpf_object *obj,
+			   const struct bpf_map *map,
 			   const struct bpf_map_info *info)
 {
 	const struct btf_type *t;
@@ -271,8 +295,10 @@ int abi_check_kind(enum abi_kind kind, char *why, size_t len)
 
 	err = abi_kernel(&k);
 	if (err) {
-		snprintf(why, len, "can't read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
-			 strerror(-err));
+		snprintf(
+			why, len,
+			"can't read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
+			strerror(-err));
 		return err;
 	}
 	switch (kind) {
@@ -280,21 +306,31 @@ int abi_check_kind(enum abi_kind kind, char *why, size_t len)
 		if (k->level != ABI_NONE)
 			return 0;
 		if (!k->has_oom)
-			snprintf(why, len, "this kernel has no " OOM_OPS " (needs the BPF OOM "
+			snprintf(why, len,
+				 "this kernel has no " OOM_OPS
+				 " (needs the BPF OOM "
 				 "series; see 'oomkit feature')");
 		else
-			snprintf(why, len, "this kernel's " OOM_OPS " is of no ABI level oomkit "
-				 "knows: %s", k->why);
+			snprintf(why, len,
+				 "this kernel's " OOM_OPS
+				 " is of no ABI level oomkit "
+				 "knows: %s",
+				 k->why);
 		return -EOPNOTSUPP;
 	case ABI_KIND_PSI:
 		/* the PSI side of abi.bpf.h is level 1's whatever bpf_oom_ops looks like */
 		if (k->has_psi)
 			return 0;
 		if (k->level == ABI_LEVEL_2)
-			snprintf(why, len, "this kernel has no " PSI_OPS " (ABI level 2 replaced "
-				 "it with the psi_avgs_work tracepoint; see 'oomkit feature')");
+			snprintf(
+				why, len,
+				"this kernel has no " PSI_OPS
+				" (ABI level 2 replaced "
+				"it with the psi_avgs_work tracepoint; see 'oomkit feature')");
 		else
-			snprintf(why, len, "this kernel has no " PSI_OPS " (needs the BPF OOM "
+			snprintf(why, len,
+				 "this kernel has no " PSI_OPS
+				 " (needs the BPF OOM "
 				 "series; see 'oomkit feature')");
 		return -EOPNOTSUPP;
 	default:
@@ -315,8 +351,8 @@ int abi_check_kind(enum abi_kind kind, char *why, size_t len)
  * (bpf_link__open()), so this needs @pin_path: 'oomkit run' pins nothing and
  * is refused at level 2. Not exercised yet: there is no level-2 test kernel.
  */
-static int attach_cgroup_root(struct bpf_map *map, const char *pin_path, struct bpf_link **out,
-			      const char **hint)
+static int attach_cgroup_root(struct bpf_map *map, const char *pin_path,
+			      struct bpf_link **out, const char **hint)
 {
 	struct bpf_link *link;
 	int cg_fd, fd, err;
@@ -383,8 +419,8 @@ int abi_attach(struct bpf_map *map, enum abi_kind kind, const char *pin_path,
 
 /* --- names ------------------------------------------------------------------ */
 
-int abi_value_name(const struct btf *btf, __u32 type_id, const void *data, size_t size,
-		   char *name, size_t len)
+int abi_value_name(const struct btf *btf, __u32 type_id, const void *data,
+		   size_t size, char *name, size_t len)
 {
 	const struct btf_member *m;
 	const struct btf_type *t;
@@ -488,7 +524,8 @@ void abi_links_free(struct abi_links *l)
 	l->nr = 0;
 }
 
-int abi_run_order(const struct abi_links *l, __u32 link_id, __u32 map_id, __u32 *link_of_map)
+int abi_run_order(const struct abi_links *l, __u32 link_id, __u32 map_id,
+		  __u32 *link_of_map)
 {
 	size_t i;
 	int order = 0;

@@ -21,25 +21,25 @@ struct bpf_map_info;
 struct bpf_link;
 
 /* The kernel's BPF_OOM_NAME_MAX_LEN: the size of bpf_oom_ops.name. */
-#define ABI_OOM_NAME_LEN	64
+#define ABI_OOM_NAME_LEN 64
 
 enum abi_level {
-	ABI_NONE = 0,		/* no BPF OOM ABI oomkit knows */
-	ABI_LEVEL_1 = 1,	/* kernel-abi.md: v1 of the series, one global list */
-	ABI_LEVEL_2 = 2,	/* kernel-abi-level2.md: bpf_oom_ops per cgroup */
+	ABI_NONE = 0,	 /* no BPF OOM ABI oomkit knows */
+	ABI_LEVEL_1 = 1, /* kernel-abi.md: v1 of the series, one global list */
+	ABI_LEVEL_2 = 2, /* kernel-abi-level2.md: bpf_oom_ops per cgroup */
 };
 
 enum abi_kind {
-	ABI_KIND_OTHER = 0,	/* not a map of the BPF OOM ABI */
-	ABI_KIND_OOM,		/* an OOM handler map (bpf_oom_ops) */
-	ABI_KIND_PSI,		/* a PSI map (bpf_psi_ops, level 1 only) */
+	ABI_KIND_OTHER = 0, /* not a map of the BPF OOM ABI */
+	ABI_KIND_OOM,	    /* an OOM handler map (bpf_oom_ops) */
+	ABI_KIND_PSI,	    /* a PSI map (bpf_psi_ops, level 1 only) */
 };
 
 struct abi_probe {
 	enum abi_level level;
-	bool has_oom;		/* some struct bpf_oom_ops is there */
-	bool has_psi;		/* struct bpf_psi_ops is there */
-	char why[192];		/* ABI_NONE: what the kernel lacks, one line */
+	bool has_oom;  /* some struct bpf_oom_ops is there */
+	bool has_psi;  /* struct bpf_psi_ops is there */
+	char why[192]; /* ABI_NONE: what the kernel lacks, one line */
 };
 
 /* Which level a BTF describes; the host suite feeds it BTF it built. */
@@ -60,7 +60,8 @@ const char *abi_level_name(enum abi_level level);
  * map-to-object call) or the kernel's @info of any map, a pinned or
  * foreign one (the kernel's BTF names the value type).
  */
-enum abi_kind abi_map_kind(const struct bpf_object *obj, const struct bpf_map *map,
+enum abi_kind abi_map_kind(const struct bpf_object *obj,
+			   const struct bpf_map *map,
 			   const struct bpf_map_info *info);
 /* The struct_ops type name of a kind, as users read it: "bpf_oom_ops", "bpf_psi_ops". */
 const char *abi_kind_name(enum abi_kind kind);
@@ -89,8 +90,8 @@ int abi_attach(struct bpf_map *map, enum abi_kind kind, const char *pin_path,
  * return is 1 if found, 0 if the struct has no such member or @data is
  * too short.
  */
-int abi_value_name(const struct btf *btf, __u32 type_id, const void *data, size_t size,
-		   char *name, size_t len);
+int abi_value_name(const struct btf *btf, __u32 type_id, const void *data,
+		   size_t size, char *name, size_t len);
 /* What the kernel prints for a handler named @name: the name, or bpf_defined_policy. */
 const char *abi_reported_name(const char *name);
 
@@ -114,16 +115,21 @@ void abi_links_free(struct abi_links *l);
  * of map @map_id): 1 runs first; 0 if no OOM handler link matches.
  * *link_of_map (may be NULL) gets the matching link's id.
  */
-int abi_run_order(const struct abi_links *l, __u32 link_id, __u32 map_id, __u32 *link_of_map);
+int abi_run_order(const struct abi_links *l, __u32 link_id, __u32 map_id,
+		  __u32 *link_of_map);
 
 /* What 'oomkit feature' lists: the structs, fields and kfuncs of the level. */
-enum abi_feature_kind { ABI_FEAT_STRUCT, ABI_FEAT_FIELD, ABI_FEAT_KFUNC };
+enum abi_feature_kind {
+	ABI_FEAT_STRUCT,
+	ABI_FEAT_FIELD,
+	ABI_FEAT_KFUNC
+};
 
 struct abi_feature {
 	enum abi_feature_kind kind;
-	const char *name;	/* struct, "struct.field" or kfunc */
-	const char *group;	/* JSON object it is reported in */
-	unsigned int levels;	/* bit N: needed at level N */
+	const char *name;    /* struct, "struct.field" or kfunc */
+	const char *group;   /* JSON object it is reported in */
+	unsigned int levels; /* bit N: needed at level N */
 };
 
 size_t abi_features(const struct abi_feature **out);

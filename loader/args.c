@@ -11,7 +11,7 @@
 
 /* getopt_long() values of the options without a short form */
 enum {
-	OPT_WORD = 1,		/* what getopt returns for a word in "-" mode */
+	OPT_WORD = 1, /* what getopt returns for a word in "-" mode */
 	OPT_POLICY_DIR = 256,
 	OPT_SET,
 	OPT_ALL,
@@ -20,8 +20,8 @@ enum {
 	OPT_STATS,
 	OPT_OUTPUT,
 	OPT_GROUP,
-	OPT_UNKNOWN,		/* recorded, reported by the command it reaches */
-	OPT_MISSING,		/* an option without its value (in .val's tok) */
+	OPT_UNKNOWN, /* recorded, reported by the command it reaches */
+	OPT_MISSING, /* an option without its value (in .val's tok) */
 };
 
 /*
@@ -30,29 +30,29 @@ enum {
  * command accepts which is parse_args()'s business.
  */
 static const struct option long_opts[] = {
-	{ "json",	no_argument,		NULL, 'j' },
-	{ "pretty",	no_argument,		NULL, 'p' },
-	{ "debug",	no_argument,		NULL, 'd' },
-	{ "version",	no_argument,		NULL, 'V' },
-	{ "help",	no_argument,		NULL, 'h' },
-	{ "policy-dir",	required_argument,	NULL, OPT_POLICY_DIR },
-	{ "set",	required_argument,	NULL, OPT_SET },
-	{ "all",	no_argument,		NULL, OPT_ALL },
-	{ "count",	required_argument,	NULL, OPT_COUNT },
-	{ "timeout",	required_argument,	NULL, OPT_TIMEOUT },
-	{ "stats",	no_argument,		NULL, OPT_STATS },
-	{ "output",	required_argument,	NULL, OPT_OUTPUT },
-	{ "group",	required_argument,	NULL, OPT_GROUP },
-	{ NULL,		0,			NULL, 0 },
+	{ "json", no_argument, NULL, 'j' },
+	{ "pretty", no_argument, NULL, 'p' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ NULL, 0, NULL, 0 },
 };
 
 /* One word or command option of the command line, in its order. */
 struct arg_tok {
-	int opt;		/* OPT_WORD, 'h', OPT_SET, ... */
-	int missing;		/* OPT_MISSING: the option that lacks its value */
-	char name[32];		/* "--set", "-h", "-x" (an unknown letter) */
-	const char *val;	/* the word, or the option's value */
-	bool used;		/* taken by a command selector */
+	int opt;	 /* OPT_WORD, 'h', OPT_SET, ... */
+	int missing;	 /* OPT_MISSING: the option that lacks its value */
+	char name[32];	 /* "--set", "-h", "-x" (an unknown letter) */
+	const char *val; /* the word, or the option's value */
+	bool used;	 /* taken by a command selector */
 };
 
 static struct arg_tok *toks;
@@ -76,7 +76,7 @@ static int add_tok(int opt, const char *val)
 	struct arg_tok *t = realloc(toks, (nr_toks + 1) * sizeof(*t));
 
 	if (!t)
-		return -ENOMEM;	/* main reports it, once the JSON writer exists */
+		return -ENOMEM; /* main reports it, once the JSON writer exists */
 	toks = t;
 	t = &toks[nr_toks++];
 	memset(t, 0, sizeof(*t));
@@ -89,9 +89,10 @@ int args_scan(int argc, char **argv, bool *version)
 {
 	int c, i, err = 0, bad = 0;
 
-	opterr = 0;	/* errors are reported where they belong, as Error: lines */
+	opterr = 0; /* errors are reported where they belong, as Error: lines */
 	/* "-": words come back in order (as OPT_WORD); ":": a missing value is ':' */
-	while ((c = getopt_long(argc, argv, "-:jpdVh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:jpdVh", long_opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'j':
 			json_output = true;
@@ -117,23 +118,26 @@ int args_scan(int argc, char **argv, bool *version)
 			if (err)
 				break;
 			toks[nr_toks - 1].missing = optopt;
-			opt_name(optopt, toks[nr_toks - 1].name, sizeof(toks->name));
+			opt_name(optopt, toks[nr_toks - 1].name,
+				 sizeof(toks->name));
 			break;
 		case '?':
 			/* a short option is its letter; a long one the whole token */
 			if (optopt > 0 && optopt < 256) {
 				err = add_tok(OPT_UNKNOWN, NULL);
 				if (!err)
-					snprintf(toks[nr_toks - 1].name, sizeof(toks->name),
-						 "-%c", optopt);
+					snprintf(toks[nr_toks - 1].name,
+						 sizeof(toks->name), "-%c",
+						 optopt);
 			} else {
 				err = add_tok(OPT_UNKNOWN, argv[optind - 1]);
 			}
 			break;
-		default:	/* a word, 'h' or a command's option */
+		default: /* a word, 'h' or a command's option */
 			err = add_tok(c, optarg);
 			if (!err && c != OPT_WORD)
-				opt_name(c, toks[nr_toks - 1].name, sizeof(toks->name));
+				opt_name(c, toks[nr_toks - 1].name,
+					 sizeof(toks->name));
 			break;
 		}
 		if (err)
@@ -200,27 +204,31 @@ int cmd_select(const char *object, const struct cmd *cmds, int (*help)(void))
 		if (t->opt == 'h')
 			return help();
 		if (t->opt == OPT_UNKNOWN)
-			return usage_err("unrecognized option '%s' (see '%s%s%s --help')", opt_text(t),
-					 bin_name, sp, object);
+			return usage_err(
+				"unrecognized option '%s' (see '%s%s%s --help')",
+				opt_text(t), bin_name, sp, object);
 		if (t->opt == OPT_WORD)
 			word = t;
 	}
 	if (!word)
-		return usage_err("missing command (see '%s%s%s --help')", bin_name, sp, object);
+		return usage_err("missing command (see '%s%s%s --help')",
+				 bin_name, sp, object);
 	word->used = true;
 	for (c = cmds; c->name; c++) {
 		if (!strcmp(word->val, c->name))
 			return c->func();
 		if (is_prefix(word->val, c->name)) {
 			if (found && found->func != c->func)
-				return usage_err("ambiguous prefix: '%s' could be '%s' or '%s'",
-						 word->val, found->name, c->name);
+				return usage_err(
+					"ambiguous prefix: '%s' could be '%s' or '%s'",
+					word->val, found->name, c->name);
 			found = c;
 		}
 	}
 	if (found)
 		return found->func();
-	return usage_err("what is '%s'? (see '%s%s%s --help')", word->val, bin_name, sp, object);
+	return usage_err("what is '%s'? (see '%s%s%s --help')", word->val,
+			 bin_name, sp, object);
 }
 
 static int parse_long(const char *opt, const char *val, long *out)
@@ -230,7 +238,9 @@ static int parse_long(const char *opt, const char *val, long *out)
 	errno = 0;
 	*out = strtol(val, &end, 10);
 	if (errno || !*val || *end || *out <= 0)
-		return usage_err("option '%s' needs a positive integer, not '%s'", opt, val);
+		return usage_err(
+			"option '%s' needs a positive integer, not '%s'", opt,
+			val);
 	return 0;
 }
 
@@ -268,8 +278,10 @@ int parse_args(const char *object, const char *verb, unsigned int allowed,
 			return print_help(object, verb);
 		}
 		if (t->opt == OPT_UNKNOWN || (need && !(allowed & need))) {
-			err = usage_err("unrecognized option '%s' for '%s%s%s' (see '%s %s%s%s --help')",
-					opt_text(t), cmd, sp, sub, bin_name, cmd, sp, sub);
+			err = usage_err(
+				"unrecognized option '%s' for '%s%s%s' (see '%s %s%s%s --help')",
+				opt_text(t), cmd, sp, sub, bin_name, cmd, sp,
+				sub);
 		} else if (t->opt == OPT_MISSING) {
 			err = missing_value(t);
 		} else if (t->opt == OPT_SET) {
@@ -284,25 +296,32 @@ int parse_args(const char *object, const char *verb, unsigned int allowed,
 			a->group = t->val;
 		} else if (t->opt == OPT_COUNT || t->opt == OPT_TIMEOUT) {
 			err = parse_long(t->name, t->val,
-					 t->opt == OPT_COUNT ? &a->count : &a->timeout_sec);
+					 t->opt == OPT_COUNT ? &a->count :
+							       &a->timeout_sec);
 		} else if (allowed & ARG_NAMES) {
 			err = push(&a->names, &a->nr_names, t->val);
 		} else if ((allowed & (ARG_TARGET | ARG_ALL)) && !a->target) {
 			a->target = t->val;
 		} else {
-			err = usage_err("unexpected argument '%s' for '%s%s%s' (see '%s %s%s%s --help')",
-					t->val, cmd, sp, sub, bin_name, cmd, sp, sub);
+			err = usage_err(
+				"unexpected argument '%s' for '%s%s%s' (see '%s %s%s%s --help')",
+				t->val, cmd, sp, sub, bin_name, cmd, sp, sub);
 		}
 	}
 	if (err)
 		return err;
 	if (a->target && !*a->target)
-		return usage_err("'%s%s%s' needs a NAME|PATH, not an empty string", cmd, sp, sub);
+		return usage_err(
+			"'%s%s%s' needs a NAME|PATH, not an empty string", cmd,
+			sp, sub);
 	if ((allowed & ARG_ALL) && a->all && a->target)
-		return usage_err("'%s%s%s' takes NAME or --all, not both", cmd, sp, sub);
+		return usage_err("'%s%s%s' takes NAME or --all, not both", cmd,
+				 sp, sub);
 	if ((allowed & ARG_TARGET) && !a->target && !a->all)
-		return usage_err("'%s%s%s' needs %s (see '%s %s%s%s --help')", cmd, sp, sub,
-				 (allowed & ARG_ALL) ? "NAME or --all" : "NAME|PATH",
+		return usage_err("'%s%s%s' needs %s (see '%s %s%s%s --help')",
+				 cmd, sp, sub,
+				 (allowed & ARG_ALL) ? "NAME or --all" :
+						       "NAME|PATH",
 				 bin_name, cmd, sp, sub);
 	return 0;
 }

@@ -15,7 +15,7 @@
 #include "policy.h"
 #include "tunables.h"
 
-#define VERIFIER_TAIL_LINES	20
+#define VERIFIER_TAIL_LINES 20
 
 int policy_check_kernel(const struct policy *p, const char *step)
 {
@@ -40,7 +40,7 @@ int policy_check_kernel(const struct policy *p, const char *step)
  * a longer log still keeps its end (the kernel's log rotates since 6.4),
  * which is the part shown, though the load then fails with ENOSPC.
  */
-#define VERIFIER_LOG_SIZE	(16U << 20)
+#define VERIFIER_LOG_SIZE (16U << 20)
 
 /* The last VERIFIER_TAIL_LINES lines of @log: on stderr, or as JSON. */
 static void print_verifier_tail(const char *log)
@@ -70,7 +70,8 @@ static void print_verifier_tail(const char *log)
 		jsonw_end_array(json_wtr);
 		return;
 	}
-	fprintf(stderr, "%s verifier log (last %d lines):\n", bin_name, VERIFIER_TAIL_LINES);
+	fprintf(stderr, "%s verifier log (last %d lines):\n", bin_name,
+		VERIFIER_TAIL_LINES);
 	fwrite(p, 1, end - p, stderr);
 }
 
@@ -79,26 +80,29 @@ static const char *failed_prog_name(const struct policy *p)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, p->obj)
-		if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0)
-			return bpf_program__name(prog);
+	bpf_object__for_each_program(
+		prog, p->obj) if (bpf_program__autoload(prog) &&
+				  bpf_program__fd(prog) <
+					  0) return bpf_program__name(prog);
 	return "";
 }
 
-static int report_verifier(const struct policy *p, const char *step, const char *log,
-			   int err)
+static int report_verifier(const struct policy *p, const char *step,
+			   const char *log, int err)
 {
 	const char *prog = failed_prog_name(p);
 	char why[1024];
 
 	if (debug_output)
-		fprintf(stderr, "%s: verifier log of program '%s':\n%s", bin_name, prog, log);
+		fprintf(stderr, "%s: verifier log of program '%s':\n%s",
+			bin_name, prog, log);
 	if (json_output) {
 		jsonw_start_object(json_wtr);
 		jsonw_name(json_wtr, "error");
-		snprintf(why, sizeof(why),
-			 "can't %s '%s': the verifier rejected program '%s' (%s)",
-			 step, p->name, prog, libbpf_errstr(err));
+		snprintf(
+			why, sizeof(why),
+			"can't %s '%s': the verifier rejected program '%s' (%s)",
+			step, p->name, prog, libbpf_errstr(err));
 		jsonw_string(json_wtr, why);
 		print_verifier_tail(log);
 		jsonw_end_object(json_wtr);
@@ -106,7 +110,8 @@ static int report_verifier(const struct policy *p, const char *step, const char 
 	}
 	print_verifier_tail(log);
 	p_err("can't %s '%s': the verifier rejected program '%s' (%s); the log's tail is above, "
-	      "-d prints all of it", step, p->name, prog, libbpf_errstr(err));
+	      "-d prints all of it",
+	      step, p->name, prog, libbpf_errstr(err));
 	return err;
 }
 
@@ -118,7 +123,8 @@ int policy_load(struct policy *p, const char *step)
 
 	log = malloc(VERIFIER_LOG_SIZE);
 	if (!log) {
-		p_err("can't %s '%s': out of memory for the verifier log", step, p->name);
+		p_err("can't %s '%s': out of memory for the verifier log", step,
+		      p->name);
 		return -ENOMEM;
 	}
 	log[0] = '\0';
@@ -130,8 +136,8 @@ int policy_load(struct policy *p, const char *step)
 	if (err && log[0])
 		report_verifier(p, step, log, err);
 	else if (err)
-		p_err("can't %s '%s': %s (%s)", step, p->name, libbpf_last_warn(),
-		      libbpf_errstr(err));
+		p_err("can't %s '%s': %s (%s)", step, p->name,
+		      libbpf_last_warn(), libbpf_errstr(err));
 	free(log);
 	return err;
 }
@@ -142,8 +148,8 @@ int policy_check_signal(const struct policy *p, const char *step)
 {
 	if (!attach_signal)
 		return 0;
-	p_err("can't %s '%s': interrupted by %s before the commit; rolled back", step, p->name,
-	      strsignal(attach_signal));
+	p_err("can't %s '%s': interrupted by %s before the commit; rolled back",
+	      step, p->name, strsignal(attach_signal));
 	return -EINTR;
 }
 
@@ -157,14 +163,15 @@ static int pin_map(const struct policy *p, const char *dir, const char *name,
 	if (!map) {
 		if (!must)
 			return 0;
-		p_err("can't %s '%s': the object has no map '%s'", step, p->name, name);
+		p_err("can't %s '%s': the object has no map '%s'", step,
+		      p->name, name);
 		return -ENOENT;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	err = bpf_map__pin(map, path);
 	if (err)
-		p_err("can't %s '%s': can't pin map '%s' at %s: %s", step, p->name, name, path,
-		      libbpf_errstr(err));
+		p_err("can't %s '%s': can't pin map '%s' at %s: %s", step,
+		      p->name, name, path, libbpf_errstr(err));
 	return err;
 }
 
@@ -173,7 +180,8 @@ static bool is_follower(const struct bpf_program *prog)
 {
 	const char *sec = bpf_program__section_name(prog);
 
-	return !strcmp(sec, "tp_btf/cgroup_mkdir") || !strcmp(sec, "tp_btf/cgroup_rmdir");
+	return !strcmp(sec, "tp_btf/cgroup_mkdir") ||
+	       !strcmp(sec, "tp_btf/cgroup_rmdir");
 }
 
 /*
@@ -181,13 +189,15 @@ static bool is_follower(const struct bpf_program *prog)
  * gets its setting in the kernel, and one made since the settings were
  * parsed is found by the look that follows.
  */
-static int attach_followers(struct policy *p, const char *step, const char *pin_dir)
+static int attach_followers(struct policy *p, const char *step,
+			    const char *pin_dir)
 {
 	struct bpf_program *prog;
 	char path[PATH_MAX];
 	int err;
 
-	bpf_object__for_each_program(prog, p->obj) {
+	bpf_object__for_each_program(prog, p->obj)
+	{
 		struct bpf_link *link;
 
 		if (!is_follower(prog))
@@ -195,20 +205,21 @@ static int attach_followers(struct policy *p, const char *step, const char *pin_
 		link = bpf_program__attach(prog);
 		if (!link) {
 			err = -errno;
-			p_err("can't %s '%s': can't attach '%s' (%s): %s", step, p->name,
-			      bpf_program__name(prog), bpf_program__section_name(prog),
+			p_err("can't %s '%s': can't attach '%s' (%s): %s", step,
+			      p->name, bpf_program__name(prog),
+			      bpf_program__section_name(prog),
 			      libbpf_errstr(err));
 			return err;
 		}
 		p->links[p->nr_links++] = link;
 		if (!pin_dir)
 			continue;
-		snprintf(path, sizeof(path), "%s/" PIN_FOLLOW_PREFIX "%s", pin_dir,
-			 bpf_program__name(prog));
+		snprintf(path, sizeof(path), "%s/" PIN_FOLLOW_PREFIX "%s",
+			 pin_dir, bpf_program__name(prog));
 		err = bpf_link__pin(link, path);
 		if (err) {
-			p_err("can't %s '%s': can't pin link at %s: %s", step, p->name, path,
-			      libbpf_errstr(err));
+			p_err("can't %s '%s': can't pin link at %s: %s", step,
+			      p->name, path, libbpf_errstr(err));
 			return err;
 		}
 	}
@@ -223,11 +234,10 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 	char name[OOMKIT_NAME_LEN + 8];
 	int err;
 
-	bpf_object__for_each_map(map, p->obj)
-		if (abi_map_kind(p->obj, map, NULL) != ABI_KIND_OTHER)
-			nr++;
-	bpf_object__for_each_program(prog, p->obj)
-		nr += is_follower(prog);
+	bpf_object__for_each_map(map,
+				 p->obj) if (abi_map_kind(p->obj, map, NULL) !=
+					     ABI_KIND_OTHER) nr++;
+	bpf_object__for_each_program(prog, p->obj) nr += is_follower(prog);
 	p->links = calloc(nr, sizeof(*p->links));
 	if (!p->links) {
 		p_err("can't %s '%s': out of memory", step, p->name);
@@ -237,7 +247,8 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 	if (err)
 		goto rollback;
 
-	bpf_object__for_each_map(map, p->obj) {
+	bpf_object__for_each_map(map, p->obj)
+	{
 		enum abi_kind kind = abi_map_kind(p->obj, map, NULL);
 		struct bpf_link *link = NULL;
 		char path[PATH_MAX];
@@ -246,12 +257,14 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		if (kind == ABI_KIND_OTHER)
 			continue;
 		if (pin_dir)
-			snprintf(path, sizeof(path), "%s/" PIN_LINK_PREFIX "%s", pin_dir,
-				 bpf_map__name(map));
-		err = abi_attach(map, kind, pin_dir ? path : NULL, &link, &hint);
+			snprintf(path, sizeof(path), "%s/" PIN_LINK_PREFIX "%s",
+				 pin_dir, bpf_map__name(map));
+		err = abi_attach(map, kind, pin_dir ? path : NULL, &link,
+				 &hint);
 		if (err) {
-			p_err("can't %s '%s': can't attach %s '%s': %s%s", step, p->name,
-			      abi_kind_name(kind), bpf_map__name(map), libbpf_errstr(err), hint);
+			p_err("can't %s '%s': can't attach %s '%s': %s%s", step,
+			      p->name, abi_kind_name(kind), bpf_map__name(map),
+			      libbpf_errstr(err), hint);
 			goto rollback;
 		}
 		p->links[p->nr_links++] = link;
@@ -260,8 +273,8 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		/* a level-2 link comes pinned (abi.c says why) */
 		err = bpf_link__pin_path(link) ? 0 : bpf_link__pin(link, path);
 		if (err) {
-			p_err("can't %s '%s': can't pin link at %s: %s", step, p->name, path,
-			      libbpf_errstr(err));
+			p_err("can't %s '%s': can't pin link at %s: %s", step,
+			      p->name, path, libbpf_errstr(err));
 			goto rollback;
 		}
 		err = policy_check_signal(p, step);

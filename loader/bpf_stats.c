@@ -8,7 +8,7 @@
 #include "bpf_stats.h"
 #include "main.h"
 
-#define BPF_STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
+#define BPF_STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
 
 /* The sysctl's first byte: '0' or '1'; '0' if it can't be read. */
 static char read_switch(int fd)
@@ -55,6 +55,7 @@ void bpf_stats_restore(void)
 	if (fd < 0)
 		return;
 	if (write(fd, "0\n", 2) != 2)
-		p_info("note: can't turn BPF run-time statistics back off: %s", strerror(errno));
+		p_info("note: can't turn BPF run-time statistics back off: %s",
+		       strerror(errno));
 	close(fd);
 }

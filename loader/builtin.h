@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 struct oomkit_builtin {
-	const char *name;	/* policy file stem, e.g. "biggest-cgroup" */
-	const void *data;	/* the ELF object, as built in build/policies/ */
+	const char *name; /* policy file stem, e.g. "biggest-cgroup" */
+	const void *data; /* the ELF object, as built in build/policies/ */
 	size_t size;
 };
 

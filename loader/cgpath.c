@@ -11,13 +11,13 @@
 
 #include "cgpath.h"
 
-#define CG_WALK_MAX_DEPTH	32
-#define CG_CACHE_SIZE		256
+#define CG_WALK_MAX_DEPTH 32
+#define CG_CACHE_SIZE	  256
 
 /* Paths are allocated to their length: 256 PATH_MAX arrays made 1 MiB. */
 struct cg_entry {
 	__u64 id;
-	char *path;		/* "" once the cgroup is gone (ids are never reused) */
+	char *path; /* "" once the cgroup is gone (ids are never reused) */
 };
 
 static struct cg_entry cache[CG_CACHE_SIZE];
@@ -63,7 +63,8 @@ static void cache_put(__u64 id, const char *path)
 }
 
 /* Depth-first walk of the cgroup2 tree for one id. */
-static int walk(const char *abs, size_t root_len, __u64 id, int depth, char *out, size_t len)
+static int walk(const char *abs, size_t root_len, __u64 id, int depth,
+		char *out, size_t len)
 {
 	struct dirent *de;
 	struct stat st;
@@ -86,7 +87,8 @@ static int walk(const char *abs, size_t root_len, __u64 id, int depth, char *out
 
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		if (snprintf(sub, sizeof(sub), "%s/%s", abs, de->d_name) >= (int)sizeof(sub))
+		if (snprintf(sub, sizeof(sub), "%s/%s", abs, de->d_name) >=
+		    (int)sizeof(sub))
 			continue;
 		found = walk(sub, root_len, id, depth + 1, out, len);
 	}

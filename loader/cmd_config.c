@@ -32,9 +32,10 @@ static int check_policy(struct config *c, const struct config_policy *cp)
 	}
 	if (strcmp(p.name, cp->name)) {
 		/* pins, 'policy show' and 'unload' know a policy by its own name */
-		err = config_error(c, &cp->pos,
-				   "[%s] loads policy '%s', which is loaded under its own name: name the section [%s]",
-				   cp->name, p.name, p.name);
+		err = config_error(
+			c, &cp->pos,
+			"[%s] loads policy '%s', which is loaded under its own name: name the section [%s]",
+			cp->name, p.name, p.name);
 		goto out;
 	}
 	for (i = 0; i < cp->nr_sets; i++) {
@@ -68,7 +69,8 @@ static void print_result(const struct config *c)
 		for (i = 0; i < c->nr_policies; i++)
 			printf("%s%s", i ? ", " : ": ", c->policies[i].name);
 		if (c->nr_files > 1)
-			printf(" (%zu drop-in%s)", c->nr_files - 1, c->nr_files == 2 ? "" : "s");
+			printf(" (%zu drop-in%s)", c->nr_files - 1,
+			       c->nr_files == 2 ? "" : "s");
 		printf("\n");
 		return;
 	}
@@ -85,7 +87,8 @@ static void print_result(const struct config *c)
 
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "name", cp->name);
-		jsonw_string_field(json_wtr, "policy", cp->policy ? cp->policy : cp->name);
+		jsonw_string_field(json_wtr, "policy",
+				   cp->policy ? cp->policy : cp->name);
 		jsonw_name(json_wtr, "sets");
 		jsonw_start_array(json_wtr);
 		for (j = 0; j < cp->nr_sets; j++)
@@ -114,7 +117,8 @@ static int do_check(void)
 	if (err || a.help)
 		goto out_args;
 	if (a.nr_names > 1) {
-		err = usage_err("too many arguments: 'config check' takes at most one FILE");
+		err = usage_err(
+			"too many arguments: 'config check' takes at most one FILE");
 		goto out_args;
 	}
 	if (a.nr_names)

@@ -24,14 +24,14 @@
  * it (and takes over when it exits). The service's reader is normally the
  * one: read its journal instead.
  */
-#define LOCK_DIR	"/run/oomkit/events"
+#define LOCK_DIR "/run/oomkit/events"
 
 struct stream {
 	char name[NAME_MAX + 1];
-	__u32 map_id;		/* a policy loaded again has a new ring */
+	__u32 map_id; /* a policy loaded again has a new ring */
 	int map_fd;
 	int lock_fd;
-	bool seen;		/* still pinned at the last scan */
+	bool seen; /* still pinned at the last scan */
 };
 
 struct reader {
@@ -39,7 +39,8 @@ struct reader {
 	struct stream *s;
 	size_t nr;
 	struct ring_buffer *rb;
-	char busy_noted[16][NAME_MAX + 1];	/* "held by another reader", said once */
+	char busy_noted[16]
+		       [NAME_MAX + 1]; /* "held by another reader", said once */
 	bool idle_noted;
 };
 
@@ -74,16 +75,19 @@ static void note_busy(struct reader *r, const char *name, int lock_fd)
 	for (i = 0; i < ARRAY_SIZE(r->busy_noted); i++) {
 		if (!strcmp(r->busy_noted[i], name))
 			return;
-		if (!r->busy_noted[i][0] && free_slot == ARRAY_SIZE(r->busy_noted))
+		if (!r->busy_noted[i][0] &&
+		    free_slot == ARRAY_SIZE(r->busy_noted))
 			free_slot = i;
 	}
 	if (free_slot < ARRAY_SIZE(r->busy_noted))
-		snprintf(r->busy_noted[free_slot], sizeof(r->busy_noted[0]), "%s", name);
+		snprintf(r->busy_noted[free_slot], sizeof(r->busy_noted[0]),
+			 "%s", name);
 	n = pread(lock_fd, pid, sizeof(pid) - 1, 0);
 	pid[n > 0 ? n : 0] = '\0';
 	pid[strcspn(pid, "\n")] = '\0';
 	p_info("note: '%s': its records go to another reader (pid %s); this one takes over "
-	       "when that one stops", name, pid[0] ? pid : "?");
+	       "when that one stops",
+	       name, pid[0] ? pid : "?");
 }
 
 /* The policy's lock: the fd, -EBUSY if another reader has it (*busy_fd: its file), or -errno. */
@@ -119,7 +123,7 @@ static int take_lock(const char *name, int *busy_fd)
 static void drop(struct stream *s)
 {
 	close(s->map_fd);
-	close(s->lock_fd);	/* releases the lock */
+	close(s->lock_fd); /* releases the lock */
 }
 
 static __u32 map_id(int fd)
@@ -139,7 +143,7 @@ static int add_stream(struct reader *r, const struct pin_dir *d, bool first)
 
 	fd = pins_open(d->path, "oomkit_events");
 	if (fd < 0)
-		return 0;	/* a policy without events */
+		return 0; /* a policy without events */
 	id = map_id(fd);
 	if (s) {
 		s->seen = true;
@@ -165,9 +169,11 @@ static int add_stream(struct reader *r, const struct pin_dir *d, bool first)
 			close(busy_fd);
 		if (lock_fd == -EBUSY)
 			p_err("can't stream '%s': its records go to another reader; "
-			      "stop that one first", d->name);
+			      "stop that one first",
+			      d->name);
 		else
-			p_err("can't stream '%s': can't take its lock in " LOCK_DIR ": %s",
+			p_err("can't stream '%s': can't take its lock in " LOCK_DIR
+			      ": %s",
 			      d->name, strerror(-lock_fd));
 		return lock_fd;
 	}
@@ -203,7 +209,8 @@ static int rebuild(struct reader *r)
 	for (i = 0; i < r->nr; i++) {
 		err = events_add(&r->rb, r->s[i].map_fd);
 		if (err) {
-			p_err("can't stream '%s': %s", r->s[i].name, libbpf_errstr(err));
+			p_err("can't stream '%s': %s", r->s[i].name,
+			      libbpf_errstr(err));
 			return err;
 		}
 	}
@@ -223,7 +230,8 @@ static int scan(struct reader *r, bool first)
 	if (first) {
 		for (i = 0; i < (size_t)r->a->nr_names; i++) {
 			for (j = 0; j < nr; j++)
-				if (dirs[j].complete && !strcmp(dirs[j].name, r->a->names[i]))
+				if (dirs[j].complete &&
+				    !strcmp(dirs[j].name, r->a->names[i]))
 					break;
 			if (j == nr) {
 				p_err("can't stream '%s': not loaded (see 'oomkit policy show')",

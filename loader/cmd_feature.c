@@ -31,7 +31,8 @@ int do_feature(void)
 	err = abi_kernel(&k);
 	if (err) {
 		p_err("can't probe 'kernel': no kernel BTF (/sys/kernel/btf/vmlinux): %s; "
-		      "the BPF OOM ABI needs CONFIG_DEBUG_INFO_BTF", strerror(-err));
+		      "the BPF OOM ABI needs CONFIG_DEBUG_INFO_BTF",
+		      strerror(-err));
 		return err;
 	}
 	btf = abi_vmlinux_btf();
@@ -78,7 +79,8 @@ int do_feature(void)
 		jsonw_name(json_wtr, "missing");
 		jsonw_start_array(json_wtr);
 		for (i = 0; i < nr; i++)
-			if (abi_feature_needed(&feats[i], k->level) && !present[i])
+			if (abi_feature_needed(&feats[i], k->level) &&
+			    !present[i])
 				jsonw_string(json_wtr, feats[i].name);
 		jsonw_end_array(json_wtr);
 		jsonw_bool_field(json_wtr, "complete", !missing);
@@ -96,11 +98,13 @@ int do_feature(void)
 				group = feats[i].group;
 				printf("%s:\n", group);
 			}
-			printf("  %-36s %s\n", feats[i].name, present[i] ? "yes" : "MISSING");
+			printf("  %-36s %s\n", feats[i].name,
+			       present[i] ? "yes" : "MISSING");
 		}
 		if (missing)
 			printf("missing %zu of %zu: this kernel lacks the BPF OOM ABI oomkit needs "
-			       "(the BPF OOM series)\n", missing, n);
+			       "(the BPF OOM series)\n",
+			       missing, n);
 		else
 			printf("all present\n");
 	}

@@ -17,17 +17,20 @@
 
 /* What each counter counts, for # HELP; indexed like intf.h's table. */
 static const char *const help[OOMKIT_NR_STATS] = {
-	[OOMKIT_STAT_RUNS]		= "Runs of the policy's handlers.",
-	[OOMKIT_STAT_KILLS]		= "Decisions that killed.",
-	[OOMKIT_STAT_TASKS_KILLED]	= "Tasks killed.",
-	[OOMKIT_STAT_VICTIM_PENDING]	= "OOMs left alone while an earlier victim was exiting.",
-	[OOMKIT_STAT_NO_CANDIDATE]	= "OOMs in which the policy found nothing to kill.",
-	[OOMKIT_STAT_KILL_FAILED]	= "Kills the kernel refused.",
-	[OOMKIT_STAT_PSI_EVENTS]	= "Memory pressure events handled.",
-	[OOMKIT_STAT_OOMS_DECLARED]	= "OOMs the policy declared.",
-	[OOMKIT_STAT_COOLDOWN]		= "Pressure events skipped in a cooldown.",
-	[OOMKIT_STAT_CGROUPS_FREED]	= "Watched cgroups that went away.",
-	[OOMKIT_STAT_EVENTS_DROPPED]	= "Decision records lost to a full ring buffer.",
+	[OOMKIT_STAT_RUNS] = "Runs of the policy's handlers.",
+	[OOMKIT_STAT_KILLS] = "Decisions that killed.",
+	[OOMKIT_STAT_TASKS_KILLED] = "Tasks killed.",
+	[OOMKIT_STAT_VICTIM_PENDING] =
+		"OOMs left alone while an earlier victim was exiting.",
+	[OOMKIT_STAT_NO_CANDIDATE] =
+		"OOMs in which the policy found nothing to kill.",
+	[OOMKIT_STAT_KILL_FAILED] = "Kills the kernel refused.",
+	[OOMKIT_STAT_PSI_EVENTS] = "Memory pressure events handled.",
+	[OOMKIT_STAT_OOMS_DECLARED] = "OOMs the policy declared.",
+	[OOMKIT_STAT_COOLDOWN] = "Pressure events skipped in a cooldown.",
+	[OOMKIT_STAT_CGROUPS_FREED] = "Watched cgroups that went away.",
+	[OOMKIT_STAT_EVENTS_DROPPED] =
+		"Decision records lost to a full ring buffer.",
 };
 
 /*
@@ -49,7 +52,7 @@ static void label(FILE *f, const char *s)
 
 static int write_metrics(FILE *f, const struct pin_dir *dirs, size_t nr)
 {
-	__u64 (*sums)[OOMKIT_NR_STATS];
+	__u64(*sums)[OOMKIT_NR_STATS];
 	size_t i, loaded = 0;
 	bool *ok;
 	char why[128];
@@ -69,18 +72,25 @@ static int write_metrics(FILE *f, const struct pin_dir *dirs, size_t nr)
 		loaded++;
 		ok[i] = !counters_read(dirs[i].path, sums[i], why, sizeof(why));
 	}
-	fprintf(f, "# HELP oomkit_policies_loaded Policies pinned under " OOMKIT_PIN_ROOT ".\n"
-		   "# TYPE oomkit_policies_loaded gauge\n"
-		   "oomkit_policies_loaded %zu\n", loaded);
+	fprintf(f,
+		"# HELP oomkit_policies_loaded Policies pinned under " OOMKIT_PIN_ROOT
+		".\n"
+		"# TYPE oomkit_policies_loaded gauge\n"
+		"oomkit_policies_loaded %zu\n",
+		loaded);
 	for (s = 0; s < OOMKIT_NR_STATS; s++) {
-		fprintf(f, "# HELP oomkit_%s_total %s\n# TYPE oomkit_%s_total counter\n",
-			counter_name(s), help[s] ? help[s] : "", counter_name(s));
+		fprintf(f,
+			"# HELP oomkit_%s_total %s\n# TYPE oomkit_%s_total counter\n",
+			counter_name(s), help[s] ? help[s] : "",
+			counter_name(s));
 		for (i = 0; i < nr; i++) {
 			if (!ok[i])
 				continue;
-			fprintf(f, "oomkit_%s_total{policy=\"", counter_name(s));
+			fprintf(f, "oomkit_%s_total{policy=\"",
+				counter_name(s));
 			label(f, dirs[i].name);
-			fprintf(f, "\"} %llu\n", (unsigned long long)sums[i][s]);
+			fprintf(f, "\"} %llu\n",
+				(unsigned long long)sums[i][s]);
 		}
 	}
 	fprintf(f, "# EOF\n");
@@ -93,7 +103,8 @@ static int write_metrics(FILE *f, const struct pin_dir *dirs, size_t nr)
  * The collector may read the file at any moment: write a temporary file
  * beside it, then rename it over. Mode 0600, or 0640 for --group.
  */
-static int write_file(const struct cmd_args *a, const struct pin_dir *dirs, size_t nr)
+static int write_file(const struct cmd_args *a, const struct pin_dir *dirs,
+		      size_t nr)
 {
 	char tmp[PATH_MAX];
 	gid_t gid = (gid_t)-1;
@@ -104,22 +115,26 @@ static int write_file(const struct cmd_args *a, const struct pin_dir *dirs, size
 		struct group *g = getgrnam(a->group);
 
 		if (!g)
-			return usage_err("can't write '%s': no group '%s' (see getent group)",
-					 a->output, a->group);
+			return usage_err(
+				"can't write '%s': no group '%s' (see getent group)",
+				a->output, a->group);
 		gid = g->gr_gid;
 	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", a->output, (int)getpid()) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", a->output, (int)getpid()) >=
+	    (int)sizeof(tmp))
 		return usage_err("can't write '%s': path too long", a->output);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
 	if (fd < 0) {
 		err = -errno;
-		p_err("can't write '%s': can't create %s: %s", a->output, tmp, strerror(-err));
+		p_err("can't write '%s': can't create %s: %s", a->output, tmp,
+		      strerror(-err));
 		return err;
 	}
 	if (a->group && (fchown(fd, -1, gid) || fchmod(fd, 0640))) {
 		err = -errno;
-		p_err("can't write '%s': can't give it to group '%s': %s", a->output, a->group,
-		      strerror(-err));
+		p_err("can't write '%s': can't give it to group '%s': %s",
+		      a->output, a->group, strerror(-err));
 		close(fd);
 		goto out_unlink;
 	}
@@ -135,13 +150,14 @@ static int write_file(const struct cmd_args *a, const struct pin_dir *dirs, size
 		err = -errno;
 	if (err) {
 		if (err != -ENOMEM)
-			p_err("can't write '%s': %s", a->output, strerror(-err));
+			p_err("can't write '%s': %s", a->output,
+			      strerror(-err));
 		goto out_unlink;
 	}
 	if (rename(tmp, a->output)) {
 		err = -errno;
-		p_err("can't write '%s': can't rename %s over it: %s", a->output, tmp,
-		      strerror(-err));
+		p_err("can't write '%s': can't rename %s over it: %s",
+		      a->output, tmp, strerror(-err));
 		goto out_unlink;
 	}
 	return 0;
@@ -165,8 +181,9 @@ int do_metrics(void)
 		goto out;
 	}
 	if (json_output) {
-		err = usage_err("'metrics' writes Prometheus text, not JSON: drop -j "
-				"('policy show -j' has the same counters)");
+		err = usage_err(
+			"'metrics' writes Prometheus text, not JSON: drop -j "
+			"('policy show -j' has the same counters)");
 		goto out;
 	}
 	err = require_admin("write", "metrics");

@@ -54,8 +54,9 @@ static void print_meta_json(const struct policy *p)
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "name", m->name);
 		jsonw_string_field(json_wtr, "map", m->map);
-		jsonw_string_field(json_wtr, "syntax", m->value_from_arg ?
-				   "CGROUP_PATH:N" : "CGROUP_PATH");
+		jsonw_string_field(json_wtr, "syntax",
+				   m->value_from_arg ? "CGROUP_PATH:N" :
+						       "CGROUP_PATH");
 		if (m->value_from_arg) {
 			jsonw_int_field(json_wtr, "min", m->min);
 			jsonw_int_field(json_wtr, "max", m->max);
@@ -85,12 +86,12 @@ static void print_meta_plain(const struct policy *p)
 		tunable_type(p, m->name, &tt);
 		tunable_format(p, m->name, val, sizeof(val));
 		if (m->min < m->max && !tt.is_bool)
-			snprintf(range, sizeof(range), "[%lld..%lld]", (long long)m->min,
-				 (long long)m->max);
+			snprintf(range, sizeof(range), "[%lld..%lld]",
+				 (long long)m->min, (long long)m->max);
 		else
 			range[0] = '\0';
-		printf("      %-24s %-4s = %-10s %-22s %s\n", m->name, tunable_type_name(&tt),
-		       val, range, m->doc);
+		printf("      %-24s %-4s = %-10s %-22s %s\n", m->name,
+		       tunable_type_name(&tt), val, range, m->doc);
 	}
 	n = 0;
 	for (i = 0; i < p->nr_meta; i++) {
@@ -111,7 +112,8 @@ struct list_ctx {
 	int nr;
 };
 
-static int list_one(const char *name, const char *path, bool builtin, void *vctx)
+static int list_one(const char *name, const char *path, bool builtin,
+		    void *vctx)
 {
 	struct list_ctx *ctx = vctx;
 	struct policy p = {};
@@ -132,14 +134,17 @@ static int list_one(const char *name, const char *path, bool builtin, void *vctx
 	if (json_output) {
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "name", err ? name : p.name);
-		jsonw_string_field(json_wtr, "origin", builtin ? "builtin" : "drop-in");
-		jsonw_string_field(json_wtr, "source", builtin ? "builtin" : path);
+		jsonw_string_field(json_wtr, "origin",
+				   builtin ? "builtin" : "drop-in");
+		jsonw_string_field(json_wtr, "source",
+				   builtin ? "builtin" : path);
 		if (err) {
 			jsonw_string_field(json_wtr, "error", why);
 		} else {
 			jsonw_string_field(json_wtr, "kind", policy_kind(&p));
 			if (p.has_oom)
-				jsonw_string_field(json_wtr, "oom_policy", p.oom_policy);
+				jsonw_string_field(json_wtr, "oom_policy",
+						   p.oom_policy);
 			else
 				jsonw_null_field(json_wtr, "oom_policy");
 			jsonw_string_field(json_wtr, "description", p.doc);
@@ -147,9 +152,11 @@ static int list_one(const char *name, const char *path, bool builtin, void *vctx
 		}
 		jsonw_end_object(json_wtr);
 	} else if (err) {
-		printf("%-20s %-5s %s\n    refused: %s\n", name, "-", path, why);
+		printf("%-20s %-5s %s\n    refused: %s\n", name, "-", path,
+		       why);
 	} else {
-		printf("%-20s %-5s %s\n", p.name, policy_kind(&p), builtin ? "built-in" : path);
+		printf("%-20s %-5s %s\n", p.name, policy_kind(&p),
+		       builtin ? "built-in" : path);
 		if (p.doc[0])
 			printf("    %s\n", p.doc);
 		if (p.has_oom)
@@ -185,7 +192,8 @@ static void print_loaded(const struct policy *p, const char *pin_dir, int stats)
 	size_t i;
 
 	if (!json_output) {
-		printf("%s: loaded (%s, %s), pinned at %s\n", p->name, policy_kind(p),
+		printf("%s: loaded (%s, %s), pinned at %s\n", p->name,
+		       policy_kind(p),
 		       p->src.builtin ? "built-in" : p->src.path, pin_dir);
 		if (p->has_oom)
 			printf("oom_policy=%s\n", p->oom_policy);
@@ -197,7 +205,8 @@ static void print_loaded(const struct policy *p, const char *pin_dir, int stats)
 	jsonw_start_object(json_wtr);
 	jsonw_string_field(json_wtr, "name", p->name);
 	jsonw_string_field(json_wtr, "kind", policy_kind(p));
-	jsonw_string_field(json_wtr, "source", p->src.builtin ? "builtin" : p->src.path);
+	jsonw_string_field(json_wtr, "source",
+			   p->src.builtin ? "builtin" : p->src.path);
 	if (p->has_oom)
 		jsonw_string_field(json_wtr, "oom_policy", p->oom_policy);
 	else
@@ -247,7 +256,8 @@ static int do_load(void)
 	struct cmd_args a;
 	int err, stats = 0, lock_fd = -1;
 
-	err = parse_args("policy", "load", ARG_TARGET | ARG_SET | ARG_STATS, &a);
+	err = parse_args("policy", "load", ARG_TARGET | ARG_SET | ARG_STATS,
+			 &a);
 	if (err || a.help)
 		goto out_args;
 	err = policy_prepare(a.target, a.sets, a.nr_sets, &p, "load");
@@ -272,7 +282,8 @@ static int do_load(void)
 		stats = bpf_stats_enable();
 		if (stats < 0) {
 			p_err("can't load '%s': can't turn on BPF run-time statistics "
-			      "(kernel.bpf_stats_enabled): %s", p.name, strerror(-stats));
+			      "(kernel.bpf_stats_enabled): %s",
+			      p.name, strerror(-stats));
 			err = stats;
 			goto out;
 		}
@@ -350,12 +361,13 @@ static int do_unload(void)
 			done[i] = true;
 			continue;
 		}
-		p_err("can't unload '%s': can't remove %s: %s", dirs[i].name, dirs[i].path,
-		      strerror(-e));
+		p_err("can't unload '%s': can't remove %s: %s", dirs[i].name,
+		      dirs[i].path, strerror(-e));
 		err = e;
 	}
 	if (!n && !a.all) {
-		p_err("can't unload '%s': not loaded (see 'oomkit policy show')", a.target);
+		p_err("can't unload '%s': not loaded (see 'oomkit policy show')",
+		      a.target);
 		err = -ENOENT;
 		goto out;
 	}
@@ -373,7 +385,9 @@ static int do_unload(void)
 			jsonw_string(json_wtr, dirs[i].name);
 		else
 			printf("%s: unloaded%s\n", dirs[i].name,
-			       dirs[i].complete ? "" : " (leftover of an interrupted load)");
+			       dirs[i].complete ?
+				       "" :
+				       " (leftover of an interrupted load)");
 	}
 	if (json_output) {
 		jsonw_end_array(json_wtr);
@@ -395,12 +409,8 @@ static int do_help(void)
 }
 
 static const struct cmd cmds[] = {
-	{ "list",	do_list },
-	{ "load",	do_load },
-	{ "show",	do_show },
-	{ "unload",	do_unload },
-	{ "help",	do_help },
-	{ NULL,		NULL },
+	{ "list", do_list },	 { "load", do_load }, { "show", do_show },
+	{ "unload", do_unload }, { "help", do_help }, { NULL, NULL },
 };
 
 int do_policy(void)

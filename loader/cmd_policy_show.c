@@ -21,15 +21,15 @@
 #include "counters.h"
 #include "walltime.h"
 
-#define MAX_HANDLERS	8
+#define MAX_HANDLERS 8
 
 struct handler {
-	char name[64];		/* the struct_ops member */
+	char name[64]; /* the struct_ops member */
 	__u32 prog_id;
 	char prog_name[BPF_OBJ_NAME_LEN];
 	__u64 run_cnt;
 	__u64 run_time_ns;
-	__u64 load_time;	/* ns since boot */
+	__u64 load_time; /* ns since boot */
 };
 
 struct ops_info {
@@ -37,11 +37,11 @@ struct ops_info {
 	__u32 map_id;
 	char map_name[NAME_MAX + 1];
 	enum abi_kind kind;
-	char type[32];		/* abi_kind_name(), "?" if unknown */
+	char type[32]; /* abi_kind_name(), "?" if unknown */
 	char oom_policy[OOM_POLICY_NAME_LEN + 1];
 	struct handler h[MAX_HANDLERS];
 	int nr_h;
-	int order;		/* among OOM handlers, 1 = runs first; 0 = n/a */
+	int order; /* among OOM handlers, 1 = runs first; 0 = n/a */
 	bool ours;
 };
 
@@ -88,10 +88,13 @@ static void describe_value(struct show_ctx *ctx, struct ops_info *o, int map_fd,
 		return;
 	m = btf_members(vt);
 	for (i = 0; i < btf_vlen(vt); i++, m++) {
-		if (!strcmp(btf__name_by_offset(ctx->vmlinux, m->name_off), "data")) {
+		if (!strcmp(btf__name_by_offset(ctx->vmlinux, m->name_off),
+			    "data")) {
 			data_off = m->offset / 8;
 			dtype = m->type;
-			dt = btf__type_by_id(ctx->vmlinux, btf__resolve_type(ctx->vmlinux, m->type));
+			dt = btf__type_by_id(ctx->vmlinux,
+					     btf__resolve_type(ctx->vmlinux,
+							       m->type));
 			found = dt && btf_is_struct(dt);
 			break;
 		}
@@ -106,8 +109,10 @@ static void describe_value(struct show_ctx *ctx, struct ops_info *o, int map_fd,
 
 	m = btf_members(dt);
 	for (i = 0; i < btf_vlen(dt); i++, m++) {
-		const char *mname = btf__name_by_offset(ctx->vmlinux, m->name_off);
-		const struct btf_type *mt = btf__type_by_id(ctx->vmlinux, m->type);
+		const char *mname =
+			btf__name_by_offset(ctx->vmlinux, m->name_off);
+		const struct btf_type *mt =
+			btf__type_by_id(ctx->vmlinux, m->type);
 		__u32 off = data_off + m->offset / 8;
 
 		while (mt && (btf_is_typedef(mt) || btf_is_mod(mt)))
@@ -115,11 +120,13 @@ static void describe_value(struct show_ctx *ctx, struct ops_info *o, int map_fd,
 		if (!mt || off >= minfo->value_size)
 			continue;
 		if (btf_is_ptr(mt)) {
-			const struct btf_type *pt = btf__type_by_id(ctx->vmlinux, mt->type);
+			const struct btf_type *pt =
+				btf__type_by_id(ctx->vmlinux, mt->type);
 			struct handler *h;
 			__u64 id;
 
-			if (!pt || !btf_is_func_proto(pt) || off + 8 > minfo->value_size)
+			if (!pt || !btf_is_func_proto(pt) ||
+			    off + 8 > minfo->value_size)
 				continue;
 			memcpy(&id, val + off, sizeof(id));
 			if (!id || o->nr_h >= MAX_HANDLERS)
@@ -131,9 +138,11 @@ static void describe_value(struct show_ctx *ctx, struct ops_info *o, int map_fd,
 		}
 	}
 	if (o->kind == ABI_KIND_OOM && data_off < minfo->value_size &&
-	    abi_value_name(ctx->vmlinux, btf__resolve_type(ctx->vmlinux, dtype), val + data_off,
-			   minfo->value_size - data_off, name, sizeof(name)))
-		snprintf(o->oom_policy, sizeof(o->oom_policy), "%s", abi_reported_name(name));
+	    abi_value_name(ctx->vmlinux, btf__resolve_type(ctx->vmlinux, dtype),
+			   val + data_off, minfo->value_size - data_off, name,
+			   sizeof(name)))
+		snprintf(o->oom_policy, sizeof(o->oom_policy), "%s",
+			 abi_reported_name(name));
 out:
 	free(val);
 }
@@ -175,7 +184,8 @@ static void print_ops(const struct ops_info *o)
 		else
 			jsonw_null_field(json_wtr, "link_id");
 		if (o->kind == ABI_KIND_OOM) {
-			jsonw_string_field(json_wtr, "oom_policy", o->oom_policy);
+			jsonw_string_field(json_wtr, "oom_policy",
+					   o->oom_policy);
 			jsonw_uint_field(json_wtr, "attach_order", o->order);
 		}
 		jsonw_name(json_wtr, "handlers");
@@ -184,9 +194,11 @@ static void print_ops(const struct ops_info *o)
 			jsonw_start_object(json_wtr);
 			jsonw_string_field(json_wtr, "name", o->h[i].name);
 			jsonw_uint_field(json_wtr, "prog_id", o->h[i].prog_id);
-			jsonw_string_field(json_wtr, "prog_name", o->h[i].prog_name);
+			jsonw_string_field(json_wtr, "prog_name",
+					   o->h[i].prog_name);
 			jsonw_uint_field(json_wtr, "run_cnt", o->h[i].run_cnt);
-			jsonw_uint_field(json_wtr, "run_time_ns", o->h[i].run_time_ns);
+			jsonw_uint_field(json_wtr, "run_time_ns",
+					 o->h[i].run_time_ns);
 			jsonw_end_object(json_wtr);
 		}
 		jsonw_end_array(json_wtr);
@@ -199,11 +211,13 @@ static void print_ops(const struct ops_info *o)
 	else
 		printf(", not attached");
 	if (o->kind == ABI_KIND_OOM)
-		printf(", attach order %d, oom_policy=%s", o->order, o->oom_policy);
+		printf(", attach order %d, oom_policy=%s", o->order,
+		       o->oom_policy);
 	printf("\n");
 	for (i = 0; i < o->nr_h; i++)
-		printf("        %-24s prog %-6u runs %-8llu run time %llu ns\n", o->h[i].name,
-		       o->h[i].prog_id, (unsigned long long)o->h[i].run_cnt,
+		printf("        %-24s prog %-6u runs %-8llu run time %llu ns\n",
+		       o->h[i].name, o->h[i].prog_id,
+		       (unsigned long long)o->h[i].run_cnt,
 		       (unsigned long long)o->h[i].run_time_ns);
 }
 
@@ -225,14 +239,16 @@ static void print_counters(const char *dir)
 		if (err) {
 			jsonw_null(json_wtr);
 			if (why[0])
-				jsonw_string_field(json_wtr, "stats_error", why);
+				jsonw_string_field(json_wtr, "stats_error",
+						   why);
 			return;
 		}
 		jsonw_start_object(json_wtr);
 	} else {
 		if (err) {
 			if (why[0])
-				printf("    counters: unreadable: oomkit_stats is %s\n", why);
+				printf("    counters: unreadable: oomkit_stats is %s\n",
+				       why);
 			return;
 		}
 		printf("    counters:");
@@ -251,7 +267,8 @@ static void print_counters(const char *dir)
 }
 
 /* The links pinned in one of our dirs, described: how many, or -ENOMEM. */
-static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_info **out)
+static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d,
+		   struct ops_info **out)
 {
 	struct ops_info *v = NULL, *n;
 	struct dirent *de;
@@ -266,7 +283,8 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_inf
 		__u32 len = sizeof(info);
 		int fd;
 
-		if (strncmp(de->d_name, PIN_LINK_PREFIX, strlen(PIN_LINK_PREFIX)))
+		if (strncmp(de->d_name, PIN_LINK_PREFIX,
+			    strlen(PIN_LINK_PREFIX)))
 			continue;
 		fd = pins_open(d->path, de->d_name);
 		if (fd < 0)
@@ -291,7 +309,8 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d, struct ops_inf
 		snprintf(v[nr].map_name, sizeof(v[nr].map_name), "%s",
 			 de->d_name + strlen(PIN_LINK_PREFIX));
 		if (v[nr].kind == ABI_KIND_OOM)
-			v[nr].order = abi_run_order(&ctx->links, info.id, 0, NULL);
+			v[nr].order =
+				abi_run_order(&ctx->links, info.id, 0, NULL);
 		nr++;
 	}
 	closedir(dir);
@@ -318,7 +337,8 @@ static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 		psi |= ops[i].kind == ABI_KIND_PSI;
 		if (ops[i].order && (!order || ops[i].order < order))
 			order = ops[i].order;
-		if (ops[i].nr_h && (!load_time || ops[i].h[0].load_time < load_time))
+		if (ops[i].nr_h &&
+		    (!load_time || ops[i].h[0].load_time < load_time))
 			load_time = ops[i].h[0].load_time;
 	}
 	if (load_time)
@@ -329,7 +349,8 @@ static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 		jsonw_string_field(json_wtr, "name", d->name);
 		jsonw_string_field(json_wtr, "pin_dir", d->path);
 		jsonw_bool_field(json_wtr, "complete", d->complete);
-		jsonw_string_field(json_wtr, "kind", policy_kind_name(oom, psi));
+		jsonw_string_field(json_wtr, "kind",
+				   policy_kind_name(oom, psi));
 		if (order)
 			jsonw_uint_field(json_wtr, "attach_order", order);
 		else
@@ -337,7 +358,8 @@ static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 		if (load_time) {
 			jsonw_string_field(json_wtr, "loaded_at", when);
 			jsonw_int_field(json_wtr, "loaded_at_unix",
-					boot_to_wall_ns(load_time) / NSEC_PER_SEC);
+					boot_to_wall_ns(load_time) /
+						NSEC_PER_SEC);
 		} else {
 			jsonw_null_field(json_wtr, "loaded_at");
 		}
@@ -350,8 +372,9 @@ static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 		jsonw_end_object(json_wtr);
 	} else {
 		printf("%s%s  %s", d->name,
-		       d->complete ? "" : " (INCOMPLETE: an interrupted load; "
-					  "'oomkit policy unload --all' removes it)",
+		       d->complete ? "" :
+				     " (INCOMPLETE: an interrupted load; "
+				     "'oomkit policy unload --all' removes it)",
 		       oom || psi ? policy_kind_name(oom, psi) : "-");
 		if (order)
 			printf("  attach order %d", order);
@@ -373,7 +396,8 @@ static bool in_list(const __u32 *v, size_t nr, __u32 id)
 }
 
 /* OOM handler and PSI maps on the system that are not in our pins. */
-static int print_foreign(struct show_ctx *ctx, const __u32 *ours, size_t nr_ours)
+static int print_foreign(struct show_ctx *ctx, const __u32 *ours,
+			 size_t nr_ours)
 {
 	__u32 id = 0;
 	int n = 0;

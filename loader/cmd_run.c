@@ -43,8 +43,8 @@ int do_run(void)
 	if (map) {
 		err = events_add(&rb, bpf_map__fd(map));
 		if (err) {
-			p_err("can't run '%s': can't read its oomkit_events: %s", p.name,
-			      libbpf_errstr(err));
+			p_err("can't run '%s': can't read its oomkit_events: %s",
+			      p.name, libbpf_errstr(err));
 			goto out;
 		}
 	}
@@ -64,14 +64,16 @@ int do_run(void)
 	if (err)
 		goto out;
 	if (p.has_oom)
-		p_info("%s: attached (%s), oom_policy=%s; Ctrl-C detaches", p.name,
-		       policy_kind(&p), p.oom_policy);
+		p_info("%s: attached (%s), oom_policy=%s; Ctrl-C detaches",
+		       p.name, policy_kind(&p), p.oom_policy);
 	else
-		p_info("%s: attached (%s); Ctrl-C detaches", p.name, policy_kind(&p));
+		p_info("%s: attached (%s); Ctrl-C detaches", p.name,
+		       policy_kind(&p));
 
 	err = events_loop(rb, a.count, a.timeout_sec, NULL, NULL);
 	if (err)
-		p_err("can't run '%s': reading events failed: %s", p.name, libbpf_errstr(err));
+		p_err("can't run '%s': reading events failed: %s", p.name,
+		      libbpf_errstr(err));
 	policy_detach(&p);
 	p_info("%s: detached", p.name);
 out:

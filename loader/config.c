@@ -30,10 +30,10 @@
 struct reader {
 	struct config *c;
 	FILE *f;
-	struct config_pos pos;		/* the line being parsed */
-	struct config_policy *section;	/* NULL before the first [NAME] */
-	bool skip;			/* in a section whose name was refused */
-	int err;			/* -ENOMEM, which stops everything */
+	struct config_pos pos;	       /* the line being parsed */
+	struct config_policy *section; /* NULL before the first [NAME] */
+	bool skip;		       /* in a section whose name was refused */
+	int err;		       /* -ENOMEM, which stops everything */
 };
 
 static size_t file_index(const struct config *c, const char *file)
@@ -54,7 +54,8 @@ static bool before(const struct config *c, const struct config_pos *a,
 	return fa < fb || (fa == fb && a->line < b->line);
 }
 
-int config_error(struct config *c, const struct config_pos *pos, const char *fmt, ...)
+int config_error(struct config *c, const struct config_pos *pos,
+		 const char *fmt, ...)
 {
 	struct config_error *errors;
 	char msg[1024], *text;
@@ -65,8 +66,9 @@ int config_error(struct config *c, const struct config_pos *pos, const char *fmt
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* line 0: about the file as a whole */
-	if ((pos->line ? asprintf(&text, "%s:%d: %s", pos->file, pos->line, msg) :
-			 asprintf(&text, "%s: %s", pos->file, msg)) < 0)
+	if ((pos->line ?
+		     asprintf(&text, "%s:%d: %s", pos->file, pos->line, msg) :
+		     asprintf(&text, "%s: %s", pos->file, msg)) < 0)
 		return -ENOMEM;
 	errors = realloc(c->errors, (c->nr_errors + 1) * sizeof(*errors));
 	if (!errors) {
@@ -131,17 +133,22 @@ static int take_section(struct reader *r, char *line)
 	char *end = strchr(line, ']'), *rest;
 
 	if (!end)
-		return config_error(r->c, &r->pos, "no ']' after '[': write a section as [NAME]");
+		return config_error(
+			r->c, &r->pos,
+			"no ']' after '[': write a section as [NAME]");
 	*end = '\0';
 	rest = end + 1 + strspn(end + 1, " \t\r\n");
 	if (*rest && *rest != '#' && *rest != ';')
-		return config_error(r->c, &r->pos, "text after ']': write a section as [NAME]");
+		return config_error(
+			r->c, &r->pos,
+			"text after ']': write a section as [NAME]");
 	if (!valid_name(line + 1)) {
 		/* its keys are not checked: they belong to no policy */
 		r->skip = true;
-		return config_error(r->c, &r->pos,
-				    "bad section name '[%s]': a policy name (letters, digits, '_', '-')",
-				    line + 1);
+		return config_error(
+			r->c, &r->pos,
+			"bad section name '[%s]': a policy name (letters, digits, '_', '-')",
+			line + 1);
 	}
 	return open_section(r, line + 1);
 }
@@ -162,9 +169,10 @@ static char *read_line(char *str, int num, void *stream)
 
 			while ((ch = fgetc(r->f)) != EOF && ch != '\n')
 				;
-			r->err = config_error(r->c, &r->pos,
-					      "line longer than %d characters: shorten it (cgroup paths may be relative to the cgroup2 mount)",
-					      num - 2);
+			r->err = config_error(
+				r->c, &r->pos,
+				"line longer than %d characters: shorten it (cgroup paths may be relative to the cgroup2 mount)",
+				num - 2);
 			continue;
 		}
 		s = str + strspn(str, " \t");
@@ -175,15 +183,17 @@ static char *read_line(char *str, int num, void *stream)
 		if (!*s || *s == '\n' || *s == '\r' || *s == '#' || *s == ';')
 			continue;
 		if (!strpbrk(s, "=:")) {
-			r->err = config_error(r->c, &r->pos,
-					      "expected KEY=VALUE, [NAME] or a comment");
+			r->err = config_error(
+				r->c, &r->pos,
+				"expected KEY=VALUE, [NAME] or a comment");
 			continue;
 		}
 		if (r->skip)
 			continue;
 		if (!r->section) {
-			r->err = config_error(r->c, &r->pos,
-					      "a key before any section: start with [NAME], the policy's name");
+			r->err = config_error(
+				r->c, &r->pos,
+				"a key before any section: start with [NAME], the policy's name");
 			continue;
 		}
 		memmove(str, s, strlen(s) + 1);
@@ -191,7 +201,8 @@ static char *read_line(char *str, int num, void *stream)
 	}
 }
 
-static int add_set(struct config_policy *p, const char *value, const struct config_pos *pos)
+static int add_set(struct config_policy *p, const char *value,
+		   const struct config_pos *pos)
 {
 	struct config_pos *vp;
 	char **v, *s;
@@ -220,17 +231,19 @@ static int add_set(struct config_policy *p, const char *value, const struct conf
 	return 0;
 }
 
-static int on_key(void *user, const char *section, const char *key, const char *value)
+static int on_key(void *user, const char *section, const char *key,
+		  const char *value)
 {
 	struct reader *r = user;
 	struct config_policy *p = r->section;
 	char *s;
 
-	(void)section;	/* ours, from read_line(): libinih's is the same text */
+	(void)section; /* ours, from read_line(): libinih's is the same text */
 	if (!strcmp(key, "Policy")) {
 		if (!*value) {
-			r->err = config_error(r->c, &r->pos,
-					      "empty Policy=: give a built-in name, a drop-in name or a .bpf.o path");
+			r->err = config_error(
+				r->c, &r->pos,
+				"empty Policy=: give a built-in name, a drop-in name or a .bpf.o path");
 			return 1;
 		}
 		s = strdup(value);
@@ -244,8 +257,10 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	} else if (!strcmp(key, "Set")) {
 		r->err = add_set(p, value, &r->pos);
 	} else {
-		r->err = config_error(r->c, &r->pos, "unknown key '%s' in [%s] (keys: Policy, Set)",
-				      key, p->name);
+		r->err = config_error(
+			r->c, &r->pos,
+			"unknown key '%s' in [%s] (keys: Policy, Set)", key,
+			p->name);
 	}
 	return 1;
 }
@@ -264,12 +279,14 @@ static int refused(struct config *c, const struct config_pos *pos, int fd)
 	else if (!S_ISREG(st.st_mode))
 		err = config_error(c, pos, "not a regular file");
 	else if (st.st_uid != 0 && st.st_uid != geteuid())
-		err = config_error(c, pos, "owned by uid %u: it must be owned by root",
+		err = config_error(c, pos,
+				   "owned by uid %u: it must be owned by root",
 				   (unsigned int)st.st_uid);
 	else if (st.st_mode & 022)
-		err = config_error(c, pos,
-				   "writable by group or others (mode %04o): chmod go-w it",
-				   (unsigned int)(st.st_mode & 07777));
+		err = config_error(
+			c, pos,
+			"writable by group or others (mode %04o): chmod go-w it",
+			(unsigned int)(st.st_mode & 07777));
 	else
 		return 0;
 	return err ?: 1;
@@ -296,9 +313,11 @@ static int read_file(struct config *c, const char *path)
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ELOOP)
-			return config_error(c, &r.pos,
-					    "a symbolic link: name the file itself (links are not followed)");
-		return config_error(c, &r.pos, "can't open: %s", strerror(errno));
+			return config_error(
+				c, &r.pos,
+				"a symbolic link: name the file itself (links are not followed)");
+		return config_error(c, &r.pos, "can't open: %s",
+				    strerror(errno));
 	}
 	ret = refused(c, &r.pos, fd);
 	if (ret) {
@@ -331,7 +350,8 @@ static int conf_file(const struct dirent *d)
 {
 	size_t n = strlen(d->d_name);
 
-	return d->d_name[0] != '.' && n > 5 && !strcmp(d->d_name + n - 5, ".conf");
+	return d->d_name[0] != '.' && n > 5 &&
+	       !strcmp(d->d_name + n - 5, ".conf");
 }
 
 int config_read(const char *path, struct config *c)
@@ -348,7 +368,7 @@ int config_read(const char *path, struct config *c)
 		return 0;
 	n = scandir(dir, &ents, conf_file, by_name);
 	if (n < 0)
-		return 0;	/* no drop-ins */
+		return 0; /* no drop-ins */
 	for (i = 0; i < n; i++) {
 		snprintf(file, sizeof(file), "%s/%s", dir, ents[i]->d_name);
 		if (!err)

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 /* OOMKIT_SYSCONFDIR: from the Makefile (SYSCONFDIR) */
-#define OOMKIT_DEFAULT_CONFIG	OOMKIT_SYSCONFDIR "/oomkit/oomkit.conf"
+#define OOMKIT_DEFAULT_CONFIG OOMKIT_SYSCONFDIR "/oomkit/oomkit.conf"
 
 /* Where a section or key was read: file (one of config.files) and line. */
 struct config_pos {
@@ -18,10 +18,11 @@ struct config_pos {
 /* One [NAME] section: a policy to load, under NAME, with its settings. */
 struct config_policy {
 	char name[NAME_MAX + 1];
-	struct config_pos pos;		/* the first [NAME] line */
-	char *policy;			/* Policy=: built-in, drop-in name or .bpf.o path */
-	struct config_pos policy_pos;	/* the section's line while Policy= is unset */
-	char **sets;			/* Set=KEY=VALUE, in order */
+	struct config_pos pos; /* the first [NAME] line */
+	char *policy; /* Policy=: built-in, drop-in name or .bpf.o path */
+	struct config_pos
+		policy_pos; /* the section's line while Policy= is unset */
+	char **sets;	    /* Set=KEY=VALUE, in order */
 	struct config_pos *set_pos;
 	int nr_sets;
 };
@@ -33,11 +34,11 @@ struct config_error {
 };
 
 struct config {
-	char **files;			/* read, in order: the file, then its drop-ins */
+	char **files; /* read, in order: the file, then its drop-ins */
 	size_t nr_files;
-	struct config_policy *policies;	/* in the order first seen */
+	struct config_policy *policies; /* in the order first seen */
 	size_t nr_policies;
-	struct config_error *errors;	/* in file order, then line order */
+	struct config_error *errors; /* in file order, then line order */
 	size_t nr_errors;
 };
 
@@ -51,8 +52,8 @@ struct config {
  */
 int config_read(const char *path, struct config *c);
 /* Adds an error at @pos, keeping c->errors sorted; -ENOMEM if it could not. */
-int config_error(struct config *c, const struct config_pos *pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int config_error(struct config *c, const struct config_pos *pos,
+		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void config_free(struct config *c);
 
 #endif /* __OOMKIT_CONFIG_H */

@@ -30,18 +30,22 @@ static bool layout_ok(int fd, char *why, size_t len)
 	__u32 ilen = sizeof(info);
 
 	if (bpf_map_get_info_by_fd(fd, &info, &ilen)) {
-		snprintf(why, len, "can't read its map info: %s", strerror(errno));
+		snprintf(why, len, "can't read its map info: %s",
+			 strerror(errno));
 		return false;
 	}
-	if (info.type == BPF_MAP_TYPE_PERCPU_ARRAY && info.key_size == sizeof(__u32) &&
-	    info.value_size == sizeof(__u64))
+	if (info.type == BPF_MAP_TYPE_PERCPU_ARRAY &&
+	    info.key_size == sizeof(__u32) && info.value_size == sizeof(__u64))
 		return true;
-	snprintf(why, len, "not a per-CPU array of u64 (type %s, key %u, value %u bytes)",
-		 libbpf_bpf_map_type_str(info.type) ?: "?", info.key_size, info.value_size);
+	snprintf(why, len,
+		 "not a per-CPU array of u64 (type %s, key %u, value %u bytes)",
+		 libbpf_bpf_map_type_str(info.type) ?: "?", info.key_size,
+		 info.value_size);
 	return false;
 }
 
-int counters_read(const char *dir, __u64 sums[OOMKIT_NR_STATS], char *why, size_t len)
+int counters_read(const char *dir, __u64 sums[OOMKIT_NR_STATS], char *why,
+		  size_t len)
 {
 	int fd = pins_open(dir, "oomkit_stats");
 	int ncpu = libbpf_num_possible_cpus();

@@ -16,6 +16,7 @@ const char *counter_name(unsigned int i);
  * has no oomkit_stats; -EINVAL if that map is not a per-CPU array of u64
  * (@why says what it is), or another -errno.
  */
-int counters_read(const char *dir, __u64 sums[OOMKIT_NR_STATS], char *why, size_t len);
+int counters_read(const char *dir, __u64 sums[OOMKIT_NR_STATS], char *why,
+		  size_t len);
 
 #endif /* __OOMKIT_COUNTERS_H */

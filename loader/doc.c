@@ -7,8 +7,8 @@
 
 /* 'policy list' and 'policy load' print the same text for it. */
 static const char policy_dir_text[] =
-	"Where drop-in policies (*.bpf.o) are looked up (default "
-	OOMKIT_POLICY_DIR ", or $OOMKIT_POLICY_DIR).";
+	"Where drop-in policies (*.bpf.o) are looked up (default " OOMKIT_POLICY_DIR
+	", or $OOMKIT_POLICY_DIR).";
 
 static const struct doc_opt load_opts[] = {
 	{ "--set KEY=VALUE",
@@ -22,9 +22,10 @@ static const struct doc_opt load_opts[] = {
 	  "is refused, never shortened. The cgroup2 root itself is refused as a "
 	  "per-cgroup setting: omit the setting for the system-wide behaviour." },
 	{ "--policy-dir DIR", policy_dir_text },
-	{ "--stats", "Turn on the kernel's BPF run-time statistics for the whole machine "
-		     "(kernel.bpf_stats_enabled=1), for the run counts and times of "
-		     "'policy show'." },
+	{ "--stats",
+	  "Turn on the kernel's BPF run-time statistics for the whole machine "
+	  "(kernel.bpf_stats_enabled=1), for the run counts and times of "
+	  "'policy show'." },
 	{ NULL, NULL },
 };
 
@@ -34,21 +35,25 @@ static const struct doc_opt list_opts[] = {
 };
 
 static const struct doc_opt unload_opts[] = {
-	{ "--all", "Unload every policy pinned under /sys/fs/bpf/oomkit, including the "
-		   "leftovers of an interrupted load." },
+	{ "--all",
+	  "Unload every policy pinned under /sys/fs/bpf/oomkit, including the "
+	  "leftovers of an interrupted load." },
 	{ NULL, NULL },
 };
 
 static const struct doc_opt stream_opts[] = {
-	{ "--count N", "Exit after N decisions; at most N are printed, later ones stay in "
-		       "the ring for the next reader." },
+	{ "--count N",
+	  "Exit after N decisions; at most N are printed, later ones stay in "
+	  "the ring for the next reader." },
 	{ "--timeout SEC", "Exit after SEC seconds." },
 	{ NULL, NULL },
 };
 
 static const struct doc_opt metrics_opts[] = {
-	{ "--output FILE", "Write FILE (replaced atomically) instead of standard output." },
-	{ "--group GROUP", "Make FILE readable by GROUP (mode 0640 instead of 0600)." },
+	{ "--output FILE",
+	  "Write FILE (replaced atomically) instead of standard output." },
+	{ "--group GROUP",
+	  "Make FILE readable by GROUP (mode 0640 instead of 0600)." },
 	{ NULL, NULL },
 };
 
@@ -105,8 +110,7 @@ const struct doc_cmd doc_cmds[] = {
 	  "them on turns them back off; after a successful one they stay on until "
 	  "'sysctl kernel.bpf_stats_enabled=0'.",
 	  load_opts },
-	{ "policy", "show", "",
-	  "show the attached policies",
+	{ "policy", "show", "", "show the attached policies",
 	  "For each policy pinned under /sys/fs/bpf/oomkit: its name, kind, attach order "
 	  "(bpf_oom_ops handlers run in attach order), load time, each handler's run count "
 	  "and run time (BPF statistics) and the policy's own counters (oomkit_stats). "
@@ -123,7 +127,8 @@ const struct doc_cmd doc_cmds[] = {
 	  unload_opts },
 	{ "config", "check", "[FILE]",
 	  "check a configuration without touching the kernel",
-	  "Reads FILE (default " OOMKIT_SYSCONFDIR "/oomkit/oomkit.conf) and then every FILE.d/*.conf in "
+	  "Reads FILE (default " OOMKIT_SYSCONFDIR
+	  "/oomkit/oomkit.conf) and then every FILE.d/*.conf in "
 	  "name order, as oomkit.conf(5) describes, and checks each policy section as "
 	  "'policy load' would short of the kernel: the policy resolves and opens, the "
 	  "section is named after it, and each Set= names a tunable or per-cgroup setting, "
@@ -133,7 +138,8 @@ const struct doc_cmd doc_cmds[] = {
 	  "beyond reading the files; a file must be owned by root (or the caller) and "
 	  "not writable by group or others.",
 	  NULL },
-	{ NULL, "run", "NAME|PATH [--set KEY=VALUE]... [--count N] [--timeout SEC]",
+	{ NULL, "run",
+	  "NAME|PATH [--set KEY=VALUE]... [--count N] [--timeout SEC]",
 	  "run a policy in the foreground",
 	  "Loads and attaches the policy like 'policy load' but pins nothing: the policy "
 	  "lives as long as this process. Prints every decision the policy makes, one line "
@@ -169,8 +175,7 @@ const struct doc_cmd doc_cmds[] = {
 	  "(mode 0640), for a monitoring user without privileges, e.g. from a timer "
 	  "writing /var/lib/prometheus/node-exporter/oomkit.prom.",
 	  metrics_opts },
-	{ NULL, "feature", "",
-	  "probe the running kernel for the BPF OOM ABI",
+	{ NULL, "feature", "", "probe the running kernel for the BPF OOM ABI",
 	  "Reads the kernel's BTF and reports the level of the BPF OOM ABI it carries: "
 	  "level 1 (v1 of the BPF OOM series: struct bpf_oom_ops has a bpf_oom member and "
 	  "its handle_out_of_memory takes only the oom_control; bpf_psi_ops exists), level 2 "
@@ -187,10 +192,12 @@ const struct doc_cmd doc_cmds[] = {
 };
 
 static const struct doc_opt global_opts[] = {
-	{ "-j, --json", "Print JSON (errors become an {\"error\": ...} object on stdout). "
-			"Bytes of names and paths that are not UTF-8 are printed as U+FFFD." },
+	{ "-j, --json",
+	  "Print JSON (errors become an {\"error\": ...} object on stdout). "
+	  "Bytes of names and paths that are not UTF-8 are printed as U+FFFD." },
 	{ "-p, --pretty", "Print indented JSON (implies -j)." },
-	{ "-d, --debug", "Print libbpf's debug output, including verifier logs." },
+	{ "-d, --debug",
+	  "Print libbpf's debug output, including verifier logs." },
 	{ "-V, --version", "Print the version." },
 	{ "-h, --help", "Print help (also after any command)." },
 	{ NULL, NULL },
@@ -256,7 +263,8 @@ static void print_opts(FILE *f, const struct doc_opt *o)
 	}
 }
 
-static bool matches(const struct doc_cmd *c, const char *object, const char *verb)
+static bool matches(const struct doc_cmd *c, const char *object,
+		    const char *verb)
 {
 	if (object && (!c->object || strcmp(c->object, object)))
 		return false;
@@ -299,7 +307,8 @@ int doc_print_usage(FILE *f, const char *object, const char *verb)
 
 			if (!matches(c, object, verb))
 				continue;
-			snprintf(name, sizeof(name), "%s%s%s", c->object ? c->object : "",
+			snprintf(name, sizeof(name), "%s%s%s",
+				 c->object ? c->object : "",
 				 c->object ? " " : "", c->verb);
 			fprintf(f, "  %-16s %s\n", name, c->summary);
 		}
@@ -349,18 +358,21 @@ void doc_print_man(FILE *f)
 	fputs(".\\\" Generated by build/gen-man from loader/doc.c; do not edit.\n"
 	      ".TH OOMKIT 8 \"\" \"oomkit\" \"System Administration\"\n"
 	      ".SH NAME\noomkit \\- load, inspect and follow BPF OOM policies\n"
-	      ".SH SYNOPSIS\n", f);
+	      ".SH SYNOPSIS\n",
+	      f);
 	for (c = doc_cmds; c->verb; c++) {
 		fputs(".B ", f);
 		print_synopsis(f, c);
 		fputs(".br\n", f);
 	}
 	fputs(".SH DESCRIPTION\n", f);
-	man_text(f, "oomkit loads BPF struct_ops OOM policies (bpf_oom_ops, bpf_psi_ops of the "
-		    "BPF OOM kernel series) from the policies built into it or from drop-in "
-		    "objects, keeps them attached through pins under /sys/fs/bpf/oomkit, and "
-		    "shows what they do. Commands are written OBJECT COMMAND like bpftool's; "
-		    "every command takes -j for JSON and -h for help.");
+	man_text(
+		f,
+		"oomkit loads BPF struct_ops OOM policies (bpf_oom_ops, bpf_psi_ops of the "
+		"BPF OOM kernel series) from the policies built into it or from drop-in "
+		"objects, keeps them attached through pins under /sys/fs/bpf/oomkit, and "
+		"shows what they do. Commands are written OBJECT COMMAND like bpftool's; "
+		"every command takes -j for JSON and -h for help.");
 	fputs(".SH COMMANDS\n", f);
 	for (c = doc_cmds; c->verb; c++) {
 		fputs(".SS \"", f);
@@ -376,26 +388,34 @@ void doc_print_man(FILE *f)
 	fputs(".SH OPTIONS\n", f);
 	man_opts(f, global_opts);
 	fputs(".SH ENVIRONMENT\n.TP\n.B OOMKIT_POLICY_DIR\n", f);
-	man_text(f, "The drop-in policy directory, unless --policy-dir is given.");
+	man_text(f,
+		 "The drop-in policy directory, unless --policy-dir is given.");
 	fputs(".SH EXIT STATUS\n", f);
-	man_text(f, "0 on success; 1 on a run-time error (the kernel, the system or a file "
-		    "refused); 2 on a usage error (a malformed command line, an unknown "
-		    "tunable, a bad or out-of-range value). Errors are one line on stderr: "
-		    "Error: can't STEP 'THING': REASON. Nothing stays attached or pinned "
-		    "after a failed command.");
+	man_text(
+		f,
+		"0 on success; 1 on a run-time error (the kernel, the system or a file "
+		"refused); 2 on a usage error (a malformed command line, an unknown "
+		"tunable, a bad or out-of-range value). Errors are one line on stderr: "
+		"Error: can't STEP 'THING': REASON. Nothing stays attached or pinned "
+		"after a failed command.");
 	fputs(".SH FILES\n.TP\n.B /sys/fs/bpf/oomkit/NAME/\n", f);
-	man_text(f, "The pins of a loaded policy: link-MAP for each struct_ops map, "
-		    "oomkit_events, oomkit_stats and the knob maps.");
+	man_text(
+		f,
+		"The pins of a loaded policy: link-MAP for each struct_ops map, "
+		"oomkit_events, oomkit_stats and the knob maps.");
 	fputs(".TP\n.B /sys/fs/bpf/oomkit/\n", f);
-	man_text(f, "The pin root. oomkit creates it with mode 0700 and refuses to use one "
-		    "that is not a directory (a symbolic link, say), not owned by root, or "
-		    "writable by group or others: whatever it holds is detached and unlinked "
-		    "by root. Only its subdirectories are policies; removal never follows a "
-		    "link or leaves bpffs.");
+	man_text(
+		f,
+		"The pin root. oomkit creates it with mode 0700 and refuses to use one "
+		"that is not a directory (a symbolic link, say), not owned by root, or "
+		"writable by group or others: whatever it holds is detached and unlinked "
+		"by root. Only its subdirectories are policies; removal never follows a "
+		"link or leaves bpffs.");
 	fputs(".SH EXAMPLES\n.nf\n"
 	      "# oomkit policy load biggest\\-cgroup \\-\\-set count_page_cache=false\n"
 	      "# oomkit policy show\n"
 	      "# oomkit events \\-j\n"
 	      "# oomkit policy unload biggest\\-cgroup\n"
-	      ".fi\n.SH SEE ALSO\n.BR bpftool (8),\n.BR bpftool\\-struct_ops (8)\n", f);
+	      ".fi\n.SH SEE ALSO\n.BR bpftool (8),\n.BR bpftool\\-struct_ops (8)\n",
+	      f);
 }

@@ -11,11 +11,11 @@ struct doc_opt {
 };
 
 struct doc_cmd {
-	const char *object;	/* "policy", or NULL for a top-level command */
+	const char *object; /* "policy", or NULL for a top-level command */
 	const char *verb;
-	const char *args;	/* synopsis after "oomkit OBJECT VERB" */
-	const char *summary;	/* one line */
-	const char *text;	/* paragraphs separated by "\n\n" */
+	const char *args;    /* synopsis after "oomkit OBJECT VERB" */
+	const char *summary; /* one line */
+	const char *text;    /* paragraphs separated by "\n\n" */
 	const struct doc_opt *opts;
 };
 

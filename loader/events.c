@@ -30,10 +30,10 @@ static const char *const decision_names[] = {
 };
 
 static const char *const trigger_names[] = {
-	[OOMKIT_TRIG_OOM_MEMCG]		= "oom-memcg",
-	[OOMKIT_TRIG_OOM_GLOBAL]	= "oom-global",
-	[OOMKIT_TRIG_PSI]		= "psi",
-	[OOMKIT_TRIG_CGROUP_FREE]	= "cgroup-free",
+	[OOMKIT_TRIG_OOM_MEMCG] = "oom-memcg",
+	[OOMKIT_TRIG_OOM_GLOBAL] = "oom-global",
+	[OOMKIT_TRIG_PSI] = "psi",
+	[OOMKIT_TRIG_CGROUP_FREE] = "cgroup-free",
 };
 
 static volatile sig_atomic_t exiting;
@@ -82,7 +82,8 @@ static void print_json(const struct oomkit_event *e)
 	jsonw_string_field(json_wtr, "decision", decision_name(e->decision));
 	jsonw_uint_field(json_wtr, "scope_cgroup_id", e->scope_cgroup_id);
 	cg_name(e->scope_cgroup_id, buf, sizeof(buf));
-	jsonw_string_field(json_wtr, "scope", e->scope_cgroup_id ? buf : "global");
+	jsonw_string_field(json_wtr, "scope",
+			   e->scope_cgroup_id ? buf : "global");
 	jsonw_uint_field(json_wtr, "scope_bytes", e->scope_bytes);
 	jsonw_uint_field(json_wtr, "victim_cgroup_id", e->victim_cgroup_id);
 	if (e->victim_cgroup_id) {
@@ -109,7 +110,8 @@ static void print_json(const struct oomkit_event *e)
 	jsonw_start_array(json_wtr);
 	for (i = 0; i < e->nr_candidates && i < OOMKIT_MAX_CANDIDATES; i++) {
 		jsonw_start_object(json_wtr);
-		jsonw_uint_field(json_wtr, "cgroup_id", e->candidates[i].cgroup_id);
+		jsonw_uint_field(json_wtr, "cgroup_id",
+				 e->candidates[i].cgroup_id);
 		cg_name(e->candidates[i].cgroup_id, buf, sizeof(buf));
 		jsonw_string_field(json_wtr, "cgroup", buf);
 		jsonw_uint_field(json_wtr, "bytes", e->candidates[i].bytes);
@@ -138,10 +140,12 @@ static void print_plain(const struct oomkit_event *e)
 	cg_name(e->victim_cgroup_id, path, sizeof(path));
 	text_escape(path, sizeof(path), 1, victim, sizeof(victim));
 	text_escape(e->policy, sizeof(e->policy), 1, policy, sizeof(policy));
-	printf("%s %s %s scope=%s decision=%s", when, policy, trigger_name(e->trigger),
-	       e->scope_cgroup_id ? scope : "global", decision_name(e->decision));
+	printf("%s %s %s scope=%s decision=%s", when, policy,
+	       trigger_name(e->trigger), e->scope_cgroup_id ? scope : "global",
+	       decision_name(e->decision));
 	if (e->victim_cgroup_id)
-		printf(" victim=%s bytes=%llu", victim, (unsigned long long)e->victim_bytes);
+		printf(" victim=%s bytes=%llu", victim,
+		       (unsigned long long)e->victim_bytes);
 	if (e->nr_pids) {
 		printf(" pids=");
 		for (i = 0; i < e->nr_pids && i < OOMKIT_MAX_PIDS; i++)
@@ -149,16 +153,19 @@ static void print_plain(const struct oomkit_event *e)
 	}
 	/* The kernel kills every process sharing the victim's mm. */
 	if (e->nr_also) {
-		printf(e->decision == OOMKIT_DEC_OBSERVE ? " would_also_kill=" : " also_kills=");
+		printf(e->decision == OOMKIT_DEC_OBSERVE ? " would_also_kill=" :
+							   " also_kills=");
 		for (i = 0; i < e->nr_also && i < OOMKIT_MAX_PIDS; i++)
 			printf("%s%u", i ? "," : "", e->also_pids[i]);
 	}
 	if (e->comm[0])
-		printf(" comm=%s", text_escape(e->comm, 16, 1, comm, sizeof(comm)));
+		printf(" comm=%s",
+		       text_escape(e->comm, 16, 1, comm, sizeof(comm)));
 	if (e->error)
 		printf(" error=%d", e->error);
 	if (e->reason[0])
-		printf(" reason=\"%s\"", text_escape(e->reason, 64, 0, reason, sizeof(reason)));
+		printf(" reason=\"%s\"",
+		       text_escape(e->reason, 64, 0, reason, sizeof(reason)));
 	printf("\n");
 }
 
@@ -197,7 +204,8 @@ int events_add(struct ring_buffer **rb, int map_fd)
  */
 static int poll_at_most(struct ring_buffer *rb, long n)
 {
-	struct pollfd pfd = { .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
+	struct pollfd pfd = { .fd = ring_buffer__epoll_fd(rb),
+			      .events = POLLIN };
 	int ret = poll(&pfd, 1, POLL_MS);
 
 	if (ret < 0)
@@ -242,8 +250,10 @@ int events_loop(struct ring_buffer *rb, long count, long timeout_sec,
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (timeout_sec && now.tv_sec - start.tv_sec >= timeout_sec)
 			break;
-		if (refresh && (now.tv_sec - last.tv_sec) * 1000 +
-				       (now.tv_nsec - last.tv_nsec) / 1000000 >= REFRESH_MS) {
+		if (refresh &&
+		    (now.tv_sec - last.tv_sec) * 1000 +
+				    (now.tv_nsec - last.tv_nsec) / 1000000 >=
+			    REFRESH_MS) {
 			last = now;
 			err = refresh(ctx, &rb);
 			if (err)

@@ -12,8 +12,8 @@ struct json_writer {
 	FILE *out;
 	unsigned int depth;
 	bool pretty;
-	bool after_name;		/* a value completes "name": */
-	bool first[JSONW_MAX_DEPTH];	/* no element yet at this depth */
+	bool after_name;	     /* a value completes "name": */
+	bool first[JSONW_MAX_DEPTH]; /* no element yet at this depth */
 };
 
 json_writer_t *jsonw_new(FILE *f)
@@ -212,7 +212,8 @@ void jsonw_null(json_writer_t *self)
 	jsonw_scalar_done(self);
 }
 
-void jsonw_string_field(json_writer_t *self, const char *name, const char *value)
+void jsonw_string_field(json_writer_t *self, const char *name,
+			const char *value)
 {
 	jsonw_name(self, name);
 	jsonw_string(self, value);

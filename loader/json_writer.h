@@ -25,7 +25,8 @@ void jsonw_int(json_writer_t *self, int64_t value);
 void jsonw_bool(json_writer_t *self, bool value);
 void jsonw_null(json_writer_t *self);
 
-void jsonw_string_field(json_writer_t *self, const char *name, const char *value);
+void jsonw_string_field(json_writer_t *self, const char *name,
+			const char *value);
 void jsonw_uint_field(json_writer_t *self, const char *name, uint64_t value);
 void jsonw_int_field(json_writer_t *self, const char *name, int64_t value);
 void jsonw_bool_field(json_writer_t *self, const char *name, bool value);

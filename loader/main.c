@@ -51,7 +51,8 @@ const char *libbpf_errstr(int err)
 	return buf;
 }
 
-static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
+			   va_list args)
 {
 	va_list copy;
 
@@ -144,7 +145,8 @@ static int do_version(void)
 	if (json_output) {
 		jsonw_start_object(json_wtr);
 		jsonw_string_field(json_wtr, "version", OOMKIT_VERSION);
-		jsonw_string_field(json_wtr, "libbpf_version", libbpf_version_string());
+		jsonw_string_field(json_wtr, "libbpf_version",
+				   libbpf_version_string());
 		jsonw_end_object(json_wtr);
 	} else {
 		printf("%s v%s\nusing libbpf %s\n", bin_name, OOMKIT_VERSION,
@@ -154,14 +156,10 @@ static int do_version(void)
 }
 
 static const struct cmd main_cmds[] = {
-	{ "policy",	do_policy },
-	{ "run",	do_run },
-	{ "events",	do_events },
-	{ "feature",	do_feature },
-	{ "config",	do_config },
-	{ "metrics",	do_metrics },
-	{ "help",	do_help },
-	{ NULL,		NULL },
+	{ "policy", do_policy }, { "run", do_run },
+	{ "events", do_events }, { "feature", do_feature },
+	{ "config", do_config }, { "metrics", do_metrics },
+	{ "help", do_help },	 { NULL, NULL },
 };
 
 int main(int argc, char **argv)
@@ -181,7 +179,8 @@ int main(int argc, char **argv)
 	if (json_output) {
 		json_wtr = jsonw_new(stdout);
 		if (!json_wtr) {
-			fprintf(stderr, "Error: can't create the JSON writer\n");
+			fprintf(stderr,
+				"Error: can't create the JSON writer\n");
 			return 1;
 		}
 		jsonw_pretty(json_wtr, pretty_output);

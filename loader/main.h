@@ -8,20 +8,20 @@
 
 #include "json_writer.h"
 
-#define OOMKIT_VERSION			"0.1.0"
-#define OOMKIT_BPFFS			"/sys/fs/bpf"
-#define OOMKIT_PIN_ROOT			OOMKIT_BPFFS "/oomkit"
+#define OOMKIT_VERSION	"0.1.0"
+#define OOMKIT_BPFFS	"/sys/fs/bpf"
+#define OOMKIT_PIN_ROOT OOMKIT_BPFFS "/oomkit"
 /* Set by the Makefile (POLICYDIR, SYSCONFDIR), its one definition. */
-#define OOMKIT_DEFAULT_POLICY_DIR	OOMKIT_POLICY_DIR
+#define OOMKIT_DEFAULT_POLICY_DIR OOMKIT_POLICY_DIR
 
 /*
  * Handlers and library code return 0 or a negative errno; -EUSAGE marks a
  * mistake in the command line (exit 2), anything else is a run-time
  * failure (exit 1). The error has always been printed already.
  */
-#define EUSAGE				4096
+#define EUSAGE 4096
 
-#define ARRAY_SIZE(a)			(sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 extern const char *bin_name;
 extern json_writer_t *json_wtr;

@@ -39,11 +39,14 @@ int elf_check_bpf(const void *data, size_t size, char *why, size_t len)
 		snprintf(why, len, "not a valid ELF file (%s)", elf_errmsg(-1));
 		err = -ENOEXEC;
 	} else if (ehdr.e_machine != EM_BPF) {
-		snprintf(why, len, "an ELF file but not a BPF object (e_machine %u, not EM_BPF)",
-			 (unsigned int)ehdr.e_machine);
+		snprintf(
+			why, len,
+			"an ELF file but not a BPF object (e_machine %u, not EM_BPF)",
+			(unsigned int)ehdr.e_machine);
 		err = -ENOEXEC;
 	} else if (ehdr.e_type != ET_REL) {
-		snprintf(why, len, "a BPF ELF file but not a relocatable object");
+		snprintf(why, len,
+			 "a BPF ELF file but not a relocatable object");
 		err = -ENOEXEC;
 	}
 	if (elf)
@@ -51,7 +54,8 @@ int elf_check_bpf(const void *data, size_t size, char *why, size_t len)
 	return err;
 }
 
-int meta_read(const void *data, size_t size, struct oomkit_meta **out, size_t *nr)
+int meta_read(const void *data, size_t size, struct oomkit_meta **out,
+	      size_t *nr)
 {
 	Elf_Scn *scn = NULL;
 	size_t shstrndx, i;

@@ -51,25 +51,27 @@ static int check_root_fd(int fd, const char *step, const char *thing)
 	if (fstat(fd, &st) || fstatfs(fd, &sfs)) {
 		int err = -errno;
 
-		p_err("can't %s '%s': can't stat %s: %s", step, thing, OOMKIT_PIN_ROOT,
-		      strerror(errno));
+		p_err("can't %s '%s': can't stat %s: %s", step, thing,
+		      OOMKIT_PIN_ROOT, strerror(errno));
 		return err;
 	}
 	if (sfs.f_type != BPF_FS_MAGIC) {
 		p_err("can't %s '%s': refusing pin root %s: not on a BPF filesystem; "
-		      "remove it and mount bpffs (mount -t bpf bpf %s)", step, thing,
-		      OOMKIT_PIN_ROOT, OOMKIT_BPFFS);
+		      "remove it and mount bpffs (mount -t bpf bpf %s)",
+		      step, thing, OOMKIT_PIN_ROOT, OOMKIT_BPFFS);
 		return -EPERM;
 	}
 	if (st.st_uid != 0) {
 		p_err("can't %s '%s': refusing pin root %s: owned by uid %u, not root; "
-		      "check and remove it (rm -r %s)", step, thing, OOMKIT_PIN_ROOT,
-		      (unsigned int)st.st_uid, OOMKIT_PIN_ROOT);
+		      "check and remove it (rm -r %s)",
+		      step, thing, OOMKIT_PIN_ROOT, (unsigned int)st.st_uid,
+		      OOMKIT_PIN_ROOT);
 		return -EPERM;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
 		p_err("can't %s '%s': refusing pin root %s: writable by %s (mode %04o); "
-		      "check its entries and chmod 0700 it", step, thing, OOMKIT_PIN_ROOT,
+		      "check its entries and chmod 0700 it",
+		      step, thing, OOMKIT_PIN_ROOT,
 		      (st.st_mode & S_IWOTH) ? "others" : "its group",
 		      (unsigned int)(st.st_mode & 07777));
 		return -EPERM;
@@ -84,12 +86,13 @@ int pins_root_open(const char *step, const char *thing, bool create)
 
 	if (create && mkdir(OOMKIT_PIN_ROOT, 0700) && errno != EEXIST) {
 		err = -errno;
-		p_err("can't %s '%s': can't create %s: %s", step, thing, OOMKIT_PIN_ROOT,
-		      strerror(errno));
+		p_err("can't %s '%s': can't create %s: %s", step, thing,
+		      OOMKIT_PIN_ROOT, strerror(errno));
 		return err;
 	}
 	/* O_NOFOLLOW: a symlink named oomkit is refused, not followed */
-	fd = open(OOMKIT_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(OOMKIT_PIN_ROOT,
+		  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		if (err == -ENOENT && !create)
@@ -97,12 +100,16 @@ int pins_root_open(const char *step, const char *thing, bool create)
 		/* O_DIRECTORY|O_NOFOLLOW on a symlink is ENOTDIR or ELOOP: tell which */
 		if (err == -ELOOP || err == -ENOTDIR)
 			p_err("can't %s '%s': refusing pin root %s: %s, not a directory; "
-			      "check and remove it (rm %s)", step, thing, OOMKIT_PIN_ROOT,
-			      !lstat(OOMKIT_PIN_ROOT, &st) && S_ISLNK(st.st_mode) ?
-			      "a symbolic link" : "a file", OOMKIT_PIN_ROOT);
+			      "check and remove it (rm %s)",
+			      step, thing, OOMKIT_PIN_ROOT,
+			      !lstat(OOMKIT_PIN_ROOT, &st) &&
+					      S_ISLNK(st.st_mode) ?
+				      "a symbolic link" :
+				      "a file",
+			      OOMKIT_PIN_ROOT);
 		else
-			p_err("can't %s '%s': can't open %s: %s", step, thing, OOMKIT_PIN_ROOT,
-			      strerror(-err));
+			p_err("can't %s '%s': can't open %s: %s", step, thing,
+			      OOMKIT_PIN_ROOT, strerror(-err));
 		return err;
 	}
 	err = check_root_fd(fd, step, thing);
@@ -144,17 +151,20 @@ int pins_check_free(const char *name, const char *step, bool locked)
 	pin_paths(name, final, tmp, sizeof(final));
 	if (!access(final, F_OK)) {
 		p_err("can't %s '%s': already loaded (%s exists); unload it first "
-		      "(oomkit policy unload %s)", step, name, final, name);
+		      "(oomkit policy unload %s)",
+		      step, name, final, name);
 		err = -EEXIST;
 	} else if (!access(tmp, F_OK)) {
 		/* a ~tmp is a leftover unless its loader still holds the lock */
 		busy = !locked && fd >= 0 && !tmp_is_leftover(fd, tmp);
 		if (busy)
 			p_err("can't %s '%s': busy: another oomkit is loading it (%s exists); "
-			      "retry when it is done", step, name, tmp);
+			      "retry when it is done",
+			      step, name, tmp);
 		else
 			p_err("can't %s '%s': %s exists (an interrupted load); "
-			      "clean it with 'oomkit policy unload %s'", step, name, tmp, name);
+			      "clean it with 'oomkit policy unload %s'",
+			      step, name, tmp, name);
 		err = busy ? -EBUSY : -EEXIST;
 	}
 	if (fd >= 0)
@@ -181,15 +191,16 @@ int pins_lock(const char *step, const char *thing, bool create)
 		int err = -errno;
 
 		if (err != -EWOULDBLOCK && err != -EINTR) {
-			p_err("can't %s '%s': can't lock %s: %s", step, thing, OOMKIT_PIN_ROOT,
-			      strerror(-err));
+			p_err("can't %s '%s': can't lock %s: %s", step, thing,
+			      OOMKIT_PIN_ROOT, strerror(-err));
 			close(fd);
 			return err;
 		}
 		if (waited >= PINS_LOCK_WAIT_MS) {
 			p_err("can't %s '%s': busy: another oomkit has held %s for %d s "
-			      "(a load or unload in progress); retry", step, thing,
-			      OOMKIT_PIN_ROOT, PINS_LOCK_WAIT_MS / 1000);
+			      "(a load or unload in progress); retry",
+			      step, thing, OOMKIT_PIN_ROOT,
+			      PINS_LOCK_WAIT_MS / 1000);
 			close(fd);
 			return -EBUSY;
 		}
@@ -220,7 +231,8 @@ int pins_create_tmp(const char *name, const char *step, char *tmp, size_t len)
 	if (mkdir(tmp, 0700)) {
 		int err = -errno;
 
-		p_err("can't %s '%s': can't create %s: %s", step, name, tmp, strerror(errno));
+		p_err("can't %s '%s': can't create %s: %s", step, name, tmp,
+		      strerror(errno));
 		return err;
 	}
 	return 0;
@@ -235,8 +247,8 @@ int pins_commit(const char *name, const char *step)
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE)) {
 		int err = -errno;
 
-		p_err("can't %s '%s': can't rename %s to %s: %s", step, name, tmp, final,
-		      strerror(errno));
+		p_err("can't %s '%s': can't rename %s to %s: %s", step, name,
+		      tmp, final, strerror(errno));
 		return err;
 	}
 	return 0;
@@ -263,7 +275,8 @@ int pins_remove(int root_fd, const char *entry)
 	int dfd, err = 0;
 	DIR *d;
 
-	dfd = openat(root_fd, entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dfd = openat(root_fd, entry,
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (fstatfs(dfd, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
@@ -281,10 +294,14 @@ int pins_remove(int root_fd, const char *entry)
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if ((!strncmp(de->d_name, PIN_LINK_PREFIX, strlen(PIN_LINK_PREFIX)) ||
-		     !strncmp(de->d_name, PIN_FOLLOW_PREFIX, strlen(PIN_FOLLOW_PREFIX))) &&
-		    !fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode)) {
-			LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_PATH_FD,
+		if ((!strncmp(de->d_name, PIN_LINK_PREFIX,
+			      strlen(PIN_LINK_PREFIX)) ||
+		     !strncmp(de->d_name, PIN_FOLLOW_PREFIX,
+			      strlen(PIN_FOLLOW_PREFIX))) &&
+		    !fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+		    S_ISREG(st.st_mode)) {
+			LIBBPF_OPTS(bpf_obj_get_opts, opts,
+				    .file_flags = BPF_F_PATH_FD,
 				    .path_fd = dfd);
 			int fd = bpf_obj_get_opts(de->d_name, &opts);
 
@@ -310,7 +327,8 @@ int pins_remove_tmp(const char *name)
 
 	snprintf(entry, sizeof(entry), "%s" PIN_TMP_SUFFIX, name);
 	/* we made it in this run: the root passed its checks then */
-	fd = open(OOMKIT_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(OOMKIT_PIN_ROOT,
+		  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	err = pins_remove(fd, entry);
@@ -320,10 +338,12 @@ int pins_remove_tmp(const char *name)
 
 static int cmp_pin(const void *a, const void *b)
 {
-	return strcmp(((const struct pin_dir *)a)->name, ((const struct pin_dir *)b)->name);
+	return strcmp(((const struct pin_dir *)a)->name,
+		      ((const struct pin_dir *)b)->name);
 }
 
-int pins_list(const char *step, const char *thing, struct pin_dir **out, size_t *nr)
+int pins_list(const char *step, const char *thing, struct pin_dir **out,
+	      size_t *nr)
 {
 	struct pin_dir *v = NULL, *n;
 	struct dirent *de;
@@ -342,8 +362,8 @@ int pins_list(const char *step, const char *thing, struct pin_dir **out, size_t 
 	if (!d) {
 		int err = -errno;
 
-		p_err("can't %s '%s': can't read %s: %s", step, thing, OOMKIT_PIN_ROOT,
-		      strerror(errno));
+		p_err("can't %s '%s': can't read %s: %s", step, thing,
+		      OOMKIT_PIN_ROOT, strerror(errno));
 		close(fd);
 		return err;
 	}
@@ -357,13 +377,15 @@ int pins_list(const char *step, const char *thing, struct pin_dir **out, size_t 
 			continue;
 		/* only directories are policies: never follow a link planted here */
 		if (de->d_type == DT_UNKNOWN) {
-			if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
+			if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) ||
+			    !S_ISDIR(st.st_mode))
 				continue;
 		} else if (de->d_type != DT_DIR) {
 			continue;
 		}
 		if (len > strlen(PIN_TMP_SUFFIX) &&
-		    !strcmp(name + len - strlen(PIN_TMP_SUFFIX), PIN_TMP_SUFFIX))
+		    !strcmp(name + len - strlen(PIN_TMP_SUFFIX),
+			    PIN_TMP_SUFFIX))
 			complete = false;
 		n = realloc(v, (cnt + 1) * sizeof(*v));
 		if (!n) {
@@ -379,7 +401,8 @@ int pins_list(const char *step, const char *thing, struct pin_dir **out, size_t 
 			snprintf(v[cnt].name, sizeof(v[cnt].name), "%.*s",
 				 (int)(len - strlen(PIN_TMP_SUFFIX)), name);
 		snprintf(v[cnt].entry, sizeof(v[cnt].entry), "%s", name);
-		snprintf(v[cnt].path, sizeof(v[cnt].path), "%s/%s", OOMKIT_PIN_ROOT, name);
+		snprintf(v[cnt].path, sizeof(v[cnt].path), "%s/%s",
+			 OOMKIT_PIN_ROOT, name);
 		v[cnt].complete = complete;
 		cnt++;
 	}

@@ -8,21 +8,21 @@
  * staging dir is "<name>~tmp" and link pins are "link-<map>": policy names
  * are [A-Za-z0-9_-] and map names C identifiers, so neither can clash.
  */
-#define PIN_TMP_SUFFIX		"~tmp"
-#define PIN_LINK_PREFIX		"link-"
+#define PIN_TMP_SUFFIX	"~tmp"
+#define PIN_LINK_PREFIX "link-"
 /* The links of the programs that keep settings with their cgroup paths. */
-#define PIN_FOLLOW_PREFIX	"follow-"
-#define PINS_LOCK_WAIT_MS	10000
+#define PIN_FOLLOW_PREFIX "follow-"
+#define PINS_LOCK_WAIT_MS 10000
 
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 struct pin_dir {
-	char name[NAME_MAX + 1];	/* the policy name */
-	char entry[NAME_MAX + 1];	/* its directory under the pin root */
+	char name[NAME_MAX + 1];  /* the policy name */
+	char entry[NAME_MAX + 1]; /* its directory under the pin root */
 	char path[PATH_MAX];
-	bool complete;			/* false: a NAME~tmp left by an interrupted load */
+	bool complete; /* false: a NAME~tmp left by an interrupted load */
 };
 
 int pins_check_bpffs(const char *step, const char *thing);
@@ -38,7 +38,8 @@ int pins_commit(const char *name, const char *step);
 int pins_remove(int root_fd, const char *entry);
 int pins_remove_tmp(const char *name);
 /* The policy directories under the pin root; reports its own errors. */
-int pins_list(const char *step, const char *thing, struct pin_dir **out, size_t *nr);
+int pins_list(const char *step, const char *thing, struct pin_dir **out,
+	      size_t *nr);
 int pins_open(const char *dir, const char *file);
 
 #endif /* __OOMKIT_PINS_H */

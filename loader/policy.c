@@ -12,7 +12,8 @@
 #include "meta.h"
 #include "policy.h"
 
-const struct oomkit_meta *policy_meta(const struct policy *p, __u32 kind, const char *name)
+const struct oomkit_meta *policy_meta(const struct policy *p, __u32 kind,
+				      const char *name)
 {
 	size_t i;
 
@@ -51,8 +52,9 @@ static int read_oom_name(struct policy *p, const struct bpf_map *map, bool keep,
 	int i;
 
 	data = bpf_map__initial_value((struct bpf_map *)map, &size);
-	if (!abi_value_name(bpf_object__btf(p->obj), bpf_map__btf_value_type_id(map), data, size,
-			    name, sizeof(name)))
+	if (!abi_value_name(bpf_object__btf(p->obj),
+			    bpf_map__btf_value_type_id(map), data, size, name,
+			    sizeof(name)))
 		return 0;
 	for (i = 0; name[i]; i++) {
 		unsigned char c = name[i];
@@ -60,7 +62,8 @@ static int read_oom_name(struct policy *p, const struct bpf_map *map, bool keep,
 		if (c < 0x20 || c > 0x7e) {
 			p_err("can't %s '%s': its %s name has byte 0x%02x at %d; "
 			      "the kernel logs it with each kill, so only printable ASCII "
-			      "is allowed", step, thing, abi_kind_name(ABI_KIND_OOM), c, i);
+			      "is allowed",
+			      step, thing, abi_kind_name(ABI_KIND_OOM), c, i);
 			return -EINVAL;
 		}
 	}
@@ -74,8 +77,9 @@ static bool valid_name(const char *name)
 	/* bpffs refuses '.' in names */
 	if (!*name || strlen(name) >= OOMKIT_NAME_LEN)
 		return false;
-	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789_-") == strlen(name);
+	return strspn(name,
+		      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789_-") == strlen(name);
 }
 
 int policy_open_src(struct policy *p, const char *step, const char *thing)
@@ -93,22 +97,26 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 	}
 	err = meta_read(p->src.data, p->src.size, &p->meta, &p->nr_meta);
 	if (err) {
-		p_err("can't %s '%s': malformed %s section", step, thing, OOMKIT_META_SEC);
+		p_err("can't %s '%s': malformed %s section", step, thing,
+		      OOMKIT_META_SEC);
 		return err;
 	}
 
 	m = policy_meta(p, OOMKIT_META_POLICY, NULL);
-	snprintf(p->name, sizeof(p->name), "%s", m && m->name[0] ? m->name : p->src.name);
+	snprintf(p->name, sizeof(p->name), "%s",
+		 m && m->name[0] ? m->name : p->src.name);
 	p->doc = m ? m->doc : "";
 	if (!valid_name(p->name)) {
 		p_err("can't %s '%s': policy name '%s' is not usable as a pin name "
-		      "(letters, digits, '_', '-')", step, thing, p->name);
+		      "(letters, digits, '_', '-')",
+		      step, thing, p->name);
 		return -EINVAL;
 	}
 	/* a drop-in must not pass for (or be pinned as) a built-in */
 	if (!p->src.builtin && src_is_builtin_name(p->name)) {
 		p_err("can't %s '%s': refusing a drop-in named '%s' like a built-in policy; "
-		      "give it its own name", step, thing, p->name);
+		      "give it its own name",
+		      step, thing, p->name);
 		return -EEXIST;
 	}
 
@@ -116,11 +124,13 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 	p->obj = bpf_object__open_mem(p->src.data, p->src.size, &opts);
 	if (!p->obj) {
 		err = -errno;
-		p_err("can't %s '%s': libbpf can't open it: %s", step, thing, libbpf_errstr(err));
+		p_err("can't %s '%s': libbpf can't open it: %s", step, thing,
+		      libbpf_errstr(err));
 		return err;
 	}
 
-	bpf_object__for_each_map(map, p->obj) {
+	bpf_object__for_each_map(map, p->obj)
+	{
 		switch (abi_map_kind(p->obj, map, NULL)) {
 		case ABI_KIND_OOM:
 			/* every one is checked: each is attached, each name logged */
@@ -137,12 +147,14 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 		}
 	}
 	if (!p->has_oom && !p->has_psi) {
-		p_err("can't %s '%s': no %s or %s struct_ops map in it", step, thing,
-		      abi_kind_name(ABI_KIND_OOM), abi_kind_name(ABI_KIND_PSI));
+		p_err("can't %s '%s': no %s or %s struct_ops map in it", step,
+		      thing, abi_kind_name(ABI_KIND_OOM),
+		      abi_kind_name(ABI_KIND_PSI));
 		return -ENOENT;
 	}
 	if (p->has_oom && !p->oom_policy[0])
-		snprintf(p->oom_policy, sizeof(p->oom_policy), "%s", abi_reported_name(""));
+		snprintf(p->oom_policy, sizeof(p->oom_policy), "%s",
+			 abi_reported_name(""));
 	return 0;
 }
 

@@ -14,7 +14,7 @@
 #include "policy_source.h"
 
 /* The longest name the kernel reports for a handler. */
-#define OOM_POLICY_NAME_LEN	ABI_OOM_NAME_LEN
+#define OOM_POLICY_NAME_LEN ABI_OOM_NAME_LEN
 
 struct bpf_object;
 struct bpf_link;
@@ -25,23 +25,23 @@ struct knob_setting {
 	char path[PATH_MAX];
 	/* below the cgroup2 mount, NUL-padded: the knob's _paths key; "" if too long */
 	char follow[256];
-	__u64 cgroup_id;		/* 0 while no cgroup is there */
+	__u64 cgroup_id; /* 0 while no cgroup is there */
 	__s64 value;
 };
 
 struct policy {
 	struct policy_src src;
 	struct bpf_object *obj;
-	struct oomkit_meta *meta;	/* the .oomkit.meta records */
+	struct oomkit_meta *meta; /* the .oomkit.meta records */
 	size_t nr_meta;
-	char name[NAME_MAX + 1];	/* pins and messages */
+	char name[NAME_MAX + 1]; /* pins and messages */
 	const char *doc;
 	char oom_policy[OOM_POLICY_NAME_LEN + 1]; /* what the kernel reports */
-	bool has_oom;			/* has an OOM handler map (abi.h) */
-	bool has_psi;			/* has a PSI map */
+	bool has_oom; /* has an OOM handler map (abi.h) */
+	bool has_psi; /* has a PSI map */
 	struct knob_setting *knobs;
 	size_t nr_knobs;
-	struct bpf_link **links;	/* attached struct_ops (attach.c) */
+	struct bpf_link **links; /* attached struct_ops (attach.c) */
 	size_t nr_links;
 };
 

@@ -16,8 +16,8 @@
 #include "meta.h"
 #include "policy_source.h"
 
-#define DROPIN_SUFFIX	".bpf.o"
-#define DROPIN_MAX	(64 << 20)	/* no policy is near this; a sanity cap */
+#define DROPIN_SUFFIX ".bpf.o"
+#define DROPIN_MAX    (64 << 20) /* no policy is near this; a sanity cap */
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -47,7 +47,8 @@ static void dir_of(const char *path, char *buf, size_t len)
 	const char *base = strrchr(path, '/');
 
 	if (base)
-		snprintf(buf, len, "%.*s", base == path ? 1 : (int)(base - path), path);
+		snprintf(buf, len, "%.*s",
+			 base == path ? 1 : (int)(base - path), path);
 	else
 		snprintf(buf, len, ".");
 }
@@ -56,16 +57,19 @@ static void dir_of(const char *path, char *buf, size_t len)
  * A drop-in decides which processes die, so only root may have written it:
  * owned by root, not writable by group or others.
  */
-static int check_owner(const struct stat *st, const char *step, const char *thing)
+static int check_owner(const struct stat *st, const char *step,
+		       const char *thing)
 {
 	if (st->st_uid != 0) {
 		p_err("can't %s '%s': refusing a policy object not owned by root (uid %u); "
-		      "chown root and chmod go-w it", step, thing, (unsigned int)st->st_uid);
+		      "chown root and chmod go-w it",
+		      step, thing, (unsigned int)st->st_uid);
 		return -EPERM;
 	}
 	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
 		p_err("can't %s '%s': refusing a policy object writable by %s (mode %04o); "
-		      "chmod go-w it", step, thing,
+		      "chmod go-w it",
+		      step, thing,
 		      (st->st_mode & S_IWOTH) ? "others" : "its group",
 		      (unsigned int)(st->st_mode & 07777));
 		return -EPERM;
@@ -93,18 +97,21 @@ static int check_dirs(const char *dir, const char *step, const char *thing)
 		if (lstat(d, &st)) {
 			int err = -errno;
 
-			p_err("can't %s '%s': can't stat %s: %s", step, thing, d, strerror(errno));
+			p_err("can't %s '%s': can't stat %s: %s", step, thing,
+			      d, strerror(errno));
 			return err;
 		}
 		if (st.st_uid != 0) {
 			p_err("can't %s '%s': refusing a policy object under %s: not owned by root "
-			      "(uid %u); chown root and chmod go-w it", step, thing, d,
-			      (unsigned int)st.st_uid);
+			      "(uid %u); chown root and chmod go-w it",
+			      step, thing, d, (unsigned int)st.st_uid);
 			return -EPERM;
 		}
-		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (own || !(st.st_mode & S_ISVTX))) {
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    (own || !(st.st_mode & S_ISVTX))) {
 			p_err("can't %s '%s': refusing a policy object under %s: writable by %s "
-			      "(mode %04o); chmod go-w it", step, thing, d,
+			      "(mode %04o); chmod go-w it",
+			      step, thing, d,
 			      (st.st_mode & S_IWOTH) ? "others" : "its group",
 			      (unsigned int)(st.st_mode & 07777));
 			return -EPERM;
@@ -134,14 +141,15 @@ static int open_trusted(const char *path, const char *step, const char *thing)
 	base = base ? base + 1 : path;
 	if (!realpath(dir, real)) {
 		err = -errno;
-		p_err("can't %s '%s': can't open %s: %s", step, thing, path, strerror(errno));
+		p_err("can't %s '%s': can't open %s: %s", step, thing, path,
+		      strerror(errno));
 		return err;
 	}
 	err = check_dirs(strcmp(real, "/") ? real : "", step, thing);
 	if (err)
 		return err;
-	if (snprintf(file, sizeof(file), "%s/%s", strcmp(real, "/") ? real : "", base) >=
-	    (int)sizeof(file)) {
+	if (snprintf(file, sizeof(file), "%s/%s", strcmp(real, "/") ? real : "",
+		     base) >= (int)sizeof(file)) {
 		p_err("can't %s '%s': can't open %s: %s", step, thing, path,
 		      strerror(ENAMETOOLONG));
 		return -ENAMETOOLONG;
@@ -151,10 +159,11 @@ static int open_trusted(const char *path, const char *step, const char *thing)
 		err = -errno;
 		if (err == -ELOOP)
 			p_err("can't %s '%s': refusing %s: a symbolic link; give the object "
-			      "itself", step, thing, path);
+			      "itself",
+			      step, thing, path);
 		else
-			p_err("can't %s '%s': can't open %s: %s", step, thing, path,
-			      strerror(errno));
+			p_err("can't %s '%s': can't open %s: %s", step, thing,
+			      path, strerror(errno));
 		return err;
 	}
 	return fd;
@@ -175,7 +184,8 @@ static bool in_policy_dir(const char *path)
 	char dir[PATH_MAX], real[PATH_MAX], real_pd[PATH_MAX];
 
 	dir_of(path, dir, sizeof(dir));
-	return realpath(dir, real) && realpath(policy_dir, real_pd) && !strcmp(real, real_pd);
+	return realpath(dir, real) && realpath(policy_dir, real_pd) &&
+	       !strcmp(real, real_pd);
 }
 
 /*
@@ -199,11 +209,12 @@ static int check_dropin_name(const struct policy_src *src, const char *step,
 		if (meta[i].kind != OOMKIT_META_POLICY || !meta[i].name[0])
 			continue;
 		/* a built-in's name is refused on its own by policy_open_src() */
-		if (strcmp(meta[i].name, src->name) && !find_builtin(meta[i].name) &&
-		    in_policy_dir(src->path)) {
+		if (strcmp(meta[i].name, src->name) &&
+		    !find_builtin(meta[i].name) && in_policy_dir(src->path)) {
 			p_err("can't %s '%s': %s names its policy '%s'; a drop-in is found by "
-			      "its file name: rename it %s%s", step, thing, src->path,
-			      meta[i].name, meta[i].name, DROPIN_SUFFIX);
+			      "its file name: rename it %s%s",
+			      step, thing, src->path, meta[i].name,
+			      meta[i].name, DROPIN_SUFFIX);
 			err = -EINVAL;
 		}
 		break;
@@ -227,12 +238,14 @@ int src_from_file(const char *path, struct policy_src *src, const char *step,
 	fd = err;
 	if (fstat(fd, &st)) {
 		err = -errno;
-		p_err("can't %s '%s': can't stat %s: %s", step, thing, path, strerror(errno));
+		p_err("can't %s '%s': can't stat %s: %s", step, thing, path,
+		      strerror(errno));
 		goto out_close;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		err = -EINVAL;
-		p_err("can't %s '%s': %s is not a regular file", step, thing, path);
+		p_err("can't %s '%s': %s is not a regular file", step, thing,
+		      path);
 		goto out_close;
 	}
 	/* check the file we opened, not whatever the path points at later */
@@ -241,8 +254,8 @@ int src_from_file(const char *path, struct policy_src *src, const char *step,
 		goto out_close;
 	if (st.st_size > DROPIN_MAX) {
 		err = -EFBIG;
-		p_err("can't %s '%s': %s is too big for a policy (%lld bytes)", step, thing,
-		      path, (long long)st.st_size);
+		p_err("can't %s '%s': %s is too big for a policy (%lld bytes)",
+		      step, thing, path, (long long)st.st_size);
 		goto out_close;
 	}
 	buf = malloc(st.st_size ? st.st_size : 1);
@@ -256,8 +269,8 @@ int src_from_file(const char *path, struct policy_src *src, const char *step,
 
 		if (n <= 0) {
 			err = n ? -errno : -EIO;
-			p_err("can't %s '%s': can't read %s: %s", step, thing, path,
-			      strerror(-err));
+			p_err("can't %s '%s': can't read %s: %s", step, thing,
+			      path, strerror(-err));
 			free(buf);
 			goto out_close;
 		}
@@ -324,7 +337,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int src_for_each(int (*cb)(const char *name, const char *path, bool builtin, void *ctx),
+int src_for_each(int (*cb)(const char *name, const char *path, bool builtin,
+			   void *ctx),
 		 void *ctx)
 {
 	char **names = NULL, path[PATH_MAX], stem[NAME_MAX + 1];
@@ -340,11 +354,12 @@ int src_for_each(int (*cb)(const char *name, const char *path, bool builtin, voi
 	}
 	dir = opendir(policy_dir);
 	if (!dir)
-		return 0;	/* no drop-in directory is not an error */
+		return 0; /* no drop-in directory is not an error */
 	while ((de = readdir(dir))) {
 		char **n;
 
-		if (de->d_name[0] == '.' || !has_suffix(de->d_name, DROPIN_SUFFIX))
+		if (de->d_name[0] == '.' ||
+		    !has_suffix(de->d_name, DROPIN_SUFFIX))
 			continue;
 		n = realloc(names, (nr + 1) * sizeof(*names));
 		if (!n) {

@@ -8,12 +8,12 @@
 #include <stddef.h>
 
 struct policy_src {
-	char name[NAME_MAX + 1];	/* built-in name, or the drop-in's file stem */
-	char path[PATH_MAX];		/* drop-in file; "" for a built-in */
+	char name[NAME_MAX + 1]; /* built-in name, or the drop-in's file stem */
+	char path[PATH_MAX];	 /* drop-in file; "" for a built-in */
 	bool builtin;
-	const void *data;		/* the ELF image */
+	const void *data; /* the ELF image */
 	size_t size;
-	void *owned;			/* data to free (drop-ins) */
+	void *owned; /* data to free (drop-ins) */
 };
 
 int src_resolve(const char *arg, struct policy_src *src, const char *step);

@@ -19,20 +19,23 @@ static bool has_cap(const struct __user_cap_data_struct *d, int cap)
  */
 int require_admin(const char *step, const char *thing)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3
+	};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
 	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capget, &hdr, data)) {
 		int err = -errno;
 
-		p_err("can't %s '%s': can't read the capabilities: %s", step, thing,
-		      strerror(errno));
+		p_err("can't %s '%s': can't read the capabilities: %s", step,
+		      thing, strerror(errno));
 		return err;
 	}
 	if (!has_cap(data, CAP_SYS_ADMIN)) {
 		p_err("can't %s '%s': permission denied: needs CAP_SYS_ADMIN and CAP_BPF "
-		      "(run it as root)", step, thing);
+		      "(run it as root)",
+		      step, thing);
 		return -EPERM;
 	}
 	return 0;

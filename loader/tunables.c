@@ -18,14 +18,15 @@
 #include "tunables.h"
 
 /* The cgroup2 root's inode number, and so its cgroup id (kernfs starts at 1). */
-#define CGROUP2_ROOT_ID		1
+#define CGROUP2_ROOT_ID 1
 
 static struct bpf_map *rodata_map(const struct policy *p)
 {
 	return bpf_object__find_map_by_name(p->obj, ".rodata");
 }
 
-int tunable_type(const struct policy *p, const char *var, struct tunable_type *tt)
+int tunable_type(const struct policy *p, const char *var,
+		 struct tunable_type *tt)
 {
 	const struct btf *btf = bpf_object__btf(p->obj);
 	const struct btf_var_secinfo *vsi;
@@ -60,7 +61,8 @@ int tunable_type(const struct policy *p, const char *var, struct tunable_type *t
 			tt->size = t->size;
 		}
 		/* only what we can range-check: bool and 8..64-bit integers */
-		if (tt->size != 1 && tt->size != 2 && tt->size != 4 && tt->size != 8)
+		if (tt->size != 1 && tt->size != 2 && tt->size != 4 &&
+		    tt->size != 8)
 			tt->size = 0;
 		if (tt->size && tt->size != vsi->size)
 			tt->size = 0;
@@ -105,19 +107,28 @@ static int read_var(const struct policy *p, const struct tunable_type *tt,
 	if (!v)
 		return -ENOENT;
 	switch (tt->size) {
-	case 1: raw = *(const __u8 *)v; break;
-	case 2: raw = *(const __u16 *)v; break;
-	case 4: raw = *(const __u32 *)v; break;
-	case 8: raw = *(const __u64 *)v; break;
+	case 1:
+		raw = *(const __u8 *)v;
+		break;
+	case 2:
+		raw = *(const __u16 *)v;
+		break;
+	case 4:
+		raw = *(const __u32 *)v;
+		break;
+	case 8:
+		raw = *(const __u64 *)v;
+		break;
 	}
 	*uv = raw;
 	if (tt->is_signed && tt->size < 8 && (raw >> (tt->size * 8 - 1)) & 1)
-		raw |= ~0ULL << (tt->size * 8);	/* sign-extend */
+		raw |= ~0ULL << (tt->size * 8); /* sign-extend */
 	*sv = (__s64)raw;
 	return 0;
 }
 
-int tunable_format(const struct policy *p, const char *var, char *buf, size_t len)
+int tunable_format(const struct policy *p, const char *var, char *buf,
+		   size_t len)
 {
 	struct tunable_type tt;
 	__s64 sv;
@@ -191,9 +202,18 @@ static int parse_int(const char *s, __int128 *out, bool sizes)
 	if (errno)
 		return -ERANGE;
 	switch (*end) {
-	case 'k': case 'K': mult = 1ULL << 10; break;
-	case 'm': case 'M': mult = 1ULL << 20; break;
-	case 'g': case 'G': mult = 1ULL << 30; break;
+	case 'k':
+	case 'K':
+		mult = 1ULL << 10;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ULL << 20;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ULL << 30;
+		break;
 	}
 	if (mult > 1) {
 		if (!sizes)
@@ -215,7 +235,8 @@ static bool takes_sizes(const char *name)
 	return n >= 6 && !strcmp(name + n - 6, "_bytes");
 }
 
-static void type_range(const struct tunable_type *tt, __int128 *lo, __int128 *hi)
+static void type_range(const struct tunable_type *tt, __int128 *lo,
+		       __int128 *hi)
 {
 	unsigned int bits = tt->size * 8;
 
@@ -231,7 +252,8 @@ static void type_range(const struct tunable_type *tt, __int128 *lo, __int128 *hi
 	}
 }
 
-static int set_tunable(struct policy *p, const struct oomkit_meta *m, const char *val)
+static int set_tunable(struct policy *p, const struct oomkit_meta *m,
+		       const char *val)
 {
 	struct tunable_type tt;
 	__int128 v, lo, hi;
@@ -248,24 +270,30 @@ static int set_tunable(struct policy *p, const struct oomkit_meta *m, const char
 		bool b;
 
 		if (parse_bool(val, &b))
-			return usage_err("can't set '%s' on '%s': '%s' is not a bool (use true or false)",
-					 m->name, p->name, val);
+			return usage_err(
+				"can't set '%s' on '%s': '%s' is not a bool (use true or false)",
+				m->name, p->name, val);
 		v = b;
 	} else if ((err = parse_int(val, &v, takes_sizes(m->name)))) {
 		type_range(&tt, &lo, &hi);
 		if (err == -ERANGE)
-			return usage_err("can't set '%s' on '%s': %s is out of range [%lld, %llu]",
-					 m->name, p->name, val, (long long)lo,
-					 (unsigned long long)hi);
+			return usage_err(
+				"can't set '%s' on '%s': %s is out of range [%lld, %llu]",
+				m->name, p->name, val, (long long)lo,
+				(unsigned long long)hi);
 		if (err == -EDOM)
-			return usage_err("can't set '%s' on '%s': '%s' has a leading 0 (octal?); "
-					 "write it in decimal, or in hex with 0x", m->name, p->name,
-					 val);
+			return usage_err(
+				"can't set '%s' on '%s': '%s' has a leading 0 (octal?); "
+				"write it in decimal, or in hex with 0x",
+				m->name, p->name, val);
 		if (err == -ENOTSUP)
-			return usage_err("can't set '%s' on '%s': '%s' has a size suffix; only "
-					 "*_bytes settings take k, M or G", m->name, p->name, val);
-		return usage_err("can't set '%s' on '%s': '%s' is not an integer (%s)",
-				 m->name, p->name, val, tunable_type_name(&tt));
+			return usage_err(
+				"can't set '%s' on '%s': '%s' has a size suffix; only "
+				"*_bytes settings take k, M or G",
+				m->name, p->name, val);
+		return usage_err(
+			"can't set '%s' on '%s': '%s' is not an integer (%s)",
+			m->name, p->name, val, tunable_type_name(&tt));
 	}
 	type_range(&tt, &lo, &hi);
 	/* the policy's own range, when it gives one, narrows the type's */
@@ -276,19 +304,29 @@ static int set_tunable(struct policy *p, const struct oomkit_meta *m, const char
 			hi = m->max;
 	}
 	if (v < lo || v > hi)
-		return usage_err("can't set '%s' on '%s': %s is out of range [%lld, %llu]",
-				 m->name, p->name, val, (long long)lo,
-				 (unsigned long long)(hi < 0 ? 0 : hi));
+		return usage_err(
+			"can't set '%s' on '%s': %s is out of range [%lld, %llu]",
+			m->name, p->name, val, (long long)lo,
+			(unsigned long long)(hi < 0 ? 0 : hi));
 	dst = rodata_var(p, &tt);
 	if (!dst) {
-		p_err("can't set '%s' on '%s': no .rodata map", m->name, p->name);
+		p_err("can't set '%s' on '%s': no .rodata map", m->name,
+		      p->name);
 		return -ENOENT;
 	}
 	switch (tt.size) {
-	case 1: *(__u8 *)dst = (__u8)v; break;
-	case 2: *(__u16 *)dst = (__u16)v; break;
-	case 4: *(__u32 *)dst = (__u32)v; break;
-	case 8: *(__u64 *)dst = (__u64)v; break;
+	case 1:
+		*(__u8 *)dst = (__u8)v;
+		break;
+	case 2:
+		*(__u16 *)dst = (__u16)v;
+		break;
+	case 4:
+		*(__u32 *)dst = (__u32)v;
+		break;
+	case 8:
+		*(__u64 *)dst = (__u64)v;
+		break;
 	}
 	return 0;
 }
@@ -311,7 +349,8 @@ static int follow_key(const char *path, char *key, size_t len, bool exists)
 		rel = real;
 	if (!exists)
 		for (s = strstr(path, "/."); s; s = strstr(s + 1, "/."))
-			if (s[2] == '/' || !s[2] || (s[2] == '.' && (s[3] == '/' || !s[3])))
+			if (s[2] == '/' || !s[2] ||
+			    (s[2] == '.' && (s[3] == '/' || !s[3])))
 				return -EINVAL;
 	if (strncmp(rel, mnt, n) || (rel[n] && rel[n] != '/'))
 		return 0;
@@ -331,7 +370,8 @@ static int follow_key(const char *path, char *key, size_t len, bool exists)
 	return 0;
 }
 
-static int add_knob(struct policy *p, const struct oomkit_meta *m, const char *val)
+static int add_knob(struct policy *p, const struct oomkit_meta *m,
+		    const char *val)
 {
 	struct knob_setting *k;
 	char path[PATH_MAX], follow[256], *colon;
@@ -342,40 +382,47 @@ static int add_knob(struct policy *p, const struct oomkit_meta *m, const char *v
 
 	/* refused, never truncated: a cut path may name another cgroup */
 	if (strlen(val) >= sizeof(path))
-		return usage_err("can't set '%s' on '%s': cgroup path too long (at most %zu bytes)",
-				 m->name, p->name, sizeof(path) - 1);
+		return usage_err(
+			"can't set '%s' on '%s': cgroup path too long (at most %zu bytes)",
+			m->name, p->name, sizeof(path) - 1);
 	snprintf(path, sizeof(path), "%s", val);
 	colon = strrchr(path, ':');
 	if (m->value_from_arg) {
 		if (!colon || parse_int(colon + 1, &v, takes_sizes(m->name)))
-			return usage_err("can't set '%s' on '%s': '%s' is not CGROUP_PATH:N",
-					 m->name, p->name, val);
+			return usage_err(
+				"can't set '%s' on '%s': '%s' is not CGROUP_PATH:N",
+				m->name, p->name, val);
 		*colon = '\0';
 		if ((m->min < m->max && (v < m->min || v > m->max)) ||
 		    v < INT64_MIN || v > INT64_MAX)
-			return usage_err("can't set '%s' on '%s': %s is out of range [%lld, %lld]",
-					 m->name, p->name, colon + 1, (long long)m->min,
-					 (long long)m->max);
+			return usage_err(
+				"can't set '%s' on '%s': %s is out of range [%lld, %lld]",
+				m->name, p->name, colon + 1, (long long)m->min,
+				(long long)m->max);
 	}
 	if (!path[0])
-		return usage_err("can't set '%s' on '%s': no cgroup path given", m->name, p->name);
+		return usage_err("can't set '%s' on '%s': no cgroup path given",
+				 m->name, p->name);
 	if (path[0] != '/') {
 		/* relative to the cgroup2 mount, like systemd's cgroup paths */
 		char abs[PATH_MAX];
 
-		if (snprintf(abs, sizeof(abs), "%s/%s", cgroup2_mount(), path) >=
-		    (int)sizeof(abs))
-			return usage_err("can't set '%s' on '%s': cgroup path too long (at most %zu bytes)",
-					 m->name, p->name, sizeof(path) - 1);
+		if (snprintf(abs, sizeof(abs), "%s/%s", cgroup2_mount(),
+			     path) >= (int)sizeof(abs))
+			return usage_err(
+				"can't set '%s' on '%s': cgroup path too long (at most %zu bytes)",
+				m->name, p->name, sizeof(path) - 1);
 		memcpy(path, abs, sizeof(path));
 	}
 	if (stat(path, &st)) {
 		err = -errno;
 		/* kept by path: it applies from the cgroup's mkdir on */
-		if (err == -ENOENT && !follow_key(path, follow, sizeof(follow), false) &&
+		if (err == -ENOENT &&
+		    !follow_key(path, follow, sizeof(follow), false) &&
 		    follow[0]) {
 			p_info("note: '%s=%s' on '%s': no such cgroup yet; it applies once it "
-			       "is made", m->name, path, p->name);
+			       "is made",
+			       m->name, path, p->name);
 			st.st_ino = 0;
 		} else {
 			p_err("can't set '%s' on '%s': cgroup '%s' does not exist (%s)",
@@ -397,13 +444,15 @@ static int add_knob(struct policy *p, const struct oomkit_meta *m, const char *v
 	 * setting on it is refused rather than guessed at.
 	 */
 	if (st.st_ino == CGROUP2_ROOT_ID)
-		return usage_err("can't set '%s' on '%s': '%s' is the cgroup2 root, not a cgroup "
-				 "below it; omit the setting for the system-wide behaviour",
-				 m->name, p->name, path);
+		return usage_err(
+			"can't set '%s' on '%s': '%s' is the cgroup2 root, not a cgroup "
+			"below it; omit the setting for the system-wide behaviour",
+			m->name, p->name, path);
 
 	k = realloc(p->knobs, (p->nr_knobs + 1) * sizeof(*k));
 	if (!k) {
-		p_err("can't set '%s' on '%s': out of memory", m->name, p->name);
+		p_err("can't set '%s' on '%s': out of memory", m->name,
+		      p->name);
 		return -ENOMEM;
 	}
 	p->knobs = k;
@@ -426,7 +475,8 @@ static void list_keys(const struct policy *p, char *buf, size_t len)
 		if (p->meta[i].kind != OOMKIT_META_TUNABLE &&
 		    p->meta[i].kind != OOMKIT_META_CGROUP_KNOB)
 			continue;
-		off += snprintf(buf + off, len - off, "%s%s", off ? ", " : "", p->meta[i].name);
+		off += snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+				p->meta[i].name);
 	}
 	if (!off)
 		snprintf(buf, len, "none");
@@ -442,13 +492,17 @@ int policy_apply_sets(struct policy *p, char **sets, int nr)
 	for (i = 0; i < nr; i++) {
 		eq = strchr(sets[i], '=');
 		if (!eq || eq == sets[i])
-			return usage_err("can't parse '--set %s': expected KEY=VALUE", sets[i]);
+			return usage_err(
+				"can't parse '--set %s': expected KEY=VALUE",
+				sets[i]);
 		if ((size_t)(eq - sets[i]) >= sizeof(key)) {
 			list_keys(p, keys, sizeof(keys));
-			return usage_err("can't set '%.*s' on '%s': no such tunable (keys: %s)",
-					 (int)(eq - sets[i]), sets[i], p->name, keys);
+			return usage_err(
+				"can't set '%.*s' on '%s': no such tunable (keys: %s)",
+				(int)(eq - sets[i]), sets[i], p->name, keys);
 		}
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - sets[i]), sets[i]);
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - sets[i]),
+			 sets[i]);
 		m = policy_meta(p, OOMKIT_META_TUNABLE, key);
 		if (m) {
 			err = set_tunable(p, m, eq + 1);
@@ -456,8 +510,9 @@ int policy_apply_sets(struct policy *p, char **sets, int nr)
 			m = policy_meta(p, OOMKIT_META_CGROUP_KNOB, key);
 			if (!m) {
 				list_keys(p, keys, sizeof(keys));
-				return usage_err("can't set '%s' on '%s': no such tunable (keys: %s)",
-						 key, p->name, keys);
+				return usage_err(
+					"can't set '%s' on '%s': no such tunable (keys: %s)",
+					key, p->name, keys);
 			}
 			err = add_knob(p, m, eq + 1);
 		}
@@ -476,9 +531,11 @@ static struct bpf_map *paths_map(const struct policy *p, const char *map)
 	return bpf_object__find_map_by_name(p->obj, name);
 }
 
-static int write_knob(struct policy *p, const struct knob_setting *k, bool by_path)
+static int write_knob(struct policy *p, const struct knob_setting *k,
+		      bool by_path)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(p->obj, k->meta->map);
+	struct bpf_map *map =
+		bpf_object__find_map_by_name(p->obj, k->meta->map);
 	int err;
 
 	if (!map) {
@@ -487,7 +544,8 @@ static int write_knob(struct policy *p, const struct knob_setting *k, bool by_pa
 		return -ENOENT;
 	}
 	if (k->cgroup_id) {
-		err = bpf_map__update_elem(map, &k->cgroup_id, sizeof(k->cgroup_id), &k->value,
+		err = bpf_map__update_elem(map, &k->cgroup_id,
+					   sizeof(k->cgroup_id), &k->value,
 					   sizeof(k->value), BPF_ANY);
 		if (err)
 			goto fail;
@@ -500,8 +558,8 @@ static int write_knob(struct policy *p, const struct knob_setting *k, bool by_pa
 	if (!err)
 		return 0;
 fail:
-	p_err("can't set '%s' on '%s': can't write map '%s': %s",
-	      k->meta->name, p->name, bpf_map__name(map), libbpf_errstr(err));
+	p_err("can't set '%s' on '%s': can't write map '%s': %s", k->meta->name,
+	      p->name, bpf_map__name(map), libbpf_errstr(err));
 	return err;
 }
 
@@ -534,7 +592,8 @@ int policy_resolve_knobs(struct policy *p)
 
 		if (!k->follow[0] || !paths_map(p, k->meta->map))
 			continue;
-		snprintf(path, sizeof(path), "%s%s", cgroup2_mount(), k->follow);
+		snprintf(path, sizeof(path), "%s%s", cgroup2_mount(),
+			 k->follow);
 		if (stat(path, &st) || st.st_ino == k->cgroup_id)
 			continue;
 		k->cgroup_id = st.st_ino;

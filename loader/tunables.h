@@ -9,11 +9,11 @@
 struct policy;
 
 struct tunable_type {
-	bool found;		/* a .rodata variable of that name exists */
+	bool found; /* a .rodata variable of that name exists */
 	bool is_bool;
 	bool is_signed;
-	unsigned int size;	/* bytes */
-	size_t offset;		/* in .rodata */
+	unsigned int size; /* bytes */
+	size_t offset;	   /* in .rodata */
 };
 
 int tunable_type(const struct policy *p, const char *var,

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#define NSEC_PER_SEC	1000000000LL
+#define NSEC_PER_SEC 1000000000LL
 
 /* Nanoseconds since the epoch of a CLOCK_BOOTTIME time. */
 long long boot_to_wall_ns(__u64 boot_ns);

@@ -30,13 +30,16 @@ char _license[] SEC("license") = "GPL";
 OOMKIT_OOM_POLICY(biggest_cgroup, "biggest-cgroup",
 		  "kill in the biggest leaf cgroup of the OOM scope");
 OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
-OOMKIT_TUNABLE(bool, kill_all, false, 0, 1,
-	       "1: kill every task of the chosen cgroup, as memory.oom.group does");
+OOMKIT_TUNABLE(
+	bool, kill_all, false, 0, 1,
+	"1: kill every task of the chosen cgroup, as memory.oom.group does");
 OOMKIT_TUNABLE(u64, min_leaf_bytes, 0, 0, 1LL << 50,
 	       "bytes: smaller cgroups are never chosen");
 
-static bool biggest_cgroup_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
-				struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)
+static bool biggest_cgroup_rank(struct oomkit_oom *oom,
+				struct mem_cgroup *memcg,
+				struct cgroup_subsys_state *css,
+				struct oomkit_leaf *leaf)
 {
 	return leaf->bytes >= min_leaf_bytes;
 }
@@ -54,9 +57,11 @@ static int biggest_cgroup_oom(struct oomkit_oom *oom)
 		return oomkit_decide_none(oom);
 
 	oomkit_event_set_victim(ev, best);
-	oomkit_reason(ev, "largest leaf: %llu.%llu MiB%s of %llu.%llu MiB in scope",
+	oomkit_reason(ev,
+		      "largest leaf: %llu.%llu MiB%s of %llu.%llu MiB in scope",
 		      OOMKIT_MIB(best->bytes), OOMKIT_MIB_10TH(best->bytes),
 		      count_page_cache ? "" : " w/o cache",
-		      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
+		      OOMKIT_MIB(ev->scope_bytes),
+		      OOMKIT_MIB_10TH(ev->scope_bytes));
 	return oomkit_kill_cgroup(oom, best->cgid, kill_all, count_page_cache);
 }

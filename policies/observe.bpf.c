@@ -15,17 +15,19 @@
  * kernel or the next policy may choose differently.
  */
 /* The decision verbs record what they would do and kill nothing. */
-#define OOMKIT_OBSERVE	1
+#define OOMKIT_OBSERVE 1
 #include "oomkit.bpf.h"
 
 char _license[] SEC("license") = "GPL";
 
-OOMKIT_OOM_POLICY(observe, "observe",
-		  "never kills: records each OOM and who would die, the kernel decides");
+OOMKIT_OOM_POLICY(
+	observe, "observe",
+	"never kills: records each OOM and who would die, the kernel decides");
 OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
 
 static bool observe_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
-			 struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)
+			 struct cgroup_subsys_state *css,
+			 struct oomkit_leaf *leaf)
 {
 	return true;
 }
@@ -43,8 +45,10 @@ static int observe_oom(struct oomkit_oom *oom)
 		return oomkit_decide_none(oom);
 
 	oomkit_event_set_victim(ev, best);
-	oomkit_reason(ev, "would kill in largest leaf: %llu.%llu MiB of %llu.%llu MiB",
-		      OOMKIT_MIB(best->bytes), OOMKIT_MIB_10TH(best->bytes),
-		      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
+	oomkit_reason(
+		ev,
+		"would kill in largest leaf: %llu.%llu MiB of %llu.%llu MiB",
+		OOMKIT_MIB(best->bytes), OOMKIT_MIB_10TH(best->bytes),
+		OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
 	return oomkit_kill_cgroup(oom, best->cgid, false, count_page_cache);
 }

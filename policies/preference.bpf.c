@@ -27,23 +27,25 @@
 
 char _license[] SEC("license") = "GPL";
 
-#define PREF_PREFER	1
-#define PREF_NONE	0
-#define PREF_AVOID	-1
-#define PREF_OMIT	-2
+#define PREF_PREFER 1
+#define PREF_NONE   0
+#define PREF_AVOID  -1
+#define PREF_OMIT   -2
 
 /* A test build of this source loads beside the built-in as a drop-in: it needs its own name. */
 #ifndef PREFERENCE_NAME
-#define PREFERENCE_NAME	"preference"
+#define PREFERENCE_NAME "preference"
 #endif
 
-OOMKIT_OOM_POLICY(preference, PREFERENCE_NAME,
-		  "systemd-oomd-like prefer/avoid/omit, then reclaim scans, then size");
+OOMKIT_OOM_POLICY(
+	preference, PREFERENCE_NAME,
+	"systemd-oomd-like prefer/avoid/omit, then reclaim scans, then size");
 OOMKIT_CGROUP_MAP(preference);
 OOMKIT_CGROUP_KNOB(prefer, preference, PREF_PREFER, 0, 0, 0,
 		   "kill in this cgroup and its subtree first");
-OOMKIT_CGROUP_KNOB(avoid, preference, PREF_AVOID, 0, 0, 0,
-		   "kill in this cgroup and its subtree only when nothing else is left");
+OOMKIT_CGROUP_KNOB(
+	avoid, preference, PREF_AVOID, 0, 0, 0,
+	"kill in this cgroup and its subtree only when nothing else is left");
 OOMKIT_CGROUP_KNOB(omit, preference, PREF_OMIT, 0, 0, 0,
 		   "never kill in this cgroup and its subtree");
 OOMKIT_TUNABLE(u64, pgscan_min_pages, 256, 0, 1LL << 40,
@@ -65,7 +67,7 @@ OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
 struct pgscan_state {
 	u64 base;
 	u64 pend;
-	u32 walk;	/* the walk @pend was read by */
+	u32 walk; /* the walk @pend was read by */
 	u8 has_base;
 	u8 has_pend;
 };
@@ -89,7 +91,8 @@ static u64 preference_pgscan_growth(struct mem_cgroup *memcg, u64 cgid)
 	cgrp = bpf_cgroup_from_id(cgid);
 	if (!cgrp)
 		return 0;
-	st = bpf_cgrp_storage_get(&pgscan_cgrp, cgrp, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = bpf_cgrp_storage_get(&pgscan_cgrp, cgrp, NULL,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	bpf_cgroup_release(cgrp);
 	/* No storage (ENOMEM): as on a first OOM, every scan since creation. */
 	if (!st)
@@ -124,14 +127,16 @@ static void preference_pgscan_rollback(const struct oomkit_pick *pick)
 }
 
 static bool preference_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
-			    struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)
+			    struct cgroup_subsys_state *css,
+			    struct oomkit_leaf *leaf)
 {
 	s64 pref = oomkit_knob_nearest(&preference, css, PREF_NONE);
 
 	if (pref == PREF_OMIT)
 		return false;
 	leaf->score = pref;
-	leaf->tiebreak = leaf->inner ? 0 : preference_pgscan_growth(memcg, leaf->cgid);
+	leaf->tiebreak =
+		leaf->inner ? 0 : preference_pgscan_growth(memcg, leaf->cgid);
 	return true;
 }
 
@@ -153,8 +158,9 @@ static int preference_oom(struct oomkit_oom *oom)
 	oomkit_event_set_victim(ev, best);
 	oomkit_reason(ev, "%s, pgscan +%llu, %llu.%llu MiB, of %u candidates",
 		      best->score == PREF_PREFER ? "preferred" :
-		      best->score == PREF_AVOID ? "avoided" : "no preference",
-		      best->tiebreak, OOMKIT_MIB(best->bytes), OOMKIT_MIB_10TH(best->bytes),
-		      pick.nr_leaves);
+		      best->score == PREF_AVOID	 ? "avoided" :
+						   "no preference",
+		      best->tiebreak, OOMKIT_MIB(best->bytes),
+		      OOMKIT_MIB_10TH(best->bytes), pick.nr_leaves);
 	return oomkit_kill_cgroup(oom, best->cgid, false, count_page_cache);
 }

@@ -23,23 +23,27 @@
 
 char _license[] SEC("license") = "GPL";
 
-#define PRIORITY_MIN	-1000
-#define PRIORITY_MAX	1000
+#define PRIORITY_MIN -1000
+#define PRIORITY_MAX 1000
 
-OOMKIT_OOM_POLICY(priority, "priority",
-		  "per-cgroup OOM priority: the lowest dies first, size breaks ties");
+OOMKIT_OOM_POLICY(
+	priority, "priority",
+	"per-cgroup OOM priority: the lowest dies first, size breaks ties");
 OOMKIT_CGROUP_MAP(oom_priority);
-OOMKIT_CGROUP_KNOB(priority, oom_priority, 0, 1, PRIORITY_MIN, PRIORITY_MAX,
-		   "OOM priority N of the cgroup and its subtree, lower dies first");
+OOMKIT_CGROUP_KNOB(
+	priority, oom_priority, 0, 1, PRIORITY_MIN, PRIORITY_MAX,
+	"OOM priority N of the cgroup and its subtree, lower dies first");
 OOMKIT_TUNABLE(s64, default_priority, 0, PRIORITY_MIN, PRIORITY_MAX,
 	       "priority of cgroups that have none set");
 OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
 
 static bool priority_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
-			  struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)
+			  struct cgroup_subsys_state *css,
+			  struct oomkit_leaf *leaf)
 {
 	/* Higher scores die first. */
-	leaf->score = -oomkit_knob_nearest(&oom_priority, css, default_priority);
+	leaf->score =
+		-oomkit_knob_nearest(&oom_priority, css, default_priority);
 	return true;
 }
 
@@ -56,8 +60,9 @@ static int priority_oom(struct oomkit_oom *oom)
 		return oomkit_decide_none(oom);
 
 	oomkit_event_set_victim(ev, best);
-	oomkit_reason(ev, "lowest priority %lld, %llu.%llu MiB, of %u candidates",
-		      -best->score, OOMKIT_MIB(best->bytes), OOMKIT_MIB_10TH(best->bytes),
-		      pick.nr_leaves);
+	oomkit_reason(ev,
+		      "lowest priority %lld, %llu.%llu MiB, of %u candidates",
+		      -best->score, OOMKIT_MIB(best->bytes),
+		      OOMKIT_MIB_10TH(best->bytes), pick.nr_leaves);
 	return oomkit_kill_cgroup(oom, best->cgid, false, count_page_cache);
 }

@@ -33,23 +33,26 @@
 
 char _license[] SEC("license") = "GPL";
 
-#define PSI_GUARD_MAX_WATCH	64
-#define USEC_PER_SEC		1000000
-#define NSEC_PER_USEC		1000ULL
+#define PSI_GUARD_MAX_WATCH 64
+#define USEC_PER_SEC	    1000000
+#define NSEC_PER_USEC	    1000ULL
 
-OOMKIT_PSI_POLICY(psi_guard, "psi-guard",
-		  "declares an OOM in a cgroup under memory pressure, before a hard OOM");
+OOMKIT_PSI_POLICY(
+	psi_guard, "psi-guard",
+	"declares an OOM in a cgroup under memory pressure, before a hard OOM");
 OOMKIT_CGROUP_MAP(watch);
-OOMKIT_CGROUP_KNOB(watch, watch, 1, 0, 0, 0,
-		   "put a memory pressure trigger on this cgroup (default: system-wide)");
+OOMKIT_CGROUP_KNOB(
+	watch, watch, 1, 0, 0, 0,
+	"put a memory pressure trigger on this cgroup (default: system-wide)");
 OOMKIT_TUNABLE(bool, full, true, 0, 1,
 	       "1: 'full' memory pressure (all tasks stalled), 0: 'some'");
 OOMKIT_TUNABLE(u32, threshold_usec, 100000, 1, 10 * USEC_PER_SEC,
 	       "usec: stall time within a window that fires the trigger");
 OOMKIT_TUNABLE(u32, window_usec, USEC_PER_SEC, 1, 10 * USEC_PER_SEC,
 	       "usec: the PSI window, threshold_usec <= window_usec <= 10 s");
-OOMKIT_TUNABLE(u64, cooldown_usec, 10 * USEC_PER_SEC, 0, 3600ULL * USEC_PER_SEC,
-	       "usec: pressure in a cgroup is ignored this long after an OOM there");
+OOMKIT_TUNABLE(
+	u64, cooldown_usec, 10 * USEC_PER_SEC, 0, 3600ULL * USEC_PER_SEC,
+	"usec: pressure in a cgroup is ignored this long after an OOM there");
 
 OOMKIT_CONSTRAINT_TEXT(psi_guard_constraint, "CONSTRAINT_BPF_PSI_MEM");
 
@@ -66,7 +69,8 @@ struct {
 	__type(value, u64);
 } last_oom_ns SEC(".maps");
 
-static long psi_guard_collect(struct bpf_map *map, u64 *cgid, s64 *val, void *ctx)
+static long psi_guard_collect(struct bpf_map *map, u64 *cgid, s64 *val,
+			      void *ctx)
 {
 	u32 n = nr_watch;
 
@@ -91,10 +95,12 @@ static int psi_guard_watch(struct oomkit_psi *psi)
 	if (watch_overflow)
 		return -E2BIG;
 	if (!nr_watch)
-		return oomkit_psi_watch(psi, 0, full, threshold_usec, window_usec);
+		return oomkit_psi_watch(psi, 0, full, threshold_usec,
+					window_usec);
 
 	for (i = 0; i < PSI_GUARD_MAX_WATCH && i < nr_watch; i++) {
-		err = oomkit_psi_watch(psi, watch_ids[i], full, threshold_usec, window_usec);
+		err = oomkit_psi_watch(psi, watch_ids[i], full, threshold_usec,
+				       window_usec);
 		if (err)
 			return err;
 	}
@@ -112,9 +118,10 @@ static void psi_guard_pressure(struct oomkit_psi *psi, u64 cgid)
 		since = now - *last;
 		if (since < cooldown_usec * NSEC_PER_USEC) {
 			oomkit_stat_inc(OOMKIT_STAT_COOLDOWN);
-			oomkit_psi_record(psi, OOMKIT_DEC_COOLDOWN, cgid, 0,
-					  "pressure again %llu ms after an OOM, cooldown %llu ms",
-					  since / 1000000, cooldown_usec / 1000);
+			oomkit_psi_record(
+				psi, OOMKIT_DEC_COOLDOWN, cgid, 0,
+				"pressure again %llu ms after an OOM, cooldown %llu ms",
+				since / 1000000, cooldown_usec / 1000);
 			return;
 		}
 	}
@@ -130,7 +137,9 @@ static void psi_guard_pressure(struct oomkit_psi *psi, u64 cgid)
 	oomkit_psi_record(psi, OOMKIT_DEC_DECLARE_OOM, cgid, ret,
 			  "%s pressure %u/%u us: OOM declared, %s",
 			  full ? "full" : "some", threshold_usec, window_usec,
-			  ret > 0 ? "memory freed" : ret == 0 ? "nothing freed" : "failed");
+			  ret > 0  ? "memory freed" :
+			  ret == 0 ? "nothing freed" :
+				     "failed");
 }
 
 static void psi_guard_forget(struct oomkit_psi *psi, u64 cgid)
@@ -139,5 +148,6 @@ static void psi_guard_forget(struct oomkit_psi *psi, u64 cgid)
 	bpf_map_delete_elem(&watch, &cgid);
 	oomkit_stat_inc(OOMKIT_STAT_CGROUPS_FREED);
 	oomkit_psi_record(psi, OOMKIT_DEC_CGROUP_FREED, cgid, 0,
-			  "watched cgroup %llu removed: its state dropped", cgid);
+			  "watched cgroup %llu removed: its state dropped",
+			  cgid);
 }

@@ -24,14 +24,17 @@
 
 char _license[] SEC("license") = "GPL";
 
-OOMKIT_OOM_POLICY(newest_cgroup, "newest-cgroup",
-		  "sample drop-in: kill in the newest leaf cgroup of the OOM scope");
+OOMKIT_OOM_POLICY(
+	newest_cgroup, "newest-cgroup",
+	"sample drop-in: kill in the newest leaf cgroup of the OOM scope");
 OOMKIT_TUNABLE(u64, min_leaf_bytes, 1 << 20, 0, 1LL << 50,
 	       "bytes: smaller leaves are never chosen");
-OOMKIT_TUNABLE(bool, kill_all, false, 0, 1, "1: kill every task of the chosen leaf");
+OOMKIT_TUNABLE(bool, kill_all, false, 0, 1,
+	       "1: kill every task of the chosen leaf");
 
 static bool newest_cgroup_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
-			       struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)
+			       struct cgroup_subsys_state *css,
+			       struct oomkit_leaf *leaf)
 {
 	leaf->tiebreak = leaf->cgid;
 	return leaf->bytes >= min_leaf_bytes;
@@ -50,8 +53,10 @@ static int newest_cgroup_oom(struct oomkit_oom *oom)
 		return oomkit_decide_none(oom);
 
 	oomkit_event_set_victim(ev, best);
-	oomkit_reason(ev, "newest leaf (cgroup %llu): %llu.%llu MiB of %llu.%llu MiB",
-		      best->cgid, OOMKIT_MIB(best->bytes), OOMKIT_MIB_10TH(best->bytes),
-		      OOMKIT_MIB(ev->scope_bytes), OOMKIT_MIB_10TH(ev->scope_bytes));
+	oomkit_reason(
+		ev, "newest leaf (cgroup %llu): %llu.%llu MiB of %llu.%llu MiB",
+		best->cgid, OOMKIT_MIB(best->bytes),
+		OOMKIT_MIB_10TH(best->bytes), OOMKIT_MIB(ev->scope_bytes),
+		OOMKIT_MIB_10TH(ev->scope_bytes));
 	return oomkit_kill_cgroup(oom, best->cgid, kill_all, false);
 }

@@ -8,41 +8,43 @@
  * <linux/types.h>), so only __u32/__u64 style types are used here.
  */
 
-#define OOMKIT_NAME_LEN		32
-#define OOMKIT_DOC_LEN		128
-#define OOMKIT_MAX_PIDS		8
-#define OOMKIT_MAX_CANDIDATES	4
+#define OOMKIT_NAME_LEN	      32
+#define OOMKIT_DOC_LEN	      128
+#define OOMKIT_MAX_PIDS	      8
+#define OOMKIT_MAX_CANDIDATES 4
 
 /* The ELF section carrying policy and tunable descriptions for the CLI. */
-#define OOMKIT_META_SEC		".oomkit.meta"
+#define OOMKIT_META_SEC ".oomkit.meta"
 
+/* clang-format off: the tables below read as tables */
 /* What a policy decided; one event record per decision. */
-#define OOMKIT_DECISIONS(X)						\
-	X(OOMKIT_DEC_KILL_TASK,		"kill-task")			\
-	X(OOMKIT_DEC_KILL_CGROUP,	"kill-cgroup")			\
-	X(OOMKIT_DEC_OBSERVE,		"observe")			\
-	X(OOMKIT_DEC_VICTIM_PENDING,	"victim-pending")		\
-	X(OOMKIT_DEC_NO_CANDIDATE,	"no-candidate")			\
-	X(OOMKIT_DEC_KILL_FAILED,	"kill-failed")			\
-	X(OOMKIT_DEC_DECLARE_OOM,	"declare-oom")			\
-	X(OOMKIT_DEC_COOLDOWN,		"cooldown")			\
-	X(OOMKIT_DEC_CGROUP_FREED,	"cgroup-freed")
+#define OOMKIT_DECISIONS(X)                            \
+	X(OOMKIT_DEC_KILL_TASK, "kill-task")           \
+	X(OOMKIT_DEC_KILL_CGROUP, "kill-cgroup")       \
+	X(OOMKIT_DEC_OBSERVE, "observe")               \
+	X(OOMKIT_DEC_VICTIM_PENDING, "victim-pending") \
+	X(OOMKIT_DEC_NO_CANDIDATE, "no-candidate")     \
+	X(OOMKIT_DEC_KILL_FAILED, "kill-failed")       \
+	X(OOMKIT_DEC_DECLARE_OOM, "declare-oom")       \
+	X(OOMKIT_DEC_COOLDOWN, "cooldown")             \
+	X(OOMKIT_DEC_CGROUP_FREED, "cgroup-freed")
 
 #define OOMKIT_X_ENUM(e, s) e,
 enum oomkit_decision {
-	OOMKIT_DECISIONS(OOMKIT_X_ENUM)
-	OOMKIT_NR_DECISIONS
+	OOMKIT_DECISIONS(OOMKIT_X_ENUM) OOMKIT_NR_DECISIONS
 };
+/* clang-format on */
 
 /* What made the policy run. */
 enum oomkit_trigger {
-	OOMKIT_TRIG_OOM_MEMCG,		/* handle_out_of_memory, memcg OOM */
-	OOMKIT_TRIG_OOM_GLOBAL,		/* handle_out_of_memory, global OOM */
-	OOMKIT_TRIG_PSI,		/* handle_psi_event */
-	OOMKIT_TRIG_CGROUP_FREE,	/* handle_cgroup_free */
+	OOMKIT_TRIG_OOM_MEMCG,	 /* handle_out_of_memory, memcg OOM */
+	OOMKIT_TRIG_OOM_GLOBAL,	 /* handle_out_of_memory, global OOM */
+	OOMKIT_TRIG_PSI,	 /* handle_psi_event */
+	OOMKIT_TRIG_CGROUP_FREE, /* handle_cgroup_free */
 	OOMKIT_NR_TRIGGERS
 };
 
+/* clang-format off */
 /* Per-policy counters: a per-CPU array map "oomkit_stats", summed by the CLI. */
 #define OOMKIT_STATS(X)							\
 	X(OOMKIT_STAT_RUNS,		"runs")				\
@@ -61,6 +63,7 @@ enum oomkit_stat {
 	OOMKIT_STATS(OOMKIT_X_ENUM)
 	OOMKIT_NR_STATS
 };
+/* clang-format on */
 
 struct oomkit_candidate {
 	__u64 cgroup_id;
@@ -69,23 +72,23 @@ struct oomkit_candidate {
 
 /* One decision, sent through the ring buffer map "oomkit_events". */
 struct oomkit_event {
-	__u64 ts_ns;			/* bpf_ktime_get_boot_ns() */
-	__u64 scope_cgroup_id;		/* OOMing memcg's cgroup, 0 = global */
-	__u64 victim_cgroup_id;		/* 0 when nothing was chosen */
-	__u64 victim_bytes;		/* the measure the choice was made on */
-	__u64 scope_bytes;		/* usage of the OOM scope */
-	__s64 score;			/* policy-specific rank (priority, ...) */
-	__u32 decision;			/* enum oomkit_decision */
-	__u32 trigger;			/* enum oomkit_trigger */
-	__s32 error;			/* kfunc error for kill-failed, else 0 */
-	__u32 nr_pids;			/* pids[] used, may be < tasks killed */
+	__u64 ts_ns;		/* bpf_ktime_get_boot_ns() */
+	__u64 scope_cgroup_id;	/* OOMing memcg's cgroup, 0 = global */
+	__u64 victim_cgroup_id; /* 0 when nothing was chosen */
+	__u64 victim_bytes;	/* the measure the choice was made on */
+	__u64 scope_bytes;	/* usage of the OOM scope */
+	__s64 score;		/* policy-specific rank (priority, ...) */
+	__u32 decision;		/* enum oomkit_decision */
+	__u32 trigger;		/* enum oomkit_trigger */
+	__s32 error;		/* kfunc error for kill-failed, else 0 */
+	__u32 nr_pids;		/* pids[] used, may be < tasks killed */
 	__u32 pids[OOMKIT_MAX_PIDS];
 	__u32 nr_candidates;
-	__u32 nr_also;			/* also_pids[] used */
+	__u32 nr_also; /* also_pids[] used */
 	struct oomkit_candidate candidates[OOMKIT_MAX_CANDIDATES];
 	char policy[OOMKIT_NAME_LEN];
-	char comm[16];			/* first victim's comm */
-	char reason[64];		/* one human line: why this victim */
+	char comm[16];	 /* first victim's comm */
+	char reason[64]; /* one human line: why this victim */
 	/*
 	 * Processes outside pids[] sharing the victim's mm: the kernel kills
 	 * them with it (observe: would kill). The first OOMKIT_MAX_PIDS.
@@ -98,23 +101,23 @@ struct oomkit_event {
  * file: fixed-size records, no pointers, so no relocations are needed.
  */
 enum oomkit_meta_kind {
-	OOMKIT_META_POLICY = 1,		/* name + description of the object */
-	OOMKIT_META_TUNABLE,		/* a const volatile rodata variable */
-	OOMKIT_META_CGROUP_KNOB,	/* KEY=CGROUP_PATH[:N] into a hash map */
+	OOMKIT_META_POLICY = 1,	 /* name + description of the object */
+	OOMKIT_META_TUNABLE,	 /* a const volatile rodata variable */
+	OOMKIT_META_CGROUP_KNOB, /* KEY=CGROUP_PATH[:N] into a hash map */
 };
 
 struct oomkit_meta {
-	__u32 kind;			/* enum oomkit_meta_kind */
-	__u32 pad1;			/* 0 (the CLI takes types from BTF) */
-	__s64 min;			/* tunable range, knob value range */
+	__u32 kind; /* enum oomkit_meta_kind */
+	__u32 pad1; /* 0 (the CLI takes types from BTF) */
+	__s64 min;  /* tunable range, knob value range */
 	__s64 max;
-	__s64 value;			/* knob: value stored unless value_from_arg;
+	__s64 value;	      /* knob: value stored unless value_from_arg;
 					 * 0 for a tunable (its default is the
 					 * variable's initial value) */
-	__u32 value_from_arg;		/* knob: 1 = value is the ":N" part */
+	__u32 value_from_arg; /* knob: 1 = value is the ":N" part */
 	__u32 pad2;
-	char name[OOMKIT_NAME_LEN];	/* policy name / variable / key */
-	char map[OOMKIT_NAME_LEN];	/* knob: the map, u64 id -> s64 */
+	char name[OOMKIT_NAME_LEN]; /* policy name / variable / key */
+	char map[OOMKIT_NAME_LEN];  /* knob: the map, u64 id -> s64 */
 	char doc[OOMKIT_DOC_LEN];
 };
 

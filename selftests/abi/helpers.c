@@ -76,4 +76,3 @@ const char *killed_line(const char *message, pid_t pid)
 	snprintf(buf, sizeof(buf), "%s: Killed process %d (", message, pid);
 	return buf;
 }
-

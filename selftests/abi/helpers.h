@@ -11,8 +11,8 @@ struct bpf_program;
 struct oom_handlers;
 
 /* OOM waits: generous for TCG, but every wait polls. */
-#define OOM_TIMEOUT_MS		30000
-#define GLOBAL_OOM_TIMEOUT_MS	150000
+#define OOM_TIMEOUT_MS	      30000
+#define GLOBAL_OOM_TIMEOUT_MS 150000
 
 /* Runs a SEC("syscall") program once with BPF_PROG_TEST_RUN: 0 or a negative errno. */
 int run_syscall_prog(struct bpf_program *prog);

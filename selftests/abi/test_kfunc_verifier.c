@@ -24,31 +24,33 @@
  * Each object holds one forbidden use and nothing else, so its load must
  * fail, and the verifier log must give the forbidden use as the reason.
  */
-#define EXPECT_REJECTED(obj, reason) do {				\
-	struct obj *___s;						\
-									\
-	libbpf_capture_log(true);					\
-	___s = obj##__open();						\
-	if (ASSERT_OK_PTR(___s, #obj "__open")) {			\
-		ASSERT_ERR(obj##__load(___s), #obj "__load");		\
-		ASSERT_HAS_SUBSTR(libbpf_last_log(), reason,		\
-				  #obj " verifier log");		\
-		obj##__destroy(___s);					\
-	}								\
-	libbpf_capture_log(false);					\
-} while (0)
+#define EXPECT_REJECTED(obj, reason)                                  \
+	do {                                                          \
+		struct obj *___s;                                     \
+                                                                      \
+		libbpf_capture_log(true);                             \
+		___s = obj##__open();                                 \
+		if (ASSERT_OK_PTR(___s, #obj "__open")) {             \
+			ASSERT_ERR(obj##__load(___s), #obj "__load"); \
+			ASSERT_HAS_SUBSTR(libbpf_last_log(), reason,  \
+					  #obj " verifier log");      \
+			obj##__destroy(___s);                         \
+		}                                                     \
+		libbpf_capture_log(false);                            \
+	} while (0)
 
 /* The positive controls: the same kfuncs, used as allowed, load. */
-#define EXPECT_LOADS(obj) do {						\
-	struct obj *___s;						\
-									\
-	libbpf_capture_log(true);					\
-	___s = obj##__open_and_load();					\
-	if (!ASSERT_OK_PTR(___s, #obj "__open_and_load"))		\
-		printf("%s", libbpf_last_log());			\
-	obj##__destroy(___s);						\
-	libbpf_capture_log(false);					\
-} while (0)
+#define EXPECT_LOADS(obj)                                         \
+	do {                                                      \
+		struct obj *___s;                                 \
+                                                                  \
+		libbpf_capture_log(true);                         \
+		___s = obj##__open_and_load();                    \
+		if (!ASSERT_OK_PTR(___s, #obj "__open_and_load")) \
+			printf("%s", libbpf_last_log());          \
+		obj##__destroy(___s);                             \
+		libbpf_capture_log(false);                        \
+	} while (0)
 
 TEST(verifier_accepts_kfuncs_where_allowed)
 {
@@ -62,20 +64,23 @@ TEST(verifier_accepts_kfuncs_where_allowed)
 
 TEST(verifier_rejects_oom_kill_process_from_non_sleepable)
 {
-	EXPECT_REJECTED(bad_kill_nonsleepable,
-			"program must be sleepable to call sleepable kfunc bpf_oom_kill_process");
+	EXPECT_REJECTED(
+		bad_kill_nonsleepable,
+		"program must be sleepable to call sleepable kfunc bpf_oom_kill_process");
 }
 
 TEST(verifier_rejects_out_of_memory_from_non_sleepable)
 {
-	EXPECT_REJECTED(bad_oom_nonsleepable,
-			"program must be sleepable to call sleepable kfunc bpf_out_of_memory");
+	EXPECT_REJECTED(
+		bad_oom_nonsleepable,
+		"program must be sleepable to call sleepable kfunc bpf_out_of_memory");
 }
 
 TEST(verifier_rejects_flush_stats_from_non_sleepable)
 {
-	EXPECT_REJECTED(bad_flush_nonsleepable,
-			"program must be sleepable to call sleepable kfunc bpf_mem_cgroup_flush_stats");
+	EXPECT_REJECTED(
+		bad_flush_nonsleepable,
+		"program must be sleepable to call sleepable kfunc bpf_mem_cgroup_flush_stats");
 }
 
 TEST(verifier_rejects_leaked_memcg_reference)
@@ -85,8 +90,9 @@ TEST(verifier_rejects_leaked_memcg_reference)
 
 TEST(verifier_rejects_oom_kill_process_outside_struct_ops)
 {
-	EXPECT_REJECTED(bad_kill_syscall,
-			"calling kernel function bpf_oom_kill_process is not allowed");
+	EXPECT_REJECTED(
+		bad_kill_syscall,
+		"calling kernel function bpf_oom_kill_process is not allowed");
 }
 
 TEST(verifier_rejects_writes_to_oom_control)

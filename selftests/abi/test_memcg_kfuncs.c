@@ -13,8 +13,8 @@
 #include "memcg_kfuncs.skel.h"
 
 /* Both sides sample a live counter a moment apart. */
-#define USAGE_SLACK	(1 * MB)
-#define MINUS_ONE	((__u64)-1)
+#define USAGE_SLACK (1 * MB)
+#define MINUS_ONE   ((__u64) - 1)
 
 static bool near(__u64 a, long long b, __u64 slack)
 {
@@ -42,7 +42,8 @@ TEST(memcg_kfuncs_agree_with_cgroup_files)
 	skel->bss->target_cgid = cg_id("a");
 
 	cur_before = cg_read_long("a", "memory.current");
-	if (!ASSERT_OK(run_syscall_prog(skel->progs.read_memcg), "run read_memcg"))
+	if (!ASSERT_OK(run_syscall_prog(skel->progs.read_memcg),
+		       "run read_memcg"))
 		goto cleanup;
 	cur_after = cg_read_long("a", "memory.current");
 	ASSERT_EQ(skel->bss->read_err, 0, "read_memcg error");
@@ -60,12 +61,14 @@ TEST(memcg_kfuncs_agree_with_cgroup_files)
 	anon = cg_read_key("a", "memory.stat", "anon");
 	file = cg_read_key("a", "memory.stat", "file");
 	pgfault = cg_read_key("a", "memory.stat", "pgfault");
-	ASSERT_GE(skel->bss->anon_bytes, 32 * MB, "NR_ANON_MAPPED covers the hog");
+	ASSERT_GE(skel->bss->anon_bytes, 32 * MB,
+		  "NR_ANON_MAPPED covers the hog");
 	ASSERT_TRUE(near(skel->bss->anon_bytes, anon, USAGE_SLACK),
 		    "NR_ANON_MAPPED vs memory.stat anon");
 	ASSERT_TRUE(near(skel->bss->file_bytes, file, USAGE_SLACK),
 		    "NR_FILE_PAGES vs memory.stat file");
-	ASSERT_LE(skel->bss->kmem_bytes, skel->bss->usage, "MEMCG_KMEM <= usage");
+	ASSERT_LE(skel->bss->kmem_bytes, skel->bss->usage,
+		  "MEMCG_KMEM <= usage");
 
 	/* vm_events is the memcg's counter: one fault per touched page at least. */
 	ASSERT_GE(skel->bss->pgfault, 32 * MB / 4096, "PGFAULT covers the hog");
@@ -74,7 +77,8 @@ TEST(memcg_kfuncs_agree_with_cgroup_files)
 
 	/* Invalid or untracked indexes. */
 	ASSERT_EQ(skel->bss->bad_state_neg, MINUS_ONE, "page_state(-1)");
-	ASSERT_EQ(skel->bss->bad_state_big, MINUS_ONE, "page_state(MEMCG_NR_STAT)");
+	ASSERT_EQ(skel->bss->bad_state_big, MINUS_ONE,
+		  "page_state(MEMCG_NR_STAT)");
 	ASSERT_EQ(skel->bss->bad_event_big, MINUS_ONE,
 		  "vm_events(NR_VM_EVENT_ITEMS)");
 	ASSERT_EQ(skel->bss->untracked_event, MINUS_ONE,
@@ -103,8 +107,10 @@ TEST(memcg_memory_events_agree_with_memory_events)
 	if (!ASSERT_OK(cg_init("memcg_memory_events"), "cg_init"))
 		return;
 	if (!ASSERT_OK(cg_create("b"), "cg_create") ||
-	    !ASSERT_OK(cg_write("b", "memory.high", "%llu", 15 * MB), "memory.high") ||
-	    !ASSERT_OK(cg_write("b", "memory.max", "%llu", 16 * MB), "memory.max"))
+	    !ASSERT_OK(cg_write("b", "memory.high", "%llu", 15 * MB),
+		       "memory.high") ||
+	    !ASSERT_OK(cg_write("b", "memory.max", "%llu", 16 * MB),
+		       "memory.max"))
 		goto cleanup;
 	/*
 	 * Over high, then max, then OOM-killed: every counter but low moves.
@@ -113,14 +119,16 @@ TEST(memcg_memory_events_agree_with_memory_events)
 	 */
 	pid = hog_start("b", 64 * MB, 0);
 	if (!ASSERT_GT(pid, 0, "hog_start") ||
-	    !ASSERT_EQ(hog_wait(pid, OOM_TIMEOUT_MS), SIGKILL, "hog OOM-killed"))
+	    !ASSERT_EQ(hog_wait(pid, OOM_TIMEOUT_MS), SIGKILL,
+		       "hog OOM-killed"))
 		goto cleanup;
 
 	skel = memcg_kfuncs__open_and_load();
 	if (!ASSERT_OK_PTR(skel, "memcg_kfuncs__open_and_load"))
 		goto cleanup;
 	skel->bss->target_cgid = cg_id("b");
-	if (!ASSERT_OK(run_syscall_prog(skel->progs.read_memcg), "run read_memcg"))
+	if (!ASSERT_OK(run_syscall_prog(skel->progs.read_memcg),
+		       "run read_memcg"))
 		goto cleanup;
 	ASSERT_EQ(skel->bss->read_err, 0, "read_memcg error");
 
@@ -129,9 +137,11 @@ TEST(memcg_memory_events_agree_with_memory_events)
 	for (i = 0; i < sizeof(memory_events) / sizeof(memory_events[0]); i++) {
 		char what[64];
 
-		snprintf(what, sizeof(what), "memory_events(%s)", memory_events[i]);
+		snprintf(what, sizeof(what), "memory_events(%s)",
+			 memory_events[i]);
 		ASSERT_EQ(skel->bss->events[i],
-			  (__u64)cg_read_key("b", "memory.events", memory_events[i]),
+			  (__u64)cg_read_key("b", "memory.events",
+					     memory_events[i]),
 			  what);
 	}
 cleanup:
@@ -174,14 +184,16 @@ TEST(css_iterator_gets_memcg_from_self_css)
 
 		for (j = 0; j < 3 && skel->bss->walk_ids[j] != id; j++)
 			;
-		snprintf(what, sizeof(what), "cgroup %s walked", rels[i] ? rels[i] : "root");
+		snprintf(what, sizeof(what), "cgroup %s walked",
+			 rels[i] ? rels[i] : "root");
 		if (!ASSERT_LT(j, 3, what))
 			continue;
 		snprintf(what, sizeof(what), "usage of %s vs memory.current",
 			 rels[i] ? rels[i] : "root");
 		ASSERT_TRUE(near(skel->bss->walk_usage[j],
 				 cg_read_long(rels[i], "memory.current"),
-				 USAGE_SLACK), what);
+				 USAGE_SLACK),
+			    what);
 	}
 	/* Pre-order: the root comes first. */
 	ASSERT_EQ(skel->bss->walk_ids[0], cg_id(NULL), "pre-order root first");

@@ -13,7 +13,7 @@
 
 #include "oom_handlers.skel.h"
 
-#define KERNEL_MSG	"Memory cgroup out of memory"
+#define KERNEL_MSG "Memory cgroup out of memory"
 
 /*
  * One memcg OOM in a fresh cgroup @rel (so memory.events and the handlers'

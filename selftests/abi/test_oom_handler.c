@@ -18,8 +18,8 @@
 
 #include "oom_handlers.skel.h"
 
-#define KILLER_MSG	"abi_killer chose this one"
-#define KERNEL_MSG	"Memory cgroup out of memory"
+#define KILLER_MSG "abi_killer chose this one"
+#define KERNEL_MSG "Memory cgroup out of memory"
 
 TEST(oom_handler_returning_1_without_kill_does_not_stop_kernel_killer)
 {
@@ -43,7 +43,8 @@ TEST(oom_handler_returning_1_without_kill_does_not_stop_kernel_killer)
 	ASSERT_GE(READ_ONCE(skel->bss->noop_calls), 1, "handler ran");
 	ASSERT_EQ(oom_kills("oom"), 1, "memory.events oom_kill");
 	if (ASSERT_EQ(oom_report(mark, line, sizeof(line)), 1, "OOM report"))
-		ASSERT_HAS_SUBSTR(line, "\noom_policy=default", "report policy line");
+		ASSERT_HAS_SUBSTR(line, "\noom_policy=default",
+				  "report policy line");
 	ASSERT_EQ(kmsg_count(mark, "oom_policy=abi_noop"), 0,
 		  "the lying handler is never reported");
 	ASSERT_EQ(kmsg_grep(mark, killed_line(KERNEL_MSG, hog), NULL, 0), 1,
@@ -72,7 +73,8 @@ static bool killer_setup(struct killer_run *r, const char *test,
 	if (!ASSERT_OK(cg_init(test), "cg_init"))
 		return false;
 	if (!ASSERT_OK(cg_create("oom"), "cg_create") ||
-	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB), "memory.max"))
+	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB),
+		       "memory.max"))
 		return false;
 	r->sleeper = hog_start("oom", 40 * MB, 0);
 	if (!ASSERT_GT(r->sleeper, 0, "sleeper") ||
@@ -124,8 +126,8 @@ TEST(oom_kill_process_kill_stops_kernel_killer)
 	ASSERT_EQ(r.skel->data->kill_ret, 0, "bpf_oom_kill_process");
 	ASSERT_EQ(hog_wait(r.sleeper, 500), -ETIMEDOUT,
 		  "the kernel's choice survives");
-	ASSERT_EQ(kmsg_grep(r.mark, killed_line(KILLER_MSG, r.grower), NULL, 0), 1,
-		  "message in the Killed process line");
+	ASSERT_EQ(kmsg_grep(r.mark, killed_line(KILLER_MSG, r.grower), NULL, 0),
+		  1, "message in the Killed process line");
 	ASSERT_EQ(kmsg_count(r.mark, KERNEL_MSG ": Killed process"), 0,
 		  "no kernel kill");
 	if (ASSERT_EQ(oom_report(r.mark, line, sizeof(line)), 1, "OOM report"))
@@ -179,7 +181,8 @@ TEST(oom_kill_process_refuses_init_and_unkillable_task)
 	if (!killer_setup(&r, "oom_kill_errors", 1, true, &protected))
 		goto cleanup;
 	ASSERT_EQ(r.skel->data->eperm_ret, -EPERM, "kill pid 1");
-	ASSERT_EQ(r.skel->data->einval_ret, -EINVAL, "kill oom_score_adj -1000");
+	ASSERT_EQ(r.skel->data->einval_ret, -EINVAL,
+		  "kill oom_score_adj -1000");
 	ASSERT_EQ(hog_wait(protected, 0), -ETIMEDOUT, "-1000 task alive");
 	ASSERT_EQ(r.skel->data->kill_ret, 0, "then the real kill");
 	ASSERT_EQ(oom_kills("oom"), 1, "only the real kill counted");
@@ -241,8 +244,10 @@ TEST(oom_policy_reported_for_global_oom)
 	if (!ASSERT_GT(hog, 0, "start_global_hog"))
 		goto cleanup;
 	/* It can only join once it runs; wait for that before thawing. */
-	if (!ASSERT_TRUE(WAIT_UNTIL(cg_read_long("global", "cgroup.procs") == hog,
-				    5000), "hog in the cgroup"))
+	if (!ASSERT_TRUE(WAIT_UNTIL(cg_read_long("global", "cgroup.procs") ==
+					    hog,
+				    5000),
+			 "hog in the cgroup"))
 		goto cleanup;
 
 	skel = oom_handlers__open_and_load();
@@ -257,14 +262,16 @@ TEST(oom_policy_reported_for_global_oom)
 	mark = kmsg_mark();
 	if (!ASSERT_OK(cg_freeze("global", false), "thaw"))
 		goto cleanup;
-	if (!ASSERT_EQ(hog_wait(hog, GLOBAL_OOM_TIMEOUT_MS), SIGKILL, "hog killed"))
+	if (!ASSERT_EQ(hog_wait(hog, GLOBAL_OOM_TIMEOUT_MS), SIGKILL,
+		       "hog killed"))
 		goto cleanup;
 	ASSERT_GE(READ_ONCE(skel->bss->killer_calls), 1, "handler ran");
 	ASSERT_EQ(skel->data->kill_ret, 0, "bpf_oom_kill_process");
 	if (ASSERT_EQ(oom_report(mark, line, sizeof(line)), 1, "OOM report"))
 		ASSERT_HAS_SUBSTR(line, "\noom_policy=abi_killer",
 				  "report policy line");
-	ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=CONSTRAINT_NONE", NULL, 0),
+	ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=CONSTRAINT_NONE", NULL,
+			    0),
 		  1, "a global OOM");
 	ASSERT_EQ(kmsg_grep(mark, killed_line(KILLER_MSG, hog), NULL, 0), 1,
 		  "message in the Killed process line");

@@ -21,7 +21,12 @@
 #include "psi_oom_literal.skel.h"
 
 /* Keep in sync with progs/psi_oom.bpf.c. */
-enum { MODE_TEXT = 1, MODE_NULL, MODE_BAD_ORDER, MODE_GLOBAL };
+enum {
+	MODE_TEXT = 1,
+	MODE_NULL,
+	MODE_BAD_ORDER,
+	MODE_GLOBAL
+};
 
 /*
  * Declares an OOM on a memcg holding a 16 MB sleeper from the psi ops'
@@ -36,7 +41,8 @@ static pid_t declare_oom(const char *test, int mode, struct psi_oom **skelp,
 	if (!ASSERT_OK(cg_init(test), "cg_init"))
 		return -1;
 	if (!ASSERT_OK(cg_create("victim"), "cg_create") ||
-	    !ASSERT_OK(cg_write("victim", "memory.max", "%llu", 64 * MB), "memory.max"))
+	    !ASSERT_OK(cg_write("victim", "memory.max", "%llu", 64 * MB),
+		       "memory.max"))
 		return -1;
 	hog = hog_start("victim", 16 * MB, 0);
 	if (!ASSERT_GT(hog, 0, "hog_start") ||
@@ -71,7 +77,8 @@ TEST(out_of_memory_custom_text_in_constraint_line)
 	ASSERT_EQ(hog_wait(hog, OOM_TIMEOUT_MS), SIGKILL, "hog killed");
 	ASSERT_EQ(oom_kills("victim"), 1, "memory.events oom_kill");
 	ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=CONSTRAINT_ABI_TEXT,",
-			    NULL, 0), 1, "custom constraint in the report");
+			    NULL, 0),
+		  1, "custom constraint in the report");
 cleanup:
 	bpf_link__destroy(link);
 	psi_oom__destroy(skel);
@@ -109,7 +116,8 @@ TEST(out_of_memory_accepts_string_literal_text)
 	ASSERT_EQ(skel->data->oom_ret, 1, "bpf_out_of_memory made progress");
 	ASSERT_EQ(hog_wait(hog, OOM_TIMEOUT_MS), SIGKILL, "hog killed");
 	ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=CONSTRAINT_ABI_LITERAL,",
-			    NULL, 0), 1, "literal constraint in the report");
+			    NULL, 0),
+		  1, "literal constraint in the report");
 cleanup:
 	libbpf_capture_log(false);
 	bpf_link__destroy(link);
@@ -130,7 +138,8 @@ TEST(out_of_memory_null_text_reports_constraint_bpf)
 	ASSERT_EQ(skel->data->oom_ret, 1, "bpf_out_of_memory made progress");
 	ASSERT_EQ(hog_wait(hog, OOM_TIMEOUT_MS), SIGKILL, "hog killed");
 	ASSERT_EQ(oom_kills("victim"), 1, "memory.events oom_kill");
-	ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=CONSTRAINT_BPF,", NULL, 0),
+	ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=CONSTRAINT_BPF,", NULL,
+			    0),
 		  1, "CONSTRAINT_BPF in the report");
 cleanup:
 	bpf_link__destroy(link);
@@ -149,7 +158,8 @@ TEST(out_of_memory_rejects_order_out_of_range)
 			  &mark);
 	if (hog < 0)
 		goto cleanup;
-	ASSERT_EQ(skel->data->order_high_ret, -EINVAL, "order MAX_PAGE_ORDER + 1");
+	ASSERT_EQ(skel->data->order_high_ret, -EINVAL,
+		  "order MAX_PAGE_ORDER + 1");
 	ASSERT_EQ(skel->data->order_neg_ret, -EINVAL, "order -1");
 	ASSERT_EQ(hog_wait(hog, 1000), -ETIMEDOUT, "nothing killed");
 	ASSERT_EQ(kmsg_count(mark, "invoked oom-killer:"), 0, "no OOM report");

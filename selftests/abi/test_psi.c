@@ -14,7 +14,7 @@
 #include "psi_trigger.skel.h"
 
 #define PSI_TIMEOUT_MS	30000
-#define FREE_TIMEOUT_MS	10000
+#define FREE_TIMEOUT_MS 10000
 
 TEST(psi_trigger_fires_under_memory_pressure)
 {
@@ -26,8 +26,10 @@ TEST(psi_trigger_fires_under_memory_pressure)
 		return;
 	/* memory.high, no swap: reclaim can't keep up, the task stalls. */
 	if (!ASSERT_OK(cg_create("p"), "cg_create") ||
-	    !ASSERT_OK(cg_write("p", "memory.high", "%llu", 16 * MB), "memory.high") ||
-	    !ASSERT_OK(cg_write("p", "memory.max", "%llu", 256 * MB), "memory.max"))
+	    !ASSERT_OK(cg_write("p", "memory.high", "%llu", 16 * MB),
+		       "memory.high") ||
+	    !ASSERT_OK(cg_write("p", "memory.max", "%llu", 256 * MB),
+		       "memory.max"))
 		goto cleanup;
 
 	skel = psi_trigger__open_and_load();
@@ -40,12 +42,14 @@ TEST(psi_trigger_fires_under_memory_pressure)
 	if (!ASSERT_EQ(skel->data->event_trigger_ret, 0, "create trigger"))
 		goto cleanup;
 	/* Nothing is under pressure yet. */
-	ASSERT_EQ(READ_ONCE(skel->bss->event_hits), 0, "no event before the hog");
+	ASSERT_EQ(READ_ONCE(skel->bss->event_hits), 0,
+		  "no event before the hog");
 
 	hog = hog_start_growing("p", 1 * MB, 0);
 	if (!ASSERT_GT(hog, 0, "hog_start_growing"))
 		goto cleanup;
-	ASSERT_TRUE(WAIT_UNTIL(READ_ONCE(skel->bss->event_hits) > 0, PSI_TIMEOUT_MS),
+	ASSERT_TRUE(WAIT_UNTIL(READ_ONCE(skel->bss->event_hits) > 0,
+			       PSI_TIMEOUT_MS),
 		    "handle_psi_event for the cgroup's trigger");
 	ASSERT_EQ(READ_ONCE(skel->bss->other_events), 0,
 		  "no event for a trigger we didn't make");
@@ -77,7 +81,8 @@ TEST(psi_cgroup_free_reported_with_its_id)
 
 	if (!ASSERT_OK(rmdir(cg_abspath("doomed")), "rmdir"))
 		goto cleanup;
-	ASSERT_TRUE(WAIT_UNTIL(READ_ONCE(skel->bss->free_hits) > 0, FREE_TIMEOUT_MS),
+	ASSERT_TRUE(WAIT_UNTIL(READ_ONCE(skel->bss->free_hits) > 0,
+			       FREE_TIMEOUT_MS),
 		    "handle_cgroup_free with the cgroup's id");
 	ASSERT_EQ(READ_ONCE(skel->bss->free_hits), 1, "reported once");
 	ASSERT_EQ(READ_ONCE(skel->bss->free_target_events), 0,

@@ -19,9 +19,9 @@
 #include "psi_many.skel.h"
 
 #define TRIGGER_LIMIT 256
-#define NR_WATCHED 20
-#define NR_CYCLES 100
-#define PSI_CPU_RES 2 /* enum psi_res */
+#define NR_WATCHED    20
+#define NR_CYCLES     100
+#define PSI_CPU_RES   2 /* enum psi_res */
 
 /* What a kernel bug in these paths prints. */
 static const char *const bad_lines[] = {

@@ -30,14 +30,18 @@ struct leaf {
 TEST(upstream_oom_policy_kills_biggest_killable_leaf)
 {
 	struct leaf leaves[] = {
-		{ .rel = "oom_test/cg1", .bytes = 10 * MB, .oom_score_adj = 1000 },
-		{ .rel = "oom_test/cg2", .bytes = 40 * MB, .oom_score_adj = -1000 },
+		{ .rel = "oom_test/cg1",
+		  .bytes = 10 * MB,
+		  .oom_score_adj = 1000 },
+		{ .rel = "oom_test/cg2",
+		  .bytes = 40 * MB,
+		  .oom_score_adj = -1000 },
 		{ .rel = "oom_test/cg3/cg4", .bytes = 30 * MB },
 		{ .rel = "oom_test/cg3/cg5", .bytes = 20 * MB },
 	};
 	const char *dirs[] = {
-		"oom_test", "oom_test/cg1", "oom_test/cg2", "oom_test/cg3",
-		"oom_test/cg3/cg4", "oom_test/cg3/cg5",
+		"oom_test",	"oom_test/cg1",	    "oom_test/cg2",
+		"oom_test/cg3", "oom_test/cg3/cg4", "oom_test/cg3/cg5",
 	};
 	struct upstream_oom *skel = NULL;
 	struct bpf_link *link = NULL;
@@ -51,8 +55,10 @@ TEST(upstream_oom_policy_kills_biggest_killable_leaf)
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (!ASSERT_OK(cg_create(dirs[i]), dirs[i]))
 			goto cleanup;
-	if (!ASSERT_OK(cg_write("oom_test", "memory.max", "%llu", 80 * MB), "memory.max") ||
-	    !ASSERT_OK(cg_write("oom_test", "memory.swap.max", "0"), "memory.swap.max"))
+	if (!ASSERT_OK(cg_write("oom_test", "memory.max", "%llu", 80 * MB),
+		       "memory.max") ||
+	    !ASSERT_OK(cg_write("oom_test", "memory.swap.max", "0"),
+		       "memory.swap.max"))
 		goto cleanup;
 	/*
 	 * cg4 holds its 30 MB before the others start: thawed all at once,
@@ -82,13 +88,15 @@ TEST(upstream_oom_policy_kills_biggest_killable_leaf)
 	mark = kmsg_mark();
 	if (!ASSERT_OK(cg_freeze("oom_test", false), "thaw /oom_test"))
 		goto cleanup;
-	if (!ASSERT_EQ(hog_wait(cg4->pid, OOM_TIMEOUT_MS), SIGKILL, "cg4's task killed"))
+	if (!ASSERT_EQ(hog_wait(cg4->pid, OOM_TIMEOUT_MS), SIGKILL,
+		       "cg4's task killed"))
 		goto cleanup;
 	/* First to die: the first kill of the log (exit itself takes a while). */
 	if (ASSERT_EQ(kmsg_grep(mark, "Killed process", line, sizeof(line)), 1,
 		      "a kill line"))
-		ASSERT_HAS_SUBSTR(line, killed_line("abi upstream policy", cg4->pid),
-				  "the first kill is cg4's task, by the policy");
+		ASSERT_HAS_SUBSTR(
+			line, killed_line("abi upstream policy", cg4->pid),
+			"the first kill is cg4's task, by the policy");
 	/* The others survive: 70 MB fit in 80. */
 	test_sleep_ms(1000);
 	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
@@ -100,10 +108,12 @@ TEST(upstream_oom_policy_kills_biggest_killable_leaf)
 		ASSERT_EQ(oom_kills(leaves[i].rel), 0, what);
 	}
 	ASSERT_EQ(oom_kills(cg4->rel), 1, "cg4 memory.events oom_kill");
-	ASSERT_EQ(skel->bss->victim_cgid, cg_id(cg4->rel), "policy's victim cgroup");
+	ASSERT_EQ(skel->bss->victim_cgid, cg_id(cg4->rel),
+		  "policy's victim cgroup");
 	ASSERT_EQ(skel->bss->nr_killed, 1, "tasks killed by the policy");
 	ASSERT_EQ(kmsg_grep(mark, killed_line("abi upstream policy", cg4->pid),
-			    NULL, 0), 1, "the policy's kill line");
+			    NULL, 0),
+		  1, "the policy's kill line");
 cleanup:
 	bpf_link__destroy(link);
 	upstream_oom__destroy(skel);
@@ -130,8 +140,10 @@ TEST(upstream_psi_declares_oom_with_custom_constraint)
 	if (!ASSERT_OK(cg_create("oom_test"), "cg_create oom_test") ||
 	    !ASSERT_OK(cg_create("oom_test/cg1"), "cg_create cg1") ||
 	    !ASSERT_OK(cg_create("oom_test/cg2"), "cg_create cg2") ||
-	    !ASSERT_OK(cg_write("oom_test/cg2", "memory.high", "%llu", 40 * MB), "memory.high") ||
-	    !ASSERT_OK(cg_write("oom_test/cg2", "memory.swap.max", "0"), "memory.swap.max") ||
+	    !ASSERT_OK(cg_write("oom_test/cg2", "memory.high", "%llu", 40 * MB),
+		       "memory.high") ||
+	    !ASSERT_OK(cg_write("oom_test/cg2", "memory.swap.max", "0"),
+		       "memory.swap.max") ||
 	    !ASSERT_OK(cg_freeze("oom_test/cg2", true), "freeze cg2"))
 		goto cleanup;
 	hog = hog_start("oom_test/cg2", 500 * MB, 0);
@@ -147,7 +159,8 @@ TEST(upstream_psi_declares_oom_with_custom_constraint)
 	link = bpf_map__attach_struct_ops(skel->maps.upstream_psi_ops);
 	if (!ASSERT_OK_PTR(link, "attach upstream_psi_ops"))
 		goto cleanup;
-	ASSERT_EQ(skel->data->cg2_trigger_ret, 0, "PSI_MEM|FULL trigger on cg2");
+	ASSERT_EQ(skel->data->cg2_trigger_ret, 0,
+		  "PSI_MEM|FULL trigger on cg2");
 	ASSERT_EQ(skel->data->cg1_trigger_ret, 0, "PSI_IO trigger on cg1");
 
 	if (!ASSERT_OK(rmdir(cg_abspath("oom_test/cg1")), "rmdir cg1"))
@@ -158,13 +171,15 @@ TEST(upstream_psi_declares_oom_with_custom_constraint)
 	mark = kmsg_mark();
 	if (!ASSERT_OK(cg_freeze("oom_test/cg2", false), "thaw cg2"))
 		goto cleanup;
-	if (!ASSERT_EQ(hog_wait(hog, OOM_TIMEOUT_MS), SIGKILL, "cg2's task killed"))
+	if (!ASSERT_EQ(hog_wait(hog, OOM_TIMEOUT_MS), SIGKILL,
+		       "cg2's task killed"))
 		goto cleanup;
 	ASSERT_GE(READ_ONCE(skel->bss->cg2_events), 1, "PSI events on cg2");
 	ASSERT_EQ(skel->data->oom_ret, 1, "bpf_out_of_memory made progress");
 	ASSERT_EQ(oom_kills("oom_test/cg2"), 1, "cg2 memory.events oom_kill");
 	ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=CONSTRAINT_BPF_PSI_MEM,",
-			    NULL, 0), 1, "custom constraint in the report");
+			    NULL, 0),
+		  1, "custom constraint in the report");
 	if (ASSERT_EQ(oom_report(mark, line, sizeof(line)), 1, "OOM report"))
 		ASSERT_HAS_SUBSTR(line, "\noom_policy=default",
 				  "the kernel killer did it");

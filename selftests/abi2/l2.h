@@ -10,11 +10,11 @@
 struct bpf_map;
 
 /* OOM waits: generous for TCG, but every wait polls. */
-#define OOM_TIMEOUT_MS	30000
+#define OOM_TIMEOUT_MS 30000
 
 /* From include/uapi/linux/bpf.h, for the level-1 headers libbpf 1.5 ships. */
 #ifndef BPF_F_PREORDER
-#define BPF_F_PREORDER	(1U << 6)
+#define BPF_F_PREORDER (1U << 6)
 #endif
 
 /*

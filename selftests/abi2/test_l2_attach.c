@@ -49,11 +49,13 @@ TEST(l2_attach_flags_anchors_revision_info)
 	a2 = l2_attach(skel->maps.ops_a, "x", 0, 0, 0);
 	ASSERT_GE(a2, 0, "attach ops_a to x a second time");
 
-	fd = l2_attach(skel->maps.ops_b, "x", 1 << 0 /* BPF_F_ALLOW_OVERRIDE */, 0, 0);
+	fd = l2_attach(skel->maps.ops_b, "x", 1 << 0 /* BPF_F_ALLOW_OVERRIDE */,
+		       0, 0);
 	ASSERT_EQ(fd, -EINVAL, "a flag outside BEFORE/AFTER/ID/PREORDER/LINK");
 	fd = l2_attach(skel->maps.ops_b, "x", BPF_F_BEFORE, a, 0);
 	ASSERT_EQ(fd, -EINVAL, "an anchor without BPF_F_LINK");
-	fd = l2_attach(skel->maps.ops_b, "x", BPF_F_BEFORE | BPF_F_AFTER | BPF_F_LINK, a, 0);
+	fd = l2_attach(skel->maps.ops_b, "x",
+		       BPF_F_BEFORE | BPF_F_AFTER | BPF_F_LINK, a, 0);
 	ASSERT_EQ(fd, -EINVAL, "an anchor with both BEFORE and AFTER");
 	fd = l2_attach(skel->maps.ops_b, "x", 0, 0, 12345);
 	ASSERT_EQ(fd, -ESTALE, "a wrong expected_revision");
@@ -74,17 +76,23 @@ TEST(l2_attach_flags_anchors_revision_info)
 
 	/* update: same type and ready, else -EINVAL; a wrong old map -EPERM */
 	{
-		LIBBPF_OPTS(bpf_link_update_opts, opts,
-			    .flags = BPF_F_REPLACE,
+		LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE,
 			    .old_map_fd = bpf_map__fd(skel->maps.ops_d));
 
-		ASSERT_EQ(bpf_link_update(a, bpf_map__fd(skel->maps.ops_c), &opts) ? -errno : 0,
+		ASSERT_EQ(bpf_link_update(a, bpf_map__fd(skel->maps.ops_c),
+					  &opts) ?
+				  -errno :
+				  0,
 			  -EPERM, "update with a wrong expected old map");
 	}
-	ASSERT_EQ(bpf_link_update(a, bpf_map__fd(skel->maps.ops_e), NULL) ? -errno : 0,
+	ASSERT_EQ(bpf_link_update(a, bpf_map__fd(skel->maps.ops_e), NULL) ?
+			  -errno :
+			  0,
 		  -EINVAL, "update to a map whose value was never written");
 	/* (ops_c's value was written by the attempt on /proc) */
-	ASSERT_OK(bpf_link_update(a, bpf_map__fd(skel->maps.ops_c), NULL) ? -errno : 0,
+	ASSERT_OK(bpf_link_update(a, bpf_map__fd(skel->maps.ops_c), NULL) ?
+			  -errno :
+			  0,
 		  "update to ops_c");
 	if (ASSERT_OK(l2_link_info(a, &id, &cgid), "link info after update"))
 		ASSERT_EQ(id, map_id(skel->maps.ops_c), "info: the new map_id");
@@ -95,7 +103,9 @@ TEST(l2_attach_flags_anchors_revision_info)
 	ASSERT_TRUE(l2_link_hup(a, 1000), "a detached link polls HUP");
 	if (ASSERT_OK(l2_link_info(a, &id, &cgid), "link info after detach"))
 		ASSERT_EQ(cgid, 0, "info: no cgroup after detach");
-	ASSERT_EQ(bpf_link_update(a, bpf_map__fd(skel->maps.ops_a), NULL) ? -errno : 0,
+	ASSERT_EQ(bpf_link_update(a, bpf_map__fd(skel->maps.ops_a), NULL) ?
+			  -errno :
+			  0,
 		  -ENOLINK, "update of a detached link");
 cleanup:
 	if (a >= 0)
@@ -127,10 +137,14 @@ TEST(l2_links_auto_detach_on_cgroup_removal)
 	if (!ASSERT_OK(rmdir(cg_abspath("z")) ? -errno : 0, "rmdir z"))
 		goto cleanup;
 	/* the cgroup's release is asynchronous */
-	ASSERT_TRUE(l2_link_hup(a, 10000), "the link polls HUP once z is released");
-	ASSERT_TRUE(WAIT_UNTIL(!l2_link_info(a, &id, &cgid) && cgid == 0, 10000),
+	ASSERT_TRUE(l2_link_hup(a, 10000),
+		    "the link polls HUP once z is released");
+	ASSERT_TRUE(WAIT_UNTIL(!l2_link_info(a, &id, &cgid) && cgid == 0,
+			       10000),
 		    "info: no cgroup after auto-detach");
-	ASSERT_EQ(bpf_link_update(a, bpf_map__fd(skel->maps.ops_a), NULL) ? -errno : 0,
+	ASSERT_EQ(bpf_link_update(a, bpf_map__fd(skel->maps.ops_a), NULL) ?
+			  -errno :
+			  0,
 		  -ENOLINK, "update after auto-detach");
 	/* the map is still good for another cgroup */
 	fd = l2_attach(skel->maps.ops_a, NULL, 0, 0, 0);
@@ -145,8 +159,8 @@ cleanup:
 }
 
 /* BPF_PROG_QUERY, attach_type BPF_STRUCT_OPS, query.type_id (after revision): 0 or -errno. */
-static int query(const char *rel, __u32 type_id, bool effective, __u32 *ids, __u32 *cnt,
-		 __u64 *revision)
+static int query(const char *rel, __u32 type_id, bool effective, __u32 *ids,
+		 __u32 *cnt, __u64 *revision)
 {
 	union {
 		union bpf_attr attr;
@@ -163,8 +177,11 @@ static int query(const char *rel, __u32 type_id, bool effective, __u32 *ids, __u
 	u.attr.query.query_flags = effective ? BPF_F_QUERY_EFFECTIVE : 0;
 	u.attr.query.prog_ids = (__u64)(unsigned long)ids;
 	u.attr.query.prog_cnt = *cnt;
-	memcpy(u.raw + offsetof(union bpf_attr, query.revision) + 8, &type_id, sizeof(type_id));
-	err = syscall(__NR_bpf, BPF_PROG_QUERY, &u.attr, sizeof(u.attr)) ? -errno : 0;
+	memcpy(u.raw + offsetof(union bpf_attr, query.revision) + 8, &type_id,
+	       sizeof(type_id));
+	err = syscall(__NR_bpf, BPF_PROG_QUERY, &u.attr, sizeof(u.attr)) ?
+		      -errno :
+		      0;
 	close(cg_fd);
 	*cnt = u.attr.query.prog_cnt;
 	if (revision)
@@ -183,10 +200,12 @@ TEST(l2_query_lists_own_and_effective_maps)
 	vmlinux = btf__load_vmlinux_btf();
 	if (!ASSERT_OK_PTR(vmlinux, "vmlinux BTF"))
 		return;
-	oom_ops_id = btf__find_by_name_kind(vmlinux, "bpf_oom_ops", BTF_KIND_STRUCT);
+	oom_ops_id =
+		btf__find_by_name_kind(vmlinux, "bpf_oom_ops", BTF_KIND_STRUCT);
 	if (!ASSERT_GT(oom_ops_id, 0, "BTF id of struct bpf_oom_ops") ||
 	    !ASSERT_OK(cg_init("l2_query"), "cg_init") ||
-	    !ASSERT_OK(cg_create("q"), "q") || !ASSERT_OK(cg_create("q/r"), "q/r"))
+	    !ASSERT_OK(cg_create("q"), "q") ||
+	    !ASSERT_OK(cg_create("q/r"), "q/r"))
 		goto cleanup;
 	skel = l2_dispatch__open_and_load();
 	if (!ASSERT_OK_PTR(skel, "l2_dispatch__open_and_load"))
@@ -194,30 +213,39 @@ TEST(l2_query_lists_own_and_effective_maps)
 	a = l2_attach(skel->maps.ops_a, "q", 0, 0, 0);
 	b = l2_attach(skel->maps.ops_b, "q", BPF_F_BEFORE, 0, 0);
 	c = l2_attach(skel->maps.ops_c, "q/r", 0, 0, 0);
-	if (!ASSERT_GE(a, 0, "ops_a on q") || !ASSERT_GE(b, 0, "ops_b first on q") ||
+	if (!ASSERT_GE(a, 0, "ops_a on q") ||
+	    !ASSERT_GE(b, 0, "ops_b first on q") ||
 	    !ASSERT_GE(c, 0, "ops_c on q/r"))
 		goto cleanup;
 
 	cnt = 8;
-	if (ASSERT_OK(query("q", oom_ops_id, false, ids, &cnt, &revision), "query q") &&
+	if (ASSERT_OK(query("q", oom_ops_id, false, ids, &cnt, &revision),
+		      "query q") &&
 	    ASSERT_EQ(cnt, 2, "q: two maps")) {
 		ASSERT_EQ(ids[0], map_id(skel->maps.ops_b), "q: ops_b first");
 		ASSERT_EQ(ids[1], map_id(skel->maps.ops_a), "q: then ops_a");
 		ASSERT_EQ(revision, 3, "q: revision 1 + two attachments");
 	}
 	cnt = 8;
-	if (ASSERT_OK(query("q/r", oom_ops_id, true, ids, &cnt, NULL), "effective query q/r") &&
+	if (ASSERT_OK(query("q/r", oom_ops_id, true, ids, &cnt, NULL),
+		      "effective query q/r") &&
 	    ASSERT_EQ(cnt, 3, "q/r: three effective maps")) {
-		ASSERT_EQ(ids[0], map_id(skel->maps.ops_c), "q/r: its own first");
-		ASSERT_EQ(ids[1], map_id(skel->maps.ops_b), "q/r: then q's, ops_b");
+		ASSERT_EQ(ids[0], map_id(skel->maps.ops_c),
+			  "q/r: its own first");
+		ASSERT_EQ(ids[1], map_id(skel->maps.ops_b),
+			  "q/r: then q's, ops_b");
 		ASSERT_EQ(ids[2], map_id(skel->maps.ops_a), "q/r: and ops_a");
 	}
 	cnt = 1;
-	ASSERT_EQ(query("q", oom_ops_id, false, ids, &cnt, NULL), -ENOSPC, "room for one of two");
+	ASSERT_EQ(query("q", oom_ops_id, false, ids, &cnt, NULL), -ENOSPC,
+		  "room for one of two");
 	ASSERT_EQ(cnt, 2, "the count says two");
 	cnt = 8;
-	ASSERT_EQ(query("q", btf__find_by_name_kind(vmlinux, "task_struct", BTF_KIND_STRUCT),
-			false, ids, &cnt, NULL), -ENOENT, "a type that is no cgroup struct_ops");
+	ASSERT_EQ(query("q",
+			btf__find_by_name_kind(vmlinux, "task_struct",
+					       BTF_KIND_STRUCT),
+			false, ids, &cnt, NULL),
+		  -ENOENT, "a type that is no cgroup struct_ops");
 cleanup:
 	if (a >= 0)
 		close(a);

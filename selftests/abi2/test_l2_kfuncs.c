@@ -51,7 +51,8 @@ TEST(l2_declared_memcg_oom_is_constraint_memcg)
 	long long mark;
 	pid_t hog;
 
-	if (!ASSERT_OK(cg_init("l2_declare"), "cg_init") || !ASSERT_OK(cg_create("m"), "m"))
+	if (!ASSERT_OK(cg_init("l2_declare"), "cg_init") ||
+	    !ASSERT_OK(cg_create("m"), "m"))
 		goto cleanup;
 	hog = hog_start("m", 8 * MB, 0);
 	if (!ASSERT_GT(hog, 0, "hog"))
@@ -60,14 +61,21 @@ TEST(l2_declared_memcg_oom_is_constraint_memcg)
 	if (!ASSERT_OK_PTR(skel, "l2_dispatch__open_and_load"))
 		goto cleanup;
 	mark = kmsg_mark();
-	ASSERT_EQ(declare(skel, cg_id("m"), 0, 0), 1, "bpf_out_of_memory(m, 0, 0)");
+	ASSERT_EQ(declare(skel, cg_id("m"), 0, 0), 1,
+		  "bpf_out_of_memory(m, 0, 0)");
 	ASSERT_EQ(hog_wait(hog, OOM_TIMEOUT_MS), SIGKILL, "m's task killed");
-	if (ASSERT_EQ(kmsg_grep(mark, "invoked oom-killer:", line, sizeof(line)), 1, "report"))
-		ASSERT_HAS_SUBSTR(line, "gfp_mask=0xcc0(GFP_KERNEL), order=0", "GFP_KERNEL");
-	ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=CONSTRAINT_MEMCG,", NULL, 0), 1,
-		  "CONSTRAINT_MEMCG");
-	ASSERT_EQ(kmsg_count(mark, "oom bpf handler:"), 0, "no handler line for the kernel killer");
-	ASSERT_EQ(cg_read_key("m", "memory.events", "oom_kill"), 1, "m's oom_kill");
+	if (ASSERT_EQ(kmsg_grep(mark, "invoked oom-killer:", line,
+				sizeof(line)),
+		      1, "report"))
+		ASSERT_HAS_SUBSTR(line, "gfp_mask=0xcc0(GFP_KERNEL), order=0",
+				  "GFP_KERNEL");
+	ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=CONSTRAINT_MEMCG,", NULL,
+			    0),
+		  1, "CONSTRAINT_MEMCG");
+	ASSERT_EQ(kmsg_count(mark, "oom bpf handler:"), 0,
+		  "no handler line for the kernel killer");
+	ASSERT_EQ(cg_read_key("m", "memory.events", "oom_kill"), 1,
+		  "m's oom_kill");
 cleanup:
 	hog_kill_all();
 	l2_dispatch__destroy(skel);
@@ -81,12 +89,16 @@ TEST(l2_kill_is_for_bpf_oom_ops_only)
 	libbpf_capture_log(true);
 	skel = l2_bad_kill_syscall__open_and_load();
 	libbpf_capture_log(false);
-	if (!ASSERT_TRUE(skel == NULL, "a syscall program calling bpf_oom_kill_process fails to load")) {
+	if (!ASSERT_TRUE(
+		    skel == NULL,
+		    "a syscall program calling bpf_oom_kill_process fails to load")) {
 		l2_bad_kill_syscall__destroy(skel);
 		return;
 	}
-	ASSERT_HAS_SUBSTR(libbpf_last_log(), "calling kernel function bpf_oom_kill_process is not allowed",
-			  "the verifier's reason");
+	ASSERT_HAS_SUBSTR(
+		libbpf_last_log(),
+		"calling kernel function bpf_oom_kill_process is not allowed",
+		"the verifier's reason");
 }
 
 TEST(l2_declare_is_refused_to_bpf_oom_ops)
@@ -96,10 +108,13 @@ TEST(l2_declare_is_refused_to_bpf_oom_ops)
 	libbpf_capture_log(true);
 	skel = l2_bad_declare_in_handler__open_and_load();
 	libbpf_capture_log(false);
-	if (!ASSERT_TRUE(skel == NULL, "a handler calling bpf_out_of_memory fails to load")) {
+	if (!ASSERT_TRUE(skel == NULL,
+			 "a handler calling bpf_out_of_memory fails to load")) {
 		l2_bad_declare_in_handler__destroy(skel);
 		return;
 	}
-	ASSERT_HAS_SUBSTR(libbpf_last_log(), "calling kernel function bpf_out_of_memory is not allowed",
-			  "the verifier's reason");
+	ASSERT_HAS_SUBSTR(
+		libbpf_last_log(),
+		"calling kernel function bpf_out_of_memory is not allowed",
+		"the verifier's reason");
 }

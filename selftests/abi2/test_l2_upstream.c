@@ -41,14 +41,18 @@ static const char *killed_line(const char *message, pid_t pid)
 TEST(l2_upstream_oom_root_instance_kills_biggest_killable_leaf)
 {
 	struct leaf leaves[] = {
-		{ .rel = "oom_test/cg1", .bytes = 10 * MB, .oom_score_adj = 1000 },
-		{ .rel = "oom_test/cg2", .bytes = 40 * MB, .oom_score_adj = -1000 },
+		{ .rel = "oom_test/cg1",
+		  .bytes = 10 * MB,
+		  .oom_score_adj = 1000 },
+		{ .rel = "oom_test/cg2",
+		  .bytes = 40 * MB,
+		  .oom_score_adj = -1000 },
 		{ .rel = "oom_test/cg3/cg4", .bytes = 30 * MB },
 		{ .rel = "oom_test/cg3/cg5", .bytes = 20 * MB },
 	};
 	const char *dirs[] = {
-		"oom_test", "oom_test/cg1", "oom_test/cg2", "oom_test/cg3",
-		"oom_test/cg3/cg4", "oom_test/cg3/cg5",
+		"oom_test",	"oom_test/cg1",	    "oom_test/cg2",
+		"oom_test/cg3", "oom_test/cg3/cg4", "oom_test/cg3/cg5",
 	};
 	struct l2_upstream_oom *skel = NULL;
 	int own = -1, root = -1;
@@ -62,8 +66,10 @@ TEST(l2_upstream_oom_root_instance_kills_biggest_killable_leaf)
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (!ASSERT_OK(cg_create(dirs[i]), dirs[i]))
 			goto cleanup;
-	if (!ASSERT_OK(cg_write("oom_test", "memory.max", "%llu", 80 * MB), "memory.max") ||
-	    !ASSERT_OK(cg_write("oom_test", "memory.swap.max", "0"), "memory.swap.max"))
+	if (!ASSERT_OK(cg_write("oom_test", "memory.max", "%llu", 80 * MB),
+		       "memory.max") ||
+	    !ASSERT_OK(cg_write("oom_test", "memory.swap.max", "0"),
+		       "memory.swap.max"))
 		goto cleanup;
 	/*
 	 * cg4 holds its 30 MB before the others start: were all thawed at
@@ -92,17 +98,21 @@ TEST(l2_upstream_oom_root_instance_kills_biggest_killable_leaf)
 	skel->bss->scope_cgid = cg_id("oom_test");
 	own = l2_attach(skel->maps.l2_upstream_oom_ops, "oom_test", 0, 0, 0);
 	root = l2_attach(skel->maps.l2_upstream_oom_ops, CG_MOUNT, 0, 0, 0);
-	if (!ASSERT_GE(own, 0, "attach to /oom_test") || !ASSERT_GE(root, 0, "attach to the root"))
+	if (!ASSERT_GE(own, 0, "attach to /oom_test") ||
+	    !ASSERT_GE(root, 0, "attach to the root"))
 		goto cleanup;
 
 	mark = kmsg_mark();
 	if (!ASSERT_OK(cg_freeze("oom_test", false), "thaw /oom_test"))
 		goto cleanup;
-	if (!ASSERT_EQ(hog_wait(cg4->pid, OOM_TIMEOUT_MS), SIGKILL, "cg4's task killed"))
+	if (!ASSERT_EQ(hog_wait(cg4->pid, OOM_TIMEOUT_MS), SIGKILL,
+		       "cg4's task killed"))
 		goto cleanup;
-	if (ASSERT_EQ(kmsg_grep(mark, "Killed process", line, sizeof(line)), 1, "a kill line"))
-		ASSERT_HAS_SUBSTR(line, killed_line("abi2 upstream policy", cg4->pid),
-				  "the first kill is cg4's task, by the policy");
+	if (ASSERT_EQ(kmsg_grep(mark, "Killed process", line, sizeof(line)), 1,
+		      "a kill line"))
+		ASSERT_HAS_SUBSTR(
+			line, killed_line("abi2 upstream policy", cg4->pid),
+			"the first kill is cg4's task, by the policy");
 	test_sleep_ms(1000);
 	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
 		if (&leaves[i] == cg4)
@@ -110,12 +120,17 @@ TEST(l2_upstream_oom_root_instance_kills_biggest_killable_leaf)
 		snprintf(what, sizeof(what), "%s still alive", leaves[i].rel);
 		ASSERT_EQ(hog_wait(leaves[i].pid, 0), -ETIMEDOUT, what);
 	}
-	ASSERT_EQ(cg_read_key(cg4->rel, "memory.events", "oom_kill"), 1, "cg4 oom_kill");
-	ASSERT_EQ(skel->bss->passed_cgid, cg_id("oom_test"), "/oom_test's instance passed");
-	ASSERT_EQ(skel->bss->killer_cgid, cg_id(CG_MOUNT), "the root's instance killed");
-	ASSERT_EQ(skel->bss->victim_cgid, cg_id(cg4->rel), "policy's victim cgroup");
+	ASSERT_EQ(cg_read_key(cg4->rel, "memory.events", "oom_kill"), 1,
+		  "cg4 oom_kill");
+	ASSERT_EQ(skel->bss->passed_cgid, cg_id("oom_test"),
+		  "/oom_test's instance passed");
+	ASSERT_EQ(skel->bss->killer_cgid, cg_id(CG_MOUNT),
+		  "the root's instance killed");
+	ASSERT_EQ(skel->bss->victim_cgid, cg_id(cg4->rel),
+		  "policy's victim cgroup");
 	ASSERT_EQ(skel->bss->nr_killed, 1, "tasks killed by the policy");
-	ASSERT_EQ(kmsg_grep(mark, "oom bpf handler: l2_upstream", NULL, 0), 1, "handler line");
+	ASSERT_EQ(kmsg_grep(mark, "oom bpf handler: l2_upstream", NULL, 0), 1,
+		  "handler line");
 cleanup:
 	if (own >= 0)
 		close(own);
@@ -147,15 +162,21 @@ struct oomd_decision {
 TEST(l2_upstream_oomd_kills_the_preferred_candidate)
 {
 	struct leaf leaves[] = {
-		{ .rel = "oomd_test/system.slice/critical.service", .bytes = 14 * MB },
-		{ .rel = "oomd_test/workload.slice/batch-a.service", .bytes = 20 * MB },
+		{ .rel = "oomd_test/system.slice/critical.service",
+		  .bytes = 14 * MB },
+		{ .rel = "oomd_test/workload.slice/batch-a.service",
+		  .bytes = 20 * MB },
 		{ .rel = "oomd_test/workload.slice/batch-b.service" },
-		{ .rel = "oomd_test/workload.slice/batch-c.service", .bytes = 10 * MB },
-		{ .rel = "oomd_test/workload.slice/unkillable.service", .bytes = 12 * MB,
+		{ .rel = "oomd_test/workload.slice/batch-c.service",
+		  .bytes = 10 * MB },
+		{ .rel = "oomd_test/workload.slice/unkillable.service",
+		  .bytes = 12 * MB,
 		  .oom_score_adj = -1000 },
 	};
 	const char *dirs[] = {
-		"oomd_test", "oomd_test/system.slice", "oomd_test/workload.slice",
+		"oomd_test",
+		"oomd_test/system.slice",
+		"oomd_test/workload.slice",
 	};
 	struct l2_upstream_oomd *skel = NULL;
 	struct oomd_decision d = {};
@@ -176,14 +197,18 @@ TEST(l2_upstream_oomd_kills_the_preferred_candidate)
 		if (!ASSERT_OK(cg_create(leaves[i].rel), leaves[i].rel))
 			goto cleanup;
 	if (!ASSERT_OK(cg_freeze("oomd_test", true), "freeze /oomd_test") ||
-	    !ASSERT_OK(cg_write("oomd_test", "memory.max", "%llu", 80 * MB), "memory.max") ||
-	    !ASSERT_OK(cg_write("oomd_test", "memory.swap.max", "0"), "memory.swap.max"))
+	    !ASSERT_OK(cg_write("oomd_test", "memory.max", "%llu", 80 * MB),
+		       "memory.max") ||
+	    !ASSERT_OK(cg_write("oomd_test", "memory.swap.max", "0"),
+		       "memory.swap.max"))
 		goto cleanup;
 	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
 		if (&leaves[i] == batch_b)
-			leaves[i].pid = hog_start_growing(leaves[i].rel, 1 * MB, 0);
+			leaves[i].pid =
+				hog_start_growing(leaves[i].rel, 1 * MB, 0);
 		else
-			leaves[i].pid = hog_start(leaves[i].rel, leaves[i].bytes,
+			leaves[i].pid = hog_start(leaves[i].rel,
+						  leaves[i].bytes,
 						  leaves[i].oom_score_adj);
 		if (!ASSERT_GT(leaves[i].pid, 0, leaves[i].rel))
 			goto cleanup;
@@ -197,32 +222,41 @@ TEST(l2_upstream_oomd_kills_the_preferred_candidate)
 		goto cleanup;
 	skel->bss->scope_cgid = cg_id("oomd_test");
 	cgid = cg_id(leaves[0].rel);
-	pref = 1;	/* OMIT */
-	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.preferences), &cgid, &pref, 0),
+	pref = 1; /* OMIT */
+	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.preferences),
+					   &cgid, &pref, 0),
 		       "critical.service: OMIT"))
 		goto cleanup;
 	cgid = cg_id(leaves[1].rel);
-	pref = 2;	/* AVOID */
-	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.preferences), &cgid, &pref, 0),
+	pref = 2; /* AVOID */
+	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.preferences),
+					   &cgid, &pref, 0),
 		       "batch-a.service: AVOID"))
 		goto cleanup;
 	own = l2_attach(skel->maps.l2_oomd_ops, "oomd_test", 0, 0, 0);
 	root = l2_attach(skel->maps.l2_oomd_ops, CG_MOUNT, 0, 0, 0);
-	if (!ASSERT_GE(own, 0, "attach to /oomd_test") || !ASSERT_GE(root, 0, "attach to the root"))
+	if (!ASSERT_GE(own, 0, "attach to /oomd_test") ||
+	    !ASSERT_GE(root, 0, "attach to the root"))
 		goto cleanup;
 
 	mark = kmsg_mark();
 	if (!ASSERT_OK(cg_freeze("oomd_test", false), "thaw /oomd_test"))
 		goto cleanup;
-	if (!ASSERT_EQ(hog_wait(batch_b->pid, OOM_TIMEOUT_MS), SIGKILL, "batch-b's task killed"))
+	if (!ASSERT_EQ(hog_wait(batch_b->pid, OOM_TIMEOUT_MS), SIGKILL,
+		       "batch-b's task killed"))
 		goto cleanup;
-	if (ASSERT_EQ(kmsg_grep(mark, "Killed process", line, sizeof(line)), 1, "a kill line"))
-		ASSERT_HAS_SUBSTR(line, killed_line("abi2 oomd policy", batch_b->pid),
-				  "the first kill is batch-b's task, by the policy");
-	if (ASSERT_OK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.decisions), &zero, &d),
+	if (ASSERT_EQ(kmsg_grep(mark, "Killed process", line, sizeof(line)), 1,
+		      "a kill line"))
+		ASSERT_HAS_SUBSTR(
+			line, killed_line("abi2 oomd policy", batch_b->pid),
+			"the first kill is batch-b's task, by the policy");
+	if (ASSERT_OK(bpf_map_lookup_elem(bpf_map__fd(skel->maps.decisions),
+					  &zero, &d),
 		      "the decision")) {
-		ASSERT_EQ(d.cgid, cg_id(batch_b->rel), "decision: batch-b.service");
-		ASSERT_EQ(d.pid, (__u32)batch_b->pid, "decision: batch-b's pid");
+		ASSERT_EQ(d.cgid, cg_id(batch_b->rel),
+			  "decision: batch-b.service");
+		ASSERT_EQ(d.pid, (__u32)batch_b->pid,
+			  "decision: batch-b's pid");
 		ASSERT_GT(d.candidates, 0, "candidates counted");
 		ASSERT_GT(d.omitted, 0, "omitted counted");
 		ASSERT_GT(d.unkillable, 0, "unkillable counted");
@@ -235,7 +269,8 @@ TEST(l2_upstream_oomd_kills_the_preferred_candidate)
 		snprintf(what, sizeof(what), "%s still alive", leaves[i].rel);
 		ASSERT_EQ(hog_wait(leaves[i].pid, 0), -ETIMEDOUT, what);
 	}
-	ASSERT_EQ(kmsg_grep(mark, "oom bpf handler: l2_systemd_oomd", NULL, 0), 1, "handler line");
+	ASSERT_EQ(kmsg_grep(mark, "oom bpf handler: l2_systemd_oomd", NULL, 0),
+		  1, "handler line");
 cleanup:
 	hog_kill_all();
 	if (own >= 0)
@@ -266,8 +301,10 @@ TEST(l2_upstream_psi_declares_memcg_oom_from_a_bpf_wq)
 	if (!ASSERT_OK(cg_create("psi_test"), "psi_test") ||
 	    !ASSERT_OK(cg_create("psi_test/cg1"), "cg1") ||
 	    !ASSERT_OK(cg_create("psi_test/cg2"), "cg2") ||
-	    !ASSERT_OK(cg_write("psi_test/cg2", "memory.high", "%llu", 40 * MB), "memory.high") ||
-	    !ASSERT_OK(cg_write("psi_test/cg2", "memory.swap.max", "0"), "memory.swap.max") ||
+	    !ASSERT_OK(cg_write("psi_test/cg2", "memory.high", "%llu", 40 * MB),
+		       "memory.high") ||
+	    !ASSERT_OK(cg_write("psi_test/cg2", "memory.swap.max", "0"),
+		       "memory.swap.max") ||
 	    !ASSERT_OK(cg_freeze("psi_test", true), "freeze psi_test"))
 		goto cleanup;
 	hog = hog_start("psi_test/cg2", 500 * MB, 0);
@@ -281,7 +318,8 @@ TEST(l2_upstream_psi_declares_memcg_oom_from_a_bpf_wq)
 	link = bpf_program__attach(skel->progs.l2_psi_avgs_work);
 	if (!ASSERT_OK_PTR(link, "attach tp_btf/psi_avgs_work"))
 		goto cleanup;
-	if (!ASSERT_OK(rmdir(cg_abspath("psi_test/cg1")) ? -errno : 0, "rmdir cg1") ||
+	if (!ASSERT_OK(rmdir(cg_abspath("psi_test/cg1")) ? -errno : 0,
+		       "rmdir cg1") ||
 	    !ASSERT_OK(cg_create("psi_test_new"), "psi_test_new"))
 		goto cleanup;
 
@@ -290,16 +328,22 @@ TEST(l2_upstream_psi_declares_memcg_oom_from_a_bpf_wq)
 		goto cleanup;
 	if (!ASSERT_EQ(hog_wait(hog, 120000), SIGKILL, "cg2's task killed"))
 		goto cleanup;
-	ASSERT_TRUE(WAIT_UNTIL(READ_ONCE(skel->bss->oom_done), 10000), "the wq callback ran");
+	ASSERT_TRUE(WAIT_UNTIL(READ_ONCE(skel->bss->oom_done), 10000),
+		    "the wq callback ran");
 	ASSERT_EQ(skel->bss->wq_ret, 0, "bpf_wq set up");
 	ASSERT_EQ(skel->bss->oom_ret, 1, "bpf_out_of_memory(cg2): progress");
-	ASSERT_GT(skel->bss->growth, 50 * 1000 * 1000ULL, "full stall growth that triggered it");
-	ASSERT_EQ(cg_read_key("psi_test/cg2", "memory.events", "oom_kill"), 1, "cg2 oom_kill");
-	if (ASSERT_EQ(kmsg_grep(mark, "Killed process", line, sizeof(line)), 1, "a kill line"))
-		ASSERT_HAS_SUBSTR(line, "Memory cgroup out of memory: Killed process",
+	ASSERT_GT(skel->bss->growth, 50 * 1000 * 1000ULL,
+		  "full stall growth that triggered it");
+	ASSERT_EQ(cg_read_key("psi_test/cg2", "memory.events", "oom_kill"), 1,
+		  "cg2 oom_kill");
+	if (ASSERT_EQ(kmsg_grep(mark, "Killed process", line, sizeof(line)), 1,
+		      "a kill line"))
+		ASSERT_HAS_SUBSTR(line,
+				  "Memory cgroup out of memory: Killed process",
 				  "the kernel killer did it");
-	ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=CONSTRAINT_MEMCG,", NULL, 0), 1,
-		  "CONSTRAINT_MEMCG");
+	ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=CONSTRAINT_MEMCG,", NULL,
+			    0),
+		  1, "CONSTRAINT_MEMCG");
 cleanup:
 	hog_kill_all();
 	bpf_link__destroy(link);

@@ -15,7 +15,8 @@ struct crash_at {
 };
 
 /* @spec is CMD:N:SIG, e.g. "obj_pin:1:kill"; pass c->env to cli_run(). */
-static inline const char *const *crash_at_env(struct crash_at *c, const char *spec)
+static inline const char *const *crash_at_env(struct crash_at *c,
+					      const char *spec)
 {
 	snprintf(c->preload, sizeof(c->preload), "LD_PRELOAD=%s",
 		 build_path("selftests/cli/crash_at.so"));

@@ -12,9 +12,9 @@
 #include "cli.h"
 #include "test.h"
 
-#define ROUNDS		50
-#define OBSERVE_DIR	"/sys/fs/bpf/oomkit/observe"
-#define OBSERVE_LINK	OBSERVE_DIR "/link-observe_ops"
+#define ROUNDS	     50
+#define OBSERVE_DIR  "/sys/fs/bpf/oomkit/observe"
+#define OBSERVE_LINK OBSERVE_DIR "/link-observe_ops"
 
 static struct cli_res r;
 
@@ -31,7 +31,8 @@ static bool complete_dir_is_attached(void)
 	fd = bpf_obj_get(OBSERVE_LINK);
 	if (fd < 0)
 		return false;
-	ok = !bpf_link_get_info_by_fd(fd, &info, &len) && info.struct_ops.map_id;
+	ok = !bpf_link_get_info_by_fd(fd, &info, &len) &&
+	     info.struct_ops.map_id;
 	close(fd);
 	return ok;
 }
@@ -48,7 +49,8 @@ static pid_t spawn(bool load)
 
 	if (pid)
 		return pid;
-	if (load ? CLI(&r, "policy", "load", "observe") : CLI(&r, "policy", "unload", "--all"))
+	if (load ? CLI(&r, "policy", "load", "observe") :
+		   CLI(&r, "policy", "unload", "--all"))
 		_exit(3);
 	if (!r.status)
 		_exit(0);
@@ -56,7 +58,8 @@ static pid_t spawn(bool load)
 	if (load && r.status == 1 && nl && !nl[1] &&
 	    (strstr(r.err, ": already loaded (") || strstr(r.err, ": busy: ")))
 		_exit(1);
-	fprintf(stderr, "%s (exit %d): %s", load ? "load" : "unload", r.status, r.err);
+	fprintf(stderr, "%s (exit %d): %s", load ? "load" : "unload", r.status,
+		r.err);
 	_exit(3);
 }
 
@@ -78,7 +81,8 @@ TEST(concurrent_load_and_unload_stay_consistent)
 			for (i = 0; i < 3; i++) {
 				int st;
 
-				if (pids[i] <= 0 || waitpid(pids[i], &st, WNOHANG) != pids[i])
+				if (pids[i] <= 0 ||
+				    waitpid(pids[i], &st, WNOHANG) != pids[i])
 					continue;
 				pids[i] = 0;
 				live--;
@@ -88,18 +92,23 @@ TEST(concurrent_load_and_unload_stay_consistent)
 					loads++;
 			}
 		}
-		ASSERT_LE(max_attached, 1, "never two observe instances attached at once");
-		ASSERT_TRUE(complete_dir_is_attached(), "a complete observe/ has an attached link");
-		ASSERT_OK(access(OBSERVE_DIR "~tmp", F_OK) ? 0 : -1, "no ~tmp left behind");
-		ASSERT_EQ(bad, 0, "every command succeeded or failed with a one-line race error");
-		test_log("round %d: %d loads so far, at most %d attached\n", round, loads,
-			 max_attached);
+		ASSERT_LE(max_attached, 1,
+			  "never two observe instances attached at once");
+		ASSERT_TRUE(complete_dir_is_attached(),
+			    "a complete observe/ has an attached link");
+		ASSERT_OK(access(OBSERVE_DIR "~tmp", F_OK) ? 0 : -1,
+			  "no ~tmp left behind");
+		ASSERT_EQ(
+			bad, 0,
+			"every command succeeded or failed with a one-line race error");
+		test_log("round %d: %d loads so far, at most %d attached\n",
+			 round, loads, max_attached);
 		/* every other round starts from nothing loaded */
 		if (round % 2)
 			CLI(&r, "policy", "unload", "--all");
 	}
-	test_log("%d rounds, %d successful loads, at most %d attached\n", round, loads,
-		 max_attached);
+	test_log("%d rounds, %d successful loads, at most %d attached\n", round,
+		 loads, max_attached);
 	ASSERT_GT(loads, 0, "some loads went through");
 	CLI(&r, "policy", "unload", "--all");
 }

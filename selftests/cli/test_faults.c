@@ -24,13 +24,19 @@ TEST(verifier_failure_shows_the_log_tail)
 		return;
 	ASSERT_EQ(r.status, 1, "exit status");
 	ASSERT_STR_EQ(r.out, "", "stdout");
-	ASSERT_HAS_SUBSTR(r.err, "oomkit verifier log (last 20 lines):\n", "the log header");
-	ASSERT_HAS_SUBSTR(r.err, "invalid mem access 'map_value_or_null'", "the verifier's reason");
+	ASSERT_HAS_SUBSTR(r.err, "oomkit verifier log (last 20 lines):\n",
+			  "the log header");
+	ASSERT_HAS_SUBSTR(r.err, "invalid mem access 'map_value_or_null'",
+			  "the verifier's reason");
 	last = strstr(r.err, "Error: ");
 	if (ASSERT_OK_PTR(last, "an error line")) {
-		ASSERT_HAS_SUBSTR(last, "Error: can't load 'cli_bad_verifier': the verifier rejected "
-				  "program 'cli_bad_oom' (", "the error line");
-		ASSERT_FALSE(strchr(last, '\n') && strchr(last, '\n')[1], "the error is the last line");
+		ASSERT_HAS_SUBSTR(
+			last,
+			"Error: can't load 'cli_bad_verifier': the verifier rejected "
+			"program 'cli_bad_oom' (",
+			"the error line");
+		ASSERT_FALSE(strchr(last, '\n') && strchr(last, '\n')[1],
+			     "the error is the last line");
 	}
 	ASSERT_FALSE(pin_exists("cli_bad_verifier"), "nothing pinned");
 	ASSERT_EQ(nr_struct_ops_links(), links, "nothing attached");
@@ -39,8 +45,11 @@ TEST(verifier_failure_shows_the_log_tail)
 		return;
 	ASSERT_EQ(r.status, 1, "exit status (-j)");
 	ASSERT_TRUE(json_valid(r.out), "the JSON error parses");
-	ASSERT_HAS_SUBSTR(r.out, "{\"error\":\"can't load 'cli_bad_verifier': the verifier rejected "
-			  "program 'cli_bad_oom' (", "the JSON error");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"{\"error\":\"can't load 'cli_bad_verifier': the verifier rejected "
+		"program 'cli_bad_oom' (",
+		"the JSON error");
 	ASSERT_HAS_SUBSTR(r.out, "\"verifier_log\":[", "the log in JSON");
 }
 
@@ -55,9 +64,12 @@ TEST(feature_reports_everything_present)
 		return;
 	ASSERT_EQ(r.status, 0, "exit status (-j)");
 	ASSERT_TRUE(json_valid(r.out), "feature -j parses");
-	ASSERT_HAS_SUBSTR(r.out, "\"struct_ops\":{\"bpf_oom_ops\":true,\"bpf_psi_ops\":true}",
-			  "struct_ops");
-	ASSERT_HAS_SUBSTR(r.out, "\"missing\":[],\"complete\":true}", "complete");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"\"struct_ops\":{\"bpf_oom_ops\":true,\"bpf_psi_ops\":true}",
+		"struct_ops");
+	ASSERT_HAS_SUBSTR(r.out, "\"missing\":[],\"complete\":true}",
+			  "complete");
 }
 
 /* The test kernel carries level 1 (kernel-abi.md); feature says so, plain and -j. */
@@ -66,7 +78,8 @@ TEST(feature_reports_abi_level_1)
 	if (!ASSERT_OK(CLI(&r, "feature"), "feature"))
 		return;
 	ASSERT_EQ(r.status, 0, "exit status");
-	ASSERT_HAS_SUBSTR(r.out, "\nBPF OOM ABI: level 1\nstruct_ops:\n", "plain");
+	ASSERT_HAS_SUBSTR(r.out, "\nBPF OOM ABI: level 1\nstruct_ops:\n",
+			  "plain");
 	ASSERT_HAS_SUBSTR(r.out, "  oom_control.bpf_policy_name          yes\n",
 			  "level 1's field list");
 	ASSERT_FALSE(strstr(r.out, "bpf_handler_name"), "no level-2 field");
@@ -74,7 +87,9 @@ TEST(feature_reports_abi_level_1)
 		return;
 	ASSERT_EQ(r.status, 0, "exit status (-j)");
 	ASSERT_TRUE(json_valid(r.out), "feature -j parses");
-	ASSERT_HAS_SUBSTR(r.out, "\"abi\":{\"level\":1,\"reason\":null},\"struct_ops\":", "-j");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"\"abi\":{\"level\":1,\"reason\":null},\"struct_ops\":", "-j");
 }
 
 /* psi-guard's init reads its watch map at attach: the CLI must fill it before. */
@@ -92,24 +107,33 @@ TEST(cgroup_knob_reaches_the_map_before_attach)
 		goto out;
 	id = cg_id("watched");
 	snprintf(set, sizeof(set), "watch=%s", cg_abspath("watched"));
-	if (!ASSERT_OK(CLI(&r, "-j", "policy", "load", "psi-guard", "--set", set), "load"))
+	if (!ASSERT_OK(CLI(&r, "-j", "policy", "load", "psi-guard", "--set",
+			   set),
+		       "load"))
 		goto out;
 	if (!ASSERT_EQ(r.status, 0, "load exit status")) {
 		fprintf(stderr, "%s%s", r.out, r.err);
 		goto out;
 	}
-	ASSERT_HAS_SUBSTR(r.out, "\"kind\":\"psi\",\"source\":\"builtin\",\"oom_policy\":null",
-			  "a psi policy");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"\"kind\":\"psi\",\"source\":\"builtin\",\"oom_policy\":null",
+		"a psi policy");
 	fd = bpf_obj_get("/sys/fs/bpf/oomkit/psi-guard/watch");
 	if (!ASSERT_GE(fd, 0, "the knob map is pinned"))
 		goto out;
-	ASSERT_OK(bpf_map_lookup_elem(fd, &id, &val), "the cgroup's id is in the map");
+	ASSERT_OK(bpf_map_lookup_elem(fd, &id, &val),
+		  "the cgroup's id is in the map");
 	ASSERT_EQ(val, 1, "with the knob's value");
 	if (!ASSERT_OK(CLI(&r, "-j", "policy", "show"), "show"))
 		goto out;
-	ASSERT_HAS_SUBSTR(r.out, "\"name\":\"psi-guard\",\"pin_dir\":\"/sys/fs/bpf/oomkit/psi-guard\","
-			  "\"complete\":true,\"kind\":\"psi\",\"attach_order\":null,", "show");
-	ASSERT_HAS_SUBSTR(r.out, "\"type\":\"bpf_psi_ops\"", "the psi struct_ops");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"\"name\":\"psi-guard\",\"pin_dir\":\"/sys/fs/bpf/oomkit/psi-guard\","
+		"\"complete\":true,\"kind\":\"psi\",\"attach_order\":null,",
+		"show");
+	ASSERT_HAS_SUBSTR(r.out, "\"type\":\"bpf_psi_ops\"",
+			  "the psi struct_ops");
 	ASSERT_HAS_SUBSTR(r.out, "\"name\":\"init\"", "its init handler");
 out:
 	if (fd >= 0)

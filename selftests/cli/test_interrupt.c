@@ -10,7 +10,7 @@
 #include "crash_at.h"
 #include "test.h"
 
-#define STATS_SYSCTL	"/proc/sys/kernel/bpf_stats_enabled"
+#define STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
 
 static struct cli_res r;
 
@@ -59,15 +59,20 @@ TEST(signal_between_attach_and_commit_rolls_back)
 
 		if (!ASSERT_TRUE(stats_write(0), "bpf_stats_enabled=0"))
 			return;
-		if (!ASSERT_OK(cli_run(&r, 0, env, "policy", "load", "biggest-cgroup", "--stats",
-				       NULL), "load --stats"))
+		if (!ASSERT_OK(cli_run(&r, 0, env, "policy", "load",
+				       "biggest-cgroup", "--stats", NULL),
+			       "load --stats"))
 			goto out;
 		ASSERT_EQ(r.status, 1, cases[i].spec);
-		snprintf(err, sizeof(err), "Error: can't load 'biggest-cgroup': interrupted by %s "
-			 "before the commit; rolled back\n", cases[i].signame);
+		snprintf(
+			err, sizeof(err),
+			"Error: can't load 'biggest-cgroup': interrupted by %s "
+			"before the commit; rolled back\n",
+			cases[i].signame);
 		ASSERT_STR_EQ(r.err, err, cases[i].spec);
 		ASSERT_FALSE(pin_exists("biggest-cgroup"), "nothing pinned");
-		ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000), "nothing attached");
+		ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000),
+			    "nothing attached");
 		/* L6: the failed load turned the system-wide stats on: back off */
 		ASSERT_EQ(stats_read(), 0, "bpf_stats_enabled restored");
 	}
@@ -78,10 +83,12 @@ TEST(signal_between_attach_and_commit_rolls_back)
 	ASSERT_EQ(stats_read(), 0, "a plain load leaves bpf_stats_enabled off");
 	CLI(&r, "policy", "unload", "--all");
 	/* --stats that succeeds leaves them on, for 'policy show' (documented) */
-	if (!ASSERT_OK(CLI(&r, "policy", "load", "biggest-cgroup", "--stats"), "load --stats") ||
+	if (!ASSERT_OK(CLI(&r, "policy", "load", "biggest-cgroup", "--stats"),
+		       "load --stats") ||
 	    !ASSERT_EQ(r.status, 0, "load --stats exit status"))
 		goto out;
-	ASSERT_EQ(stats_read(), 1, "bpf_stats_enabled stays on after load --stats");
+	ASSERT_EQ(stats_read(), 1,
+		  "bpf_stats_enabled stays on after load --stats");
 out:
 	CLI(&r, "policy", "unload", "--all");
 	stats_write(0);

@@ -13,7 +13,6 @@
 #include "hog.h"
 #include "test.h"
 
-
 static struct cli_res r;
 static char out[CLI_OUT_MAX];
 
@@ -25,15 +24,18 @@ TEST(run_streams_a_kill_and_detaches)
 	CLI(&r, "policy", "unload", "--all");
 	if (!ASSERT_OK(cg_init("cli_run"), "cg_init"))
 		return;
-	if (!ASSERT_OK(cg_create("work"), "work") || !ASSERT_OK(cg_create("work/leaf"), "leaf") ||
-	    !ASSERT_OK(cg_write("work", "memory.max", "%llu", 48 * MB), "memory.max"))
+	if (!ASSERT_OK(cg_create("work"), "work") ||
+	    !ASSERT_OK(cg_create("work/leaf"), "leaf") ||
+	    !ASSERT_OK(cg_write("work", "memory.max", "%llu", 48 * MB),
+		       "memory.max"))
 		goto out;
 	links = nr_struct_ops_links();
-	run = cli_spawn(&fd, NULL, "-j", "run", "biggest-cgroup", "--count", "1", "--timeout", "90",
-			NULL);
+	run = cli_spawn(&fd, NULL, "-j", "run", "biggest-cgroup", "--count",
+			"1", "--timeout", "90", NULL);
 	if (!ASSERT_GT(run, 0, "spawn run"))
 		goto out;
-	if (!ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links + 1, 30000), "attached"))
+	if (!ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links + 1, 30000),
+			 "attached"))
 		goto out;
 	ASSERT_FALSE(pin_exists("biggest-cgroup"), "run pins nothing");
 
@@ -41,12 +43,17 @@ TEST(run_streams_a_kill_and_detaches)
 	if (!ASSERT_GT(hog, 0, "growing hog"))
 		goto out;
 	ASSERT_EQ(hog_wait(hog, 60000), SIGKILL, "killed");
-	ASSERT_EQ(cli_finish(run, fd, out, sizeof(out), 30000), 0, "run exits 0 after --count 1");
+	ASSERT_EQ(cli_finish(run, fd, out, sizeof(out), 30000), 0,
+		  "run exits 0 after --count 1");
 	run = -1;
 	ASSERT_EQ(json_lines(out), 1, "one decision, one JSON line");
-	ASSERT_HAS_SUBSTR(out, "\"policy\":\"biggest-cgroup\",\"trigger\":\"oom-memcg\","
-			  "\"decision\":\"kill-task\"", "the decision");
-	ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000), "detached");
+	ASSERT_HAS_SUBSTR(
+		out,
+		"\"policy\":\"biggest-cgroup\",\"trigger\":\"oom-memcg\","
+		"\"decision\":\"kill-task\"",
+		"the decision");
+	ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000),
+		    "detached");
 out:
 	if (run > 0)
 		cli_finish(run, fd, out, sizeof(out), 0);
@@ -64,13 +71,16 @@ TEST(run_detaches_on_sigterm)
 	run = cli_spawn(&fd, NULL, "-j", "run", "observe", NULL);
 	if (!ASSERT_GT(run, 0, "spawn run"))
 		return;
-	if (!ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links + 1, 30000), "attached")) {
+	if (!ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links + 1, 30000),
+			 "attached")) {
 		cli_finish(run, fd, out, sizeof(out), 0);
 		return;
 	}
 	/* cli_finish sends SIGTERM once its read times out */
-	ASSERT_EQ(cli_finish(run, fd, out, sizeof(out), 500), 0, "a clean exit on SIGTERM");
-	ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000), "detached");
+	ASSERT_EQ(cli_finish(run, fd, out, sizeof(out), 500), 0,
+		  "a clean exit on SIGTERM");
+	ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000),
+		    "detached");
 }
 
 /* Runs counted by the kernel for every struct_ops program (0 while stats are off). */
@@ -122,7 +132,8 @@ static bool one_oom(void)
 {
 	pid_t hog = hog_start_growing("work/leaf", 2 * MB, 0);
 
-	return ASSERT_GT(hog, 0, "growing hog") && ASSERT_EQ(hog_wait(hog, 60000), SIGKILL, "killed");
+	return ASSERT_GT(hog, 0, "growing hog") &&
+	       ASSERT_EQ(hog_wait(hog, 60000), SIGKILL, "killed");
 }
 
 /*
@@ -140,26 +151,32 @@ TEST(run_counts_runs_only_while_it_runs)
 	if (!ASSERT_TRUE(stats_off(), "kernel.bpf_stats_enabled=0") ||
 	    !ASSERT_OK(cg_init("cli_run_stats"), "cg_init"))
 		return;
-	if (!ASSERT_OK(cg_create("work"), "work") || !ASSERT_OK(cg_create("work/leaf"), "leaf") ||
-	    !ASSERT_OK(cg_write("work", "memory.max", "%llu", 48 * MB), "memory.max"))
+	if (!ASSERT_OK(cg_create("work"), "work") ||
+	    !ASSERT_OK(cg_create("work/leaf"), "leaf") ||
+	    !ASSERT_OK(cg_write("work", "memory.max", "%llu", 48 * MB),
+		       "memory.max"))
 		goto out;
 	links = nr_struct_ops_links();
 	run = cli_spawn(&fd, NULL, "-j", "run", "observe", NULL);
 	if (!ASSERT_GT(run, 0, "spawn run") ||
-	    !ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links + 1, 30000), "attached") ||
+	    !ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links + 1, 30000),
+			 "attached") ||
 	    !one_oom())
 		goto out;
 	ASSERT_GT(struct_ops_runs(), 0, "runs counted while 'run' runs");
 	cli_finish(run, fd, out, sizeof(out), 0);
 	run = -1;
-	ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000), "detached");
+	ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000),
+		    "detached");
 	ASSERT_EQ(stats_sysctl(), '0', "kernel.bpf_stats_enabled still 0");
 
 	if (!ASSERT_OK(CLI(&r, "policy", "load", "observe"), "load") ||
 	    !ASSERT_EQ(r.status, 0, "load exit status") || !one_oom())
 		goto out;
-	ASSERT_EQ(struct_ops_runs(), 0, "a plain load counts nothing: stats stayed off");
-	ASSERT_EQ(stats_sysctl(), '0', "kernel.bpf_stats_enabled still 0 after a load");
+	ASSERT_EQ(struct_ops_runs(), 0,
+		  "a plain load counts nothing: stats stayed off");
+	ASSERT_EQ(stats_sysctl(), '0',
+		  "kernel.bpf_stats_enabled still 0 after a load");
 out:
 	if (run > 0)
 		cli_finish(run, fd, out, sizeof(out), 0);

@@ -10,17 +10,18 @@
 
 /* The parts of kernel BTF the probe reads, in the shapes of kernel-abi-level2.md §9. */
 struct shape {
-	bool ops;		/* a struct bpf_oom_ops at all */
-	bool bpf_oom;		/* its third member, level 1's kernel-private pointer */
-	const char *first;	/* the struct the handler's first argument points to */
-	const char *second;	/* and its second's; NULL: one argument */
-	bool psi;		/* a struct bpf_psi_ops */
+	bool ops;     /* a struct bpf_oom_ops at all */
+	bool bpf_oom; /* its third member, level 1's kernel-private pointer */
+	const char *first; /* the struct the handler's first argument points to */
+	const char *second; /* and its second's; NULL: one argument */
+	bool psi;	    /* a struct bpf_psi_ops */
 };
 
 /* btf__add_field() appends to the type added last: build what a struct points to first. */
 static struct btf *make_btf(const struct shape *s)
 {
-	int int_id, char_id, name_id, arg1, arg2 = 0, proto, handler, oom = 0, ops;
+	int int_id, char_id, name_id, arg1, arg2 = 0, proto, handler, oom = 0,
+					    ops;
 	struct btf *btf = btf__new_empty();
 
 	if (!btf)
@@ -36,7 +37,8 @@ static struct btf *make_btf(const struct shape *s)
 
 	btf__add_struct(btf, s->first, 4);
 	btf__add_field(btf, "x", int_id, 0, 0);
-	arg1 = btf__add_ptr(btf, btf__find_by_name_kind(btf, s->first, BTF_KIND_STRUCT));
+	arg1 = btf__add_ptr(btf, btf__find_by_name_kind(btf, s->first,
+							BTF_KIND_STRUCT));
 	if (s->second) {
 		int st = btf__add_struct(btf, s->second, 4);
 
@@ -77,7 +79,10 @@ static void probe_shape(const struct shape *s, struct abi_probe *p)
 
 TEST(abi_probe_level_1_shape)
 {
-	const struct shape s = { .ops = true, .bpf_oom = true, .first = "oom_control", .psi = true };
+	const struct shape s = { .ops = true,
+				 .bpf_oom = true,
+				 .first = "oom_control",
+				 .psi = true };
 	struct abi_probe p;
 
 	probe_shape(&s, &p);
@@ -90,7 +95,9 @@ TEST(abi_probe_level_1_shape)
 /* A level-1 kernel built without PSI is still level 1; its PSI maps are refused by kind. */
 TEST(abi_probe_level_1_without_psi)
 {
-	const struct shape s = { .ops = true, .bpf_oom = true, .first = "oom_control" };
+	const struct shape s = { .ops = true,
+				 .bpf_oom = true,
+				 .first = "oom_control" };
 	struct abi_probe p;
 
 	probe_shape(&s, &p);
@@ -100,7 +107,9 @@ TEST(abi_probe_level_1_without_psi)
 
 TEST(abi_probe_level_2_shape)
 {
-	const struct shape s = { .ops = true, .first = "oom_control", .second = "cgroup" };
+	const struct shape s = { .ops = true,
+				 .first = "oom_control",
+				 .second = "cgroup" };
 	struct abi_probe p;
 
 	probe_shape(&s, &p);
@@ -118,36 +127,52 @@ TEST(abi_probe_none_without_bpf_oom_ops)
 	probe_shape(&s, &p);
 	ASSERT_EQ(p.level, ABI_NONE, "level");
 	ASSERT_FALSE(p.has_oom, "no bpf_oom_ops");
-	ASSERT_STR_EQ(p.why, "the kernel's BTF has no struct bpf_oom_ops (no BPF OOM series in "
-		      "this kernel)", "reason");
+	ASSERT_STR_EQ(
+		p.why,
+		"the kernel's BTF has no struct bpf_oom_ops (no BPF OOM series in "
+		"this kernel)",
+		"reason");
 	ASSERT_STR_EQ(abi_level_name(p.level), "none", "its name");
 }
 
 /* Two arguments, but the series' v3 shape: the count alone would have said level 2. */
 TEST(abi_probe_none_for_a_v3_handler)
 {
-	const struct shape s = { .ops = true, .first = "oom_control",
+	const struct shape s = { .ops = true,
+				 .first = "oom_control",
 				 .second = "bpf_struct_ops_link" };
-	const struct shape ctx = { .ops = true, .first = "bpf_oom_ctx", .second = "cgroup" };
+	const struct shape ctx = { .ops = true,
+				   .first = "bpf_oom_ctx",
+				   .second = "cgroup" };
 	struct abi_probe p;
 
 	probe_shape(&s, &p);
 	ASSERT_EQ(p.level, ABI_NONE, "level (link second)");
 	ASSERT_TRUE(p.has_oom, "bpf_oom_ops seen");
-	ASSERT_STR_EQ(p.why, "handle_out_of_memory()'s second argument is not a struct cgroup * "
-		      "(a v2/v3 revision of the series, which oomkit does not speak)", "reason");
+	ASSERT_STR_EQ(
+		p.why,
+		"handle_out_of_memory()'s second argument is not a struct cgroup * "
+		"(a v2/v3 revision of the series, which oomkit does not speak)",
+		"reason");
 
 	probe_shape(&ctx, &p);
 	ASSERT_EQ(p.level, ABI_NONE, "level (context first)");
-	ASSERT_STR_EQ(p.why, "handle_out_of_memory()'s first argument is not a struct oom_control * "
-		      "(a v2/v3 revision of the series, which oomkit does not speak)", "reason");
+	ASSERT_STR_EQ(
+		p.why,
+		"handle_out_of_memory()'s first argument is not a struct oom_control * "
+		"(a v2/v3 revision of the series, which oomkit does not speak)",
+		"reason");
 }
 
 TEST(abi_probe_none_for_mixed_shapes)
 {
-	const struct shape l2_psi = { .ops = true, .first = "oom_control", .second = "cgroup",
+	const struct shape l2_psi = { .ops = true,
+				      .first = "oom_control",
+				      .second = "cgroup",
 				      .psi = true };
-	const struct shape l1_two_args = { .ops = true, .bpf_oom = true, .first = "oom_control",
+	const struct shape l1_two_args = { .ops = true,
+					   .bpf_oom = true,
+					   .first = "oom_control",
 					   .second = "cgroup" };
 	struct abi_probe p;
 
@@ -157,13 +182,18 @@ TEST(abi_probe_none_for_mixed_shapes)
 
 	probe_shape(&l1_two_args, &p);
 	ASSERT_EQ(p.level, ABI_NONE, "3 members, 2 arguments");
-	ASSERT_STR_EQ(p.why, "struct bpf_oom_ops has 3 members and handle_out_of_memory() 2 "
-		      "arguments: neither level 1 (3 with bpf_oom, 1) nor level 2 (2, 2)", "reason");
+	ASSERT_STR_EQ(
+		p.why,
+		"struct bpf_oom_ops has 3 members and handle_out_of_memory() 2 "
+		"arguments: neither level 1 (3 with bpf_oom, 1) nor level 2 (2, 2)",
+		"reason");
 }
 
 TEST(abi_value_name_and_reported_name)
 {
-	const struct shape s = { .ops = true, .bpf_oom = true, .first = "oom_control" };
+	const struct shape s = { .ops = true,
+				 .bpf_oom = true,
+				 .first = "oom_control" };
 	struct btf *btf = make_btf(&s);
 	char value[80] = {}, name[ABI_OOM_NAME_LEN + 1];
 	int id;
@@ -172,22 +202,34 @@ TEST(abi_value_name_and_reported_name)
 		return;
 	id = btf__find_by_name_kind(btf, "bpf_oom_ops", BTF_KIND_STRUCT);
 	memcpy(value + 8, "biggest-cgroup", 14);
-	ASSERT_EQ(abi_value_name(btf, id, value, sizeof(value), name, sizeof(name)), 1, "found");
+	ASSERT_EQ(abi_value_name(btf, id, value, sizeof(value), name,
+				 sizeof(name)),
+		  1, "found");
 	ASSERT_STR_EQ(name, "biggest-cgroup", "the name");
-	ASSERT_STR_EQ(abi_reported_name(name), "biggest-cgroup", "reported as is");
+	ASSERT_STR_EQ(abi_reported_name(name), "biggest-cgroup",
+		      "reported as is");
 
 	memset(value, 0, sizeof(value));
-	ASSERT_EQ(abi_value_name(btf, id, value, sizeof(value), name, sizeof(name)), 1, "empty");
-	ASSERT_STR_EQ(abi_reported_name(name), "bpf_defined_policy", "an empty name's report");
+	ASSERT_EQ(abi_value_name(btf, id, value, sizeof(value), name,
+				 sizeof(name)),
+		  1, "empty");
+	ASSERT_STR_EQ(abi_reported_name(name), "bpf_defined_policy",
+		      "an empty name's report");
 
 	/* 64 bytes without a NUL stop at the member's end */
 	memset(value + 8, 'a', ABI_OOM_NAME_LEN);
-	ASSERT_EQ(abi_value_name(btf, id, value, sizeof(value), name, sizeof(name)), 1, "full");
+	ASSERT_EQ(abi_value_name(btf, id, value, sizeof(value), name,
+				 sizeof(name)),
+		  1, "full");
 	ASSERT_EQ(strlen(name), ABI_OOM_NAME_LEN, "at most 64 bytes");
 
-	ASSERT_EQ(abi_value_name(btf, id, value, 8, name, sizeof(name)), 0, "value too short");
-	ASSERT_EQ(abi_value_name(btf, btf__find_by_name_kind(btf, "oom_control", BTF_KIND_STRUCT),
-				 value, sizeof(value), name, sizeof(name)), 0, "no name member");
+	ASSERT_EQ(abi_value_name(btf, id, value, 8, name, sizeof(name)), 0,
+		  "value too short");
+	ASSERT_EQ(abi_value_name(btf,
+				 btf__find_by_name_kind(btf, "oom_control",
+							BTF_KIND_STRUCT),
+				 value, sizeof(value), name, sizeof(name)),
+		  0, "no name member");
 	btf__free(btf);
 }
 
@@ -214,7 +256,8 @@ TEST(abi_kind_names)
 {
 	ASSERT_STR_EQ(abi_kind_name(ABI_KIND_OOM), "bpf_oom_ops", "oom");
 	ASSERT_STR_EQ(abi_kind_name(ABI_KIND_PSI), "bpf_psi_ops", "psi");
-	ASSERT_EQ(abi_map_kind(NULL, NULL, NULL), ABI_KIND_OTHER, "nothing to look at");
+	ASSERT_EQ(abi_map_kind(NULL, NULL, NULL), ABI_KIND_OTHER,
+		  "nothing to look at");
 }
 
 /* This host's kernel has no BPF OOM ABI: the probe says none, and why, once. */
@@ -226,14 +269,25 @@ TEST(abi_kernel_on_this_host_is_none)
 	if (!ASSERT_OK(abi_kernel(&k), "probe the kernel"))
 		return;
 	ASSERT_EQ(k->level, ABI_NONE, "level");
-	ASSERT_STR_EQ(k->why, "the kernel's BTF has no struct bpf_oom_ops (no BPF OOM series in "
-		      "this kernel)", "reason");
+	ASSERT_STR_EQ(
+		k->why,
+		"the kernel's BTF has no struct bpf_oom_ops (no BPF OOM series in "
+		"this kernel)",
+		"reason");
 	if (ASSERT_OK(abi_kernel(&again), "probe again"))
 		ASSERT_TRUE(again == k, "probed once");
-	ASSERT_EQ(abi_check_kind(ABI_KIND_OOM, why, sizeof(why)), -EOPNOTSUPP, "an OOM map");
-	ASSERT_STR_EQ(why, "this kernel has no bpf_oom_ops (needs the BPF OOM series; see "
-		      "'oomkit feature')", "its reason");
-	ASSERT_EQ(abi_check_kind(ABI_KIND_PSI, why, sizeof(why)), -EOPNOTSUPP, "a PSI map");
-	ASSERT_STR_EQ(why, "this kernel has no bpf_psi_ops (needs the BPF OOM series; see "
-		      "'oomkit feature')", "its reason");
+	ASSERT_EQ(abi_check_kind(ABI_KIND_OOM, why, sizeof(why)), -EOPNOTSUPP,
+		  "an OOM map");
+	ASSERT_STR_EQ(
+		why,
+		"this kernel has no bpf_oom_ops (needs the BPF OOM series; see "
+		"'oomkit feature')",
+		"its reason");
+	ASSERT_EQ(abi_check_kind(ABI_KIND_PSI, why, sizeof(why)), -EOPNOTSUPP,
+		  "a PSI map");
+	ASSERT_STR_EQ(
+		why,
+		"this kernel has no bpf_psi_ops (needs the BPF OOM series; see "
+		"'oomkit feature')",
+		"its reason");
 }

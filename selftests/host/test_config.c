@@ -12,7 +12,7 @@
 
 #define DIR	"/tmp/oomkit-host-config"
 #define CONF	DIR "/oomkit.conf"
-#define DROPINS	CONF ".d"
+#define DROPINS CONF ".d"
 
 static struct cli_res r;
 
@@ -57,8 +57,10 @@ TEST(config_check_accepts_policies_and_drop_ins)
 		return;
 	if (!ASSERT_OK(CLI(&r, "config", "check", CONF), "config check"))
 		return;
-	snprintf(expect, sizeof(expect),
-		 "%s: 3 policies: biggest-cgroup, observe, newest-cgroup (2 drop-ins)\n", CONF);
+	snprintf(
+		expect, sizeof(expect),
+		"%s: 3 policies: biggest-cgroup, observe, newest-cgroup (2 drop-ins)\n",
+		CONF);
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_STR_EQ(r.out, expect, "stdout");
 	ASSERT_STR_EQ(r.err, "", "stderr");
@@ -66,19 +68,19 @@ TEST(config_check_accepts_policies_and_drop_ins)
 
 TEST(config_check_names_every_mistake_by_file_and_line)
 {
-	const char *expect =
-		CONF ":2: unknown key 'Sett' in [biggest-cgroup] (keys: Policy, Set)\n"
-		CONF ":3: can't set 'kill_all' on 'biggest-cgroup': 'maybe' is not a bool (use true or false)\n"
-		CONF ":4: expected KEY=VALUE, [NAME] or a comment\n"
-		CONF ":5: bad section name '[a.b]': a policy name (letters, digits, '_', '-')\n"
-		CONF ":7: can't load 'no-such-policy': no such policy (not built in, no "
-		DIR "/no-such-policy.bpf.o); see 'oomkit policy list'\n"
-		CONF ":8: [renamed] loads policy 'observe', which is loaded under its own name: "
-		"name the section [observe]\n"
-		DROPINS "/1.conf:1: a key before any section: start with [NAME], the policy's name\n"
-		DROPINS "/1.conf:3: can't set 'nope' on 'biggest-cgroup': no such tunable "
-		"(keys: count_page_cache, kill_all, min_leaf_bytes)\n"
-		DROPINS "/1.conf:4: no ']' after '[': write a section as [NAME]\n";
+	const char *expect = CONF
+		":2: unknown key 'Sett' in [biggest-cgroup] (keys: Policy, Set)\n" CONF
+		":3: can't set 'kill_all' on 'biggest-cgroup': 'maybe' is not a bool (use true or false)\n" CONF
+		":4: expected KEY=VALUE, [NAME] or a comment\n" CONF
+		":5: bad section name '[a.b]': a policy name (letters, digits, '_', '-')\n" CONF
+		":7: can't load 'no-such-policy': no such policy (not built in, no " DIR
+		"/no-such-policy.bpf.o); see 'oomkit policy list'\n" CONF
+		":8: [renamed] loads policy 'observe', which is loaded under its own name: "
+		"name the section [observe]\n" DROPINS
+		"/1.conf:1: a key before any section: start with [NAME], the policy's name\n" DROPINS
+		"/1.conf:3: can't set 'nope' on 'biggest-cgroup': no such tunable "
+		"(keys: count_page_cache, kill_all, min_leaf_bytes)\n" DROPINS
+		"/1.conf:4: no ']' after '[': write a section as [NAME]\n";
 	const char *env[] = { "OOMKIT_POLICY_DIR=" DIR, NULL };
 
 	fresh_dir();
@@ -98,7 +100,8 @@ TEST(config_check_names_every_mistake_by_file_and_line)
 			"Set=nope=1\n"
 			"[broken\n"))
 		return;
-	if (!ASSERT_OK(cli_run(&r, 0, env, "config", "check", CONF, NULL), "config check"))
+	if (!ASSERT_OK(cli_run(&r, 0, env, "config", "check", CONF, NULL),
+		       "config check"))
 		return;
 	ASSERT_EQ(r.status, 1, "exit status");
 	ASSERT_STR_EQ(r.err, expect, "stderr");
@@ -109,17 +112,23 @@ TEST(config_check_drop_in_appends_and_an_empty_set_resets)
 {
 	fresh_dir();
 	if (!write_file(CONF, 0644, "[biggest-cgroup]\nSet=kill_all=true\n") ||
-	    !write_file(DROPINS "/a.conf", 0644, "[biggest-cgroup]\nSet=min_leaf_bytes=1M\n") ||
-	    !write_file(DROPINS "/b.conf", 0644, "[biggest-cgroup]\nSet=\nSet=count_page_cache=1\n"))
+	    !write_file(DROPINS "/a.conf", 0644,
+			"[biggest-cgroup]\nSet=min_leaf_bytes=1M\n") ||
+	    !write_file(DROPINS "/b.conf", 0644,
+			"[biggest-cgroup]\nSet=\nSet=count_page_cache=1\n"))
 		return;
-	if (!ASSERT_OK(CLI(&r, "-j", "config", "check", CONF), "config check -j"))
+	if (!ASSERT_OK(CLI(&r, "-j", "config", "check", CONF),
+		       "config check -j"))
 		return;
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_TRUE(json_valid(r.out), "one JSON value");
-	ASSERT_HAS_SUBSTR(r.out, "\"sets\":[\"count_page_cache=1\"]", "the reset took the earlier sets");
+	ASSERT_HAS_SUBSTR(r.out, "\"sets\":[\"count_page_cache=1\"]",
+			  "the reset took the earlier sets");
 	ASSERT_HAS_SUBSTR(r.out, "\"errors\":[]", "no errors");
-	ASSERT_HAS_SUBSTR(r.out, "\"files\":[\"" CONF "\",\"" DROPINS "/a.conf\",\"" DROPINS
-			  "/b.conf\"]", "files in order");
+	ASSERT_HAS_SUBSTR(r.out,
+			  "\"files\":[\"" CONF "\",\"" DROPINS
+			  "/a.conf\",\"" DROPINS "/b.conf\"]",
+			  "files in order");
 }
 
 TEST(config_check_refuses_files_others_could_write)
@@ -135,11 +144,12 @@ TEST(config_check_refuses_files_others_could_write)
 		return;
 	if (!ASSERT_OK(CLI(&r, "config", "check", CONF), "config check"))
 		return;
-	snprintf(expect, sizeof(expect),
-		 "%s: a symbolic link: name the file itself (links are not followed)\n"
-		 "%s/g.conf: writable by group or others (mode 0664): chmod go-w it\n"
-		 "%s/u.conf: owned by uid 65534: it must be owned by root\n",
-		 CONF, DROPINS, DROPINS);
+	snprintf(
+		expect, sizeof(expect),
+		"%s: a symbolic link: name the file itself (links are not followed)\n"
+		"%s/g.conf: writable by group or others (mode 0664): chmod go-w it\n"
+		"%s/u.conf: owned by uid 65534: it must be owned by root\n",
+		CONF, DROPINS, DROPINS);
 	ASSERT_EQ(r.status, 1, "exit status");
 	ASSERT_STR_EQ(r.err, expect, "stderr");
 }
@@ -149,24 +159,32 @@ TEST(config_check_refuses_overlong_lines_and_missing_files)
 	char text[512], expect[512];
 
 	fresh_dir();
-	snprintf(text, sizeof(text), "[biggest-cgroup]\nSet=min_leaf_bytes=%0300d\n", 1);
+	snprintf(text, sizeof(text),
+		 "[biggest-cgroup]\nSet=min_leaf_bytes=%0300d\n", 1);
 	if (!write_file(CONF, 0644, text))
 		return;
 	if (!ASSERT_OK(CLI(&r, "config", "check", CONF), "config check"))
 		return;
 	ASSERT_EQ(r.status, 1, "exit status");
-	ASSERT_STR_EQ(r.err, CONF ":2: line longer than 198 characters: shorten it "
-		      "(cgroup paths may be relative to the cgroup2 mount)\n", "stderr");
+	ASSERT_STR_EQ(r.err,
+		      CONF
+		      ":2: line longer than 198 characters: shorten it "
+		      "(cgroup paths may be relative to the cgroup2 mount)\n",
+		      "stderr");
 
-	if (!ASSERT_OK(CLI(&r, "config", "check", DIR "/none.conf"), "missing file"))
+	if (!ASSERT_OK(CLI(&r, "config", "check", DIR "/none.conf"),
+		       "missing file"))
 		return;
-	snprintf(expect, sizeof(expect), "%s/none.conf: can't open: %s\n", DIR, strerror(ENOENT));
+	snprintf(expect, sizeof(expect), "%s/none.conf: can't open: %s\n", DIR,
+		 strerror(ENOENT));
 	ASSERT_EQ(r.status, 1, "exit status");
 	ASSERT_STR_EQ(r.err, expect, "stderr");
 
 	if (!ASSERT_OK(CLI(&r, "config", "check", "a", "b"), "two files"))
 		return;
 	ASSERT_EQ(r.status, 2, "usage error");
-	ASSERT_STR_EQ(r.err, "Error: too many arguments: 'config check' takes at most one FILE\n",
-		      "stderr");
+	ASSERT_STR_EQ(
+		r.err,
+		"Error: too many arguments: 'config check' takes at most one FILE\n",
+		"stderr");
 }

@@ -9,8 +9,8 @@
 #include "cli.h"
 #include "test.h"
 
-#define CHECK	"../scripts/dmesg-check"
-#define CLEAN	"../selftests/host/dmesg/clean-oom.log"
+#define CHECK "../scripts/dmesg-check"
+#define CLEAN "../selftests/host/dmesg/clean-oom.log"
 
 static char out[16 << 10];
 
@@ -22,7 +22,8 @@ static int dmesg_check(const char *log)
 	FILE *p;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "'%s' '%s' 2>/dev/null", build_path(CHECK), log);
+	snprintf(cmd, sizeof(cmd), "'%s' '%s' 2>/dev/null", build_path(CHECK),
+		 log);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -116,22 +117,25 @@ TEST(dmesg_check_says_when_the_log_is_missing)
 
 TEST(dmesg_check_rejects_a_bug)
 {
-	expect_rejected("[   20.100000] BUG: kernel NULL pointer dereference, address: 0000000000000008\n",
-			"BUG: kernel NULL pointer dereference");
+	expect_rejected(
+		"[   20.100000] BUG: kernel NULL pointer dereference, address: 0000000000000008\n",
+		"BUG: kernel NULL pointer dereference");
 }
 
 TEST(dmesg_check_rejects_a_warning)
 {
-	expect_rejected("[   20.100000] WARNING: CPU: 0 PID: 70 at mm/memcontrol.c:1612 "
-			"mem_cgroup_out_of_memory+0x4a/0x8d\n",
-			"WARNING: CPU: 0 PID: 70 at mm/memcontrol.c:1612");
+	expect_rejected(
+		"[   20.100000] WARNING: CPU: 0 PID: 70 at mm/memcontrol.c:1612 "
+		"mem_cgroup_out_of_memory+0x4a/0x8d\n",
+		"WARNING: CPU: 0 PID: 70 at mm/memcontrol.c:1612");
 }
 
 TEST(dmesg_check_rejects_an_rcu_stall)
 {
-	expect_rejected("[   40.100000] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
-			"[   40.100100] rcu: \t1-....: (2099 ticks this GP) idle=8f4c/1/0x4000000000000000\n",
-			"rcu_preempt detected stalls on CPUs/tasks");
+	expect_rejected(
+		"[   40.100000] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
+		"[   40.100100] rcu: \t1-....: (2099 ticks this GP) idle=8f4c/1/0x4000000000000000\n",
+		"rcu_preempt detected stalls on CPUs/tasks");
 }
 
 TEST(dmesg_check_rejects_a_kasan_report)
@@ -144,35 +148,40 @@ TEST(dmesg_check_rejects_a_kasan_report)
 /* psi_cgroup_free()'s WARN_ONCE text, even without the WARNING line after it. */
 TEST(dmesg_check_rejects_a_psi_trigger_leak)
 {
-	expect_rejected("[   30.100000] psi: trigger leak\n", "psi: trigger leak");
+	expect_rejected("[   30.100000] psi: trigger leak\n",
+			"psi: trigger leak");
 }
 
 TEST(dmesg_check_rejects_a_lockdep_splat)
 {
-	expect_rejected("[   30.100000] ======================================================\n"
-			"[   30.100010] WARNING: possible circular locking dependency detected\n"
-			"[   30.100020] 6.12.117 #2 Not tainted\n",
-			"possible circular locking dependency detected");
-	expect_rejected("[   30.100000] INFO: lockdep is turned off.\n", "lockdep is turned off");
+	expect_rejected(
+		"[   30.100000] ======================================================\n"
+		"[   30.100010] WARNING: possible circular locking dependency detected\n"
+		"[   30.100020] 6.12.117 #2 Not tainted\n",
+		"possible circular locking dependency detected");
+	expect_rejected("[   30.100000] INFO: lockdep is turned off.\n",
+			"lockdep is turned off");
 }
 
 /* A stack dump with no OOM report before it is shown with the lines that say why. */
 TEST(dmesg_check_rejects_a_stray_call_trace)
 {
-	expect_rejected("[  150.100000] INFO: task oomkit-hog:70 blocked for more than 120 seconds.\n"
-			"[  150.100010] task:oomkit-hog state:D stack:0 pid:70 tgid:70 ppid:60\n"
-			"[  150.100020] Call Trace:\n"
-			"[  150.100030]  <TASK>\n",
-			"INFO: task oomkit-hog:70 blocked for more than 120 seconds.");
+	expect_rejected(
+		"[  150.100000] INFO: task oomkit-hog:70 blocked for more than 120 seconds.\n"
+		"[  150.100010] task:oomkit-hog state:D stack:0 pid:70 tgid:70 ppid:60\n"
+		"[  150.100020] Call Trace:\n"
+		"[  150.100030]  <TASK>\n",
+		"INFO: task oomkit-hog:70 blocked for more than 120 seconds.");
 }
 
 /* Only the victim's own allocation failure is expected, not another task's. */
 TEST(dmesg_check_rejects_a_non_victims_allocation_failure)
 {
-	expect_rejected("[   50.100000] oomkit-hog: page allocation failure: order:0, "
-			"mode:0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP)\n"
-			"[   50.100010] CPU: 0 UID: 0 PID: 64 Comm: oomkit-hog Not tainted 6.12.117 #2\n"
-			"[   50.100020] Hardware name: QEMU Standard PC (i440FX + PIIX, 1996)\n"
-			"[   50.100030] Call Trace:\n",
-			"PID: 64 Comm: oomkit-hog");
+	expect_rejected(
+		"[   50.100000] oomkit-hog: page allocation failure: order:0, "
+		"mode:0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP)\n"
+		"[   50.100010] CPU: 0 UID: 0 PID: 64 Comm: oomkit-hog Not tainted 6.12.117 #2\n"
+		"[   50.100020] Hardware name: QEMU Standard PC (i440FX + PIIX, 1996)\n"
+		"[   50.100030] Call Trace:\n",
+		"PID: 64 Comm: oomkit-hog");
 }

@@ -14,7 +14,7 @@
 #include "cli.h"
 #include "test.h"
 
-#define FAKE_DIR	"/sys/fs/bpf/oomkit/fake"
+#define FAKE_DIR "/sys/fs/bpf/oomkit/fake"
 
 static struct cli_res r;
 static struct bpf_object *obj;
@@ -28,12 +28,14 @@ static struct bpf_program *pin_fake_ring(void)
 	mkdir("/sys/fs/bpf/oomkit", 0700);
 	if (!ASSERT_OK(mkdir(FAKE_DIR, 0700), "mkdir"))
 		return NULL;
-	obj = bpf_object__open_file(build_path("selftests/host/host_events.bpf.o"), NULL);
+	obj = bpf_object__open_file(
+		build_path("selftests/host/host_events.bpf.o"), NULL);
 	if (!ASSERT_OK_PTR(obj, "open host_events") ||
 	    !ASSERT_OK(bpf_object__load(obj), "load host_events"))
 		return NULL;
 	map = bpf_object__find_map_by_name(obj, "oomkit_events");
-	if (!ASSERT_OK(bpf_map__pin(map, FAKE_DIR "/oomkit_events"), "pin the ring"))
+	if (!ASSERT_OK(bpf_map__pin(map, FAKE_DIR "/oomkit_events"),
+		       "pin the ring"))
 		return NULL;
 	return bpf_object__find_program_by_name(obj, "host_emit");
 }
@@ -49,9 +51,11 @@ static struct bpf_program *fake_ring(void)
 
 static bool emit(struct bpf_program *prog, struct oomkit_event *e)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = e, .ctx_size_in = sizeof(*e));
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = e,
+		    .ctx_size_in = sizeof(*e));
 
-	return ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(prog), &opts), "run host_emit") &&
+	return ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(prog), &opts),
+			 "run host_emit") &&
 	       ASSERT_EQ(opts.retval, 0, "ringbuf_output");
 }
 
@@ -68,7 +72,8 @@ static int nr_lines(const char *s)
 TEST(events_count_prints_at_most_n)
 {
 	struct bpf_program *prog = fake_ring();
-	struct oomkit_event e = { .decision = OOMKIT_DEC_OBSERVE, .trigger = OOMKIT_TRIG_OOM_MEMCG,
+	struct oomkit_event e = { .decision = OOMKIT_DEC_OBSERVE,
+				  .trigger = OOMKIT_TRIG_OOM_MEMCG,
 				  .victim_cgroup_id = 1ULL << 40 };
 
 	if (!prog)
@@ -79,17 +84,23 @@ TEST(events_count_prints_at_most_n)
 		if (!emit(prog, &e))
 			goto out;
 	}
-	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "2", "--timeout", "10"), "events"))
+	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "2", "--timeout",
+			   "10"),
+		       "events"))
 		goto out;
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_EQ(json_lines(r.out), 2, "--count 2: two records");
 	ASSERT_HAS_SUBSTR(r.out, "\"score\":1,", "the first two");
 	/* the rest stay in the ring for the next reader */
-	if (!ASSERT_OK(CLI(&r, "events", "--count", "1", "--timeout", "10"), "events"))
+	if (!ASSERT_OK(CLI(&r, "events", "--count", "1", "--timeout", "10"),
+		       "events"))
 		goto out;
 	ASSERT_EQ(nr_lines(r.out), 1, "--count 1: one line");
-	ASSERT_HAS_SUBSTR(r.out, "victim=cgroup:1099511627776 ", "a removed cgroup by id");
-	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "5", "--timeout", "2"), "events"))
+	ASSERT_HAS_SUBSTR(r.out, "victim=cgroup:1099511627776 ",
+			  "a removed cgroup by id");
+	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "5", "--timeout",
+			   "2"),
+		       "events"))
 		goto out;
 	ASSERT_EQ(json_lines(r.out), 2, "the two left, then the timeout");
 	ASSERT_HAS_SUBSTR(r.out, "\"score\":4,", "the last one");
@@ -105,8 +116,10 @@ out:
 TEST(events_names_cannot_forge_a_line)
 {
 	struct bpf_program *prog = fake_ring();
-	struct oomkit_event e = { .decision = OOMKIT_DEC_KILL_TASK, .trigger = OOMKIT_TRIG_OOM_MEMCG,
-				  .nr_pids = 1, .pids = { 42 } };
+	struct oomkit_event e = { .decision = OOMKIT_DEC_KILL_TASK,
+				  .trigger = OOMKIT_TRIG_OOM_MEMCG,
+				  .nr_pids = 1,
+				  .pids = { 42 } };
 
 	if (!prog)
 		goto out;
@@ -116,19 +129,25 @@ TEST(events_names_cannot_forge_a_line)
 	strcpy(e.reason, "a \"b\\\" c\x1b[2J\xc2\x85\xff");
 	if (!emit(prog, &e) || !emit(prog, &e))
 		goto out;
-	if (!ASSERT_OK(CLI(&r, "events", "--count", "1", "--timeout", "10"), "events"))
+	if (!ASSERT_OK(CLI(&r, "events", "--count", "1", "--timeout", "10"),
+		       "events"))
 		goto out;
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_EQ(nr_lines(r.out), 1, "one record, one line");
-	ASSERT_HAS_SUBSTR(r.out, " comm=x\\x0a00:00\\x20fake ", "comm escaped, blanks too");
-	ASSERT_HAS_SUBSTR(r.out,
-			  " reason=\"a \\x22b\\x5c\\x22 c\\x1b[2J\\xc2\\x85\\xff\"\n",
-			  "reason: quote, backslash, ESC, C1 and a stray byte escaped");
-	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "1", "--timeout", "10"), "events -j"))
+	ASSERT_HAS_SUBSTR(r.out, " comm=x\\x0a00:00\\x20fake ",
+			  "comm escaped, blanks too");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		" reason=\"a \\x22b\\x5c\\x22 c\\x1b[2J\\xc2\\x85\\xff\"\n",
+		"reason: quote, backslash, ESC, C1 and a stray byte escaped");
+	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "1", "--timeout",
+			   "10"),
+		       "events -j"))
 		goto out;
 	ASSERT_TRUE(json_valid(r.out), "valid JSON");
 	ASSERT_HAS_SUBSTR(r.out, "\"comm\":\"x\\n00:00 fake\"", "comm in JSON");
-	ASSERT_HAS_SUBSTR(r.out, "c\\u001b[2J\xc2\x85\\ufffd\"", "ESC escaped, invalid byte U+FFFD");
+	ASSERT_HAS_SUBSTR(r.out, "c\\u001b[2J\xc2\x85\\ufffd\"",
+			  "ESC escaped, invalid byte U+FFFD");
 out:
 	bpf_object__close(obj);
 }
@@ -142,7 +161,8 @@ static void unpin_fake(void)
 /* A service's reader runs before, between and after the policies it reads. */
 TEST(events_follows_policies_loaded_after_it_started)
 {
-	struct oomkit_event e = { .decision = OOMKIT_DEC_OBSERVE, .trigger = OOMKIT_TRIG_OOM_MEMCG };
+	struct oomkit_event e = { .decision = OOMKIT_DEC_OBSERVE,
+				  .trigger = OOMKIT_TRIG_OOM_MEMCG };
 	struct bpf_program *prog;
 	char out[8192];
 	int fd = -1;
@@ -151,16 +171,17 @@ TEST(events_follows_policies_loaded_after_it_started)
 	obj = NULL;
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
 		return;
-	pid = cli_spawn(&fd, NULL, "-j", "events", "--count", "2", "--timeout", "20", NULL);
+	pid = cli_spawn(&fd, NULL, "-j", "events", "--count", "2", "--timeout",
+			"20", NULL);
 	if (!ASSERT_GT(pid, 0, "start the reader"))
 		return;
-	test_sleep_ms(1500);	/* it waits, with nothing loaded */
+	test_sleep_ms(1500); /* it waits, with nothing loaded */
 	prog = pin_fake_ring();
 	strcpy(e.policy, "fake");
 	e.score = 1;
 	if (!prog || !emit(prog, &e))
 		goto out;
-	test_sleep_ms(2500);	/* it found the policy and read the record */
+	test_sleep_ms(2500); /* it found the policy and read the record */
 	/* unloaded and loaded again: a new ring under the same name */
 	unpin_fake();
 	test_sleep_ms(1500);
@@ -168,11 +189,13 @@ TEST(events_follows_policies_loaded_after_it_started)
 	e.score = 2;
 	if (!prog || !emit(prog, &e))
 		goto out;
-	ASSERT_EQ(cli_finish(pid, fd, out, sizeof(out), 15000), 0, "exit after two records");
+	ASSERT_EQ(cli_finish(pid, fd, out, sizeof(out), 15000), 0,
+		  "exit after two records");
 	pid = -1;
 	ASSERT_EQ(json_lines(out), 2, "both records");
 	ASSERT_HAS_SUBSTR(out, "\"score\":1,", "the first policy's record");
-	ASSERT_HAS_SUBSTR(out, "\"score\":2,", "the record of the policy loaded again");
+	ASSERT_HAS_SUBSTR(out, "\"score\":2,",
+			  "the record of the policy loaded again");
 out:
 	if (pid > 0)
 		cli_finish(pid, fd, out, sizeof(out), 0);
@@ -182,7 +205,8 @@ out:
 /* Two readers of one ring would each get some records: one reads, one waits. */
 TEST(events_one_reader_per_policy)
 {
-	struct oomkit_event e = { .decision = OOMKIT_DEC_OBSERVE, .trigger = OOMKIT_TRIG_OOM_MEMCG };
+	struct oomkit_event e = { .decision = OOMKIT_DEC_OBSERVE,
+				  .trigger = OOMKIT_TRIG_OOM_MEMCG };
 	struct bpf_program *prog = fake_ring();
 	char out[8192], expect[256];
 	int fd = -1;
@@ -190,31 +214,41 @@ TEST(events_one_reader_per_policy)
 
 	if (!prog)
 		goto out;
-	pid = cli_spawn(&fd, NULL, "events", "--count", "1", "--timeout", "20", NULL);
+	pid = cli_spawn(&fd, NULL, "events", "--count", "1", "--timeout", "20",
+			NULL);
 	if (!ASSERT_GT(pid, 0, "start the first reader"))
 		goto out;
 	test_sleep_ms(1000);
-	if (!ASSERT_OK(CLI(&r, "events", "fake", "--timeout", "1"), "a second reader, by name"))
+	if (!ASSERT_OK(CLI(&r, "events", "fake", "--timeout", "1"),
+		       "a second reader, by name"))
 		goto out;
 	ASSERT_EQ(r.status, 1, "exit status");
-	ASSERT_STR_EQ(r.err, "Error: can't stream 'fake': its records go to another reader; "
-		      "stop that one first\n", "stderr");
-	if (!ASSERT_OK(CLI(&r, "events", "--timeout", "2"), "a second reader of all"))
+	ASSERT_STR_EQ(
+		r.err,
+		"Error: can't stream 'fake': its records go to another reader; "
+		"stop that one first\n",
+		"stderr");
+	if (!ASSERT_OK(CLI(&r, "events", "--timeout", "2"),
+		       "a second reader of all"))
 		goto out;
-	snprintf(expect, sizeof(expect),
-		 "note: 'fake': its records go to another reader (pid %d); this one takes over "
-		 "when that one stops\n"
-		 "note: no loaded policy has records for this reader yet: waiting\n", (int)pid);
+	snprintf(
+		expect, sizeof(expect),
+		"note: 'fake': its records go to another reader (pid %d); this one takes over "
+		"when that one stops\n"
+		"note: no loaded policy has records for this reader yet: waiting\n",
+		(int)pid);
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_STR_EQ(r.err, expect, "stderr");
 	strcpy(e.policy, "fake");
 	if (!emit(prog, &e))
 		goto out;
-	ASSERT_EQ(cli_finish(pid, fd, out, sizeof(out), 15000), 0, "the first reader's exit");
+	ASSERT_EQ(cli_finish(pid, fd, out, sizeof(out), 15000), 0,
+		  "the first reader's exit");
 	ASSERT_EQ(nr_lines(out), 1, "the first reader has the record");
 	/* it is gone: the next reader gets the policy */
-	if (!emit(prog, &e) ||
-	    !ASSERT_OK(CLI(&r, "events", "fake", "--count", "1", "--timeout", "5"), "next reader"))
+	if (!emit(prog, &e) || !ASSERT_OK(CLI(&r, "events", "fake", "--count",
+					      "1", "--timeout", "5"),
+					  "next reader"))
 		goto out;
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_EQ(nr_lines(r.out), 1, "the next reader has the next record");

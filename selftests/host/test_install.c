@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "test.h"
 
-#define DEST	"/tmp/oomkit-host-install"
+#define DEST "/tmp/oomkit-host-install"
 
 /* Runs a shell command; its stdout into out; returns its exit status. */
 static int sh(char *out, size_t len, const char *fmt, ...)
@@ -53,8 +53,10 @@ static void expect_working(const char *bin, const char *conf)
 {
 	char out[8192], expect[512];
 
-	ASSERT_EQ(sh(out, sizeof(out), "%s --help", bin), 0, "installed --help");
-	ASSERT_HAS_SUBSTR(out, "oomkit [OPTIONS] config check [FILE]", "--help text");
+	ASSERT_EQ(sh(out, sizeof(out), "%s --help", bin), 0,
+		  "installed --help");
+	ASSERT_HAS_SUBSTR(out, "oomkit [OPTIONS] config check [FILE]",
+			  "--help text");
 	ASSERT_EQ(sh(out, sizeof(out), "%s config check %s 2>&1", bin, conf), 0,
 		  "installed config check");
 	snprintf(expect, sizeof(expect), "%s: 1 policy: observe\n", conf);
@@ -68,27 +70,36 @@ TEST(make_install_honours_destdir_and_keeps_an_existing_config)
 
 	if (!ASSERT_EQ(sh(NULL, 0, "rm -rf " DEST), 0, "clean"))
 		return;
-	if (!ASSERT_EQ(sh(NULL, 0, "make -s -C %s install DESTDIR=" DEST " 2>&1", root), 0,
-		       "make install"))
+	if (!ASSERT_EQ(sh(NULL, 0,
+			  "make -s -C %s install DESTDIR=" DEST " 2>&1", root),
+		       0, "make install"))
 		return;
 	expect_mode(DEST "/usr/local/sbin/oomkit", 0755);
 	expect_mode(DEST "/usr/local/share/man/man8/oomkit.8", 0644);
 	expect_mode(DEST "/usr/local/share/man/man5/oomkit.conf.5", 0644);
-	expect_mode(DEST "/usr/local/share/bash-completion/completions/oomkit", 0644);
+	expect_mode(DEST "/usr/local/share/bash-completion/completions/oomkit",
+		    0644);
 	expect_mode(DEST "/etc/oomkit/oomkit.conf", 0644);
-	expect_working(DEST "/usr/local/sbin/oomkit", DEST "/etc/oomkit/oomkit.conf");
+	expect_working(DEST "/usr/local/sbin/oomkit",
+		       DEST "/etc/oomkit/oomkit.conf");
 	/* the drop-in directory the binary was built with, in its help */
-	ASSERT_EQ(sh(out, sizeof(out), DEST "/usr/local/sbin/oomkit policy list --help"), 0,
-		  "policy list --help");
-	ASSERT_HAS_SUBSTR(out, "/usr/local/lib/oomkit/policies", "built-in drop-in directory");
+	ASSERT_EQ(sh(out, sizeof(out),
+		     DEST "/usr/local/sbin/oomkit policy list --help"),
+		  0, "policy list --help");
+	ASSERT_HAS_SUBSTR(out, "/usr/local/lib/oomkit/policies",
+			  "built-in drop-in directory");
 
 	/* a second install keeps the admin's file */
-	if (!ASSERT_EQ(sh(NULL, 0, "echo '[biggest-cgroup]' >" DEST "/etc/oomkit/oomkit.conf"), 0,
-		       "edit the config"))
+	if (!ASSERT_EQ(sh(NULL, 0,
+			  "echo '[biggest-cgroup]' >" DEST
+			  "/etc/oomkit/oomkit.conf"),
+		       0, "edit the config"))
 		return;
-	ASSERT_EQ(sh(NULL, 0, "make -s -C %s install DESTDIR=" DEST " 2>&1", root), 0,
-		  "make install again");
-	ASSERT_EQ(sh(out, sizeof(out), "cat " DEST "/etc/oomkit/oomkit.conf"), 0, "read it");
+	ASSERT_EQ(sh(NULL, 0, "make -s -C %s install DESTDIR=" DEST " 2>&1",
+		     root),
+		  0, "make install again");
+	ASSERT_EQ(sh(out, sizeof(out), "cat " DEST "/etc/oomkit/oomkit.conf"),
+		  0, "read it");
 	ASSERT_STR_EQ(out, "[biggest-cgroup]\n", "the edited config is kept");
 }
 
@@ -97,27 +108,44 @@ TEST(make_deb_builds_a_package_for_debian_paths)
 	const char *root = build_path("..");
 	char out[16384];
 
-	if (!ASSERT_EQ(sh(NULL, 0, "rm -rf " DEST " && mkdir -p " DEST), 0, "clean"))
+	if (!ASSERT_EQ(sh(NULL, 0, "rm -rf " DEST " && mkdir -p " DEST), 0,
+		       "clean"))
 		return;
-	if (!ASSERT_EQ(sh(NULL, 0, "make -s -C %s deb 2>&1", root), 0, "make deb"))
+	if (!ASSERT_EQ(sh(NULL, 0, "make -s -C %s deb 2>&1", root), 0,
+		       "make deb"))
 		return;
-	ASSERT_EQ(sh(out, sizeof(out), "dpkg-deb -f %s/build/oomkit_*.deb Package Depends", root),
+	ASSERT_EQ(sh(out, sizeof(out),
+		     "dpkg-deb -f %s/build/oomkit_*.deb Package Depends", root),
 		  0, "dpkg-deb -f");
-	ASSERT_STR_EQ(out, "Package: oomkit\nDepends: libc6, libelf1, zlib1g, libinih1\n",
-		      "control fields");
-	ASSERT_EQ(sh(out, sizeof(out), "dpkg-deb -c %s/build/oomkit_*.deb", root), 0, "contents");
-	ASSERT_HAS_SUBSTR(out, "./usr/sbin/oomkit\n", "the binary in /usr/sbin");
-	ASSERT_HAS_SUBSTR(out, "./usr/lib/oomkit/policies/\n", "the drop-in directory");
-	ASSERT_HAS_SUBSTR(out, "./etc/oomkit/oomkit.conf\n", "the example config");
-	ASSERT_EQ(sh(out, sizeof(out), "dpkg-deb --ctrl-tarfile %s/build/oomkit_*.deb |"
-		     " tar -xO ./conffiles", root), 0, "conffiles");
-	ASSERT_STR_EQ(out, "/etc/oomkit/oomkit.conf\n", "the config is a conffile");
+	ASSERT_STR_EQ(
+		out,
+		"Package: oomkit\nDepends: libc6, libelf1, zlib1g, libinih1\n",
+		"control fields");
+	ASSERT_EQ(sh(out, sizeof(out), "dpkg-deb -c %s/build/oomkit_*.deb",
+		     root),
+		  0, "contents");
+	ASSERT_HAS_SUBSTR(out, "./usr/sbin/oomkit\n",
+			  "the binary in /usr/sbin");
+	ASSERT_HAS_SUBSTR(out, "./usr/lib/oomkit/policies/\n",
+			  "the drop-in directory");
+	ASSERT_HAS_SUBSTR(out, "./etc/oomkit/oomkit.conf\n",
+			  "the example config");
+	ASSERT_EQ(sh(out, sizeof(out),
+		     "dpkg-deb --ctrl-tarfile %s/build/oomkit_*.deb |"
+		     " tar -xO ./conffiles",
+		     root),
+		  0, "conffiles");
+	ASSERT_STR_EQ(out, "/etc/oomkit/oomkit.conf\n",
+		      "the config is a conffile");
 
-	if (!ASSERT_EQ(sh(NULL, 0, "dpkg-deb -x %s/build/oomkit_*.deb " DEST, root), 0,
-		       "unpack"))
+	if (!ASSERT_EQ(sh(NULL, 0, "dpkg-deb -x %s/build/oomkit_*.deb " DEST,
+			  root),
+		       0, "unpack"))
 		return;
 	expect_working(DEST "/usr/sbin/oomkit", DEST "/etc/oomkit/oomkit.conf");
-	ASSERT_EQ(sh(out, sizeof(out), DEST "/usr/sbin/oomkit policy list --help"), 0,
-		  "policy list --help");
-	ASSERT_HAS_SUBSTR(out, "/usr/lib/oomkit/policies, or", "Debian's drop-in directory");
+	ASSERT_EQ(sh(out, sizeof(out),
+		     DEST "/usr/sbin/oomkit policy list --help"),
+		  0, "policy list --help");
+	ASSERT_HAS_SUBSTR(out, "/usr/lib/oomkit/policies, or",
+			  "Debian's drop-in directory");
 }

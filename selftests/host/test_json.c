@@ -18,26 +18,40 @@ TEST(policy_list_json_shape)
 
 	mkdir(SCRATCH, 0755);
 	mkdir(dir, 0755);
-	if (!ASSERT_OK(copy_file(build_path("selftests/host/host_fake_oom.bpf.o"),
-				 SCRATCH "/list/host-fake.bpf.o", 0, 0644), "copy"))
+	if (!ASSERT_OK(
+		    copy_file(build_path("selftests/host/host_fake_oom.bpf.o"),
+			      SCRATCH "/list/host-fake.bpf.o", 0, 0644),
+		    "copy"))
 		return;
-	if (!ASSERT_OK(CLI(&r, "-j", "policy", "list", "--policy-dir", dir), "list"))
+	if (!ASSERT_OK(CLI(&r, "-j", "policy", "list", "--policy-dir", dir),
+		       "list"))
 		goto out;
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_TRUE(json_valid(r.out), "list -j parses");
 	ASSERT_EQ(r.out[0], '[', "an array");
-	ASSERT_HAS_SUBSTR(r.out, "{\"name\":\"host-fake\",\"origin\":\"drop-in\",\"source\":\""
-			  SCRATCH "/list/host-fake.bpf.o\",\"kind\":\"oom\",\"oom_policy\":\"host-fake\","
-			  "\"description\":\"host tests only: a bpf_oom_ops no host kernel can load\","
-			  "\"tunables\":[{\"name\":\"kill_all\",\"type\":\"bool\",\"default\":\"false\","
-			  "\"min\":0,\"max\":1,\"doc\":\"kill every task of the victim cgroup\"},",
-			  "the drop-in");
-	ASSERT_HAS_SUBSTR(r.out, "{\"name\":\"threshold_pct\",\"type\":\"u32\",\"default\":\"50\","
-			  "\"min\":1,\"max\":100,", "a u32 tunable");
-	ASSERT_HAS_SUBSTR(r.out, "\"cgroup_knobs\":[{\"name\":\"prio\",\"map\":\"host_fake_prio\","
-			  "\"syntax\":\"CGROUP_PATH:N\",\"min\":-100,\"max\":100,", "a knob");
-	ASSERT_HAS_SUBSTR(r.out, "{\"name\":\"avoid\",\"map\":\"host_fake_prio\",\"syntax\":"
-			  "\"CGROUP_PATH\",\"value\":100,", "a fixed-value knob");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"{\"name\":\"host-fake\",\"origin\":\"drop-in\",\"source\":\"" SCRATCH
+		"/list/host-fake.bpf.o\",\"kind\":\"oom\",\"oom_policy\":\"host-fake\","
+		"\"description\":\"host tests only: a bpf_oom_ops no host kernel can load\","
+		"\"tunables\":[{\"name\":\"kill_all\",\"type\":\"bool\",\"default\":\"false\","
+		"\"min\":0,\"max\":1,\"doc\":\"kill every task of the victim cgroup\"},",
+		"the drop-in");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"{\"name\":\"threshold_pct\",\"type\":\"u32\",\"default\":\"50\","
+		"\"min\":1,\"max\":100,",
+		"a u32 tunable");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"\"cgroup_knobs\":[{\"name\":\"prio\",\"map\":\"host_fake_prio\","
+		"\"syntax\":\"CGROUP_PATH:N\",\"min\":-100,\"max\":100,",
+		"a knob");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"{\"name\":\"avoid\",\"map\":\"host_fake_prio\",\"syntax\":"
+		"\"CGROUP_PATH\",\"value\":100,",
+		"a fixed-value knob");
 out:
 	unlink(SCRATCH "/list/host-fake.bpf.o");
 	rmdir(dir);
@@ -46,10 +60,13 @@ out:
 TEST(policy_list_has_the_builtins)
 {
 	static const char *const names[] = {
-		"observe", "biggest-cgroup", "preference", "priority", "psi-guard",
+		"observe",  "biggest-cgroup", "preference",
+		"priority", "psi-guard",
 	};
 
-	if (!ASSERT_OK(CLI(&r, "-j", "policy", "list", "--policy-dir", "/nonexistent"), "list"))
+	if (!ASSERT_OK(CLI(&r, "-j", "policy", "list", "--policy-dir",
+			   "/nonexistent"),
+		       "list"))
 		return;
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_TRUE(json_valid(r.out), "list -j parses");
@@ -57,14 +74,20 @@ TEST(policy_list_has_the_builtins)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		char want[128];
 
-		snprintf(want, sizeof(want), "{\"name\":\"%s\",\"origin\":\"builtin\"", names[i]);
+		snprintf(want, sizeof(want),
+			 "{\"name\":\"%s\",\"origin\":\"builtin\"", names[i]);
 		ASSERT_HAS_SUBSTR(r.out, want, names[i]);
 	}
-	ASSERT_HAS_SUBSTR(r.out, "\"name\":\"psi-guard\",\"origin\":\"builtin\",\"source\":"
-			  "\"builtin\",\"kind\":\"psi\",\"oom_policy\":null", "psi-guard's kind");
-	ASSERT_HAS_SUBSTR(r.out, "\"name\":\"biggest-cgroup\",\"origin\":\"builtin\",\"source\":"
-			  "\"builtin\",\"kind\":\"oom\",\"oom_policy\":\"biggest-cgroup\"",
-			  "biggest-cgroup's kind");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"\"name\":\"psi-guard\",\"origin\":\"builtin\",\"source\":"
+		"\"builtin\",\"kind\":\"psi\",\"oom_policy\":null",
+		"psi-guard's kind");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"\"name\":\"biggest-cgroup\",\"origin\":\"builtin\",\"source\":"
+		"\"builtin\",\"kind\":\"oom\",\"oom_policy\":\"biggest-cgroup\"",
+		"biggest-cgroup's kind");
 }
 
 TEST(feature_json_shape)
@@ -73,14 +96,24 @@ TEST(feature_json_shape)
 		return;
 	ASSERT_EQ(r.status, 1, "exit status: the host lacks the ABI");
 	ASSERT_TRUE(json_valid(r.out), "feature -j parses");
-	ASSERT_HAS_SUBSTR(r.out, "\"abi\":{\"level\":0,\"reason\":\"the kernel's BTF has no struct "
-			  "bpf_oom_ops (no BPF OOM series in this kernel)\"},\"struct_ops\":", "abi");
-	ASSERT_HAS_SUBSTR(r.out, "\"struct_ops\":{\"bpf_oom_ops\":false,\"bpf_psi_ops\":false}",
-			  "struct_ops");
-	ASSERT_HAS_SUBSTR(r.out, "\"fields\":{\"oom_control.bpf_memory_freed\":false,"
-			  "\"oom_control.bpf_policy_name\":false}", "fields");
-	ASSERT_HAS_SUBSTR(r.out, "\"kfuncs\":{\"bpf_oom_kill_process\":false,", "kfuncs");
-	ASSERT_HAS_SUBSTR(r.out, "\"missing\":[\"bpf_oom_ops\",\"bpf_psi_ops\",", "missing");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"\"abi\":{\"level\":0,\"reason\":\"the kernel's BTF has no struct "
+		"bpf_oom_ops (no BPF OOM series in this kernel)\"},\"struct_ops\":",
+		"abi");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"\"struct_ops\":{\"bpf_oom_ops\":false,\"bpf_psi_ops\":false}",
+		"struct_ops");
+	ASSERT_HAS_SUBSTR(r.out,
+			  "\"fields\":{\"oom_control.bpf_memory_freed\":false,"
+			  "\"oom_control.bpf_policy_name\":false}",
+			  "fields");
+	ASSERT_HAS_SUBSTR(r.out, "\"kfuncs\":{\"bpf_oom_kill_process\":false,",
+			  "kfuncs");
+	ASSERT_HAS_SUBSTR(r.out,
+			  "\"missing\":[\"bpf_oom_ops\",\"bpf_psi_ops\",",
+			  "missing");
 	ASSERT_HAS_SUBSTR(r.out, "\"complete\":false}", "complete");
 	ASSERT_STR_EQ(r.err, "", "stderr");
 }
@@ -93,7 +126,8 @@ TEST(policy_show_json_shape_when_empty)
 		return;
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_TRUE(json_valid(r.out), "show -j parses");
-	ASSERT_HAS_SUBSTR(r.out, "\"policies\":[],\"foreign\":[]}", "empty lists");
+	ASSERT_HAS_SUBSTR(r.out, "\"policies\":[],\"foreign\":[]}",
+			  "empty lists");
 	if (!ASSERT_OK(CLI(&r, "-p", "policy", "show"), "show -p"))
 		return;
 	ASSERT_TRUE(json_valid(r.out), "show -p parses");
@@ -121,8 +155,10 @@ static bool utf8_valid(const char *str)
 				return false;
 			cp = cp << 6 | (s[i] & 0x3f);
 		}
-		if (cp < (n == 2 ? 0x80u : n == 3 ? 0x800u : 0x10000u) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
+		if (cp < (n == 2 ? 0x80u :
+			  n == 3 ? 0x800u :
+				   0x10000u) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			return false;
 		s += n;
 	}
@@ -133,13 +169,22 @@ static bool utf8_valid(const char *str)
 TEST(json_output_is_valid_utf8)
 {
 	static const char *const bad[] = {
-		"\xff", "\x80", "\xc3", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80",
-		"\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80", "\xfe\xfe", "a\xc3(b",
+		"\xff",
+		"\x80",
+		"\xc3",
+		"\xc0\xaf",
+		"\xe0\x80\xaf",
+		"\xed\xa0\x80",
+		"\xf4\x90\x80\x80",
+		"\xf8\x88\x80\x80\x80",
+		"\xfe\xfe",
+		"a\xc3(b",
 	};
 	char path[256], want[64];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(path, sizeof(path), SCRATCH "/nope-%s-x.bpf.o", bad[i]);
+		snprintf(path, sizeof(path), SCRATCH "/nope-%s-x.bpf.o",
+			 bad[i]);
 		if (!ASSERT_OK(CLI(&r, "-j", "policy", "load", path), "load"))
 			return;
 		ASSERT_EQ(r.status, 1, "exit status");
@@ -148,23 +193,32 @@ TEST(json_output_is_valid_utf8)
 		ASSERT_HAS_SUBSTR(r.out, "\\ufffd", "bad bytes are replaced");
 	}
 	/* well-formed UTF-8 passes through */
-	snprintf(path, sizeof(path), SCRATCH "/nope-\xc3\xa9\xe2\x82\xac\xf0\x9f\x90\xa7.bpf.o");
+	snprintf(path, sizeof(path),
+		 SCRATCH "/nope-\xc3\xa9\xe2\x82\xac\xf0\x9f\x90\xa7.bpf.o");
 	if (!ASSERT_OK(CLI(&r, "-j", "policy", "load", path), "load"))
 		return;
-	snprintf(want, sizeof(want), "nope-\xc3\xa9\xe2\x82\xac\xf0\x9f\x90\xa7.bpf.o");
+	snprintf(want, sizeof(want),
+		 "nope-\xc3\xa9\xe2\x82\xac\xf0\x9f\x90\xa7.bpf.o");
 	ASSERT_HAS_SUBSTR(r.out, want, "UTF-8 kept");
 	ASSERT_FALSE(strstr(r.out, "\\ufffd"), "nothing replaced");
 
 	/* a drop-in directory with such a name, in a listing */
 	mkdir(SCRATCH, 0755);
 	mkdir(SCRATCH "/\xff\xfe", 0755);
-	if (!ASSERT_OK(copy_file(build_path("selftests/host/host_fake_oom.bpf.o"),
-				 SCRATCH "/\xff\xfe/f\xe9.bpf.o", 0, 0644), "copy"))
+	if (!ASSERT_OK(
+		    copy_file(build_path("selftests/host/host_fake_oom.bpf.o"),
+			      SCRATCH "/\xff\xfe/f\xe9.bpf.o", 0, 0644),
+		    "copy"))
 		return;
-	if (ASSERT_OK(CLI(&r, "-j", "policy", "list", "--policy-dir", SCRATCH "/\xff\xfe"), "list")) {
+	if (ASSERT_OK(CLI(&r, "-j", "policy", "list", "--policy-dir",
+			  SCRATCH "/\xff\xfe"),
+		      "list")) {
 		ASSERT_EQ(r.status, 0, "list exit status");
-		ASSERT_TRUE(json_valid(r.out) && utf8_valid(r.out), "list -j is valid JSON");
-		ASSERT_HAS_SUBSTR(r.out, "\"source\":\"" SCRATCH "/\\ufffd\\ufffd/f\\ufffd.bpf.o\"",
+		ASSERT_TRUE(json_valid(r.out) && utf8_valid(r.out),
+			    "list -j is valid JSON");
+		ASSERT_HAS_SUBSTR(r.out,
+				  "\"source\":\"" SCRATCH
+				  "/\\ufffd\\ufffd/f\\ufffd.bpf.o\"",
 				  "the source path");
 	}
 	unlink(SCRATCH "/\xff\xfe/f\xe9.bpf.o");

@@ -15,8 +15,8 @@
 #include "cli.h"
 #include "test.h"
 
-#define FAKE_DIR	"/sys/fs/bpf/oomkit/fake"
-#define PROM		"/tmp/oomkit-host-metrics.prom"
+#define FAKE_DIR "/sys/fs/bpf/oomkit/fake"
+#define PROM	 "/tmp/oomkit-host-metrics.prom"
 
 static struct cli_res r;
 
@@ -33,8 +33,9 @@ static bool pin_fake_stats(void)
 	mkdir("/sys/fs/bpf/oomkit", 0700);
 	if (!ASSERT_OK(mkdir(FAKE_DIR, 0700), "mkdir"))
 		return false;
-	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "oomkit_stats", sizeof(__u32),
-			    sizeof(__u64), OOMKIT_NR_STATS, NULL);
+	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "oomkit_stats",
+			    sizeof(__u32), sizeof(__u64), OOMKIT_NR_STATS,
+			    NULL);
 	vals = calloc(ncpu, sizeof(*vals));
 	if (!ASSERT_GE(fd, 0, "map") || !ASSERT_OK_PTR(vals, "calloc"))
 		return false;
@@ -58,13 +59,20 @@ TEST(metrics_prints_each_counter_per_policy)
 		return;
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_STR_EQ(r.err, "", "stderr");
-	ASSERT_HAS_SUBSTR(r.out, "# TYPE oomkit_policies_loaded gauge\noomkit_policies_loaded 1\n",
-			  "policies");
-	ASSERT_HAS_SUBSTR(r.out, "# TYPE oomkit_kills_total counter\n"
-			  "oomkit_kills_total{policy=\"fake\"} 7\n", "kills summed over CPUs");
-	ASSERT_HAS_SUBSTR(r.out, "oomkit_runs_total{policy=\"fake\"} 9\n", "runs");
-	ASSERT_HAS_SUBSTR(r.out, "oomkit_events_dropped_total{policy=\"fake\"} 0\n# EOF\n",
-			  "the last counter, then # EOF");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"# TYPE oomkit_policies_loaded gauge\noomkit_policies_loaded 1\n",
+		"policies");
+	ASSERT_HAS_SUBSTR(r.out,
+			  "# TYPE oomkit_kills_total counter\n"
+			  "oomkit_kills_total{policy=\"fake\"} 7\n",
+			  "kills summed over CPUs");
+	ASSERT_HAS_SUBSTR(r.out, "oomkit_runs_total{policy=\"fake\"} 9\n",
+			  "runs");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"oomkit_events_dropped_total{policy=\"fake\"} 0\n# EOF\n",
+		"the last counter, then # EOF");
 }
 
 TEST(metrics_file_is_replaced_whole_and_group_readable)
@@ -74,29 +82,39 @@ TEST(metrics_file_is_replaced_whole_and_group_readable)
 	unlink(PROM);
 	if (!pin_fake_stats())
 		return;
-	if (!ASSERT_OK(CLI(&r, "metrics", "--output", PROM), "metrics --output"))
+	if (!ASSERT_OK(CLI(&r, "metrics", "--output", PROM),
+		       "metrics --output"))
 		return;
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_STR_EQ(r.out, "", "nothing on stdout");
 	if (ASSERT_OK(stat(PROM, &st), "the file"))
 		ASSERT_EQ(st.st_mode & 0777, 0600, "mode 0600");
-	if (!ASSERT_OK(CLI(&r, "metrics", "--output", PROM, "--group", "nogroup"), "--group"))
+	if (!ASSERT_OK(CLI(&r, "metrics", "--output", PROM, "--group",
+			   "nogroup"),
+		       "--group"))
 		return;
 	ASSERT_EQ(r.status, 0, "exit status");
 	if (ASSERT_OK(stat(PROM, &st), "the file")) {
 		ASSERT_EQ(st.st_mode & 0777, 0640, "mode 0640");
 		ASSERT_EQ(st.st_gid, 65534, "group nogroup");
 	}
-	if (!ASSERT_OK(CLI(&r, "metrics", "--output", PROM, "--group", "no-such-group"),
+	if (!ASSERT_OK(CLI(&r, "metrics", "--output", PROM, "--group",
+			   "no-such-group"),
 		       "a group that does not exist"))
 		return;
 	ASSERT_EQ(r.status, 2, "exit status");
-	ASSERT_STR_EQ(r.err, "Error: can't write '" PROM "': no group 'no-such-group' "
-		      "(see getent group)\n", "stderr");
-	ASSERT_EQ(system("ls " PROM ".tmp.* 2>/dev/null | grep -q ."), 256, "no temporary left");
-	if (!ASSERT_OK(CLI(&r, "metrics", "--group", "nogroup"), "--group without --output"))
+	ASSERT_STR_EQ(r.err,
+		      "Error: can't write '" PROM "': no group 'no-such-group' "
+		      "(see getent group)\n",
+		      "stderr");
+	ASSERT_EQ(system("ls " PROM ".tmp.* 2>/dev/null | grep -q ."), 256,
+		  "no temporary left");
+	if (!ASSERT_OK(CLI(&r, "metrics", "--group", "nogroup"),
+		       "--group without --output"))
 		return;
 	ASSERT_EQ(r.status, 2, "exit status");
-	ASSERT_STR_EQ(r.err, "Error: '--group' is for the file of '--output FILE'\n", "stderr");
+	ASSERT_STR_EQ(r.err,
+		      "Error: '--group' is for the file of '--output FILE'\n",
+		      "stderr");
 	unlink(PROM);
 }

@@ -11,9 +11,9 @@
 #include "cli.h"
 #include "test.h"
 
-#define FAKE	"selftests/host/host_fake_oom.bpf.o"
-#define ROOT	"/sys/fs/bpf/oomkit"
-#define VICTIM	"/tmp/oomkit-host-test/victim"
+#define FAKE   "selftests/host/host_fake_oom.bpf.o"
+#define ROOT   "/sys/fs/bpf/oomkit"
+#define VICTIM "/tmp/oomkit-host-test/victim"
 
 static struct cli_res r;
 
@@ -30,8 +30,11 @@ static bool make_victim(void)
 {
 	mkdir("/tmp/oomkit-host-test", 0755);
 	mkdir(VICTIM, 0755);
-	return ASSERT_OK(copy_file("/etc/hostname", VICTIM "/important.conf", 0, 0644), "victim") &&
-	       ASSERT_OK(copy_file("/etc/hostname", VICTIM "/other", 0, 0644), "victim 2");
+	return ASSERT_OK(copy_file("/etc/hostname", VICTIM "/important.conf", 0,
+				   0644),
+			 "victim") &&
+	       ASSERT_OK(copy_file("/etc/hostname", VICTIM "/other", 0, 0644),
+			 "victim 2");
 }
 
 static void check_victim(const char *what)
@@ -51,14 +54,16 @@ static bool plant_as_nobody(int how)
 	if (!pid) {
 		if (how == 1)
 			_exit(symlink(VICTIM, ROOT) ? 2 : 0);
-		if (mkdir(ROOT, 0777) || chmod(ROOT, 0777) || symlink(VICTIM, ROOT "/evil") ||
+		if (mkdir(ROOT, 0777) || chmod(ROOT, 0777) ||
+		    symlink(VICTIM, ROOT "/evil") ||
 		    symlink(VICTIM, ROOT "/evil2~tmp"))
 			_exit(3);
 		_exit(0);
 	}
 	if (waitpid(pid, &status, 0) != pid)
 		return false;
-	return ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), "nobody plants");
+	return ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status),
+			   "nobody plants");
 }
 
 /* Every command that reads or writes the pin root refuses with @why and follows nothing. */
@@ -77,15 +82,21 @@ static void expect_refused(const char *why)
 	char err[512], json[600];
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		const char *argv[6] = { cmds[i].argv[0], cmds[i].argv[1], cmds[i].argv[2],
-					cmds[i].argv[3], NULL, NULL };
-		const char *jargv[7] = { "-j", argv[0], argv[1], argv[2], argv[3], NULL, NULL };
+		const char *argv[6] = { cmds[i].argv[0],
+					cmds[i].argv[1],
+					cmds[i].argv[2],
+					cmds[i].argv[3],
+					NULL,
+					NULL };
+		const char *jargv[7] = { "-j",	  argv[0], argv[1], argv[2],
+					 argv[3], NULL,	   NULL };
 
 		if (!argv[2] && !strcmp(argv[1], "load"))
 			jargv[3] = argv[2] = build_path(FAKE);
 		if (!ASSERT_OK(cli_runv(&r, 0, NULL, argv), cmds[i].step))
 			return;
-		snprintf(err, sizeof(err), "Error: can't %s: refusing pin root " ROOT ": %s\n",
+		snprintf(err, sizeof(err),
+			 "Error: can't %s: refusing pin root " ROOT ": %s\n",
 			 cmds[i].step, why);
 		ASSERT_EQ(r.status, 1, cmds[i].step);
 		ASSERT_STR_EQ(r.err, err, cmds[i].step);
@@ -94,8 +105,8 @@ static void expect_refused(const char *why)
 
 		if (!ASSERT_OK(cli_runv(&r, 0, NULL, jargv), cmds[i].step))
 			return;
-		snprintf(json, sizeof(json), "{\"error\":\"%.*s\"}\n", (int)strlen(err) - 8,
-			 err + 7);
+		snprintf(json, sizeof(json), "{\"error\":\"%.*s\"}\n",
+			 (int)strlen(err) - 8, err + 7);
 		ASSERT_EQ(r.status, 1, cmds[i].step);
 		ASSERT_STR_EQ(r.out, json, cmds[i].step);
 		check_victim(cmds[i].step);
@@ -106,28 +117,36 @@ TEST(pin_root_of_another_user_is_refused)
 {
 	if (!open_bpffs() || !make_victim() || !plant_as_nobody(0))
 		return;
-	expect_refused("owned by uid 65534, not root; check and remove it (rm -r " ROOT ")");
-	ASSERT_OK(access(ROOT "/evil", F_OK), "the planted link is left for the admin");
+	expect_refused(
+		"owned by uid 65534, not root; check and remove it (rm -r " ROOT
+		")");
+	ASSERT_OK(access(ROOT "/evil", F_OK),
+		  "the planted link is left for the admin");
 }
 
 TEST(pin_root_writable_by_others_is_refused)
 {
 	if (!open_bpffs() || !make_victim())
 		return;
-	if (!ASSERT_OK(mkdir(ROOT, 0700), "mkdir") || !ASSERT_OK(chmod(ROOT, 0777), "chmod") ||
+	if (!ASSERT_OK(mkdir(ROOT, 0700), "mkdir") ||
+	    !ASSERT_OK(chmod(ROOT, 0777), "chmod") ||
 	    !ASSERT_OK(symlink(VICTIM, ROOT "/evil"), "a link in it"))
 		return;
-	expect_refused("writable by others (mode 0777); check its entries and chmod 0700 it");
+	expect_refused(
+		"writable by others (mode 0777); check its entries and chmod 0700 it");
 	if (!ASSERT_OK(chmod(ROOT, 0770), "chmod g+w"))
 		return;
-	expect_refused("writable by its group (mode 0770); check its entries and chmod 0700 it");
+	expect_refused(
+		"writable by its group (mode 0770); check its entries and chmod 0700 it");
 }
 
 TEST(pin_root_that_is_a_link_is_refused)
 {
 	if (!open_bpffs() || !make_victim() || !plant_as_nobody(1))
 		return;
-	expect_refused("a symbolic link, not a directory; check and remove it (rm " ROOT ")");
+	expect_refused(
+		"a symbolic link, not a directory; check and remove it (rm " ROOT
+		")");
 }
 
 /* A sound root with links in it (however they got there): listed as nothing, never followed. */
@@ -150,8 +169,10 @@ TEST(links_in_the_pin_root_are_not_policies)
 	if (!ASSERT_OK(CLI(&r, "policy", "unload", "evil"), "unload evil"))
 		return;
 	ASSERT_EQ(r.status, 1, "unload evil exit status");
-	ASSERT_STR_EQ(r.err, "Error: can't unload 'evil': not loaded (see 'oomkit policy show')\n",
-		      "unload evil");
+	ASSERT_STR_EQ(
+		r.err,
+		"Error: can't unload 'evil': not loaded (see 'oomkit policy show')\n",
+		"unload evil");
 	check_victim("the link's target");
 }
 
@@ -165,14 +186,20 @@ TEST(run_checks_the_name_like_load)
 	if (!ASSERT_OK(CLI(&r, "run", build_path(FAKE)), "run"))
 		return;
 	ASSERT_EQ(r.status, 1, "exit status");
-	ASSERT_STR_EQ(r.err, "Error: can't run 'host-fake': " ROOT "/host-fake~tmp exists (an "
-		      "interrupted load); clean it with 'oomkit policy unload host-fake'\n",
-		      "the leftover");
+	ASSERT_STR_EQ(
+		r.err,
+		"Error: can't run 'host-fake': " ROOT
+		"/host-fake~tmp exists (an "
+		"interrupted load); clean it with 'oomkit policy unload host-fake'\n",
+		"the leftover");
 	if (!ASSERT_OK(rmdir(ROOT "/host-fake~tmp"), "rmdir") ||
 	    !ASSERT_OK(chmod(ROOT, 0777), "a root writable by others") ||
 	    !ASSERT_OK(CLI(&r, "run", build_path(FAKE)), "run"))
 		return;
 	ASSERT_EQ(r.status, 1, "exit status");
-	ASSERT_HAS_SUBSTR(r.err, "Error: can't run 'host-fake': refusing pin root " ROOT
-			  ": writable by others", "the untrusted root");
+	ASSERT_HAS_SUBSTR(
+		r.err,
+		"Error: can't run 'host-fake': refusing pin root " ROOT
+		": writable by others",
+		"the untrusted root");
 }

@@ -11,8 +11,8 @@
 #include "cli.h"
 #include "test.h"
 
-#define FAKE_DIR	"/sys/fs/bpf/oomkit/fake"
-#define FAKE_STATS	FAKE_DIR "/oomkit_stats"
+#define FAKE_DIR   "/sys/fs/bpf/oomkit/fake"
+#define FAKE_STATS FAKE_DIR "/oomkit_stats"
 
 static struct cli_res r;
 
@@ -58,19 +58,23 @@ TEST(show_refuses_a_foreign_oomkit_stats)
 	if (!ASSERT_OK(mkdir(FAKE_DIR, 0700), "mkdir"))
 		return;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (!pin_fake_stats(cases[i].type, cases[i].key, cases[i].value))
+		if (!pin_fake_stats(cases[i].type, cases[i].key,
+				    cases[i].value))
 			return;
 		if (!ASSERT_OK(CLI(&r, "policy", "show"), "show"))
 			return;
 		ASSERT_EQ(r.status, 0, cases[i].why);
-		snprintf(want, sizeof(want), "    counters: unreadable: oomkit_stats is %s\n",
+		snprintf(want, sizeof(want),
+			 "    counters: unreadable: oomkit_stats is %s\n",
 			 cases[i].why);
 		ASSERT_HAS_SUBSTR(r.out, want, "plain show");
 		if (!ASSERT_OK(CLI(&r, "-j", "policy", "show"), "show -j"))
 			return;
 		ASSERT_EQ(r.status, 0, cases[i].why);
 		ASSERT_TRUE(json_valid(r.out), "show -j parses");
-		snprintf(want, sizeof(want), "\"stats\":null,\"stats_error\":\"%s\"}", cases[i].why);
+		snprintf(want, sizeof(want),
+			 "\"stats\":null,\"stats_error\":\"%s\"}",
+			 cases[i].why);
 		ASSERT_HAS_SUBSTR(r.out, want, "show -j");
 	}
 	/* the layout the policies have is read */

@@ -12,8 +12,9 @@ static void expect_help(const char *const *argv, const char *synopsis)
 {
 	char what[256];
 
-	snprintf(what, sizeof(what), "'oomkit %s%s%s --help'", argv[0] ? argv[0] : "",
-		 argv[0] && argv[1] ? " " : "", argv[0] && argv[1] ? argv[1] : "");
+	snprintf(what, sizeof(what), "'oomkit %s%s%s --help'",
+		 argv[0] ? argv[0] : "", argv[0] && argv[1] ? " " : "",
+		 argv[0] && argv[1] ? argv[1] : "");
 	if (!ASSERT_OK(cli_runv(&r, 0, NULL, argv), what))
 		return;
 	ASSERT_EQ(r.status, 0, what);
@@ -30,16 +31,21 @@ TEST(help_on_every_command)
 	} cases[] = {
 		{ { "--help" }, "oomkit [OPTIONS] feature" },
 		{ { "help" }, "oomkit [OPTIONS] policy load NAME|PATH" },
-		{ { "policy", "--help" }, "oomkit [OPTIONS] policy unload NAME | --all" },
-		{ { "policy", "list", "--help" }, "oomkit [OPTIONS] policy list [--policy-dir DIR]" },
-		{ { "policy", "load", "--help" }, "policy load NAME|PATH [--set KEY=VALUE]..." },
+		{ { "policy", "--help" },
+		  "oomkit [OPTIONS] policy unload NAME | --all" },
+		{ { "policy", "list", "--help" },
+		  "oomkit [OPTIONS] policy list [--policy-dir DIR]" },
+		{ { "policy", "load", "--help" },
+		  "policy load NAME|PATH [--set KEY=VALUE]..." },
 		{ { "policy", "show", "-h" }, "oomkit [OPTIONS] policy show" },
-		{ { "policy", "unload", "--help" }, "oomkit [OPTIONS] policy unload NAME | --all" },
+		{ { "policy", "unload", "--help" },
+		  "oomkit [OPTIONS] policy unload NAME | --all" },
 		{ { "run", "--help" }, "oomkit [OPTIONS] run NAME|PATH" },
 		{ { "events", "--help" }, "oomkit [OPTIONS] events [NAME]..." },
 		{ { "feature", "--help" }, "oomkit [OPTIONS] feature" },
 		/* -h means the command before it */
-		{ { "policy", "-h", "show" }, "oomkit [OPTIONS] policy unload NAME | --all" },
+		{ { "policy", "-h", "show" },
+		  "oomkit [OPTIONS] policy unload NAME | --all" },
 		{ { "-dh" }, "oomkit [OPTIONS] feature" },
 	};
 
@@ -71,8 +77,9 @@ static void expect_usage(const char *const *argv, const char *err_line)
 {
 	char what[256];
 
-	snprintf(what, sizeof(what), "'oomkit %s %s %s'", argv[0] ? argv[0] : "",
-		 argv[0] && argv[1] ? argv[1] : "", argv[0] && argv[1] && argv[2] ? argv[2] : "");
+	snprintf(what, sizeof(what), "'oomkit %s %s %s'",
+		 argv[0] ? argv[0] : "", argv[0] && argv[1] ? argv[1] : "",
+		 argv[0] && argv[1] && argv[2] ? argv[2] : "");
 	if (!ASSERT_OK(cli_runv(&r, 0, NULL, argv), what))
 		return;
 	ASSERT_EQ(r.status, 2, what);
@@ -88,15 +95,18 @@ TEST(usage_errors_exit_2)
 	} cases[] = {
 		{ { NULL }, "Error: missing command (see 'oomkit --help')" },
 		{ { "frob" }, "Error: what is 'frob'? (see 'oomkit --help')" },
-		{ { "policy" }, "Error: missing command (see 'oomkit policy --help')" },
-		{ { "policy", "frob" }, "Error: what is 'frob'? (see 'oomkit policy --help')" },
+		{ { "policy" },
+		  "Error: missing command (see 'oomkit policy --help')" },
+		{ { "policy", "frob" },
+		  "Error: what is 'frob'? (see 'oomkit policy --help')" },
 		{ { "policy", "load" },
 		  "Error: 'policy load' needs NAME|PATH (see 'oomkit policy load --help')" },
 		{ { "policy", "load", "a", "b" },
 		  "Error: unexpected argument 'b' for 'policy load' (see 'oomkit policy load --help')" },
 		{ { "policy", "load", "a", "--bogus" },
 		  "Error: unrecognized option '--bogus' for 'policy load' (see 'oomkit policy load --help')" },
-		{ { "policy", "load", "a", "--set" }, "Error: option '--set' needs KEY=VALUE" },
+		{ { "policy", "load", "a", "--set" },
+		  "Error: option '--set' needs KEY=VALUE" },
 		{ { "policy", "unload" },
 		  "Error: 'policy unload' needs NAME or --all (see 'oomkit policy unload --help')" },
 		{ { "policy", "unload", "a", "--all" },
@@ -105,10 +115,12 @@ TEST(usage_errors_exit_2)
 		  "Error: unexpected argument 'extra' for 'policy show' (see 'oomkit policy show --help')" },
 		{ { "events", "--count", "0" },
 		  "Error: option '--count' needs a positive integer, not '0'" },
-		{ { "run" }, "Error: 'run' needs NAME|PATH (see 'oomkit run --help')" },
+		{ { "run" },
+		  "Error: 'run' needs NAME|PATH (see 'oomkit run --help')" },
 		{ { "feature", "now" },
 		  "Error: unexpected argument 'now' for 'feature' (see 'oomkit feature --help')" },
-		{ { "--policy-dir" }, "Error: option '--policy-dir' needs a directory" },
+		{ { "--policy-dir" },
+		  "Error: option '--policy-dir' needs a directory" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -133,7 +145,8 @@ TEST(options_parse_like_getopt_long)
 		  "Error: 'policy unload' takes NAME or --all, not both" },
 		{ { "events", "a", "--count", "x" },
 		  "Error: option '--count' needs a positive integer, not 'x'" },
-		{ { "policy", "load", "--set" }, "Error: option '--set' needs KEY=VALUE" },
+		{ { "policy", "load", "--set" },
+		  "Error: option '--set' needs KEY=VALUE" },
 		/* an option of another command is not this one's */
 		{ { "policy", "load", "a", "--all" },
 		  "Error: unrecognized option '--all' for 'policy load' (see 'oomkit policy load --help')" },
@@ -153,8 +166,10 @@ TEST(unknown_option_is_one_line)
 		const char *argv[4];
 		const char *err;
 	} cases[] = {
-		{ { "--bogus" }, "Error: unrecognized option '--bogus' (see 'oomkit --help')\n" },
-		{ { "-x", "policy", "show" }, "Error: unrecognized option '-x' (see 'oomkit --help')\n" },
+		{ { "--bogus" },
+		  "Error: unrecognized option '--bogus' (see 'oomkit --help')\n" },
+		{ { "-x", "policy", "show" },
+		  "Error: unrecognized option '-x' (see 'oomkit --help')\n" },
 		{ { "policy", "--bogus", "show" },
 		  "Error: unrecognized option '--bogus' (see 'oomkit policy --help')\n" },
 		{ { "policy", "show", "-x" },
@@ -164,7 +179,8 @@ TEST(unknown_option_is_one_line)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (!ASSERT_OK(cli_runv(&r, 0, NULL, cases[i].argv), cases[i].argv[0]))
+		if (!ASSERT_OK(cli_runv(&r, 0, NULL, cases[i].argv),
+			       cases[i].argv[0]))
 			return;
 		ASSERT_EQ(r.status, 2, cases[i].argv[0]);
 		ASSERT_STR_EQ(r.err, cases[i].err, cases[i].argv[0]);
@@ -177,8 +193,10 @@ TEST(usage_error_in_json_mode)
 	if (!ASSERT_OK(CLI(&r, "policy", "frob", "-j"), "run"))
 		return;
 	ASSERT_EQ(r.status, 2, "exit status");
-	ASSERT_STR_EQ(r.out, "{\"error\":\"what is 'frob'? (see 'oomkit policy --help')\"}\n",
-		      "stdout");
+	ASSERT_STR_EQ(
+		r.out,
+		"{\"error\":\"what is 'frob'? (see 'oomkit policy --help')\"}\n",
+		"stdout");
 	ASSERT_STR_EQ(r.err, "", "stderr");
 	ASSERT_TRUE(json_valid(r.out), "the error is JSON");
 }
@@ -189,7 +207,8 @@ TEST(verb_prefixes_like_bpftool)
 		return;
 	/* "l" is ambiguous: list and load */
 	ASSERT_EQ(r.status, 2, "exit status");
-	ASSERT_STR_EQ(cli_err_line(&r), "Error: ambiguous prefix: 'l' could be 'list' or 'load'",
+	ASSERT_STR_EQ(cli_err_line(&r),
+		      "Error: ambiguous prefix: 'l' could be 'list' or 'load'",
 		      "stderr");
 	if (!ASSERT_OK(CLI(&r, "pol", "lis", "--help"), "run"))
 		return;
@@ -201,8 +220,8 @@ TEST(verb_prefixes_like_bpftool)
 TEST(man_page_lists_every_command)
 {
 	static const char *const synopses[] = {
-		"policy list", "policy load", "policy show", "policy unload", "] run ",
-		"] events ", "] feature",
+		"policy list", "policy load", "policy show", "policy unload",
+		"] run ",      "] events ",   "] feature",
 	};
 	static char man[65536];
 	FILE *f = fopen(build_path("oomkit.8"), "r");

@@ -12,7 +12,7 @@
 #include "test.h"
 
 /* Verifier logs of rejected programs can be long; keep the tail past this. */
-#define LOG_MAX		(4 << 20)
+#define LOG_MAX (4 << 20)
 
 static bool capturing;
 static char *log_buf;

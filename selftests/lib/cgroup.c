@@ -17,8 +17,8 @@
 #include "cgroup.h"
 #include "proc.h"
 
-#define NR_PATH_BUFS	4
-#define EMPTY_WAIT_MS	10000
+#define NR_PATH_BUFS  4
+#define EMPTY_WAIT_MS 10000
 
 static char cg_root[PATH_MAX];
 /* hog.c's hog_kill_all(), once a hog was started: see cg_set_reaper(). */

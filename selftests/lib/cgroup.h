@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CG_MOUNT	"/sys/fs/cgroup"
-#define CG_TOP		CG_MOUNT "/oomkit-test"
+#define CG_MOUNT "/sys/fs/cgroup"
+#define CG_TOP	 CG_MOUNT "/oomkit-test"
 
 /*
  * Every rel path is relative to the private root made by cg_init(); NULL or

@@ -22,8 +22,8 @@
 #include "cli.h"
 #include "proc.h"
 
-#define CLI_MAX_ARGS	64
-#define CLI_TIMEOUT_MS	60000
+#define CLI_MAX_ARGS   64
+#define CLI_TIMEOUT_MS 60000
 
 const char *build_path(const char *rel)
 {
@@ -64,7 +64,8 @@ pid_t fork_as_nobody(void)
 	return pid;
 }
 
-static void child_exec(unsigned int flags, const char *const *envs, const char *const *argv)
+static void child_exec(unsigned int flags, const char *const *envs,
+		       const char *const *argv)
 {
 	const char *args[CLI_MAX_ARGS + 2];
 	int i;
@@ -105,8 +106,8 @@ static void drain(int *fd, short revents, char *buf, size_t size, size_t *len)
  * when @err_fd is not NULL (on the same one with CLI_MERGED); the read
  * ends go to *@out_fd and *@err_fd.
  */
-static pid_t fork_cli(unsigned int flags, const char *const *envs, const char *const *argv,
-		      int *out_fd, int *err_fd)
+static pid_t fork_cli(unsigned int flags, const char *const *envs,
+		      const char *const *argv, int *out_fd, int *err_fd)
 {
 	int out[2], err[2] = { -1, -1 };
 	pid_t pid;

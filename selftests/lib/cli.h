@@ -10,18 +10,19 @@
 /* The CLI tests read its output with these. */
 #include "json.h"
 
-#define CLI_OUT_MAX	(256 << 10)
-#define CLI_ERR_MAX	(64 << 10)
+#define CLI_OUT_MAX (256 << 10)
+#define CLI_ERR_MAX (64 << 10)
 
 struct cli_res {
-	int status;		/* exit code, or 128 + signal */
+	int status; /* exit code, or 128 + signal */
 	char out[CLI_OUT_MAX];
 	char err[CLI_ERR_MAX];
 };
 
 enum {
-	CLI_AS_NOBODY = 1 << 0,	/* setresuid/gid 65534: no capabilities left */
-	CLI_MERGED = 1 << 1,	/* stderr on stdout's pipe, interleaved as written */
+	CLI_AS_NOBODY = 1 << 0, /* setresuid/gid 65534: no capabilities left */
+	CLI_MERGED = 1
+		     << 1, /* stderr on stdout's pipe, interleaved as written */
 };
 
 /* A path under build/ (derived from this test binary's location). */
@@ -33,7 +34,8 @@ const char *build_path(const char *rel);
  */
 int cli_runv(struct cli_res *r, unsigned int flags, const char *const *envs,
 	     const char *const *argv);
-int cli_run(struct cli_res *r, unsigned int flags, const char *const *envs, ...);
+int cli_run(struct cli_res *r, unsigned int flags, const char *const *envs,
+	    ...);
 #define CLI(r, ...) cli_run((r), 0, NULL, __VA_ARGS__, NULL)
 /*
  * Runs build/oomkit with @argv (NULL-terminated, without argv[0]) and no

@@ -20,25 +20,25 @@
 #include "hog.h"
 #include "proc.h"
 
-#define MAX_HOGS	64
-#define PAGE		4096
-#define JOIN_WAIT_MS	5000
+#define MAX_HOGS     64
+#define PAGE	     4096
+#define JOIN_WAIT_MS 5000
 
 /* What the child writes on its pipe. */
-#define MSG_READY	'r'	/* in the cgroup, memory touched (or growing) */
-#define MSG_JOINING	'j'	/* about to join a frozen cgroup */
-#define MSG_ERROR	'e'	/* followed by an int errno */
+#define MSG_READY   'r' /* in the cgroup, memory touched (or growing) */
+#define MSG_JOINING 'j' /* about to join a frozen cgroup */
+#define MSG_ERROR   'e' /* followed by an int errno */
 
 /* What a hog does once in its cgroup. */
 struct hog_spec {
 	const char *rel;
-	size_t bytes;		/* anonymous memory; a growing hog's step */
+	size_t bytes; /* anonymous memory; a growing hog's step */
 	int adj;
 	bool growing;
-	const char *path;	/* a file whose page cache it takes, or NULL */
+	const char *path; /* a file whose page cache it takes, or NULL */
 	size_t file_bytes;
-	bool loop;		/* keep reading the file */
-	bool main_exits;	/* a thread holds the memory, main pthread_exit()s */
+	bool loop;	 /* keep reading the file */
+	bool main_exits; /* a thread holds the memory, main pthread_exit()s */
 };
 
 struct hog {
@@ -102,8 +102,7 @@ static char *alloc(size_t bytes)
 	char *p;
 
 	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -183,12 +182,15 @@ static void *exited_main_worker(void *arg)
 	return NULL;
 }
 
-static void __attribute__((noreturn)) exited_main(int fd, const struct hog_spec *h)
+static void __attribute__((noreturn)) exited_main(int fd,
+						  const struct hog_spec *h)
 {
 	static struct exited_main em;
 	pthread_t worker;
 
-	em = (struct exited_main){ .main = pthread_self(), .fd = fd, .bytes = h->bytes };
+	em = (struct exited_main){ .main = pthread_self(),
+				   .fd = fd,
+				   .bytes = h->bytes };
 	if (pthread_create(&worker, NULL, exited_main_worker, &em))
 		child_fail(fd, EAGAIN);
 	pthread_exit(NULL);
@@ -329,7 +331,9 @@ static pid_t spawn(const struct hog_spec *h)
 
 pid_t hog_start(const char *rel, size_t bytes, int oom_score_adj)
 {
-	struct hog_spec h = { .rel = rel, .bytes = bytes, .adj = oom_score_adj };
+	struct hog_spec h = { .rel = rel,
+			      .bytes = bytes,
+			      .adj = oom_score_adj };
 
 	return spawn(&h);
 }
@@ -337,7 +341,10 @@ pid_t hog_start(const char *rel, size_t bytes, int oom_score_adj)
 pid_t hog_start_growing(const char *rel, size_t step, int oom_score_adj)
 {
 	struct hog_spec h = {
-		.rel = rel, .bytes = step, .adj = oom_score_adj, .growing = true,
+		.rel = rel,
+		.bytes = step,
+		.adj = oom_score_adj,
+		.growing = true,
 	};
 
 	if (!step)
@@ -348,7 +355,10 @@ pid_t hog_start_growing(const char *rel, size_t step, int oom_score_adj)
 pid_t hog_start_exited_main(const char *rel, size_t bytes, int oom_score_adj)
 {
 	struct hog_spec h = {
-		.rel = rel, .bytes = bytes, .adj = oom_score_adj, .main_exits = true,
+		.rel = rel,
+		.bytes = bytes,
+		.adj = oom_score_adj,
+		.main_exits = true,
 	};
 
 	if (!bytes)
@@ -356,11 +366,14 @@ pid_t hog_start_exited_main(const char *rel, size_t bytes, int oom_score_adj)
 	return spawn(&h);
 }
 
-pid_t hog_start_reading(const char *rel, const char *path, size_t anon, size_t file_bytes,
-			bool loop)
+pid_t hog_start_reading(const char *rel, const char *path, size_t anon,
+			size_t file_bytes, bool loop)
 {
 	struct hog_spec h = {
-		.rel = rel, .bytes = anon, .path = path, .file_bytes = file_bytes,
+		.rel = rel,
+		.bytes = anon,
+		.path = path,
+		.file_bytes = file_bytes,
 		.loop = loop,
 	};
 

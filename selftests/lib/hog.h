@@ -35,18 +35,18 @@ pid_t hog_start_exited_main(const char *rel, size_t bytes, int oom_score_adj);
  * sleeps with the file open, so the cache stays, unmapped and cheap to
  * reclaim, until it dies. Returns like hog_start().
  */
-pid_t hog_start_reading(const char *rel, const char *path, size_t anon, size_t file_bytes,
-			bool loop);
+pid_t hog_start_reading(const char *rel, const char *path, size_t anon,
+			size_t file_bytes, bool loop);
 /* The terminating signal (e.g. SIGKILL), 0 for a normal exit, -ETIMEDOUT if still alive after @timeout_ms. */
 int hog_wait(pid_t pid, int timeout_ms);
 /* SIGKILLs and reaps every hog still alive; hog_wait() still reports how each ended. */
 void hog_kill_all(void);
 
 #ifndef KB
-#define KB	1024ULL
+#define KB 1024ULL
 #endif
 #ifndef MB
-#define MB	(1024ULL * 1024ULL)
+#define MB (1024ULL * 1024ULL)
 #endif
 
 #endif /* __OOMKIT_HOG_H */

@@ -28,7 +28,9 @@ static const char *json_string(const char *s)
 			s++;
 			if (*s == 'u') {
 				for (int i = 1; i <= 4; i++)
-					if (!strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
+					if (!strchr("0123456789abcdefABCDEF",
+						    s[i]) ||
+					    !s[i])
 						return NULL;
 				s += 4;
 			} else if (!*s || !strchr("\"\\/bfnrt", *s)) {

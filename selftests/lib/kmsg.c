@@ -12,7 +12,7 @@
 #include "proc.h"
 
 /* A record is at most ~1 KiB of text plus its dictionary. */
-#define RECORD_MAX	8192
+#define RECORD_MAX 8192
 
 /* Decodes "prio,seq,ts,flags;text\n[ KEY=val\n]..." into seq and unescaped text. */
 static bool parse_record(char *rec, long long *seq, char *text, size_t len)
@@ -32,7 +32,8 @@ static bool parse_record(char *rec, long long *seq, char *text, size_t len)
 	while (p < end && o + 1 < len) {
 		unsigned int c;
 
-		if (p[0] == '\\' && p[1] == 'x' && sscanf(p + 2, "%2x", &c) == 1) {
+		if (p[0] == '\\' && p[1] == 'x' &&
+		    sscanf(p + 2, "%2x", &c) == 1) {
 			text[o++] = (char)c;
 			p += 4;
 			continue;

@@ -17,11 +17,15 @@
 #include "cgroup.h"
 #include "test.h"
 
-#define MAX_TESTS	256
-#define MAX_FILTERS	16
+#define MAX_TESTS   256
+#define MAX_FILTERS 16
 
 /* Exit codes of a test child. */
-enum { CHILD_PASS = 0, CHILD_FAIL = 1, CHILD_SKIP = 2 };
+enum {
+	CHILD_PASS = 0,
+	CHILD_FAIL = 1,
+	CHILD_SKIP = 2
+};
 
 struct test_entry {
 	const char *name;

@@ -20,10 +20,10 @@
 #include "stuck.h"
 #include "test.h"
 
-#define FROZEN_DEV "/dev/ram0"
-#define FROZEN_DIR "/tmp/oomkit-frozen"
+#define FROZEN_DEV  "/dev/ram0"
+#define FROZEN_DIR  "/tmp/oomkit-frozen"
 #define FROZEN_FILE FROZEN_DIR "/file"
-#define MAX_STUCK 4
+#define MAX_STUCK   4
 
 static int frozen_fd = -1;
 static bool mounted;
@@ -101,8 +101,8 @@ char stuck_state(pid_t pid)
 	return p && p[1] == ' ' ? p[2] : 0;
 }
 
-static void __attribute__((noreturn))
-stuck_main(const char *rel, size_t bytes, int ready)
+static void __attribute__((noreturn)) stuck_main(const char *rel, size_t bytes,
+						 int ready)
 {
 	size_t off;
 	char *p;

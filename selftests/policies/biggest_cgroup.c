@@ -15,7 +15,7 @@
 #include "scenario.h"
 #include "test.h"
 
-#define POLICY	"biggest-cgroup"
+#define POLICY "biggest-cgroup"
 
 /*
  * The upstream selftest's tree: under oom (memory.max 96 MB), cg1 10 MB at
@@ -35,7 +35,8 @@ TEST(biggest_cgroup_kills_biggest_killable_leaf)
 	if (!ASSERT_OK(scenario_begin("biggest_leaf"), "scenario_begin"))
 		goto cleanup;
 	if (!ASSERT_OK(cg_create("oom"), "cg_create oom") ||
-	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 96 * MB), "memory.max") ||
+	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 96 * MB),
+		       "memory.max") ||
 	    !ASSERT_OK(cg_create("oom/cg1"), "cg_create cg1") ||
 	    !ASSERT_OK(cg_create("oom/cg2"), "cg_create cg2") ||
 	    !ASSERT_OK(cg_create("oom/cg3"), "cg_create cg3") ||
@@ -48,7 +49,8 @@ TEST(biggest_cgroup_kills_biggest_killable_leaf)
 	cg2 = hog_start("oom/cg2", 40 * MB, -1000);
 	cg1 = hog_start("oom/cg1", 10 * MB, 1000);
 	cg4 = hog_start("oom/cg3/cg4", 30 * MB, 0);
-	if (!ASSERT_TRUE(hog_alive(cg1) && hog_alive(cg2) && hog_alive(cg4), "hogs before OOM"))
+	if (!ASSERT_TRUE(hog_alive(cg1) && hog_alive(cg2) && hog_alive(cg4),
+			 "hogs before OOM"))
 		goto cleanup;
 	mark = kmsg_mark();
 	cg5 = hog_start("oom/cg3/cg5", 20 * MB, 0);
@@ -63,24 +65,29 @@ TEST(biggest_cgroup_kills_biggest_killable_leaf)
 	ASSERT_EQ(oom_kills("oom/cg3/cg5"), 0, "cg5 oom_kill");
 	ASSERT_EQ(oom_kills("oom"), 1, "oom oom_kill (hierarchical)");
 	oom_report_names(mark, POLICY);
-	ASSERT_EQ(kmsg_count(mark, POLICY ": Killed process"), 1, "one kill line");
+	ASSERT_EQ(kmsg_count(mark, POLICY ": Killed process"), 1,
+		  "one kill line");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "kills counter");
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 1, "tasks_killed counter");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 1,
+		  "tasks_killed counter");
 
 	nr = policy_events(POLICY, ev, 16);
 	rec = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
 	if (ASSERT_TRUE(rec != NULL, "kill-task record")) {
 		ASSERT_EQ(rec->trigger, OOMKIT_TRIG_OOM_MEMCG, "trigger");
 		ASSERT_EQ(rec->scope_cgroup_id, cg_id("oom"), "scope");
-		ASSERT_EQ(rec->victim_cgroup_id, cg_id("oom/cg3/cg4"), "victim cgroup");
+		ASSERT_EQ(rec->victim_cgroup_id, cg_id("oom/cg3/cg4"),
+			  "victim cgroup");
 		ASSERT_EQ(rec->nr_pids, 1, "nr_pids");
 		ASSERT_EQ(rec->pids[0], cg4, "victim pid");
 		ASSERT_GE(rec->victim_bytes, 28 * MB, "victim bytes");
 		ASSERT_STR_EQ(rec->policy, POLICY, "record policy");
 		ASSERT_HAS_SUBSTR(rec->reason, "largest leaf", "reason");
 		/* cg4 first; cg2 (-1000) is not a candidate. */
-		ASSERT_EQ(rec->candidates[0].cgroup_id, cg_id("oom/cg3/cg4"), "candidate 0");
-		ASSERT_NEQ(rec->candidates[1].cgroup_id, cg_id("oom/cg2"), "cg2 not a candidate");
+		ASSERT_EQ(rec->candidates[0].cgroup_id, cg_id("oom/cg3/cg4"),
+			  "candidate 0");
+		ASSERT_NEQ(rec->candidates[1].cgroup_id, cg_id("oom/cg2"),
+			   "cg2 not a candidate");
 	}
 
 cleanup:
@@ -98,7 +105,8 @@ TEST(biggest_cgroup_kill_all_tunable)
 	if (!ASSERT_OK(scenario_begin("biggest_kill_all"), "scenario_begin"))
 		goto cleanup;
 	if (!ASSERT_OK(cg_create("oom"), "cg_create oom") ||
-	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB), "memory.max") ||
+	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB),
+		       "memory.max") ||
 	    !ASSERT_OK(cg_create("oom/big"), "cg_create big") ||
 	    !ASSERT_OK(cg_create("oom/small"), "cg_create small"))
 		goto cleanup;
@@ -114,11 +122,13 @@ TEST(biggest_cgroup_kill_all_tunable)
 	ASSERT_TRUE(hog_alive(small), "small survives");
 	ASSERT_EQ(oom_kills("oom/big"), 3, "big oom_kill");
 	ASSERT_EQ(oom_kills("oom/small"), 0, "small oom_kill");
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 3, "tasks_killed counter");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 3,
+		  "tasks_killed counter");
 	nr = policy_events(POLICY, ev, 16);
 	rec = event_find(ev, nr, OOMKIT_DEC_KILL_CGROUP);
 	if (ASSERT_TRUE(rec != NULL, "kill-cgroup record")) {
-		ASSERT_EQ(rec->victim_cgroup_id, cg_id("oom/big"), "victim cgroup");
+		ASSERT_EQ(rec->victim_cgroup_id, cg_id("oom/big"),
+			  "victim cgroup");
 		ASSERT_EQ(rec->nr_pids, 3, "nr_pids");
 	}
 
@@ -135,9 +145,11 @@ TEST(biggest_cgroup_honours_oom_group)
 	if (!ASSERT_OK(scenario_begin("biggest_oom_group"), "scenario_begin"))
 		goto cleanup;
 	if (!ASSERT_OK(cg_create("oom"), "cg_create oom") ||
-	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB), "memory.max") ||
+	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB),
+		       "memory.max") ||
 	    !ASSERT_OK(cg_create("oom/big"), "cg_create big") ||
-	    !ASSERT_OK(cg_write("oom/big", "memory.oom.group", "1"), "memory.oom.group") ||
+	    !ASSERT_OK(cg_write("oom/big", "memory.oom.group", "1"),
+		       "memory.oom.group") ||
 	    !ASSERT_OK(cg_create("oom/small"), "cg_create small"))
 		goto cleanup;
 	if (!ASSERT_OK(policy_load(POLICY, NULL), "policy load"))
@@ -203,8 +215,10 @@ static pid_t shm_hog_start(const char *rel, size_t anon, size_t shm)
 			_exit(3);
 		if (cg_write(rel, "cgroup.procs", "0"))
 			_exit(3);
-		a = mmap(NULL, anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		s = mmap(NULL, shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		a = mmap(NULL, anon, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		s = mmap(NULL, shm, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		if (a == MAP_FAILED || s == MAP_FAILED)
 			_exit(3);
 		for (size_t off = 0; off < anon; off += 4096)
@@ -232,7 +246,8 @@ static pid_t shm_hog_start(const char *rel, size_t anon, size_t shm)
  * one of 8 MB anonymous plus 24 MB shmem (page cache): without page cache
  * (the default) the first is bigger, with it the second.
  */
-static void page_cache_case(const char *test, const char *set, bool expect_cache_leaf)
+static void page_cache_case(const char *test, const char *set,
+			    bool expect_cache_leaf)
 {
 	struct oomkit_event ev[16];
 	const struct oomkit_event *rec;
@@ -241,7 +256,8 @@ static void page_cache_case(const char *test, const char *set, bool expect_cache
 
 	if (!ASSERT_OK(scenario_begin(test), "scenario_begin") ||
 	    !ASSERT_OK(cg_create("oom"), "cg_create oom") ||
-	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB), "memory.max") ||
+	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB),
+		       "memory.max") ||
 	    !ASSERT_OK(cg_create("oom/anon"), "cg_create anon") ||
 	    !ASSERT_OK(cg_create("oom/cache"), "cg_create cache") ||
 	    !ASSERT_OK(cg_create("oom/grow"), "cg_create grow"))
@@ -256,8 +272,10 @@ static void page_cache_case(const char *test, const char *set, bool expect_cache
 
 	ASSERT_TRUE(hog_alive(grow), "grow survives");
 	if (expect_cache_leaf) {
-		if (ASSERT_EQ(wait_child(cache, &status, OOM_TIMEOUT_MS), cache, "shmem hog reaped")) {
-			ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		if (ASSERT_EQ(wait_child(cache, &status, OOM_TIMEOUT_MS), cache,
+			      "shmem hog reaped")) {
+			ASSERT_TRUE(WIFSIGNALED(status) &&
+					    WTERMSIG(status) == SIGKILL,
 				    "shmem hog killed");
 			cache = -1;
 		}
@@ -266,14 +284,16 @@ static void page_cache_case(const char *test, const char *set, bool expect_cache
 		ASSERT_EQ(oom_kills("oom/anon"), 0, "anon oom_kill");
 	} else {
 		ASSERT_TRUE(hog_killed(anon), "anon killed");
-		ASSERT_EQ(waitpid(cache, &status, WNOHANG), 0, "shmem hog alive");
+		ASSERT_EQ(waitpid(cache, &status, WNOHANG), 0,
+			  "shmem hog alive");
 		ASSERT_EQ(oom_kills("oom/anon"), 1, "anon oom_kill");
 		ASSERT_EQ(oom_kills("oom/cache"), 0, "cache oom_kill");
 	}
 	nr = policy_events(POLICY, ev, 16);
 	rec = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
 	if (ASSERT_TRUE(rec != NULL, "kill record"))
-		ASSERT_EQ(rec->victim_cgroup_id, cg_id(expect_cache_leaf ? "oom/cache" : "oom/anon"),
+		ASSERT_EQ(rec->victim_cgroup_id,
+			  cg_id(expect_cache_leaf ? "oom/cache" : "oom/anon"),
 			  "victim cgroup");
 
 cleanup:
@@ -296,7 +316,7 @@ TEST(biggest_cgroup_count_page_cache_tunable)
 }
 
 /* Filling the 1 GiB guest takes ~20 s under TCG; a loaded host may triple that. */
-#define GLOBAL_OOM_MS	150000
+#define GLOBAL_OOM_MS 150000
 
 /*
  * A global OOM where the root cgroup's own tasks are the biggest leaf:
@@ -318,7 +338,8 @@ TEST(biggest_cgroup_global_oom_kills_in_root_cgroup)
 	struct stat st;
 	int nr;
 
-	if (!ASSERT_OK(scenario_begin("biggest_global_root"), "scenario_begin") ||
+	if (!ASSERT_OK(scenario_begin("biggest_global_root"),
+		       "scenario_begin") ||
 	    !ASSERT_OK(stat(CG_MOUNT, &st), "stat root cgroup") ||
 	    !ASSERT_OK(cg_create("a"), "cg_create a") ||
 	    !ASSERT_OK(cg_create("b"), "cg_create b") ||
@@ -330,7 +351,8 @@ TEST(biggest_cgroup_global_oom_kills_in_root_cgroup)
 	a = hog_start("a", 16 * MB, 0);
 	b = hog_start("b", 24 * MB, 1000);
 	c = hog_start("c", 32 * MB, 0);
-	if (!ASSERT_TRUE(hog_alive(a) && hog_alive(b) && hog_alive(c), "leaf hogs ready"))
+	if (!ASSERT_TRUE(hog_alive(a) && hog_alive(b) && hog_alive(c),
+			 "leaf hogs ready"))
 		goto cleanup;
 
 	mark = kmsg_mark();
@@ -339,24 +361,29 @@ TEST(biggest_cgroup_global_oom_kills_in_root_cgroup)
 	hog = hog_start_growing(CG_MOUNT, 16 * MB, 0);
 	if (!ASSERT_GT(hog, 0, "root hog"))
 		goto cleanup;
-	if (!ASSERT_EQ(hog_wait(hog, GLOBAL_OOM_MS), SIGKILL, "root hog killed"))
+	if (!ASSERT_EQ(hog_wait(hog, GLOBAL_OOM_MS), SIGKILL,
+		       "root hog killed"))
 		goto cleanup;
 	test_log("root hog killed after %lld ms\n", test_now_ms() - start);
 
 	ASSERT_TRUE(hog_alive(a), "a survives");
 	ASSERT_TRUE(hog_alive(b), "b (+1000) survives");
 	ASSERT_TRUE(hog_alive(c), "c survives");
-	ASSERT_EQ(oom_kills("a") + oom_kills("b") + oom_kills("c"), 0, "leaves' oom_kill");
+	ASSERT_EQ(oom_kills("a") + oom_kills("b") + oom_kills("c"), 0,
+		  "leaves' oom_kill");
 	oom_report_names(mark, POLICY);
 	if (oom_kill_line(mark, line, sizeof(line))) {
-		ASSERT_HAS_SUBSTR(line, "constraint=CONSTRAINT_NONE,", "unconstrained");
+		ASSERT_HAS_SUBSTR(line, "constraint=CONSTRAINT_NONE,",
+				  "unconstrained");
 		ASSERT_HAS_SUBSTR(line, ",global_oom,", "a global OOM");
-		ASSERT_HAS_SUBSTR(line, ",task_memcg=/,", "victim in the root cgroup");
+		ASSERT_HAS_SUBSTR(line, ",task_memcg=/,",
+				  "victim in the root cgroup");
 	}
 	snprintf(want, sizeof(want), POLICY ": Killed process %d (", hog);
 	ASSERT_EQ(kmsg_count(mark, want), 1, "the policy killed the hog");
 	/* No memory.events in the root cgroup (nor /proc/vmstat events in this kernel). */
-	ASSERT_EQ(kmsg_count(mark, "Killed process"), 1, "one kill in the system");
+	ASSERT_EQ(kmsg_count(mark, "Killed process"), 1,
+		  "one kill in the system");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "kills counter");
 
 	nr = policy_events(POLICY, ev, 16);
@@ -364,19 +391,24 @@ TEST(biggest_cgroup_global_oom_kills_in_root_cgroup)
 	if (ASSERT_TRUE(rec != NULL, "kill-task record")) {
 		ASSERT_EQ(rec->trigger, OOMKIT_TRIG_OOM_GLOBAL, "trigger");
 		ASSERT_EQ(rec->scope_cgroup_id, 0, "global scope");
-		ASSERT_EQ(rec->victim_cgroup_id, root_id, "victim: the root cgroup");
+		ASSERT_EQ(rec->victim_cgroup_id, root_id,
+			  "victim: the root cgroup");
 		ASSERT_EQ(rec->nr_pids, 1, "nr_pids");
 		ASSERT_EQ(rec->pids[0], hog, "victim pid");
 		/* Clearly the biggest: several times c, not a near tie. */
 		ASSERT_GE(rec->victim_bytes, 4 * 32 * MB, "victim bytes");
 		ASSERT_HAS_SUBSTR(rec->reason, "largest leaf", "reason");
-		ASSERT_EQ(rec->candidates[0].cgroup_id, root_id, "candidate 0: root");
-		ASSERT_EQ(rec->candidates[1].cgroup_id, cg_id("c"), "candidate 1: c");
+		ASSERT_EQ(rec->candidates[0].cgroup_id, root_id,
+			  "candidate 0: root");
+		ASSERT_EQ(rec->candidates[1].cgroup_id, cg_id("c"),
+			  "candidate 1: c");
 	}
-	ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 1, "one kill record");
+	ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 1,
+		  "one kill record");
 
 	/* The guest got its memory back and still works. */
-	ASSERT_GE(meminfo_kb("MemAvailable"), 256 * 1024, "MemAvailable (kB) after the kill");
+	ASSERT_GE(meminfo_kb("MemAvailable"), 256 * 1024,
+		  "MemAvailable (kB) after the kill");
 	after = hog_start("a", 64 * MB, 0);
 	ASSERT_TRUE(hog_alive(after), "a new 64 MB hog");
 

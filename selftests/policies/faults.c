@@ -18,58 +18,58 @@
 #include "scenario.h"
 #include "test.h"
 
-#define POLICY		"biggest-cgroup"
+#define POLICY "biggest-cgroup"
 /* The "Killed process" line is never ratelimited: one per kill, naming who chose. */
-#define POLICY_KILL	POLICY ": Killed process"
-#define KERNEL_KILL	"Memory cgroup out of memory: Killed process"
+#define POLICY_KILL POLICY ": Killed process"
+#define KERNEL_KILL "Memory cgroup out of memory: Killed process"
 /*
  * The report's header, which carries oom_policy=, is ratelimited (10 per
  * 5 s): it is waited for, never counted against the kills.
  */
-#define POLICY_REPORT	"\noom_policy=" POLICY
-#define DEFAULT_REPORT	"\noom_policy=default"
-#define PIN_ROOT	"/sys/fs/bpf/oomkit"
+#define POLICY_REPORT  "\noom_policy=" POLICY
+#define DEFAULT_REPORT "\noom_policy=default"
+#define PIN_ROOT       "/sys/fs/bpf/oomkit"
 
 /* Storm hogs grow 1 MB at a time up to their cgroup's limit. */
-#define STORM_STEP	(1 * MB)
-#define STORM_MAX	(16 * MB)
+#define STORM_STEP (1 * MB)
+#define STORM_MAX  (16 * MB)
 /* A storm hog still alive after this is an OOM lost (or a hung guest). */
-#define HOG_DEATH_MS	60000
+#define HOG_DEATH_MS 60000
 /* Waits for a few storm OOMs: several hog lifetimes under a loaded TCG host. */
-#define OOMS_WAIT_MS	120000
+#define OOMS_WAIT_MS 120000
 /* Link and map release is deferred to a workqueue and RCU. */
-#define DETACH_WAIT_MS	30000
+#define DETACH_WAIT_MS 30000
 /* The probe at the end: a cgroup, a 16 MB allocation in it, its removal. */
-#define RESPONSIVE_MS	30000
+#define RESPONSIVE_MS 30000
 
-#define CHURN_OOMS	30
-#define CHURN_CGROUPS	200
+#define CHURN_OOMS    30
+#define CHURN_CGROUPS 200
 /* Churn cgroups alive at once: their tasks stay far smaller than the storm's leaf. */
-#define CHURN_LIVE	4
-#define CHURN_TASK	(1 * MB)
-#define CHURN_MAX	(8 * MB)
-#define CHURN_WAIT_MS	240000
+#define CHURN_LIVE    4
+#define CHURN_TASK    (1 * MB)
+#define CHURN_MAX     (8 * MB)
+#define CHURN_WAIT_MS 240000
 /* Decision records read back: the ring buffer holds ~600. */
-#define MAX_EVENTS	256
+#define MAX_EVENTS 256
 
-#define RELOAD_CYCLES	10
-#define RUN_KILLS	3
+#define RELOAD_CYCLES 10
+#define RUN_KILLS     3
 
 /*
  * What the storm and churn children share with the test, in a shared
  * anonymous mapping; read and written with __atomic builtins.
  */
 struct faults {
-	const char *storm_rel;	/* the storm hogs' cgroup */
-	int stop;		/* test -> children: finish the current step, exit */
-	int ooms;		/* storm hogs OOM-killed so far */
-	int lost;		/* storm hogs that outlived HOG_DEATH_MS or died otherwise */
-	int storm_err;		/* hog_start_growing()'s negative errno */
-	int churned;		/* churn cgroups created (and later removed) */
+	const char *storm_rel; /* the storm hogs' cgroup */
+	int stop; /* test -> children: finish the current step, exit */
+	int ooms; /* storm hogs OOM-killed so far */
+	int lost; /* storm hogs that outlived HOG_DEATH_MS or died otherwise */
+	int storm_err; /* hog_start_growing()'s negative errno */
+	int churned;   /* churn cgroups created (and later removed) */
 	int churn_removed;
-	int churn_tasks;	/* of those, how many held a task */
-	int churn_bad;		/* a churn task found dead, or a churn cgroup with an oom_kill */
-	int churn_err;		/* the first negative errno of a churn step */
+	int churn_tasks; /* of those, how many held a task */
+	int churn_bad; /* a churn task found dead, or a churn cgroup with an oom_kill */
+	int churn_err; /* the first negative errno of a churn step */
 	int churn_done;
 };
 
@@ -94,8 +94,8 @@ enum log_key {
 	LOG_KERNEL_KILL,
 	LOG_POLICY_REPORT,
 	LOG_DEFAULT_REPORT,
-	LOG_REPORT,		/* every OOM report printed (ratelimited) */
-	LOG_BAD,		/* dmesg_bad_patterns, summed */
+	LOG_REPORT, /* every OOM report printed (ratelimited) */
+	LOG_BAD,    /* dmesg_bad_patterns, summed */
 	NR_LOG_KEYS,
 };
 
@@ -110,7 +110,7 @@ struct tally {
  * prints ~80 records per OOM report: polled, it made a reload cycle take
  * 30 s.
  */
-#define MAX_PATTERNS	16
+#define MAX_PATTERNS 16
 static const char *log_patterns[MAX_PATTERNS + 1];
 static int log_counts[MAX_PATTERNS];
 static int log_errors;

@@ -13,9 +13,9 @@
 #include "scenario.h"
 #include "test.h"
 
-#define POLICY		"biggest-cgroup"
+#define POLICY "biggest-cgroup"
 /* Filling the 1 GiB guest takes ~20 s under TCG; a loaded host may triple that. */
-#define GLOBAL_OOM_MS	150000
+#define GLOBAL_OOM_MS 150000
 
 /* The state letter of /proc/<pid>/stat ('Z' for a zombie), 0 if unreadable. */
 static char proc_state(pid_t pid)
@@ -47,12 +47,15 @@ static void exited_main_case(const char *test, const char *set, __u32 decision)
 	long long mark;
 	int nr;
 
-	if (!ASSERT_OK(scenario_begin_tree(test, 256 * MB, "big", "small", "grow", NULL), "setup") ||
+	if (!ASSERT_OK(scenario_begin_tree(test, 256 * MB, "big", "small",
+					   "grow", NULL),
+		       "setup") ||
 	    !ASSERT_OK(policy_load(POLICY, set, NULL), "policy load"))
 		goto cleanup;
 	big = hog_start_exited_main("oom/big", 200 * MB, 0);
 	if (!ASSERT_TRUE(hog_alive(big), "big ready") ||
-	    !ASSERT_EQ(proc_state(big), 'Z', "big's main thread exited (zombie leader)"))
+	    !ASSERT_EQ(proc_state(big), 'Z',
+		       "big's main thread exited (zombie leader)"))
 		goto cleanup;
 	small = hog_start("oom/small", 20 * MB, 0);
 	if (!ASSERT_TRUE(hog_alive(small), "small ready"))
@@ -64,13 +67,16 @@ static void exited_main_case(const char *test, const char *set, __u32 decision)
 	ASSERT_TRUE(hog_alive(small), "small survives");
 	ASSERT_TRUE(hog_alive(grow), "grow survives");
 	ASSERT_EQ(oom_kills("oom/big"), 1, "big oom_kill");
-	ASSERT_EQ(oom_kills("oom/small") + oom_kills("oom/grow"), 0, "small, grow oom_kill");
+	ASSERT_EQ(oom_kills("oom/small") + oom_kills("oom/grow"), 0,
+		  "small, grow oom_kill");
 	oom_report_names(mark, POLICY);
-	ASSERT_EQ(kmsg_count(mark, POLICY ": Killed process"), 1, "one kill line");
+	ASSERT_EQ(kmsg_count(mark, POLICY ": Killed process"), 1,
+		  "one kill line");
 	nr = policy_events(POLICY, ev, 16);
 	rec = event_find(ev, nr, decision);
 	if (ASSERT_TRUE(rec != NULL, "kill record")) {
-		ASSERT_EQ(rec->victim_cgroup_id, cg_id("oom/big"), "victim cgroup");
+		ASSERT_EQ(rec->victim_cgroup_id, cg_id("oom/big"),
+			  "victim cgroup");
 		ASSERT_EQ(rec->nr_pids, 1, "nr_pids");
 		ASSERT_EQ(rec->pids[0], big, "victim: big's process");
 	}
@@ -86,7 +92,8 @@ TEST(lib_exited_main_thread_process_killed)
 
 TEST(lib_exited_main_thread_process_kill_all)
 {
-	exited_main_case("lib_exited_main_all", "kill_all=1", OOMKIT_DEC_KILL_CGROUP);
+	exited_main_case("lib_exited_main_all", "kill_all=1",
+			 OOMKIT_DEC_KILL_CGROUP);
 }
 
 /*
@@ -115,7 +122,8 @@ TEST(lib_kill_all_spares_root_cgroup_tasks)
 	start = test_now_ms();
 	hog = hog_start_growing(CG_MOUNT, 16 * MB, 0);
 	if (!ASSERT_GT(hog, 0, "root hog") ||
-	    !ASSERT_EQ(hog_wait(hog, GLOBAL_OOM_MS), SIGKILL, "root hog killed"))
+	    !ASSERT_EQ(hog_wait(hog, GLOBAL_OOM_MS), SIGKILL,
+		       "root hog killed"))
 		goto cleanup;
 	test_log("root hog killed after %lld ms\n", test_now_ms() - start);
 
@@ -123,8 +131,10 @@ TEST(lib_kill_all_spares_root_cgroup_tasks)
 	ASSERT_TRUE(hog_alive(s2), "sleeper 2 survives");
 	snprintf(want, sizeof(want), POLICY ": Killed process %d (", hog);
 	ASSERT_EQ(kmsg_count(mark, want), 1, "the policy killed the hog");
-	ASSERT_EQ(kmsg_count(mark, "Killed process"), 1, "one kill in the system");
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 1, "tasks_killed counter");
+	ASSERT_EQ(kmsg_count(mark, "Killed process"), 1,
+		  "one kill in the system");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 1,
+		  "tasks_killed counter");
 	nr = policy_events(POLICY, ev, 16);
 	rec = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
 	if (ASSERT_TRUE(rec != NULL, "kill-task record, not kill-cgroup")) {
@@ -133,13 +143,14 @@ TEST(lib_kill_all_spares_root_cgroup_tasks)
 		ASSERT_EQ(rec->nr_pids, 1, "nr_pids");
 		ASSERT_EQ(rec->pids[0], hog, "victim pid");
 	}
-	ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_CGROUP), 0, "no kill-cgroup record");
+	ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_CGROUP), 0,
+		  "no kill-cgroup record");
 
 cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
 
-#define NR_LEAVES	5000
+#define NR_LEAVES 5000
 
 /* nr_dying_descendants of CG_TOP, -1 if unreadable. */
 static long long nr_dying(void)
@@ -187,37 +198,45 @@ TEST(lib_walk_5000_leaves)
 	after = meminfo_kb("MemAvailable");
 	/* The memcgs' per-CPU statistics are charged to their parent, oom. */
 	tree = cg_read_long("oom", "memory.current");
-	test_log("%d leaves in %lld ms, MemAvailable %lld -> %lld kB, %lld kB charged to oom\n",
-		 NR_LEAVES, test_now_ms() - start, before, after, tree / 1024);
+	test_log(
+		"%d leaves in %lld ms, MemAvailable %lld -> %lld kB, %lld kB charged to oom\n",
+		NR_LEAVES, test_now_ms() - start, before, after, tree / 1024);
 	if (!ASSERT_GE(after, 256 * 1024, "MemAvailable (kB) with the tree") ||
-	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", tree + 112 * MB), "memory.max") ||
+	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", tree + 112 * MB),
+		       "memory.max") ||
 	    !ASSERT_OK(policy_load(POLICY, NULL), "policy load"))
 		goto cleanup;
 	a = hog_start("oom/l0000", 24 * MB, 0);
 	b = hog_start("oom/l2500", 24 * MB, 0);
 	last = hog_start("oom/l4999", 48 * MB, 0);
-	if (!ASSERT_TRUE(hog_alive(a) && hog_alive(b) && hog_alive(last), "hogs ready"))
+	if (!ASSERT_TRUE(hog_alive(a) && hog_alive(b) && hog_alive(last),
+			 "hogs ready"))
 		goto cleanup;
 	mark = kmsg_mark();
 	grow = hog_start("oom/l1000", 24 * MB, 0);
 
 	ASSERT_TRUE(hog_killed(last), "l4999, the biggest, killed");
-	ASSERT_TRUE(hog_alive(a) && hog_alive(b) && hog_alive(grow), "the others survive");
+	ASSERT_TRUE(hog_alive(a) && hog_alive(b) && hog_alive(grow),
+		    "the others survive");
 	ASSERT_EQ(oom_kills("oom/l4999"), 1, "l4999 oom_kill");
 	ASSERT_EQ(oom_kills("oom"), 1, "one OOM kill");
-	ASSERT_EQ(kmsg_count(mark, "rcu: INFO") + kmsg_count(mark, "self-detected stall") +
-		  kmsg_count(mark, "soft lockup"), 0, "no RCU stall or soft lockup");
+	ASSERT_EQ(kmsg_count(mark, "rcu: INFO") +
+			  kmsg_count(mark, "self-detected stall") +
+			  kmsg_count(mark, "soft lockup"),
+		  0, "no RCU stall or soft lockup");
 	nr = policy_events(POLICY, ev, 16);
 	rec = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
 	if (ASSERT_TRUE(rec != NULL, "kill record")) {
-		ASSERT_EQ(rec->victim_cgroup_id, cg_id("oom/l4999"), "victim cgroup");
+		ASSERT_EQ(rec->victim_cgroup_id, cg_id("oom/l4999"),
+			  "victim cgroup");
 		ASSERT_EQ(rec->nr_candidates, 4, "four candidates");
 	}
 	if (ASSERT_OK(oomkit("-j", "policy", "show", NULL), "policy show")) {
 		cnt = json_num(oomkit_output(), "run_cnt");
 		ns = json_num(oomkit_output(), "run_time_ns");
-		test_log("handler: %lld runs, %lld ns in all, %lld us per run\n", cnt, ns,
-			 cnt > 0 ? ns / cnt / 1000 : -1);
+		test_log(
+			"handler: %lld runs, %lld ns in all, %lld us per run\n",
+			cnt, ns, cnt > 0 ? ns / cnt / 1000 : -1);
 	}
 
 cleanup:
@@ -235,7 +254,7 @@ cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
 
-#define DEEP	20
+#define DEEP 20
 
 /*
  * L3: priority set on oom/d1, 19 levels above the leaf oom/d1/.../d20
@@ -249,14 +268,19 @@ TEST(lib_knob_set_far_above_the_leaf)
 	pid_t deep, big, c;
 	int i;
 
-	if (!ASSERT_OK(scenario_begin_tree("lib_deep", 64 * MB, "big", "c", NULL), "setup"))
+	if (!ASSERT_OK(scenario_begin_tree("lib_deep", 64 * MB, "big", "c",
+					   NULL),
+		       "setup"))
 		goto cleanup;
 	for (i = 1; i <= DEEP; i++) {
-		snprintf(rel + strlen(rel), sizeof(rel) - strlen(rel), "/d%d", i);
+		snprintf(rel + strlen(rel), sizeof(rel) - strlen(rel), "/d%d",
+			 i);
 		if (!ASSERT_OK(cg_create(rel), "cg_create deep"))
 			goto cleanup;
 	}
-	if (!ASSERT_OK(policy_load("priority", cg_setting_n("priority", "oom/d1", -100), NULL),
+	if (!ASSERT_OK(policy_load("priority",
+				   cg_setting_n("priority", "oom/d1", -100),
+				   NULL),
 		       "policy load"))
 		goto cleanup;
 	deep = hog_start(rel, 8 * MB, 0);
@@ -265,7 +289,8 @@ TEST(lib_knob_set_far_above_the_leaf)
 		goto cleanup;
 	c = hog_start("oom/c", 30 * MB, 0);
 
-	ASSERT_TRUE(hog_killed(deep), "the deep leaf (priority -100 on d1) killed");
+	ASSERT_TRUE(hog_killed(deep),
+		    "the deep leaf (priority -100 on d1) killed");
 	ASSERT_TRUE(hog_alive(big), "big survives");
 	ASSERT_TRUE(hog_alive(c), "c survives");
 	ASSERT_EQ(oom_kills(rel), 1, "deep leaf oom_kill");
@@ -288,9 +313,11 @@ TEST(lib_oom_group_on_an_ancestor)
 	pid_t g1, g2, c;
 	int nr;
 
-	if (!ASSERT_OK(scenario_begin_tree("lib_group", 64 * MB, "grp", "grp/g1", "grp/g2", "c",
-					   NULL), "setup") ||
-	    !ASSERT_OK(cg_write("oom/grp", "memory.oom.group", "1"), "memory.oom.group") ||
+	if (!ASSERT_OK(scenario_begin_tree("lib_group", 64 * MB, "grp",
+					   "grp/g1", "grp/g2", "c", NULL),
+		       "setup") ||
+	    !ASSERT_OK(cg_write("oom/grp", "memory.oom.group", "1"),
+		       "memory.oom.group") ||
 	    !ASSERT_OK(policy_load(POLICY, NULL), "policy load"))
 		goto cleanup;
 	g1 = hog_start("oom/grp/g1", 32 * MB, 0);
@@ -302,14 +329,18 @@ TEST(lib_oom_group_on_an_ancestor)
 	ASSERT_TRUE(hog_killed(g1), "g1 killed");
 	ASSERT_TRUE(hog_killed(g2), "g2 killed with its group");
 	ASSERT_TRUE(hog_alive(c), "c survives");
-	ASSERT_EQ(cg_read_key("oom/grp", "memory.events", "oom_group_kill"), 1, "grp oom_group_kill");
+	ASSERT_EQ(cg_read_key("oom/grp", "memory.events", "oom_group_kill"), 1,
+		  "grp oom_group_kill");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "kills counter");
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 2, "tasks_killed counter");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), 2,
+		  "tasks_killed counter");
 	nr = policy_events(POLICY, ev, 16);
 	rec = event_find(ev, nr, OOMKIT_DEC_KILL_CGROUP);
 	if (ASSERT_TRUE(rec != NULL, "kill-cgroup record"))
-		ASSERT_EQ(rec->victim_cgroup_id, cg_id("oom/grp/g1"), "victim cgroup");
-	ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 0, "no kill-task record");
+		ASSERT_EQ(rec->victim_cgroup_id, cg_id("oom/grp/g1"),
+			  "victim cgroup");
+	ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 0,
+		  "no kill-task record");
 
 cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");

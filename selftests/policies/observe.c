@@ -49,21 +49,26 @@ TEST(observe_records_and_lets_kernel_decide)
 	ASSERT_EQ(oom_kills("oom/adj"), 1, "adj oom_kill");
 	ASSERT_EQ(oom_kills("oom/big"), 0, "big oom_kill");
 	oom_report_names(mark, "default");
-	ASSERT_EQ(kmsg_count(mark, "observe: Killed process"), 0, "observe killed nothing");
+	ASSERT_EQ(kmsg_count(mark, "observe: Killed process"), 0,
+		  "observe killed nothing");
 	ASSERT_GE(policy_stat("observe", OOMKIT_STAT_RUNS), 1, "runs counter");
-	ASSERT_EQ(policy_stat("observe", OOMKIT_STAT_KILLS), 0, "kills counter");
+	ASSERT_EQ(policy_stat("observe", OOMKIT_STAT_KILLS), 0,
+		  "kills counter");
 
 	nr = policy_events("observe", ev, 16);
 	obs = event_find(ev, nr, OOMKIT_DEC_OBSERVE);
 	if (ASSERT_TRUE(obs != NULL, "observe record")) {
 		ASSERT_EQ(obs->scope_cgroup_id, cg_id("oom"), "scope");
 		ASSERT_GE(obs->scope_bytes, 60 * MB, "scope usage");
-		ASSERT_EQ(obs->victim_cgroup_id, cg_id("oom/big"), "would kill in big");
+		ASSERT_EQ(obs->victim_cgroup_id, cg_id("oom/big"),
+			  "would kill in big");
 		ASSERT_HAS_SUBSTR(obs->reason, "would kill", "reason");
 		ASSERT_EQ(obs->nr_candidates, 2, "two candidates");
-		ASSERT_EQ(obs->candidates[1].cgroup_id, cg_id("oom/adj"), "second candidate");
+		ASSERT_EQ(obs->candidates[1].cgroup_id, cg_id("oom/adj"),
+			  "second candidate");
 	}
-	ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 0, "no kill record");
+	ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 0,
+		  "no kill record");
 
 cleanup:
 	ASSERT_EQ(scenario_end("observe", NULL), 0, "nr_dying_descendants");
@@ -81,7 +86,8 @@ TEST(chain_observe_then_biggest_cgroup)
 	if (!ASSERT_OK(setup("chain_observe_first", &big), "setup"))
 		goto cleanup;
 	if (!ASSERT_OK(policy_load("observe", NULL), "load observe") ||
-	    !ASSERT_OK(policy_load("biggest-cgroup", NULL), "load biggest-cgroup"))
+	    !ASSERT_OK(policy_load("biggest-cgroup", NULL),
+		       "load biggest-cgroup"))
 		goto cleanup;
 	mark = kmsg_mark();
 	adj = hog_start("oom/adj", 40 * MB, 1000);
@@ -92,14 +98,17 @@ TEST(chain_observe_then_biggest_cgroup)
 	ASSERT_EQ(oom_kills("oom/adj"), 0, "adj oom_kill");
 	oom_report_names(mark, "biggest-cgroup");
 	ASSERT_GE(policy_stat("observe", OOMKIT_STAT_RUNS), 1, "observe ran");
-	ASSERT_EQ(policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS), 1, "biggest-cgroup killed");
+	ASSERT_EQ(policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS), 1,
+		  "biggest-cgroup killed");
 	nr = policy_events("observe", ev, 16);
 	obs = event_find(ev, nr, OOMKIT_DEC_OBSERVE);
 	if (ASSERT_TRUE(obs != NULL, "observe record"))
-		ASSERT_EQ(obs->victim_cgroup_id, cg_id("oom/big"), "observe saw the same victim");
+		ASSERT_EQ(obs->victim_cgroup_id, cg_id("oom/big"),
+			  "observe saw the same victim");
 
 cleanup:
-	ASSERT_EQ(scenario_end("biggest-cgroup", "observe", NULL), 0, "nr_dying_descendants");
+	ASSERT_EQ(scenario_end("biggest-cgroup", "observe", NULL), 0,
+		  "nr_dying_descendants");
 }
 
 /*
@@ -114,7 +123,8 @@ TEST(chain_biggest_cgroup_then_observe)
 
 	if (!ASSERT_OK(setup("chain_observe_second", &big), "setup"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load("biggest-cgroup", NULL), "load biggest-cgroup") ||
+	if (!ASSERT_OK(policy_load("biggest-cgroup", NULL),
+		       "load biggest-cgroup") ||
 	    !ASSERT_OK(policy_load("observe", NULL), "load observe"))
 		goto cleanup;
 	mark = kmsg_mark();
@@ -122,14 +132,18 @@ TEST(chain_biggest_cgroup_then_observe)
 
 	ASSERT_TRUE(hog_killed(big), "biggest-cgroup kills big");
 	ASSERT_TRUE(hog_alive(adj), "the +1000 task survives");
-	ASSERT_EQ(kmsg_count(mark, "\noom_policy=biggest-cgroup"), 1, "report names the killer");
-	ASSERT_EQ(policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS), 1, "biggest-cgroup killed");
+	ASSERT_EQ(kmsg_count(mark, "\noom_policy=biggest-cgroup"), 1,
+		  "report names the killer");
+	ASSERT_EQ(policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS), 1,
+		  "biggest-cgroup killed");
 	ASSERT_EQ(policy_stat("observe", OOMKIT_STAT_RUNS),
 		  policy_stat("biggest-cgroup", OOMKIT_STAT_RUNS) -
-		  policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS),
+			  policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS),
 		  "observe ran only when biggest-cgroup freed nothing");
-	ASSERT_EQ(policy_stat("observe", OOMKIT_STAT_KILLS), 0, "observe killed nothing");
+	ASSERT_EQ(policy_stat("observe", OOMKIT_STAT_KILLS), 0,
+		  "observe killed nothing");
 
 cleanup:
-	ASSERT_EQ(scenario_end("biggest-cgroup", "observe", NULL), 0, "nr_dying_descendants");
+	ASSERT_EQ(scenario_end("biggest-cgroup", "observe", NULL), 0,
+		  "nr_dying_descendants");
 }

@@ -18,18 +18,20 @@
 #include "slow_victim.h"
 #include "test.h"
 
-#define POLICY	"preference"
+#define POLICY "preference"
 /* The test build with a 4-reading cap (progs/preference_cap4.bpf.c), a drop-in. */
-#define CAP4	"preference_cap4"
+#define CAP4 "preference_cap4"
 
 /* prefer=b: b (20 MB) dies although a (30 MB) is bigger; c's 24 MB cause the OOM. */
 TEST(preference_prefer_beats_size)
 {
-	static const unsigned long long bytes[3] = { 30 * MB, 20 * MB, 24 * MB };
+	static const unsigned long long bytes[3] = { 30 * MB, 20 * MB,
+						     24 * MB };
 	struct oomkit_event rec;
 
 	if (!ASSERT_OK(scenario_begin_abc("preference_prefer"), "setup") ||
-	    !ASSERT_OK(policy_load(POLICY, cg_setting("prefer", "oom/b"), NULL), "policy load"))
+	    !ASSERT_OK(policy_load(POLICY, cg_setting("prefer", "oom/b"), NULL),
+		       "policy load"))
 		goto cleanup;
 	if (abc_oom(POLICY, bytes, 1, &rec)) {
 		ASSERT_EQ(rec.score, 1, "score: prefer");
@@ -43,12 +45,14 @@ cleanup:
 /* avoid=oom/a (set on a) and omit=oom/b: c, the smallest, is the only one left to die. */
 TEST(preference_avoid_and_omit)
 {
-	static const unsigned long long bytes[3] = { 30 * MB, 20 * MB, 24 * MB };
+	static const unsigned long long bytes[3] = { 30 * MB, 20 * MB,
+						     24 * MB };
 	struct oomkit_event rec;
 
 	if (!ASSERT_OK(scenario_begin_abc("preference_avoid_omit"), "setup") ||
 	    !ASSERT_OK(policy_load(POLICY, cg_setting("avoid", "oom/a"),
-				   cg_setting("omit", "oom/b"), NULL), "policy load"))
+				   cg_setting("omit", "oom/b"), NULL),
+		       "policy load"))
 		goto cleanup;
 	if (abc_oom(POLICY, bytes, 2, &rec))
 		ASSERT_EQ(rec.nr_candidates, 2, "candidates: c and avoided a");
@@ -69,13 +73,15 @@ TEST(preference_avoid_follows_a_restarted_service)
 	unsigned long long old_id;
 	pid_t db, later, batch;
 
-	if (!ASSERT_OK(scenario_begin_tree("preference_follow", 64 * MB, "db", "batch", NULL),
+	if (!ASSERT_OK(scenario_begin_tree("preference_follow", 64 * MB, "db",
+					   "batch", NULL),
 		       "setup"))
 		goto cleanup;
 	db = hog_start("oom/db", 8 * MB, 0);
 	if (!ASSERT_GT(db, 0, "db, before the restart") ||
 	    !ASSERT_OK(policy_load(POLICY, cg_setting("avoid", "oom/db"),
-				   cg_setting("avoid", "oom/later"), NULL), "policy load"))
+				   cg_setting("avoid", "oom/later"), NULL),
+		       "policy load"))
 		goto cleanup;
 	/* systemctl restart db: stop, rmdir, mkdir, start */
 	old_id = cg_id("oom/db");
@@ -106,10 +112,12 @@ TEST(preference_inherited_from_ancestor)
 {
 	pid_t big, y;
 
-	if (!ASSERT_OK(scenario_begin_tree("preference_inherit", 64 * MB, "x", "x/big", "y", NULL),
+	if (!ASSERT_OK(scenario_begin_tree("preference_inherit", 64 * MB, "x",
+					   "x/big", "y", NULL),
 		       "setup"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load(POLICY, cg_setting("avoid", "oom/x"), NULL), "policy load"))
+	if (!ASSERT_OK(policy_load(POLICY, cg_setting("avoid", "oom/x"), NULL),
+		       "policy load"))
 		goto cleanup;
 	big = hog_start("oom/x/big", 40 * MB, 0);
 	y = hog_start("oom/y", 32 * MB, 0);
@@ -143,7 +151,8 @@ static bool scan_pages(const char *rel, const char *file, size_t bytes)
 	pid_t reader;
 	int err;
 
-	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", 256 * MB), "memory.max: room"))
+	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", 256 * MB),
+		       "memory.max: room"))
 		return false;
 	reader = hog_start_reading(rel, file, 0, bytes, false);
 	if (!ASSERT_GT(reader, 0, "page cache reader") ||
@@ -152,8 +161,10 @@ static bool scan_pages(const char *rel, const char *file, size_t bytes)
 		return false;
 	err = cg_write(rel, "memory.reclaim", "%llu", 2ULL * bytes);
 	if (!ASSERT_TRUE(!err || err == -EAGAIN, "memory.reclaim") ||
-	    !ASSERT_LE(cg_read_key(rel, "memory.stat", "file"), 64 * KB, "page cache dropped") ||
-	    !ASSERT_GE(pgscan(rel) - before, (long long)(bytes / 4096) * 9 / 10, "pages scanned"))
+	    !ASSERT_LE(cg_read_key(rel, "memory.stat", "file"), 64 * KB,
+		       "page cache dropped") ||
+	    !ASSERT_GE(pgscan(rel) - before, (long long)(bytes / 4096) * 9 / 10,
+		       "pages scanned"))
 		return false;
 	test_log("%s: pgscan +%lld\n", rel, pgscan(rel) - before);
 	return true;
@@ -165,22 +176,24 @@ static bool scan_pages(const char *rel, const char *file, size_t bytes)
  * die, and @policy's one kill record since the last drain name @rel;
  * it is copied to @rec.
  */
-static bool oom_once(const char *policy, const char *cause, pid_t *cause_pid, pid_t victim,
-		     const char *rel, struct oomkit_event *rec)
+static bool oom_once(const char *policy, const char *cause, pid_t *cause_pid,
+		     pid_t victim, const char *rel, struct oomkit_event *rec)
 {
 	unsigned long long cur = cg_read_long("oom", "memory.current");
 	struct oomkit_event ev[16];
 	char what[64];
 	int nr;
 
-	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur + 4 * MB), "memory.max: 4 MB left"))
+	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur + 4 * MB),
+		       "memory.max: 4 MB left"))
 		return false;
 	*cause_pid = hog_start(cause, 8 * MB, 0);
 	snprintf(what, sizeof(what), "%s killed", rel);
 	if (!ASSERT_TRUE(hog_killed(victim), what))
 		return false;
 	nr = policy_events(policy, ev, 16);
-	if (!ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 1, "one kill record"))
+	if (!ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK), 1,
+		       "one kill record"))
 		return false;
 	*rec = *event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
 	return ASSERT_EQ(rec->victim_cgroup_id, cg_id(rel), "victim cgroup");
@@ -213,22 +226,29 @@ TEST(preference_pgscan_growth_breaks_ties)
 	pid_t p, big, old, new, n, t1 = -1, t2 = -1, t3 = -1;
 	struct oomkit_event rec;
 
-	if (!ASSERT_OK(scenario_begin_tree("preference_pgscan", 256 * MB, "p", "big", "old", "new",
-					   "n", "t1", "t2", "t3", NULL), "setup") ||
-	    !ASSERT_OK(scratch_file("old", 32 * MB, f_old, sizeof(f_old)), "scratch file old") ||
-	    !ASSERT_OK(scratch_file("new", 16 * MB, f_new, sizeof(f_new)), "scratch file new") ||
-	    !ASSERT_OK(scratch_file("n", 1 * MB, f_n, sizeof(f_n)), "scratch file n"))
+	if (!ASSERT_OK(scenario_begin_tree("preference_pgscan", 256 * MB, "p",
+					   "big", "old", "new", "n", "t1", "t2",
+					   "t3", NULL),
+		       "setup") ||
+	    !ASSERT_OK(scratch_file("old", 32 * MB, f_old, sizeof(f_old)),
+		       "scratch file old") ||
+	    !ASSERT_OK(scratch_file("new", 16 * MB, f_new, sizeof(f_new)),
+		       "scratch file new") ||
+	    !ASSERT_OK(scratch_file("n", 1 * MB, f_n, sizeof(f_n)),
+		       "scratch file n"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load(POLICY, cg_setting("prefer", "oom/p"), "pgscan_min_pages=1024",
-				   NULL), "policy load"))
+	if (!ASSERT_OK(policy_load(POLICY, cg_setting("prefer", "oom/p"),
+				   "pgscan_min_pages=1024", NULL),
+		       "policy load"))
 		goto cleanup;
 	p = hog_start("oom/p", 8 * MB, 0);
 	big = hog_start("oom/big", 32 * MB, 0);
 	old = hog_start("oom/old", 8 * MB, 0);
 	new = hog_start("oom/new", 12 * MB, 0);
 	n = hog_start("oom/n", 16 * MB, 0);
-	if (!ASSERT_TRUE(hog_alive(p) && hog_alive(big) && hog_alive(old) && hog_alive(new) &&
-			 hog_alive(n), "hogs ready"))
+	if (!ASSERT_TRUE(hog_alive(p) && hog_alive(big) && hog_alive(old) &&
+				 hog_alive(new) && hog_alive(n),
+			 "hogs ready"))
 		goto cleanup;
 
 	/* OOM 1: preference first; the baseline of every leaf's scans. */
@@ -240,11 +260,13 @@ TEST(preference_pgscan_growth_breaks_ties)
 	/* OOM 2: new was scanned since OOM 1, old only before. */
 	if (!scan_pages("oom/new", f_new, 16 * MB))
 		goto cleanup;
-	ASSERT_GT(pgscan("oom/old"), pgscan("oom/new"), "old scanned more since creation");
+	ASSERT_GT(pgscan("oom/old"), pgscan("oom/new"),
+		  "old scanned more since creation");
 	if (!oom_once(POLICY, "oom/t2", &t2, new, "oom/new", &rec))
 		goto cleanup;
 	ASSERT_EQ(rec.score, 0, "OOM 2: no preference");
-	ASSERT_GE(reason_pgscan(&rec), 1024, "OOM 2: growth quoted in the reason");
+	ASSERT_GE(reason_pgscan(&rec), 1024,
+		  "OOM 2: growth quoted in the reason");
 	ASSERT_LT(rec.victim_bytes, 16 * MB, "OOM 2: not the biggest");
 
 	/* OOM 3: n's growth is under pgscan_min_pages; big is the biggest. */
@@ -254,17 +276,19 @@ TEST(preference_pgscan_growth_breaks_ties)
 	ASSERT_EQ(reason_pgscan(&rec), 0, "OOM 3: no growth counted");
 
 	ASSERT_TRUE(hog_alive(old) && hog_alive(n), "old and n survive");
-	ASSERT_TRUE(hog_alive(t1) && hog_alive(t2) && hog_alive(t3), "the OOMs' causes survive");
-	ASSERT_EQ(oom_kills("oom/p") + oom_kills("oom/new") + oom_kills("oom/big"), 3,
-		  "p, new, big oom_kill");
-	ASSERT_EQ(oom_kills("oom/old") + oom_kills("oom/n"), 0, "old, n oom_kill");
+	ASSERT_TRUE(hog_alive(t1) && hog_alive(t2) && hog_alive(t3),
+		    "the OOMs' causes survive");
+	ASSERT_EQ(oom_kills("oom/p") + oom_kills("oom/new") +
+			  oom_kills("oom/big"),
+		  3, "p, new, big oom_kill");
+	ASSERT_EQ(oom_kills("oom/old") + oom_kills("oom/n"), 0,
+		  "old, n oom_kill");
 	ASSERT_EQ(oom_kills("oom"), 3, "three OOM kills");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 3, "kills counter");
 
 cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
-
 
 /*
  * Writes oom's memory.max from a child and ends the write once an OOM of
@@ -287,8 +311,9 @@ static int lower_max_until_pending(long long max, long long pending)
 		return -errno;
 	if (!child)
 		_exit(cg_write("oom", "memory.max", "%lld", max) ? 1 : 0);
-	seen = WAIT_UNTIL(policy_stat(POLICY, OOMKIT_STAT_VICTIM_PENDING) > pending ||
-			  waitpid(child, &status, WNOHANG) == child,
+	seen = WAIT_UNTIL(policy_stat(POLICY, OOMKIT_STAT_VICTIM_PENDING) >
+					  pending ||
+				  waitpid(child, &status, WNOHANG) == child,
 			  OOM_TIMEOUT_MS);
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
@@ -322,19 +347,23 @@ TEST(preference_pending_oom_keeps_baselines)
 	char f_a[PATH_MAX];
 	int err, nr, i;
 
-	if (!ASSERT_OK(scenario_begin_tree("preference_pending", 256 * MB, "a", "b", "s", "t",
-					   "t2", NULL), "setup") ||
+	if (!ASSERT_OK(scenario_begin_tree("preference_pending", 256 * MB, "a",
+					   "b", "s", "t", "t2", NULL),
+		       "setup") ||
 	    !ASSERT_OK(cg_create("busy"), "cg_create busy") ||
-	    !ASSERT_OK(scratch_file("a", 16 * MB, f_a, sizeof(f_a)), "scratch file a"))
+	    !ASSERT_OK(scratch_file("a", 16 * MB, f_a, sizeof(f_a)),
+		       "scratch file a"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load(POLICY, cg_setting("prefer", "oom/s"), "pgscan_min_pages=1024",
-				   NULL), "policy load"))
+	if (!ASSERT_OK(policy_load(POLICY, cg_setting("prefer", "oom/s"),
+				   "pgscan_min_pages=1024", NULL),
+		       "policy load"))
 		goto cleanup;
 	a = hog_start_reading("oom/a", f_a, 8 * MB, 16 * MB, false);
 	if (!ASSERT_TRUE(hog_alive(a), "a ready") ||
-	    !ASSERT_GE(cg_read_key("oom/a", "memory.stat", "file"), 16 * MB * 9 / 10,
-		       "a's page cache") ||
-	    !ASSERT_OK(cg_write("oom/a", "memory.min", "%llu", 64 * MB), "a's memory.min"))
+	    !ASSERT_GE(cg_read_key("oom/a", "memory.stat", "file"),
+		       16 * MB * 9 / 10, "a's page cache") ||
+	    !ASSERT_OK(cg_write("oom/a", "memory.min", "%llu", 64 * MB),
+		       "a's memory.min"))
 		goto cleanup;
 	b = hog_start("oom/b", 40 * MB, 0);
 	s = hog_start("oom/s", 16 * MB, 0);
@@ -344,12 +373,15 @@ TEST(preference_pending_oom_keeps_baselines)
 
 	/* OOM 1: t, thawed, wants 8 MB where 4 MB are left. */
 	cur = cg_read_long("oom", "memory.current");
-	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur + 4 * MB), "memory.max: 4 MB left") ||
+	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur + 4 * MB),
+		       "memory.max: 4 MB left") ||
 	    !ASSERT_OK(cg_freeze("oom/t", true), "freeze t"))
 		goto cleanup;
 	t = hog_start("oom/t", 8 * MB, 0);
-	if (!ASSERT_GT(t, 0, "t") || !ASSERT_OK(cg_freeze("oom/t", false), "thaw t") ||
-	    !ASSERT_TRUE(WAIT_UNTIL(oom_kills("oom/s") == 1, OOM_TIMEOUT_MS), "OOM 1 kills s"))
+	if (!ASSERT_GT(t, 0, "t") ||
+	    !ASSERT_OK(cg_freeze("oom/t", false), "thaw t") ||
+	    !ASSERT_TRUE(WAIT_UNTIL(oom_kills("oom/s") == 1, OOM_TIMEOUT_MS),
+			 "OOM 1 kills s"))
 		goto cleanup;
 	killed = test_now_ms();
 
@@ -357,17 +389,21 @@ TEST(preference_pending_oom_keeps_baselines)
 	before = pgscan("oom/a");
 	err = cg_write("oom/a", "memory.reclaim", "%llu", 32 * MB);
 	if (!ASSERT_TRUE(!err || err == -EAGAIN, "memory.reclaim a") ||
-	    !ASSERT_GE(pgscan("oom/a") - before, 4096 * 9 / 10, "a's pages scanned"))
+	    !ASSERT_GE(pgscan("oom/a") - before, 4096 * 9 / 10,
+		       "a's pages scanned"))
 		goto cleanup;
 	pending = policy_stat(POLICY, OOMKIT_STAT_VICTIM_PENDING);
-	test_log("a scanned %lld ms after OOM 1's kill\n", test_now_ms() - killed);
+	test_log("a scanned %lld ms after OOM 1's kill\n",
+		 test_now_ms() - killed);
 	/* Each OOM of the write's loop finds s pending. */
 	cur = cg_read_long("oom", "memory.current");
-	if (!ASSERT_OK(lower_max_until_pending(cur - 2 * MB, pending), "memory.max: 2 MB less"))
+	if (!ASSERT_OK(lower_max_until_pending(cur - 2 * MB, pending),
+		       "memory.max: 2 MB less"))
 		goto cleanup;
 	ASSERT_GT(policy_stat(POLICY, OOMKIT_STAT_VICTIM_PENDING), pending,
 		  "OOMs found s pending after a's scan");
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "no kill while s is pending");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1,
+		  "no kill while s is pending");
 	/* s exits once it runs again: OOM 2 must not find it pending. */
 	slow_victim_end();
 	if (!ASSERT_TRUE(hog_killed(s), "s exits once it can run"))
@@ -377,7 +413,8 @@ TEST(preference_pending_oom_keeps_baselines)
 
 	/* OOM 2: an 8 MB hog where 4 MB are left. */
 	cur = cg_read_long("oom", "memory.current");
-	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur + 4 * MB), "memory.max: 4 MB left"))
+	if (!ASSERT_OK(cg_write("oom", "memory.max", "%llu", cur + 4 * MB),
+		       "memory.max: 4 MB left"))
 		goto cleanup;
 	mark = kmsg_mark();
 	t2 = hog_start("oom/t2", 8 * MB, 0);
@@ -392,8 +429,10 @@ TEST(preference_pending_oom_keeps_baselines)
 		if (ev[i].decision == OOMKIT_DEC_KILL_TASK)
 			last = &ev[i];
 	if (ASSERT_TRUE(last != NULL, "OOM 2 kill record")) {
-		ASSERT_EQ(last->victim_cgroup_id, cg_id("oom/a"), "OOM 2 victim: a");
-		ASSERT_GE(reason_pgscan(last), 4096 * 9 / 10, "OOM 2: a's growth since OOM 1");
+		ASSERT_EQ(last->victim_cgroup_id, cg_id("oom/a"),
+			  "OOM 2 victim: a");
+		ASSERT_GE(reason_pgscan(last), 4096 * 9 / 10,
+			  "OOM 2: a's growth since OOM 1");
 	}
 
 cleanup:
@@ -419,14 +458,20 @@ TEST(preference_pgscan_baselines_past_reading_cap)
 	pid_t p, a, b, c, d, e, t1 = -1, t2 = -1;
 	struct oomkit_event rec;
 
-	snprintf(obj, sizeof(obj), "%s", build_path("selftests/policies/preference_cap4.bpf.o"));
-	if (!ASSERT_OK(scenario_begin_tree("preference_cap", 256 * MB, "p", "a", "b", "c", "d", "e",
-					   "t1", "t2", NULL), "setup") ||
-	    !ASSERT_OK(scratch_file("a", 16 * MB, f_a, sizeof(f_a)), "scratch file a") ||
-	    !ASSERT_OK(scratch_file("e", 32 * MB, f_e, sizeof(f_e)), "scratch file e"))
+	snprintf(obj, sizeof(obj), "%s",
+		 build_path("selftests/policies/preference_cap4.bpf.o"));
+	if (!ASSERT_OK(scenario_begin_tree("preference_cap", 256 * MB, "p", "a",
+					   "b", "c", "d", "e", "t1", "t2",
+					   NULL),
+		       "setup") ||
+	    !ASSERT_OK(scratch_file("a", 16 * MB, f_a, sizeof(f_a)),
+		       "scratch file a") ||
+	    !ASSERT_OK(scratch_file("e", 32 * MB, f_e, sizeof(f_e)),
+		       "scratch file e"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load(obj, cg_setting("prefer", "oom/p"), "pgscan_min_pages=1024",
-				   NULL), "policy load (reading cap 4)"))
+	if (!ASSERT_OK(policy_load(obj, cg_setting("prefer", "oom/p"),
+				   "pgscan_min_pages=1024", NULL),
+		       "policy load (reading cap 4)"))
 		goto cleanup;
 	p = hog_start("oom/p", 8 * MB, 0);
 	a = hog_start("oom/a", 8 * MB, 0);
@@ -434,8 +479,9 @@ TEST(preference_pgscan_baselines_past_reading_cap)
 	c = hog_start("oom/c", 8 * MB, 0);
 	d = hog_start("oom/d", 8 * MB, 0);
 	e = hog_start("oom/e", 8 * MB, 0);
-	if (!ASSERT_TRUE(hog_alive(p) && hog_alive(a) && hog_alive(b) && hog_alive(c) &&
-			 hog_alive(d) && hog_alive(e), "hogs ready"))
+	if (!ASSERT_TRUE(hog_alive(p) && hog_alive(a) && hog_alive(b) &&
+				 hog_alive(c) && hog_alive(d) && hog_alive(e),
+			 "hogs ready"))
 		goto cleanup;
 
 	/* OOM 1: preference first; e's old scans become its baseline. */
@@ -446,11 +492,13 @@ TEST(preference_pgscan_baselines_past_reading_cap)
 	/* OOM 2: only a was scanned since OOM 1. */
 	if (!scan_pages("oom/a", f_a, 16 * MB))
 		goto cleanup;
-	ASSERT_GT(pgscan("oom/e"), pgscan("oom/a"), "e scanned more since creation");
+	ASSERT_GT(pgscan("oom/e"), pgscan("oom/a"),
+		  "e scanned more since creation");
 	if (!oom_once(CAP4, "oom/t2", &t2, a, "oom/a", &rec))
 		goto cleanup;
 	ASSERT_GE(reason_pgscan(&rec), 1024, "OOM 2: a's growth quoted");
-	ASSERT_TRUE(hog_alive(b) && hog_alive(c) && hog_alive(d) && hog_alive(e),
+	ASSERT_TRUE(hog_alive(b) && hog_alive(c) && hog_alive(d) &&
+			    hog_alive(e),
 		    "b, c, d, e survive");
 	ASSERT_EQ(oom_kills("oom/e"), 0, "e oom_kill");
 

@@ -14,8 +14,8 @@
 #include "scenario.h"
 #include "test.h"
 
-#define POLICY		"psi-guard"
-#define PSI_WAIT_MS	30000
+#define POLICY	    "psi-guard"
+#define PSI_WAIT_MS 30000
 
 static const char *watch(const char *rel)
 {
@@ -26,7 +26,8 @@ static const char *watch(const char *rel)
 }
 
 /* Polls a counter of @policy until it reaches @min; returns the last value. */
-static long long wait_stat(const char *policy, enum oomkit_stat stat, long long min, int ms)
+static long long wait_stat(const char *policy, enum oomkit_stat stat,
+			   long long min, int ms)
 {
 	long long deadline = test_now_ms() + ms, val;
 
@@ -55,7 +56,8 @@ TEST(psi_guard_declares_memcg_oom)
 
 	if (!ASSERT_OK(scenario_begin("psi_declare"), "scenario_begin") ||
 	    !ASSERT_OK(cg_create("psi"), "cg_create psi") ||
-	    !ASSERT_OK(cg_write("psi", "memory.high", "%llu", 40 * MB), "memory.high"))
+	    !ASSERT_OK(cg_write("psi", "memory.high", "%llu", 40 * MB),
+		       "memory.high"))
 		goto cleanup;
 	if (!ASSERT_OK(policy_load(POLICY, watch("psi"), NULL), "policy load"))
 		goto cleanup;
@@ -65,15 +67,19 @@ TEST(psi_guard_declares_memcg_oom)
 	ASSERT_TRUE(hog_killed(hog), "the stalled task is killed");
 	ASSERT_EQ(oom_kills("psi"), 1, "psi oom_kill");
 	if (oom_kill_line(mark, line, sizeof(line)))
-		ASSERT_HAS_SUBSTR(line, "constraint=CONSTRAINT_BPF_PSI_MEM", "constraint text");
+		ASSERT_HAS_SUBSTR(line, "constraint=CONSTRAINT_BPF_PSI_MEM",
+				  "constraint text");
 	oom_report_names(mark, "default");
-	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_PSI_EVENTS), 1, "psi_events counter");
-	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1, "ooms_declared counter");
+	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_PSI_EVENTS), 1,
+		  "psi_events counter");
+	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1,
+		  "ooms_declared counter");
 	nr = policy_events(POLICY, ev, 16);
 	decl = event_find(ev, nr, OOMKIT_DEC_DECLARE_OOM);
 	if (ASSERT_TRUE(decl != NULL, "declare-oom record")) {
 		ASSERT_EQ(decl->trigger, OOMKIT_TRIG_PSI, "trigger");
-		ASSERT_EQ(decl->scope_cgroup_id, cg_id("psi"), "pressured cgroup");
+		ASSERT_EQ(decl->scope_cgroup_id, cg_id("psi"),
+			  "pressured cgroup");
 		ASSERT_EQ(decl->error, 0, "declared");
 	}
 
@@ -95,12 +101,15 @@ TEST(psi_guard_with_biggest_cgroup_and_cooldown)
 
 	if (!ASSERT_OK(scenario_begin("psi_pair"), "scenario_begin") ||
 	    !ASSERT_OK(cg_create("psi"), "cg_create psi") ||
-	    !ASSERT_OK(cg_write("psi", "memory.high", "%llu", 56 * MB), "memory.high") ||
+	    !ASSERT_OK(cg_write("psi", "memory.high", "%llu", 56 * MB),
+		       "memory.high") ||
 	    !ASSERT_OK(cg_create("psi/big"), "cg_create big") ||
 	    !ASSERT_OK(cg_create("psi/grow"), "cg_create grow"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load("biggest-cgroup", NULL), "load biggest-cgroup") ||
-	    !ASSERT_OK(policy_load(POLICY, watch("psi"), "cooldown_usec=120000000", NULL),
+	if (!ASSERT_OK(policy_load("biggest-cgroup", NULL),
+		       "load biggest-cgroup") ||
+	    !ASSERT_OK(policy_load(POLICY, watch("psi"),
+				   "cooldown_usec=120000000", NULL),
 		       "load psi-guard"))
 		goto cleanup;
 	big = hog_start("psi/big", 40 * MB, 0);
@@ -109,17 +118,21 @@ TEST(psi_guard_with_biggest_cgroup_and_cooldown)
 
 	ASSERT_TRUE(hog_killed(big), "biggest-cgroup kills big");
 	oom_report_names(mark, "biggest-cgroup");
-	ASSERT_EQ(kmsg_count(mark, "constraint=CONSTRAINT_BPF_PSI_MEM"), 1, "one declared OOM");
+	ASSERT_EQ(kmsg_count(mark, "constraint=CONSTRAINT_BPF_PSI_MEM"), 1,
+		  "one declared OOM");
 	ASSERT_GE(wait_stat(POLICY, OOMKIT_STAT_COOLDOWN, 1, PSI_WAIT_MS), 1,
 		  "pressure again, within the cooldown");
 	ASSERT_TRUE(hog_alive(grow), "grow survives the second episode");
 	ASSERT_EQ(oom_kills("psi/big"), 1, "big oom_kill");
 	ASSERT_EQ(oom_kills("psi/grow"), 0, "grow oom_kill");
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1, "one OOM declared");
-	ASSERT_EQ(policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS), 1, "one kill");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1,
+		  "one OOM declared");
+	ASSERT_EQ(policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS), 1,
+		  "one kill");
 
 cleanup:
-	ASSERT_EQ(scenario_end(POLICY, "biggest-cgroup", NULL), 0, "nr_dying_descendants");
+	ASSERT_EQ(scenario_end(POLICY, "biggest-cgroup", NULL), 0,
+		  "nr_dying_descendants");
 }
 
 /* A watched cgroup that is removed: handle_cgroup_free reports it and its state is dropped. */
@@ -140,15 +153,17 @@ TEST(psi_guard_forgets_removed_cgroup)
 	if (!ASSERT_OK(rmdir(cg_abspath("gone")), "rmdir gone"))
 		goto cleanup;
 
-	ASSERT_EQ(wait_stat(POLICY, OOMKIT_STAT_CGROUPS_FREED, 1, PSI_WAIT_MS), 1,
-		  "cgroups_freed counter");
+	ASSERT_EQ(wait_stat(POLICY, OOMKIT_STAT_CGROUPS_FREED, 1, PSI_WAIT_MS),
+		  1, "cgroups_freed counter");
 	nr = policy_events(POLICY, ev, 16);
 	freed = event_find(ev, nr, OOMKIT_DEC_CGROUP_FREED);
 	if (ASSERT_TRUE(freed != NULL, "cgroup-freed record")) {
 		ASSERT_EQ(freed->trigger, OOMKIT_TRIG_CGROUP_FREE, "trigger");
-		ASSERT_EQ(freed->scope_cgroup_id, id, "the removed cgroup's id");
+		ASSERT_EQ(freed->scope_cgroup_id, id,
+			  "the removed cgroup's id");
 	}
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_PSI_EVENTS), 0, "no pressure event");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_PSI_EVENTS), 0,
+		  "no pressure event");
 
 cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
@@ -161,7 +176,8 @@ TEST(psi_guard_system_wide_by_default)
 		goto cleanup;
 	if (!ASSERT_OK(policy_load(POLICY, NULL), "policy load"))
 		goto cleanup;
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 0, "no OOM declared");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 0,
+		  "no OOM declared");
 	ASSERT_OK(policy_unload(POLICY), "policy unload");
 
 cleanup:
@@ -169,10 +185,10 @@ cleanup:
 }
 
 /* Filling most of the 1 GiB guest takes ~15 s under TCG; a loaded host may triple that. */
-#define SYSTEM_WAIT_MS	120000
+#define SYSTEM_WAIT_MS 120000
 /* The thrasher's file, and the memory left beside the big hogs for its page cache. */
-#define THRASH_BYTES	(192 * MB)
-#define CACHE_ROOM	(128 * MB)
+#define THRASH_BYTES (192 * MB)
+#define CACHE_ROOM   (128 * MB)
 
 /*
  * A system-wide pressure episode, the way it happens without swap: the
@@ -198,27 +214,34 @@ TEST(psi_guard_system_wide_episode)
 	unsigned long long bytes;
 	int nr;
 
-	if (!ASSERT_OK(scenario_begin("psi_system_episode"), "scenario_begin") ||
+	if (!ASSERT_OK(scenario_begin("psi_system_episode"),
+		       "scenario_begin") ||
 	    !ASSERT_OK(cg_create("big"), "cg_create big") ||
 	    !ASSERT_OK(cg_create("big2"), "cg_create big2") ||
 	    !ASSERT_OK(cg_create("thrash"), "cg_create thrash") ||
-	    !ASSERT_OK(scratch_file("thrash", THRASH_BYTES, path, sizeof(path)), "scratch file"))
+	    !ASSERT_OK(scratch_file("thrash", THRASH_BYTES, path, sizeof(path)),
+		       "scratch file"))
 		goto cleanup;
-	if (!ASSERT_OK(policy_load("biggest-cgroup", NULL), "load biggest-cgroup") ||
-	    !ASSERT_OK(policy_load(POLICY, "full=0", "cooldown_usec=300000000", NULL),
+	if (!ASSERT_OK(policy_load("biggest-cgroup", NULL),
+		       "load biggest-cgroup") ||
+	    !ASSERT_OK(policy_load(POLICY, "full=0", "cooldown_usec=300000000",
+				   NULL),
 		       "load psi-guard"))
 		goto cleanup;
 
 	avail = meminfo_kb("MemAvailable") * (long long)KB;
-	if (!ASSERT_GE(avail, (long long)(CACHE_ROOM + 256 * MB), "MemAvailable"))
+	if (!ASSERT_GE(avail, (long long)(CACHE_ROOM + 256 * MB),
+		       "MemAvailable"))
 		goto cleanup;
 	bytes = (avail - CACHE_ROOM) & ~(MB - 1);
 	start = test_now_ms();
 	big = hog_start("big", bytes, 0);
 	if (!ASSERT_TRUE(hog_alive(big), "big ready"))
 		goto cleanup;
-	test_log("big: %llu MB in %lld ms\n", bytes / MB, test_now_ms() - start);
-	if (!ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_PSI_EVENTS), 0, "no pressure yet"))
+	test_log("big: %llu MB in %lld ms\n", bytes / MB,
+		 test_now_ms() - start);
+	if (!ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_PSI_EVENTS), 0,
+		       "no pressure yet"))
 		goto cleanup;
 
 	mark = kmsg_mark();
@@ -230,8 +253,10 @@ TEST(psi_guard_system_wide_episode)
 		goto cleanup;
 	test_log("big killed %lld ms into the thrash\n", test_now_ms() - start);
 
-	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_PSI_EVENTS), 1, "psi_events counter");
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1, "ooms_declared counter");
+	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_PSI_EVENTS), 1,
+		  "psi_events counter");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1,
+		  "ooms_declared counter");
 	nr = policy_events(POLICY, ev, 16);
 	decl = event_find(ev, nr, OOMKIT_DEC_DECLARE_OOM);
 	if (ASSERT_TRUE(decl != NULL, "declare-oom record")) {
@@ -244,14 +269,17 @@ TEST(psi_guard_system_wide_episode)
 	ASSERT_EQ(kmsg_count(mark, "invoked oom-killer"), 1, "one OOM report");
 	oom_report_names(mark, "biggest-cgroup");
 	if (oom_kill_line(mark, line, sizeof(line))) {
-		ASSERT_HAS_SUBSTR(line, "constraint=CONSTRAINT_BPF_PSI_MEM,", "constraint text");
+		ASSERT_HAS_SUBSTR(line, "constraint=CONSTRAINT_BPF_PSI_MEM,",
+				  "constraint text");
 		ASSERT_HAS_SUBSTR(line, ",global_oom,", "a global OOM");
 	}
 	nr = policy_events("biggest-cgroup", ev, 16);
 	kill = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
 	if (ASSERT_TRUE(kill != NULL, "biggest-cgroup kill record")) {
-		ASSERT_EQ(kill->trigger, OOMKIT_TRIG_OOM_GLOBAL, "a global OOM for the policy");
-		ASSERT_EQ(kill->victim_cgroup_id, cg_id("big"), "victim cgroup");
+		ASSERT_EQ(kill->trigger, OOMKIT_TRIG_OOM_GLOBAL,
+			  "a global OOM for the policy");
+		ASSERT_EQ(kill->victim_cgroup_id, cg_id("big"),
+			  "victim cgroup");
 		ASSERT_EQ(kill->pids[0], big, "victim pid");
 	}
 
@@ -261,17 +289,23 @@ TEST(psi_guard_system_wide_episode)
 	ASSERT_TRUE(hog_alive(big2), "big2 ready");
 	ASSERT_GE(wait_stat(POLICY, OOMKIT_STAT_COOLDOWN, 1, SYSTEM_WAIT_MS), 1,
 		  "pressure again, within the cooldown");
-	test_log("cooldown skip %lld ms after big2 started\n", test_now_ms() - start);
+	test_log("cooldown skip %lld ms after big2 started\n",
+		 test_now_ms() - start);
 	ASSERT_TRUE(hog_alive(big2), "big2 survives the second episode");
 	ASSERT_TRUE(hog_alive(thrash), "the thrasher survives");
 	ASSERT_EQ(oom_kills("big"), 1, "big oom_kill");
-	ASSERT_EQ(oom_kills("big2") + oom_kills("thrash"), 0, "big2, thrash oom_kill");
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1, "one OOM declared");
-	ASSERT_EQ(policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS), 1, "one kill");
-	ASSERT_EQ(kmsg_count(mark, "Killed process"), 1, "one kill in the system");
+	ASSERT_EQ(oom_kills("big2") + oom_kills("thrash"), 0,
+		  "big2, thrash oom_kill");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1,
+		  "one OOM declared");
+	ASSERT_EQ(policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS), 1,
+		  "one kill");
+	ASSERT_EQ(kmsg_count(mark, "Killed process"), 1,
+		  "one kill in the system");
 
 cleanup:
-	ASSERT_EQ(scenario_end(POLICY, "biggest-cgroup", NULL), 0, "nr_dying_descendants");
+	ASSERT_EQ(scenario_end(POLICY, "biggest-cgroup", NULL), 0,
+		  "nr_dying_descendants");
 }
 
 /*
@@ -289,13 +323,14 @@ TEST(psi_guard_watch_root_is_refused)
 {
 	int links = nr_struct_ops_links();
 
-	ASSERT_EQ(policy_load(POLICY, watch(CG_MOUNT), NULL), 2, "watch=<the cgroup2 mount>");
+	ASSERT_EQ(policy_load(POLICY, watch(CG_MOUNT), NULL), 2,
+		  "watch=<the cgroup2 mount>");
 	ASSERT_EQ(policy_load(POLICY, "watch=.", NULL), 2, "watch=.");
 	ASSERT_FALSE(pin_exists(POLICY), "nothing pinned");
 	ASSERT_EQ(nr_struct_ops_links(), links, "nothing attached");
 }
 
-#define MAX_WATCH	64
+#define MAX_WATCH 64
 
 /* `oomkit policy load psi-guard` with @n watch= settings, on w0..w<n-1>; its exit status. */
 static int load_watching(int n)
@@ -347,8 +382,10 @@ TEST(psi_guard_refuses_more_than_64_watches)
 		if (!ASSERT_OK(cg_create(rel), "cg_create"))
 			goto cleanup;
 	}
-	ASSERT_NEQ(load_watching(MAX_WATCH + 1), 0, "65 watch= cgroups: load fails");
-	ASSERT_NEQ(access("/sys/fs/bpf/oomkit/" POLICY, F_OK), 0, "nothing pinned");
+	ASSERT_NEQ(load_watching(MAX_WATCH + 1), 0,
+		   "65 watch= cgroups: load fails");
+	ASSERT_NEQ(access("/sys/fs/bpf/oomkit/" POLICY, F_OK), 0,
+		   "nothing pinned");
 	policy_unload(POLICY);
 	if (ASSERT_EQ(load_watching(MAX_WATCH), 0, "64 watch= cgroups: loaded"))
 		ASSERT_OK(policy_unload(POLICY), "policy unload");

@@ -61,11 +61,13 @@ TEST(biggest_cgroup_skips_victim_the_reaper_gave_up_on)
 	 * after "oom_reaper: reaped"). Either way, two kills in all.
 	 */
 	policy_kills = kmsg_count(mark, POLICY ": Killed process");
-	kernel_kills = kmsg_count(mark, "Memory cgroup out of memory: Killed process");
+	kernel_kills =
+		kmsg_count(mark, "Memory cgroup out of memory: Killed process");
 	ASSERT_EQ(policy_kills + kernel_kills, 2, "two kills in all");
 	ASSERT_GE(policy_kills, 1, "the policy killed the stuck victim");
 	if (kernel_kills)
-		test_log("the kernel killed the hog: the OOM fell between the two checks\n");
+		test_log(
+			"the kernel killed the hog: the OOM fell between the two checks\n");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), policy_kills,
 		  "kills: the stuck victim once, then (mostly) the hog");
 	ASSERT_EQ(stuck_state(victim), 'D', "the first victim still stuck");

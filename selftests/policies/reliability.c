@@ -10,7 +10,7 @@
 #include "slow_victim.h"
 #include "test.h"
 
-#define STORM_OOMS	50
+#define STORM_OOMS 50
 
 /*
  * Item 6, a victim that exits slowly: slow (40 MB) is starved of CPU
@@ -32,7 +32,8 @@ TEST(victim_pending_no_second_kill)
 		goto cleanup;
 	if (!ASSERT_OK(cg_create("busy"), "cg_create busy") ||
 	    !ASSERT_OK(cg_create("oom"), "cg_create oom") ||
-	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB), "memory.max") ||
+	    !ASSERT_OK(cg_write("oom", "memory.max", "%llu", 64 * MB),
+		       "memory.max") ||
 	    !ASSERT_OK(cg_create("oom/slow"), "cg_create slow") ||
 	    !ASSERT_OK(cg_create("oom/mid"), "cg_create mid") ||
 	    !ASSERT_OK(cg_create("oom/grow"), "cg_create grow"))
@@ -56,7 +57,8 @@ TEST(victim_pending_no_second_kill)
 	ASSERT_EQ(oom_kills("oom/slow"), 1, "slow oom_kill");
 	ASSERT_EQ(oom_kills("oom/mid"), 0, "mid oom_kill");
 	ASSERT_EQ(oom_kills("oom/grow"), 0, "grow oom_kill");
-	ASSERT_EQ(policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS), 1, "one kill");
+	ASSERT_EQ(policy_stat("biggest-cgroup", OOMKIT_STAT_KILLS), 1,
+		  "one kill");
 	ASSERT_GE(policy_stat("biggest-cgroup", OOMKIT_STAT_VICTIM_PENDING), 1,
 		  "OOMs that found the victim pending");
 	ASSERT_EQ(kmsg_count(mark, "Killed process"), 1, "one kill line");
@@ -68,7 +70,8 @@ TEST(victim_pending_no_second_kill)
 		ASSERT_EQ(killrec->pids[0], slow, "slow killed first");
 	if (ASSERT_TRUE(pend != NULL, "victim-pending record")) {
 		ASSERT_EQ(pend->pids[0], slow, "pending victim is slow");
-		ASSERT_EQ(pend->victim_cgroup_id, cg_id("oom/slow"), "pending victim's cgroup");
+		ASSERT_EQ(pend->victim_cgroup_id, cg_id("oom/slow"),
+			  "pending victim's cgroup");
 		ASSERT_TRUE(pend > killrec, "pending after the kill");
 	}
 
@@ -78,7 +81,8 @@ TEST(victim_pending_no_second_kill)
 
 cleanup:
 	slow_victim_end();
-	ASSERT_EQ(scenario_end("biggest-cgroup", NULL), 0, "nr_dying_descendants");
+	ASSERT_EQ(scenario_end("biggest-cgroup", NULL), 0,
+		  "nr_dying_descendants");
 }
 
 /*
@@ -96,7 +100,8 @@ static void storm(const char *test, const char *policy, const char *set)
 	if (!ASSERT_OK(scenario_begin(test), "scenario_begin"))
 		goto cleanup;
 	if (!ASSERT_OK(cg_create("storm"), "cg_create storm") ||
-	    !ASSERT_OK(cg_write("storm", "memory.max", "%llu", 8 * MB), "memory.max"))
+	    !ASSERT_OK(cg_write("storm", "memory.max", "%llu", 8 * MB),
+		       "memory.max"))
 		goto cleanup;
 	if (!ASSERT_OK(policy_load(policy, set, NULL), "policy load"))
 		goto cleanup;
@@ -112,7 +117,8 @@ static void storm(const char *test, const char *policy, const char *set)
 			break;
 		if (!ASSERT_TRUE(hog_killed(pid), "storm hog OOM-killed"))
 			break;
-		if (i % 5 == 4 && kmsg_follow_count(fd, dmesg_bad_patterns, counts) < 0)
+		if (i % 5 == 4 &&
+		    kmsg_follow_count(fd, dmesg_bad_patterns, counts) < 0)
 			bad++;
 	}
 	if (kmsg_follow_count(fd, dmesg_bad_patterns, counts) < 0)
@@ -122,8 +128,10 @@ static void storm(const char *test, const char *policy, const char *set)
 	test_log("%d OOMs in %lld ms\n", i, test_now_ms() - start);
 
 	ASSERT_EQ(oom_kills("storm"), STORM_OOMS, "storm oom_kill");
-	ASSERT_EQ(policy_stat(policy, OOMKIT_STAT_KILLS), STORM_OOMS, "kills counter");
-	ASSERT_EQ(policy_stat(policy, OOMKIT_STAT_KILL_FAILED), 0, "kill_failed counter");
+	ASSERT_EQ(policy_stat(policy, OOMKIT_STAT_KILLS), STORM_OOMS,
+		  "kills counter");
+	ASSERT_EQ(policy_stat(policy, OOMKIT_STAT_KILL_FAILED), 0,
+		  "kill_failed counter");
 	ASSERT_EQ(bad, 0, "WARNING/BUG records in dmesg");
 
 cleanup:

@@ -23,11 +23,11 @@
 #include "scenario.h"
 #include "test.h"
 
-#define MAX_ARGS	32
-#define PIN_DIR		"/sys/fs/bpf/oomkit"
+#define MAX_ARGS 32
+#define PIN_DIR	 "/sys/fs/bpf/oomkit"
 /* A leaked reference never lets go; a slow RCU/workqueue under TCG load may take a while. */
-#define DYING_WAIT_MS	30000
-#define MAX_FILES	4
+#define DYING_WAIT_MS 30000
+#define MAX_FILES     4
 
 static char output[16384];
 
@@ -91,7 +91,8 @@ int scenario_begin(const char *test)
 	return cg_init(test);
 }
 
-int scenario_begin_tree(const char *test, unsigned long long max_bytes, const char *leaf, ...)
+int scenario_begin_tree(const char *test, unsigned long long max_bytes,
+			const char *leaf, ...)
 {
 	char rel[PATH_MAX];
 	const char *l;
@@ -115,14 +116,16 @@ bool oom_report_names(long long mark, const char *policy)
 	char line[512], want[64];
 
 	snprintf(want, sizeof(want), "\noom_policy=%s", policy);
-	if (!ASSERT_EQ(kmsg_grep(mark, "oom_policy=", line, sizeof(line)), 1, "OOM report"))
+	if (!ASSERT_EQ(kmsg_grep(mark, "oom_policy=", line, sizeof(line)), 1,
+		       "OOM report"))
 		return false;
 	return ASSERT_HAS_SUBSTR(line, want, "the policy in the OOM report");
 }
 
 bool oom_kill_line(long long mark, char *line, size_t len)
 {
-	return ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=", line, len), 1, "oom-kill line");
+	return ASSERT_EQ(kmsg_grep(mark, "oom-kill:constraint=", line, len), 1,
+			 "oom-kill line");
 }
 
 int scenario_begin_abc(const char *test)
@@ -149,7 +152,8 @@ bool abc_oom(const char *policy, const unsigned long long bytes[3], int victim,
 		pid[i] = hog_start(leaf[i], bytes[i], 0);
 	}
 	for (i = 0; i < 3; i++) {
-		snprintf(what, sizeof(what), "%s %s", leaf[i], i == victim ? "killed" : "survives");
+		snprintf(what, sizeof(what), "%s %s", leaf[i],
+			 i == victim ? "killed" : "survives");
 		if (i == victim)
 			ok &= ASSERT_TRUE(hog_killed(pid[i]), what);
 		else
@@ -163,13 +167,14 @@ bool abc_oom(const char *policy, const unsigned long long bytes[3], int victim,
 	kill = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
 	if (!ASSERT_TRUE(kill != NULL, "kill record"))
 		return false;
-	ok &= ASSERT_EQ(kill->victim_cgroup_id, cg_id(leaf[victim]), "victim cgroup");
+	ok &= ASSERT_EQ(kill->victim_cgroup_id, cg_id(leaf[victim]),
+			"victim cgroup");
 	ok &= ASSERT_EQ(kill->pids[0], pid[victim], "victim pid");
 	*rec = *kill;
 	return ok;
 }
 
-#define NR_SETTING_BUFS	8
+#define NR_SETTING_BUFS 8
 
 static char *setting_buf(void)
 {
@@ -301,14 +306,18 @@ int policy_events(const char *name, struct oomkit_event *ev, int max)
 		return err;
 	if (test_verbose()) {
 		for (int i = 0; i < d.nr; i++)
-			test_log("%s event: decision %u victim cgroup %llu pid %u: %s\n",
-				 name, ev[i].decision, (unsigned long long)ev[i].victim_cgroup_id,
-				 ev[i].nr_pids ? ev[i].pids[0] : 0, ev[i].reason);
+			test_log(
+				"%s event: decision %u victim cgroup %llu pid %u: %s\n",
+				name, ev[i].decision,
+				(unsigned long long)ev[i].victim_cgroup_id,
+				ev[i].nr_pids ? ev[i].pids[0] : 0,
+				ev[i].reason);
 	}
 	return d.nr;
 }
 
-const struct oomkit_event *event_find(const struct oomkit_event *ev, int nr, __u32 decision)
+const struct oomkit_event *event_find(const struct oomkit_event *ev, int nr,
+				      __u32 decision)
 {
 	int i;
 
@@ -414,7 +423,9 @@ static void page_cache_drop(void)
 		file = cg_read_key(NULL, "memory.stat", "file");
 		if (file <= 0)
 			return;
-		test_log("reclaiming %lld bytes of page cache left in the tree\n", file);
+		test_log(
+			"reclaiming %lld bytes of page cache left in the tree\n",
+			file);
 		cg_write(NULL, "memory.reclaim", "%lld", file);
 	}
 }
@@ -449,7 +460,8 @@ static long long dying_descendants(void)
 	while (fgets(buf, sizeof(buf), f)) {
 		p = strstr(buf, "nr_dying_descendants ");
 		if (p == buf) {
-			val = strtoll(buf + strlen("nr_dying_descendants "), NULL, 10);
+			val = strtoll(buf + strlen("nr_dying_descendants "),
+				      NULL, 10);
 			break;
 		}
 	}
@@ -476,7 +488,8 @@ static void dying_tasks_report(void)
 		if (!f)
 			continue;
 		if (fgets(buf, sizeof(buf), f) && strstr(buf, "(deleted)"))
-			printf("# pid %s in a removed cgroup: %s", de->d_name, buf);
+			printf("# pid %s in a removed cgroup: %s", de->d_name,
+			       buf);
 		fclose(f);
 	}
 	closedir(proc);
@@ -491,8 +504,8 @@ static void dying_tasks_report(void)
 static void dying_report(long long dying)
 {
 	static const char *const keys[] = {
-		"anon", "file", "file_mapped", "shmem", "kernel", "sock",
-		"percpu", "slab",
+		"anon",	  "file", "file_mapped", "shmem",
+		"kernel", "sock", "percpu",	 "slab",
 	};
 	unsigned int i;
 

@@ -11,9 +11,9 @@
 #include "oomkit/intf.h"
 
 /* OOM waits: generous for TCG, but every wait polls. */
-#define OOM_TIMEOUT_MS		30000
+#define OOM_TIMEOUT_MS 30000
 /* How long a survivor is watched for a late kill. */
-#define SURVIVE_MS		500
+#define SURVIVE_MS 500
 
 /*
  * Runs build/oomkit with the NULL-terminated arguments and returns its exit
@@ -31,8 +31,8 @@ int scenario_begin(const char *test);
  * with memory.max @max_bytes and, under it, the NULL-terminated leaves
  * ("a" makes "oom/a"). 0 or the first negative errno.
  */
-int scenario_begin_tree(const char *test, unsigned long long max_bytes, const char *leaf, ...)
-	__attribute__((sentinel));
+int scenario_begin_tree(const char *test, unsigned long long max_bytes,
+			const char *leaf, ...) __attribute__((sentinel));
 
 /*
  * Asserts that the first OOM report after the kmsg_mark() @mark names
@@ -78,7 +78,8 @@ long long policy_stat(const char *name, enum oomkit_stat stat);
  */
 int policy_events(const char *name, struct oomkit_event *ev, int max);
 /* The first record with @decision, NULL if none. */
-const struct oomkit_event *event_find(const struct oomkit_event *ev, int nr, __u32 decision);
+const struct oomkit_event *event_find(const struct oomkit_event *ev, int nr,
+				      __u32 decision);
 /* How many records have @decision. */
 int event_count(const struct oomkit_event *ev, int nr, __u32 decision);
 

@@ -20,20 +20,20 @@
 #include "scenario.h"
 #include "test.h"
 
-#define POLICY		"biggest-cgroup"
-#define CHILD_STACK	(64 * 1024)
-#define STORM_OOMS	50
+#define POLICY	    "biggest-cgroup"
+#define CHILD_STACK (64 * 1024)
+#define STORM_OOMS  50
 
 /* What the sharing pair's processes do; strings are prepared before the fork. */
 struct pair {
-	char charge_procs[4096];	/* cgroup.procs the memory is charged in */
-	char parent_procs[4096];	/* where the parent then goes */
-	char child_procs[4096];		/* where the child goes */
+	char charge_procs[4096]; /* cgroup.procs the memory is charged in */
+	char parent_procs[4096]; /* where the parent then goes */
+	char child_procs[4096];	 /* where the child goes */
 	size_t bytes;
 	int parent_adj;
 	int child_adj;
-	int flags;			/* clone flags of the child */
-	int fd;				/* the ready pipe */
+	int flags; /* clone flags of the child */
+	int fd;	   /* the ready pipe */
 };
 
 /* The pair's parent and its child; killed by pair_end(). */
@@ -82,8 +82,10 @@ static void __attribute__((noreturn)) pair_parent_main(struct pair *p)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (write_str(p->charge_procs, "0"))
 		goto fail;
-	mem = mmap(NULL, p->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem = mmap(NULL, p->bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	stack = mmap(NULL, CHILD_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED || stack == MAP_FAILED)
 		goto fail;
 	for (i = 0; i < p->bytes; i += 4096)
@@ -107,19 +109,24 @@ fail:
  * at @parent_adj, and clones a child on its mm (@flags) that moves to
  * @child_rel at @child_adj. 0 once the child is in place.
  */
-static int pair_start(const char *charge, const char *parent_rel, int parent_adj,
-		      const char *child_rel, int child_adj, int flags, size_t bytes)
+static int pair_start(const char *charge, const char *parent_rel,
+		      int parent_adj, const char *child_rel, int child_adj,
+		      int flags, size_t bytes)
 {
-	struct pair p = { .bytes = bytes, .parent_adj = parent_adj, .child_adj = child_adj,
+	struct pair p = { .bytes = bytes,
+			  .parent_adj = parent_adj,
+			  .child_adj = child_adj,
 			  .flags = flags | SIGCHLD };
 	int pfd[2];
 	pid_t pid, child = -1;
 	ssize_t n;
 
-	snprintf(p.charge_procs, sizeof(p.charge_procs), "%s/cgroup.procs", cg_abspath(charge));
+	snprintf(p.charge_procs, sizeof(p.charge_procs), "%s/cgroup.procs",
+		 cg_abspath(charge));
 	snprintf(p.parent_procs, sizeof(p.parent_procs), "%s/cgroup.procs",
 		 cg_abspath(parent_rel));
-	snprintf(p.child_procs, sizeof(p.child_procs), "%s/cgroup.procs", cg_abspath(child_rel));
+	snprintf(p.child_procs, sizeof(p.child_procs), "%s/cgroup.procs",
+		 cg_abspath(child_rel));
 	pid = fork_piped(pfd);
 	if (pid < 0)
 		return pid;
@@ -204,11 +211,12 @@ TEST(shared_mm_vfork_child_of_unkillable)
 	pid_t hog, small, parent, child;
 	int nr;
 
-	if (!ASSERT_OK(scenario_begin_tree("shared_mm_vfork", 64 * MB, "a", "b", "p", NULL),
+	if (!ASSERT_OK(scenario_begin_tree("shared_mm_vfork", 64 * MB, "a", "b",
+					   "p", NULL),
 		       "scenario_begin_tree"))
 		goto cleanup;
-	if (!ASSERT_OK(pair_start("oom/a", "oom/p", -1000, "oom/a", 0, CLONE_VM | CLONE_VFORK,
-				  36 * MB),
+	if (!ASSERT_OK(pair_start("oom/a", "oom/p", -1000, "oom/a", 0,
+				  CLONE_VM | CLONE_VFORK, 36 * MB),
 		       "pair_start"))
 		goto cleanup;
 	parent = pair_parent;
@@ -252,10 +260,12 @@ TEST(shared_mm_clone_vm_across_cgroups)
 	pid_t hog, parent, child;
 	int nr;
 
-	if (!ASSERT_OK(scenario_begin_tree("shared_mm_clone_vm", 64 * MB, "a", "b", "c", NULL),
+	if (!ASSERT_OK(scenario_begin_tree("shared_mm_clone_vm", 64 * MB, "a",
+					   "b", "c", NULL),
 		       "scenario_begin_tree"))
 		goto cleanup;
-	if (!ASSERT_OK(pair_start("oom/a", "oom/a", 0, "oom/c", 0, CLONE_VM, 36 * MB),
+	if (!ASSERT_OK(pair_start("oom/a", "oom/a", 0, "oom/c", 0, CLONE_VM,
+				  36 * MB),
 		       "pair_start"))
 		goto cleanup;
 	parent = pair_parent;
@@ -266,7 +276,8 @@ TEST(shared_mm_clone_vm_across_cgroups)
 	hog = hog_start_growing("oom/b", 1 * MB, 0);
 	if (!ASSERT_GT(hog, 0, "hog_start_growing"))
 		goto cleanup;
-	ASSERT_TRUE(WAIT_UNTIL(pid_gone(parent) && pid_gone(child), OOM_TIMEOUT_MS),
+	ASSERT_TRUE(WAIT_UNTIL(pid_gone(parent) && pid_gone(child),
+			       OOM_TIMEOUT_MS),
 		    "both sharers die");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "one kill");
 	nr = policy_events(POLICY, ev, 16);
@@ -280,14 +291,17 @@ TEST(shared_mm_clone_vm_across_cgroups)
 	nr = policy_events("observe", ev, 16);
 	obs = event_find(ev, nr, OOMKIT_DEC_OBSERVE);
 	if (ASSERT_TRUE(obs != NULL, "observe record")) {
-		ASSERT_EQ(obs->victim_cgroup_id, cg_id("oom/a"), "observe saw a");
+		ASSERT_EQ(obs->victim_cgroup_id, cg_id("oom/a"),
+			  "observe saw a");
 		ASSERT_EQ(obs->nr_also, 1, "observe: would also kill one");
-		ASSERT_EQ(obs->also_pids[0], child, "observe: would also kill the child");
+		ASSERT_EQ(obs->also_pids[0], child,
+			  "observe: would also kill the child");
 	}
 	hog_kill_all();
 cleanup:
 	pair_end();
-	ASSERT_EQ(scenario_end(POLICY, "observe", NULL), 0, "nr_dying_descendants");
+	ASSERT_EQ(scenario_end(POLICY, "observe", NULL), 0,
+		  "nr_dying_descendants");
 }
 
 /*
@@ -300,9 +314,10 @@ cleanup:
  */
 TEST(shared_mm_vfork_storm)
 {
-	static const char *const kill_lines[] = { POLICY ": Killed process",
-						  "Memory cgroup out of memory: Killed process",
-						  NULL };
+	static const char *const kill_lines[] = {
+		POLICY ": Killed process",
+		"Memory cgroup out of memory: Killed process", NULL
+	};
 	int counts[3] = {}, bad[8] = {}, fd = -1, i, j;
 	pid_t loops[3] = { -1, -1, -1 }, hog;
 	const char *where[3] = { "oom/a", "oom/a", "oom/p" };
@@ -311,13 +326,15 @@ TEST(shared_mm_vfork_storm)
 	long long kills = 0, start;
 	int nr, nr_kill = 0, nr_bad_rec = 0;
 
-	if (!ASSERT_OK(scenario_begin_tree("shared_mm_storm", 48 * MB, "a", "b", "p", NULL),
+	if (!ASSERT_OK(scenario_begin_tree("shared_mm_storm", 48 * MB, "a", "b",
+					   "p", NULL),
 		       "scenario_begin_tree"))
 		goto cleanup;
 	for (i = 0; i < 3; i++) {
 		char procs[4096], a[16];
 
-		snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg_abspath(where[i]));
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs",
+			 cg_abspath(where[i]));
 		snprintf(a, sizeof(a), "%d", adj[i]);
 		fflush(stdout);
 		loops[i] = fork();
@@ -326,7 +343,8 @@ TEST(shared_mm_vfork_storm)
 			if (write_str(procs, "0") || write_adj(adj[i]))
 				_exit(1);
 			/* posix_spawn() vforks: a child after another, each in vfork until exec. */
-			execl("/bin/sh", "sh", "-c", "while :; do /bin/true; done", NULL);
+			execl("/bin/sh", "sh", "-c",
+			      "while :; do /bin/true; done", NULL);
 			_exit(1);
 		}
 		if (!ASSERT_GT(loops[i], 0, "fork loop"))
@@ -349,7 +367,8 @@ TEST(shared_mm_vfork_storm)
 		for (j = 0; j < nr; j++) {
 			if (ev[j].decision == OOMKIT_DEC_KILL_TASK) {
 				nr_kill++;
-				if (ev[j].pids[0] != (__u32)hog || ev[j].nr_also)
+				if (ev[j].pids[0] != (__u32)hog ||
+				    ev[j].nr_also)
 					nr_bad_rec++;
 			} else if (ev[j].decision == OOMKIT_DEC_KILL_FAILED) {
 				nr_bad_rec++;
@@ -362,15 +381,19 @@ TEST(shared_mm_vfork_storm)
 	test_log("%d OOMs in %lld ms\n", i, test_now_ms() - start);
 	ASSERT_EQ(i, STORM_OOMS, "every OOM resolved");
 	for (j = 0; j < 3; j++)
-		ASSERT_TRUE(waitpid(loops[j], NULL, WNOHANG) == 0, "the shell loops alive");
+		ASSERT_TRUE(waitpid(loops[j], NULL, WNOHANG) == 0,
+			    "the shell loops alive");
 	ASSERT_EQ(oom_kills("oom/a"), 0, "a's oom_kill");
 	ASSERT_EQ(oom_kills("oom/b"), STORM_OOMS, "b's oom_kill");
 	kills = policy_stat(POLICY, OOMKIT_STAT_KILLS);
 	ASSERT_EQ(kills, STORM_OOMS, "kills counter");
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), STORM_OOMS, "tasks killed");
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILL_FAILED), 0, "kill_failed counter");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_TASKS_KILLED), STORM_OOMS,
+		  "tasks killed");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILL_FAILED), 0,
+		  "kill_failed counter");
 	ASSERT_EQ(nr_kill, STORM_OOMS, "kill records");
-	ASSERT_EQ(nr_bad_rec, 0, "records naming another pid, a sharer, or a failed kill");
+	ASSERT_EQ(nr_bad_rec, 0,
+		  "records naming another pid, a sharer, or a failed kill");
 	ASSERT_EQ(counts[0], STORM_OOMS, "the policy's kill lines");
 	ASSERT_EQ(counts[1], 0, "the kernel killer never had to");
 	for (j = 0; dmesg_bad_patterns[j]; j++)

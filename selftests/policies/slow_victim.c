@@ -11,8 +11,8 @@
 #include "cgroup.h"
 #include "slow_victim.h"
 
-#define NR_BURNERS	2
-#define SLOW_CPU	0
+#define NR_BURNERS 2
+#define SLOW_CPU   0
 
 static pid_t burners[NR_BURNERS] = { -1, -1 };
 

@@ -16,15 +16,15 @@
 #include <bpf/bpf_core_read.h>
 #include "kfuncs.bpf.h"
 
-#define EPERM		1
-#define ENOENT		2
-#define EBUSY		16
-#define EINVAL		22
+#define EPERM  1
+#define ENOENT 2
+#define EBUSY  16
+#define EINVAL 22
 
 /* Not in BTF: a macro of the kernel; 10 on x86 (CONFIG_ARCH_FORCE_MAX_ORDER unset). */
-#define ABI_MAX_PAGE_ORDER	10
+#define ABI_MAX_PAGE_ORDER 10
 
-#define ABI_PSI_FULL	0x80000000u
+#define ABI_PSI_FULL 0x80000000u
 
 static __always_inline u64 memcg_cgroup_id(struct mem_cgroup *memcg)
 {

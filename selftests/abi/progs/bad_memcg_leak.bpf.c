@@ -20,5 +20,5 @@ int leak_memcg(void *ctx)
 	bpf_cgroup_release(cgrp);
 	if (memcg)
 		usage = bpf_mem_cgroup_usage(memcg);
-	return 0;	/* no bpf_put_mem_cgroup(memcg) */
+	return 0; /* no bpf_put_mem_cgroup(memcg) */
 }

@@ -4,7 +4,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define MAX_WALK	16
+#define MAX_WALK 16
 
 /* In: the cgroup to read. */
 __u64 target_cgid;
@@ -23,7 +23,7 @@ __u64 bad_state_big;
 __u64 bad_event_big;
 __u64 untracked_event;
 __u64 bad_memory_event;
-int current_is_victim = -1;	/* bpf_task_is_oom_victim: any program type */
+int current_is_victim = -1; /* bpf_task_is_oom_victim: any program type */
 
 /* Out of walk_css: every css the iterator gave, as seen through its memcg. */
 int walk_err;
@@ -64,8 +64,8 @@ int read_memcg(void *ctx)
 	bad_event_big = bpf_mem_cgroup_vm_events(memcg, NR_VM_EVENT_ITEMS);
 	/* A global-only vm event: memcgs don't count frees. */
 	untracked_event = bpf_mem_cgroup_vm_events(memcg, PGFREE);
-	bad_memory_event = bpf_mem_cgroup_memory_events(memcg,
-							MEMCG_NR_MEMORY_EVENTS);
+	bad_memory_event =
+		bpf_mem_cgroup_memory_events(memcg, MEMCG_NR_MEMORY_EVENTS);
 	bpf_put_mem_cgroup(memcg);
 	current_is_victim = bpf_task_is_oom_victim(bpf_get_current_task_btf());
 

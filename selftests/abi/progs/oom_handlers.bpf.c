@@ -26,16 +26,16 @@ __u64 second_calls, second_seq;
 
 /* killer */
 __u64 killer_calls;
-__u64 victim_pending_calls;	/* calls that found the victim already killed */
-int kill_ret = 1;		/* 1 = not attempted */
+__u64 victim_pending_calls; /* calls that found the victim already killed */
+int kill_ret = 1;	    /* 1 = not attempted */
 int eperm_ret = 1;
 int einval_ret = 1;
-int victim_before;		/* bpf_task_is_oom_victim before the kill */
-int victim_after;		/* ... and after */
-bool freed_before;		/* oc->bpf_memory_freed before and after the kill */
+int victim_before; /* bpf_task_is_oom_victim before the kill */
+int victim_after;  /* ... and after */
+bool freed_before; /* oc->bpf_memory_freed before and after the kill */
 bool freed_after;
-__u64 scope_usage;		/* bpf_mem_cgroup_usage(oc->memcg) */
-bool saw_policy_name;		/* oc->bpf_policy_name set while running */
+__u64 scope_usage;    /* bpf_mem_cgroup_usage(oc->memcg) */
+bool saw_policy_name; /* oc->bpf_policy_name set while running */
 char policy_name[16];
 
 /* nested */
@@ -101,7 +101,8 @@ int BPF_PROG(killer_oom, struct oom_control *oc)
 	name = oc->bpf_policy_name;
 	if (name) {
 		saw_policy_name = true;
-		bpf_probe_read_kernel_str(policy_name, sizeof(policy_name), name);
+		bpf_probe_read_kernel_str(policy_name, sizeof(policy_name),
+					  name);
 	}
 
 	if (probe_eperm_pid)

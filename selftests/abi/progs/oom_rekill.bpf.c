@@ -12,8 +12,8 @@ __s32 victim_pid;
 
 /* Out */
 __u64 calls;
-__u64 kills; /* bpf_oom_kill_process() returned 0 */
-__u64 ealready; /* ... -EALREADY */
+__u64 kills;	   /* bpf_oom_kill_process() returned 0 */
+__u64 ealready;	   /* ... -EALREADY */
 int first_ret = 1; /* 1 = not attempted */
 int last_ret = 1;
 bool freed_on_error; /* oc->bpf_memory_freed after a failed kill */

@@ -4,10 +4,10 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define MSEC 1000u
-#define SEC_US 1000000u
+#define MSEC	  1000u
+#define SEC_US	  1000000u
 #define MAX_CGIDS 32
-#define E2BIG 7
+#define E2BIG	  7
 
 /* In (set before attach: init runs during it) */
 __u64 cgids[MAX_CGIDS]; /* one trigger each, in this order */

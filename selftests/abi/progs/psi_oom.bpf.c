@@ -5,10 +5,10 @@
 char LICENSE[] SEC("license") = "GPL";
 
 enum {
-	MODE_TEXT = 1,		/* custom constraint text */
-	MODE_NULL,		/* NULL text: CONSTRAINT_BPF */
-	MODE_BAD_ORDER,		/* orders outside 0..MAX_PAGE_ORDER */
-	MODE_GLOBAL,		/* NULL memcg: a system-wide OOM, NULL text */
+	MODE_TEXT = 1,	/* custom constraint text */
+	MODE_NULL,	/* NULL text: CONSTRAINT_BPF */
+	MODE_BAD_ORDER, /* orders outside 0..MAX_PAGE_ORDER */
+	MODE_GLOBAL,	/* NULL memcg: a system-wide OOM, NULL text */
 };
 
 /* In */
@@ -59,8 +59,8 @@ int BPF_PROG(psi_oom_init, struct bpf_psi *bpf_psi)
 		break;
 	case MODE_BAD_ORDER:
 		/* Scoped to the test memcg, so a missing check can't hit the VM. */
-		order_high_ret = bpf_out_of_memory(memcg, ABI_MAX_PAGE_ORDER + 1,
-						   true, NULL);
+		order_high_ret = bpf_out_of_memory(
+			memcg, ABI_MAX_PAGE_ORDER + 1, true, NULL);
 		order_neg_ret = bpf_out_of_memory(memcg, -1, true, NULL);
 		break;
 	}

@@ -8,7 +8,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define OOM_SCORE_ADJ_MIN	(-1000)
+#define OOM_SCORE_ADJ_MIN (-1000)
 
 /* In: only OOMs of this memcg (the test's /oom_test) are handled. */
 __u64 scope_cgid;
@@ -22,9 +22,13 @@ int last_kill_ret;
 
 /* css_task iteration is allowed here because the handler is sleepable. */
 /* Not in BTF: include/linux/sched/coredump.h */
-#define MMF_OOM_SKIP		21
+#define MMF_OOM_SKIP 21
 
-enum leaf_state { LEAF_KILLABLE, LEAF_UNKILLABLE, LEAF_PENDING };
+enum leaf_state {
+	LEAF_KILLABLE,
+	LEAF_UNKILLABLE,
+	LEAF_PENDING
+};
 
 /*
  * A leaf holding a victim whose memory is not freed yet is waited for, as
@@ -67,7 +71,8 @@ int BPF_PROG(upstream_oom, struct oom_control *oc)
 	bpf_rcu_read_lock();
 	bpf_for_each(css, pos, &scope->css, BPF_CGROUP_ITER_DESCENDANTS_POST) {
 		/* Leaves only. */
-		if (pos->cgroup->nr_descendants || pos->cgroup->nr_dying_descendants)
+		if (pos->cgroup->nr_descendants ||
+		    pos->cgroup->nr_dying_descendants)
 			continue;
 		memcg = bpf_get_mem_cgroup(pos);
 		if (!memcg)
@@ -94,13 +99,14 @@ int BPF_PROG(upstream_oom, struct oom_control *oc)
 	if (victim && !pending) {
 		victim_cgid = memcg_cgroup_id(victim);
 		victim_bytes = max_usage;
-		bpf_for_each(css_task, task, &victim->css, CSS_TASK_ITER_PROCS) {
+		bpf_for_each(css_task, task, &victim->css,
+			     CSS_TASK_ITER_PROCS) {
 			if (bpf_task_is_oom_victim(task)) {
 				ret = 1;
 				continue;
 			}
-			last_kill_ret = bpf_oom_kill_process(oc, task,
-							     "abi upstream policy");
+			last_kill_ret = bpf_oom_kill_process(
+				oc, task, "abi upstream policy");
 			if (!last_kill_ret) {
 				nr_killed++;
 				ret = 1;

@@ -7,8 +7,8 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define MSEC	1000u
-#define SEC_US	1000000u
+#define MSEC   1000u
+#define SEC_US 1000000u
 
 /* In */
 __u64 cg1_id;

@@ -7,7 +7,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define NR_RECS	16
+#define NR_RECS 16
 
 /* In: OOMs of this memcg's cgroup are logged (0: global OOMs) */
 __u64 scope_cgid;
@@ -26,7 +26,8 @@ __u32 nr_other;
 int first_ret;
 int kill_ret;
 
-static __always_inline int record(__u32 tag, struct oom_control *oc, struct cgroup *cgrp)
+static __always_inline int record(__u32 tag, struct oom_control *oc,
+				  struct cgroup *cgrp)
 {
 	__u32 i = nr_recs;
 
@@ -42,18 +43,18 @@ static __always_inline int record(__u32 tag, struct oom_control *oc, struct cgro
 	return 1;
 }
 
-#define RECORDER(x, tag)						\
-SEC("struct_ops.s/handle_out_of_memory")				\
-int BPF_PROG(rec_##x, struct oom_control *oc, struct cgroup *cgrp)	\
-{									\
-	record(tag, oc, cgrp);						\
-	return 0;							\
-}									\
-SEC(".struct_ops.link")							\
-struct bpf_oom_ops___l2 ops_##x = {					\
-	.handle_out_of_memory = (void *)rec_##x,			\
-	.name = "l2_rec_" #x,						\
-}
+#define RECORDER(x, tag)                                                   \
+	SEC("struct_ops.s/handle_out_of_memory")                           \
+	int BPF_PROG(rec_##x, struct oom_control *oc, struct cgroup *cgrp) \
+	{                                                                  \
+		record(tag, oc, cgrp);                                     \
+		return 0;                                                  \
+	}                                                                  \
+	SEC(".struct_ops.link")                                            \
+	struct bpf_oom_ops___l2 ops_##x = {                                \
+		.handle_out_of_memory = (void *)rec_##x,                   \
+		.name = "l2_rec_" #x,                                      \
+	}
 
 RECORDER(a, 'a');
 RECORDER(b, 'b');
@@ -126,7 +127,8 @@ int declare(void *ctx)
 		if (!memcg)
 			return 0;
 	}
-	declare_ret = bpf_out_of_memory___l2(memcg, declare_order, declare_flags);
+	declare_ret =
+		bpf_out_of_memory___l2(memcg, declare_order, declare_flags);
 	if (memcg)
 		bpf_put_mem_cgroup(memcg);
 	return 0;

@@ -10,22 +10,26 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define OOM_SCORE_ADJ_MIN	(-1000)
+#define OOM_SCORE_ADJ_MIN (-1000)
 
 /* In: only OOMs of this memcg (the test's /oom_test) are handled */
 __u64 scope_cgid;
 
 /* Out */
-__u64 passed_cgid;	/* the attachment that passed */
-__u64 killer_cgid;	/* the attachment that killed */
+__u64 passed_cgid; /* the attachment that passed */
+__u64 killer_cgid; /* the attachment that killed */
 __u64 victim_cgid;
 __u32 nr_killed;
 int last_kill_ret;
 
 /* Not in BTF: include/linux/sched/coredump.h */
-#define MMF_OOM_SKIP		21
+#define MMF_OOM_SKIP 21
 
-enum leaf_state { LEAF_KILLABLE, LEAF_UNKILLABLE, LEAF_PENDING };
+enum leaf_state {
+	LEAF_KILLABLE,
+	LEAF_UNKILLABLE,
+	LEAF_PENDING
+};
 
 /*
  * A leaf holding a victim whose memory is not freed yet is waited for, as
@@ -72,7 +76,8 @@ int BPF_PROG(l2_upstream_oom, struct oom_control *oc, struct cgroup *cgrp)
 
 	bpf_rcu_read_lock();
 	bpf_for_each(css, pos, &scope->css, BPF_CGROUP_ITER_DESCENDANTS_POST) {
-		if (pos->cgroup->nr_descendants || pos->cgroup->nr_dying_descendants)
+		if (pos->cgroup->nr_descendants ||
+		    pos->cgroup->nr_dying_descendants)
 			continue;
 		memcg = bpf_get_mem_cgroup(pos);
 		if (!memcg)
@@ -98,12 +103,14 @@ int BPF_PROG(l2_upstream_oom, struct oom_control *oc, struct cgroup *cgrp)
 
 	if (victim && !pending) {
 		victim_cgid = memcg_cgroup_id(victim);
-		bpf_for_each(css_task, task, &victim->css, CSS_TASK_ITER_PROCS) {
+		bpf_for_each(css_task, task, &victim->css,
+			     CSS_TASK_ITER_PROCS) {
 			if (bpf_task_is_oom_victim(task)) {
 				ret = 1;
 				continue;
 			}
-			last_kill_ret = bpf_oom_kill_process(oc, task, "abi2 upstream policy");
+			last_kill_ret = bpf_oom_kill_process(
+				oc, task, "abi2 upstream policy");
 			if (!last_kill_ret) {
 				nr_killed++;
 				ret = 1;

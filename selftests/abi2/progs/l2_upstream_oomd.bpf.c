@@ -13,7 +13,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define OOM_SCORE_ADJ_MIN	(-1000)
+#define OOM_SCORE_ADJ_MIN (-1000)
 
 enum preference {
 	PREF_NONE,
@@ -127,10 +127,11 @@ int BPF_PROG(l2_oomd, struct oom_control *oc, struct cgroup *cgrp)
 		avoid = pref && *pref == PREF_AVOID;
 		growth = pgscan_growth(memcg, cgid);
 		usage = bpf_mem_cgroup_usage(memcg);
-		if (victim && (avoid > best_avoid ||
-			       (avoid == best_avoid &&
-				(growth < best_growth ||
-				 (growth == best_growth && usage <= best_usage)))))
+		if (victim &&
+		    (avoid > best_avoid ||
+		     (avoid == best_avoid &&
+		      (growth < best_growth ||
+		       (growth == best_growth && usage <= best_usage)))))
 			goto next;
 		if (victim)
 			bpf_put_mem_cgroup(victim);
@@ -145,12 +146,14 @@ next:
 
 	if (victim) {
 		d->cgid = memcg_cgroup_id(victim);
-		bpf_for_each(css_task, task, &victim->css, CSS_TASK_ITER_PROCS) {
+		bpf_for_each(css_task, task, &victim->css,
+			     CSS_TASK_ITER_PROCS) {
 			if (bpf_task_is_oom_victim(task)) {
 				ret = 1;
 				continue;
 			}
-			d->kill_ret = bpf_oom_kill_process(oc, task, "abi2 oomd policy");
+			d->kill_ret = bpf_oom_kill_process(oc, task,
+							   "abi2 oomd policy");
 			if (!d->kill_ret) {
 				if (!d->nr_killed)
 					d->pid = task->tgid;

@@ -10,7 +10,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define STALL_NS	(50 * 1000 * 1000ULL)
+#define STALL_NS (50 * 1000 * 1000ULL)
 
 struct elem {
 	struct bpf_wq wq;
@@ -47,7 +47,8 @@ static int declare_oom(void *map, int *key, void *value)
 	bpf_cgroup_release(cgrp);
 	if (!memcg)
 		return 0;
-	oom_ret = bpf_out_of_memory___l2(memcg, 0, BPF_OOM_FLAGS_WAIT_ON_OOM_LOCK___l2);
+	oom_ret = bpf_out_of_memory___l2(memcg, 0,
+					 BPF_OOM_FLAGS_WAIT_ON_OOM_LOCK___l2);
 	bpf_put_mem_cgroup(memcg);
 	oom_done = 1;
 	return 0;
@@ -88,7 +89,8 @@ int BPF_PROG(l2_psi_avgs_work, struct psi_group *group)
 	declared = 1;
 	wq_ret = bpf_wq_init(&elem->wq, &wqs, 0);
 	if (!wq_ret)
-		wq_ret = bpf_wq_set_callback_impl(&elem->wq, declare_oom, 0, NULL);
+		wq_ret = bpf_wq_set_callback_impl(&elem->wq, declare_oom, 0,
+						  NULL);
 	if (!wq_ret)
 		wq_ret = bpf_wq_start(&elem->wq, 0);
 	return 0;

@@ -28,14 +28,14 @@ struct name_value {
 };
 
 static const struct name_value cmds[] = {
-	{ "obj_pin",	 BPF_OBJ_PIN },
+	{ "obj_pin", BPF_OBJ_PIN },
 	{ "link_create", BPF_LINK_CREATE },
 };
 
 static const struct name_value sigs[] = {
-	{ "kill",	SIGKILL },
-	{ "int",	SIGINT },
-	{ "term",	SIGTERM },
+	{ "kill", SIGKILL },
+	{ "int", SIGINT },
+	{ "term", SIGTERM },
 };
 
 static int lookup(const char *name, const struct name_value *t, size_t nr)
@@ -48,8 +48,7 @@ static int lookup(const char *name, const struct name_value *t, size_t nr)
 	return -1;
 }
 
-__attribute__((constructor))
-static void crash_at_init(void)
+__attribute__((constructor)) static void crash_at_init(void)
 {
 	const char *spec = getenv("OOMKIT_CRASH_AT");
 	char cmd[32], sig[16];
@@ -58,8 +57,10 @@ static void crash_at_init(void)
 	if (!spec)
 		return;
 	if (sscanf(spec, "%31[^:]:%u:%15s", cmd, &crash_nth, sig) != 3 ||
-	    (crash_cmd = lookup(cmd, cmds, sizeof(cmds) / sizeof(cmds[0]))) < 0 ||
-	    (crash_sig = lookup(sig, sigs, sizeof(sigs) / sizeof(sigs[0]))) < 0 ||
+	    (crash_cmd = lookup(cmd, cmds, sizeof(cmds) / sizeof(cmds[0]))) <
+		    0 ||
+	    (crash_sig = lookup(sig, sigs, sizeof(sigs) / sizeof(sigs[0]))) <
+		    0 ||
 	    !crash_nth) {
 		/* a typo must not let a test pass without its crash */
 		fprintf(stderr, "crash_at: bad OOMKIT_CRASH_AT '%s'\n", spec);
@@ -79,7 +80,8 @@ long syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 	ret = real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	if (nr == __NR_bpf && a[0] == crash_cmd && ret >= 0 && ++seen == crash_nth)
+	if (nr == __NR_bpf && a[0] == crash_cmd && ret >= 0 &&
+	    ++seen == crash_nth)
 		raise(crash_sig);
 	return ret;
 }

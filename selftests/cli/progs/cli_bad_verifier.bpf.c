@@ -19,7 +19,7 @@ int BPF_PROG(cli_bad_oom, struct oom_control *oc)
 	u32 key = 0;
 	u64 *val = bpf_map_lookup_elem(&cli_bad_map, &key);
 
-	return *val != 0;	/* no NULL check, on purpose */
+	return *val != 0; /* no NULL check, on purpose */
 }
 
 SEC(".struct_ops.link")

@@ -9,7 +9,7 @@ char _license[] SEC("license") = "GPL";
 SEC("struct_ops.s/handle_out_of_memory")
 int BPF_PROG(cli_foreign_oom, struct oom_control *oc)
 {
-	return 0;	/* declines: the next handler or the kernel decides */
+	return 0; /* declines: the next handler or the kernel decides */
 }
 
 SEC(".struct_ops.link")

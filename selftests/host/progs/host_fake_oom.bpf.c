@@ -17,9 +17,9 @@ typedef __u64 u64;
 typedef __s64 s64;
 typedef __u32 u32;
 typedef _Bool bool;
-#define false 0
-#define true 1
-#define BPF_MAP_TYPE_HASH 1
+#define false			  0
+#define true			  1
+#define BPF_MAP_TYPE_HASH	  1
 #define BPF_MAP_TYPE_PERCPU_ARRAY 6
 
 #include <bpf/bpf_helpers.h>
@@ -36,14 +36,18 @@ struct bpf_oom_ops {
 	void *bpf_oom;
 };
 
-OOMKIT_POLICY("host-fake", "host tests only: a bpf_oom_ops no host kernel can load");
-OOMKIT_TUNABLE(bool, kill_all, false, 0, 1, "kill every task of the victim cgroup");
+OOMKIT_POLICY("host-fake",
+	      "host tests only: a bpf_oom_ops no host kernel can load");
+OOMKIT_TUNABLE(bool, kill_all, false, 0, 1,
+	       "kill every task of the victim cgroup");
 OOMKIT_TUNABLE(u32, threshold_pct, 50, 1, 100, "a percentage, 1..100");
-OOMKIT_TUNABLE(s64, bias_bytes, 0, -1024, 1024, "a signed byte count, -1024..1024");
+OOMKIT_TUNABLE(s64, bias_bytes, 0, -1024, 1024,
+	       "a signed byte count, -1024..1024");
 OOMKIT_TUNABLE(__u8, small_u8, 7, 0, 0, "no range of its own: the type's");
 
 OOMKIT_CGROUP_MAP(host_fake_prio);
-OOMKIT_CGROUP_KNOB(prio, host_fake_prio, 0, 1, -100, 100, "a cgroup's priority: CGROUP:N");
+OOMKIT_CGROUP_KNOB(prio, host_fake_prio, 0, 1, -100, 100,
+		   "a cgroup's priority: CGROUP:N");
 OOMKIT_CGROUP_KNOB(avoid, host_fake_prio, 100, 0, 0, 0, "a cgroup to spare");
 
 SEC("struct_ops.s/handle_out_of_memory")
