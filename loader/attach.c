@@ -80,10 +80,9 @@ static const char *failed_prog_name(const struct policy *p)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(
-		prog, p->obj) if (bpf_program__autoload(prog) &&
-				  bpf_program__fd(prog) <
-					  0) return bpf_program__name(prog);
+	bpf_object__for_each_program(prog, p->obj)
+		if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0)
+			return bpf_program__name(prog);
 	return "";
 }
 
@@ -196,8 +195,7 @@ static int attach_followers(struct policy *p, const char *step,
 	char path[PATH_MAX];
 	int err;
 
-	bpf_object__for_each_program(prog, p->obj)
-	{
+	bpf_object__for_each_program(prog, p->obj) {
 		struct bpf_link *link;
 
 		if (!is_follower(prog))
@@ -231,13 +229,14 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	size_t nr = 0, i;
-	char name[OOMKIT_NAME_LEN + 8];
+	struct bpf_map *paths;
 	int err;
 
-	bpf_object__for_each_map(map,
-				 p->obj) if (abi_map_kind(p->obj, map, NULL) !=
-					     ABI_KIND_OTHER) nr++;
-	bpf_object__for_each_program(prog, p->obj) nr += is_follower(prog);
+	bpf_object__for_each_map(map, p->obj)
+		if (abi_map_kind(p->obj, map, NULL) != ABI_KIND_OTHER)
+			nr++;
+	bpf_object__for_each_program(prog, p->obj)
+		nr += is_follower(prog);
 	p->links = calloc(nr, sizeof(*p->links));
 	if (!p->links) {
 		p_err("can't %s '%s': out of memory", step, p->name);
@@ -247,8 +246,7 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 	if (err)
 		goto rollback;
 
-	bpf_object__for_each_map(map, p->obj)
-	{
+	bpf_object__for_each_map(map, p->obj) {
 		enum abi_kind kind = abi_map_kind(p->obj, map, NULL);
 		struct bpf_link *link = NULL;
 		char path[PATH_MAX];
@@ -290,8 +288,10 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		if (p->meta[i].kind != OOMKIT_META_CGROUP_KNOB)
 			continue;
 		err = pin_map(p, pin_dir, p->meta[i].map, step, true);
-		snprintf(name, sizeof(name), "%s_paths", p->meta[i].map);
-		err = err ?: pin_map(p, pin_dir, name, step, false);
+		paths = knob_paths_map(p, p->meta[i].map);
+		if (!err && paths)
+			err = pin_map(p, pin_dir, bpf_map__name(paths), step,
+				      true);
 	}
 	err = err ?: policy_check_signal(p, step);
 	if (err)

@@ -45,6 +45,8 @@ struct policy {
 	size_t nr_links;
 };
 
+/* What a policy may be called: its pin directory's name. */
+bool policy_name_valid(const char *name);
 int policy_open(const char *arg, struct policy *p, const char *step);
 int policy_open_src(struct policy *p, const char *step, const char *thing);
 /* Frees what open made; the links must be detached or kept first. */

@@ -522,8 +522,7 @@ int policy_apply_sets(struct policy *p, char **sets, int nr)
 	return 0;
 }
 
-/* "<map>_paths", the map of the settings by path (bpf/knobs.bpf.h); NULL in older objects. */
-static struct bpf_map *paths_map(const struct policy *p, const char *map)
+struct bpf_map *knob_paths_map(const struct policy *p, const char *map)
 {
 	char name[OOMKIT_NAME_LEN + 8];
 
@@ -550,7 +549,7 @@ static int write_knob(struct policy *p, const struct knob_setting *k,
 		if (err)
 			goto fail;
 	}
-	map = paths_map(p, k->meta->map);
+	map = knob_paths_map(p, k->meta->map);
 	if (!by_path || !map || !k->follow[0])
 		return 0;
 	err = bpf_map__update_elem(map, k->follow, sizeof(k->follow), &k->value,
@@ -590,7 +589,7 @@ int policy_resolve_knobs(struct policy *p)
 	for (i = 0; i < p->nr_knobs; i++) {
 		struct knob_setting *k = &p->knobs[i];
 
-		if (!k->follow[0] || !paths_map(p, k->meta->map))
+		if (!k->follow[0] || !knob_paths_map(p, k->meta->map))
 			continue;
 		snprintf(path, sizeof(path), "%s%s", cgroup2_mount(),
 			 k->follow);
