@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* VM: 'oomkit run' streams decisions in the foreground and detaches on SIGTERM or when done. */
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <bpf/bpf.h>
 
 #include "cgroup.h"
 #include "cli.h"
@@ -83,50 +79,6 @@ TEST(run_detaches_on_sigterm)
 		    "detached");
 }
 
-/* Runs counted by the kernel for every struct_ops program (0 while stats are off). */
-static long long struct_ops_runs(void)
-{
-	long long n = 0;
-	__u32 id = 0;
-
-	while (!bpf_prog_get_next_id(id, &id)) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_prog_get_info_by_fd(fd, &info, &len) &&
-		    info.type == BPF_PROG_TYPE_STRUCT_OPS)
-			n += info.run_cnt;
-		close(fd);
-	}
-	return n;
-}
-
-static bool stats_off(void)
-{
-	int fd = open("/proc/sys/kernel/bpf_stats_enabled", O_WRONLY);
-	bool ok = fd >= 0 && write(fd, "0\n", 2) == 2;
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-static int stats_sysctl(void)
-{
-	char c = '?';
-	int fd = open("/proc/sys/kernel/bpf_stats_enabled", O_RDONLY);
-
-	if (fd >= 0) {
-		if (read(fd, &c, 1) != 1)
-			c = '?';
-		close(fd);
-	}
-	return c;
-}
-
 /* An OOM in work/leaf that the kernel resolves (observe only records). */
 static bool one_oom(void)
 {
@@ -148,7 +100,8 @@ TEST(run_counts_runs_only_while_it_runs)
 
 	CLI(&r, "policy", "unload", "--all");
 	/* an earlier test's --stats may have left them on */
-	if (!ASSERT_TRUE(stats_off(), "kernel.bpf_stats_enabled=0") ||
+	if (!ASSERT_TRUE(bpf_stats_sysctl_set(false),
+			 "kernel.bpf_stats_enabled=0") ||
 	    !ASSERT_OK(cg_init("cli_run_stats"), "cg_init"))
 		return;
 	if (!ASSERT_OK(cg_create("work"), "work") ||
@@ -163,19 +116,19 @@ TEST(run_counts_runs_only_while_it_runs)
 			 "attached") ||
 	    !one_oom())
 		goto out;
-	ASSERT_GT(struct_ops_runs(), 0, "runs counted while 'run' runs");
+	ASSERT_GT(struct_ops_run_cnt(), 0, "runs counted while 'run' runs");
 	cli_finish(run, fd, out, sizeof(out), 0);
 	run = -1;
 	ASSERT_TRUE(WAIT_UNTIL(nr_struct_ops_links() == links, 5000),
 		    "detached");
-	ASSERT_EQ(stats_sysctl(), '0', "kernel.bpf_stats_enabled still 0");
+	ASSERT_EQ(bpf_stats_sysctl(), 0, "kernel.bpf_stats_enabled still 0");
 
 	if (!ASSERT_OK(CLI(&r, "policy", "load", "observe"), "load") ||
 	    !ASSERT_EQ(r.status, 0, "load exit status") || !one_oom())
 		goto out;
-	ASSERT_EQ(struct_ops_runs(), 0,
+	ASSERT_EQ(struct_ops_run_cnt(), 0,
 		  "a plain load counts nothing: stats stayed off");
-	ASSERT_EQ(stats_sysctl(), '0',
+	ASSERT_EQ(bpf_stats_sysctl(), 0,
 		  "kernel.bpf_stats_enabled still 0 after a load");
 out:
 	if (run > 0)
