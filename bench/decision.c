@@ -238,7 +238,9 @@ static int measure_config(int si, int c)
 	int i, err = 0;
 
 	if (configs[c]) {
-		err = oomkit_cmd(NULL, 0, "policy", "load", configs[c], NULL);
+		/* the handler run times below need the kernel's BPF stats */
+		err = oomkit_cmd(NULL, 0, "policy", "load", configs[c],
+				 "--stats", NULL);
 		if (err)
 			return err;
 	}

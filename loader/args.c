@@ -17,6 +17,9 @@ enum {
 	OPT_ALL,
 	OPT_COUNT,
 	OPT_TIMEOUT,
+	OPT_STATS,
+	OPT_OUTPUT,
+	OPT_GROUP,
 	OPT_UNKNOWN, /* recorded, reported by the command it reaches */
 	OPT_MISSING, /* an option without its value (in .val's tok) */
 };
@@ -37,6 +40,9 @@ static const struct option long_opts[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "group", required_argument, NULL, OPT_GROUP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -170,6 +176,11 @@ static unsigned int needs(const struct arg_tok *t)
 	case OPT_COUNT:
 	case OPT_TIMEOUT:
 		return ARG_STREAM;
+	case OPT_STATS:
+		return ARG_STATS;
+	case OPT_OUTPUT:
+	case OPT_GROUP:
+		return ARG_OUTPUT;
 	default:
 		return 0;
 	}
@@ -277,6 +288,12 @@ int parse_args(const char *object, const char *verb, unsigned int allowed,
 			err = push(&a->sets, &a->nr_sets, t->val);
 		} else if (t->opt == OPT_ALL) {
 			a->all = true;
+		} else if (t->opt == OPT_STATS) {
+			a->stats = true;
+		} else if (t->opt == OPT_OUTPUT) {
+			a->output = t->val;
+		} else if (t->opt == OPT_GROUP) {
+			a->group = t->val;
 		} else if (t->opt == OPT_COUNT || t->opt == OPT_TIMEOUT) {
 			err = parse_long(t->name, t->val,
 					 t->opt == OPT_COUNT ? &a->count :

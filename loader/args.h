@@ -13,6 +13,8 @@ enum {
 	ARG_ALL = 1 << 2,    /* --all (instead of the target) */
 	ARG_STREAM = 1 << 3, /* --count N, --timeout SEC */
 	ARG_NAMES = 1 << 4,  /* any number of NAMEs */
+	ARG_STATS = 1 << 5,  /* --stats */
+	ARG_OUTPUT = 1 << 6, /* --output FILE, --group GROUP */
 };
 
 struct cmd_args {
@@ -23,8 +25,11 @@ struct cmd_args {
 	char **names;
 	int nr_names;
 	bool all;
-	long count;	  /* 0: unlimited */
-	long timeout_sec; /* 0: none */
+	bool stats; /* --stats: turn on the kernel's BPF run-time statistics */
+	const char *output; /* --output FILE */
+	const char *group;  /* --group GROUP: who else may read it */
+	long count;	    /* 0: unlimited */
+	long timeout_sec;   /* 0: none */
 };
 
 /*

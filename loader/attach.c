@@ -13,6 +13,7 @@
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
+#include "tunables.h"
 
 #define VERIFIER_TAIL_LINES 20
 
@@ -173,20 +174,77 @@ static int pin_map(const struct policy *p, const char *dir, const char *name,
 	return err;
 }
 
+/* bpf/knobs.bpf.h's programs that keep per-cgroup settings with their paths. */
+static bool is_follower(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	return !strcmp(sec, "tp_btf/cgroup_mkdir") ||
+	       !strcmp(sec, "tp_btf/cgroup_rmdir");
+}
+
+/*
+ * Before any handler can act: from here on a cgroup made at a set path
+ * gets its setting in the kernel, and one made since the settings were
+ * parsed is found by the look that follows.
+ */
+static int attach_followers(struct policy *p, const char *step,
+			    const char *pin_dir)
+{
+	struct bpf_program *prog;
+	char path[PATH_MAX];
+	int err;
+
+	bpf_object__for_each_program(prog, p->obj) {
+		struct bpf_link *link;
+
+		if (!is_follower(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			p_err("can't %s '%s': can't attach '%s' (%s): %s", step,
+			      p->name, bpf_program__name(prog),
+			      bpf_program__section_name(prog),
+			      libbpf_errstr(err));
+			return err;
+		}
+		p->links[p->nr_links++] = link;
+		if (!pin_dir)
+			continue;
+		snprintf(path, sizeof(path), "%s/" PIN_FOLLOW_PREFIX "%s",
+			 pin_dir, bpf_program__name(prog));
+		err = bpf_link__pin(link, path);
+		if (err) {
+			p_err("can't %s '%s': can't pin link at %s: %s", step,
+			      p->name, path, libbpf_errstr(err));
+			return err;
+		}
+	}
+	return policy_resolve_knobs(p);
+}
+
 int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 {
+	struct bpf_program *prog;
 	struct bpf_map *map;
 	size_t nr = 0, i;
+	struct bpf_map *paths;
 	int err;
 
 	bpf_object__for_each_map(map, p->obj)
 		if (abi_map_kind(p->obj, map, NULL) != ABI_KIND_OTHER)
 			nr++;
+	bpf_object__for_each_program(prog, p->obj)
+		nr += is_follower(prog);
 	p->links = calloc(nr, sizeof(*p->links));
 	if (!p->links) {
 		p_err("can't %s '%s': out of memory", step, p->name);
 		return -ENOMEM;
 	}
+	err = attach_followers(p, step, pin_dir);
+	if (err)
+		goto rollback;
 
 	bpf_object__for_each_map(map, p->obj) {
 		enum abi_kind kind = abi_map_kind(p->obj, map, NULL);
@@ -226,9 +284,15 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 
 	err = pin_map(p, pin_dir, "oomkit_events", step, false);
 	err = err ?: pin_map(p, pin_dir, "oomkit_stats", step, false);
-	for (i = 0; !err && i < p->nr_meta; i++)
-		if (p->meta[i].kind == OOMKIT_META_CGROUP_KNOB)
-			err = pin_map(p, pin_dir, p->meta[i].map, step, true);
+	for (i = 0; !err && i < p->nr_meta; i++) {
+		if (p->meta[i].kind != OOMKIT_META_CGROUP_KNOB)
+			continue;
+		err = pin_map(p, pin_dir, p->meta[i].map, step, true);
+		paths = knob_paths_map(p, p->meta[i].map);
+		if (!err && paths)
+			err = pin_map(p, pin_dir, bpf_map__name(paths), step,
+				      true);
+	}
 	err = err ?: policy_check_signal(p, step);
 	if (err)
 		goto rollback;

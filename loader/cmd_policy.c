@@ -198,8 +198,8 @@ static void print_loaded(const struct policy *p, const char *pin_dir, int stats)
 		if (p->has_oom)
 			printf("oom_policy=%s\n", p->oom_policy);
 		if (stats > 0)
-			p_info("note: turned on BPF run-time statistics "
-			       "(kernel.bpf_stats_enabled=1) for 'oomkit policy show'");
+			p_info("note: turned on BPF run-time statistics for the whole machine "
+			       "(kernel.bpf_stats_enabled=1), as --stats asks");
 		return;
 	}
 	jsonw_start_object(json_wtr);
@@ -225,7 +225,7 @@ static void print_loaded(const struct policy *p, const char *pin_dir, int stats)
 		jsonw_end_object(json_wtr);
 	}
 	jsonw_end_array(json_wtr);
-	jsonw_bool_field(json_wtr, "bpf_stats_enabled", stats >= 0);
+	jsonw_bool_field(json_wtr, "bpf_stats_enabled", bpf_stats_on());
 	jsonw_end_object(json_wtr);
 }
 
@@ -256,7 +256,8 @@ static int do_load(void)
 	struct cmd_args a;
 	int err, stats = 0, lock_fd = -1;
 
-	err = parse_args("policy", "load", ARG_TARGET | ARG_SET, &a);
+	err = parse_args("policy", "load", ARG_TARGET | ARG_SET | ARG_STATS,
+			 &a);
 	if (err || a.help)
 		goto out_args;
 	err = policy_prepare(a.target, a.sets, a.nr_sets, &p, "load");
@@ -273,8 +274,20 @@ static int do_load(void)
 	err = err ?: policy_check_signal(&p, "load");
 	if (err)
 		goto out;
-	/* run counts and times in 'policy show' need the kernel's BPF stats */
-	stats = bpf_stats_enable();
+	/*
+	 * Run counts and times in 'policy show' need the kernel's BPF stats,
+	 * a switch for every BPF program of the machine: only when asked.
+	 */
+	if (a.stats) {
+		stats = bpf_stats_enable();
+		if (stats < 0) {
+			p_err("can't load '%s': can't turn on BPF run-time statistics "
+			      "(kernel.bpf_stats_enabled): %s",
+			      p.name, strerror(-stats));
+			err = stats;
+			goto out;
+		}
+	}
 	err = pins_create_tmp(p.name, "load", tmp, sizeof(tmp));
 	if (err)
 		goto out;

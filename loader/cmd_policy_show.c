@@ -18,15 +18,10 @@
 #include "pins.h"
 #include "policy.h"
 #include "cmd_policy_show.h"
+#include "counters.h"
 #include "walltime.h"
 
 #define MAX_HANDLERS 8
-
-static const char *const stat_names[] = {
-#define OOMKIT_X_STR(e, s) s,
-	OOMKIT_STATS(OOMKIT_X_STR)
-#undef OOMKIT_X_STR
-};
 
 struct handler {
 	char name[64]; /* the struct_ops member */
@@ -231,79 +226,44 @@ static void print_ops(const struct ops_info *o)
  * The kernel copies value_size bytes per CPU into a lookup's buffer: a
  * pinned oomkit_stats is read only if it has the layout we size it for.
  */
-static bool stats_layout_ok(int fd, char *why, size_t len)
-{
-	struct bpf_map_info info = {};
-	__u32 ilen = sizeof(info);
-
-	if (bpf_map_get_info_by_fd(fd, &info, &ilen)) {
-		snprintf(why, len, "can't read its map info: %s",
-			 strerror(errno));
-		return false;
-	}
-	if (info.type == BPF_MAP_TYPE_PERCPU_ARRAY &&
-	    info.key_size == sizeof(__u32) && info.value_size == sizeof(__u64))
-		return true;
-	snprintf(why, len,
-		 "not a per-CPU array of u64 (type %s, key %u, value %u bytes)",
-		 libbpf_bpf_map_type_str(info.type) ?: "?", info.key_size,
-		 info.value_size);
-	return false;
-}
-
 static void print_counters(const char *dir)
 {
-	int fd = pins_open(dir, "oomkit_stats");
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 *vals = NULL, sum;
+	__u64 sums[OOMKIT_NR_STATS];
 	char why[128] = "";
 	__u32 i;
-	int c;
+	int err;
 
-	if (fd >= 0 && !stats_layout_ok(fd, why, sizeof(why))) {
-		close(fd);
-		fd = -1;
-	}
-	if (fd >= 0 && ncpu > 0)
-		vals = calloc(ncpu, sizeof(*vals));
+	err = counters_read(dir, sums, why, sizeof(why));
 	if (json_output) {
 		jsonw_name(json_wtr, "stats");
-		if (!vals) {
+		if (err) {
 			jsonw_null(json_wtr);
 			if (why[0])
 				jsonw_string_field(json_wtr, "stats_error",
 						   why);
-			goto out;
+			return;
 		}
 		jsonw_start_object(json_wtr);
 	} else {
-		if (!vals) {
+		if (err) {
 			if (why[0])
 				printf("    counters: unreadable: oomkit_stats is %s\n",
 				       why);
-			goto out;
+			return;
 		}
 		printf("    counters:");
 	}
 	for (i = 0; i < OOMKIT_NR_STATS; i++) {
-		sum = 0;
-		if (!bpf_map_lookup_elem(fd, &i, vals))
-			for (c = 0; c < ncpu; c++)
-				sum += vals[c];
 		if (json_output)
-			jsonw_uint_field(json_wtr, stat_names[i], sum);
+			jsonw_uint_field(json_wtr, counter_name(i), sums[i]);
 		else
-			printf("%s %s %llu", i ? "," : "", stat_names[i],
-			       (unsigned long long)sum);
+			printf("%s %s %llu", i ? "," : "", counter_name(i),
+			       (unsigned long long)sums[i]);
 	}
 	if (json_output)
 		jsonw_end_object(json_wtr);
 	else
 		printf("\n");
-out:
-	free(vals);
-	if (fd >= 0)
-		close(fd);
 }
 
 /* The links pinned in one of our dirs, described: how many, or -ENOMEM. */
@@ -533,7 +493,7 @@ int do_show(void)
 			printf("no policy attached\n");
 		if ((nr || nf) && !bpf_stats_on())
 			printf("note: BPF run-time statistics are off (kernel.bpf_stats_enabled=0): "
-			       "run counts stay 0\n");
+			       "run counts stay 0; 'policy load --stats' turns them on\n");
 	}
 out:
 	for (i = 0; views && i < nr; i++)

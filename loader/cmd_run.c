@@ -4,12 +4,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "args.h"
 #include "attach.h"
-#include "bpf_stats.h"
 #include "events.h"
 #include "main.h"
 #include "pins.h"
@@ -22,8 +23,7 @@ int do_run(void)
 	struct policy p = {};
 	struct bpf_map *map;
 	struct cmd_args a;
-	int err, stats = 0, lock_fd = -1;
-	bool attached = false;
+	int err, stats_fd = -1, lock_fd = -1;
 
 	err = parse_args(NULL, "run", ARG_TARGET | ARG_SET | ARG_STREAM, &a);
 	if (err || a.help)
@@ -32,7 +32,12 @@ int do_run(void)
 	err = policy_prepare(a.target, a.sets, a.nr_sets, &p, "run");
 	if (err)
 		goto out;
-	stats = bpf_stats_enable();
+	/*
+	 * While it runs, run counts and times come with its decisions: the
+	 * kernel counts for as long as this fd is open, and stops with it
+	 * unless someone else asked (nothing machine-wide is left behind).
+	 */
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 
 	map = bpf_object__find_map_by_name(p.obj, "oomkit_events");
 	if (map) {
@@ -58,9 +63,6 @@ int do_run(void)
 	lock_fd = -1;
 	if (err)
 		goto out;
-	attached = true;
-	if (stats > 0)
-		p_info("note: turned on BPF run-time statistics (kernel.bpf_stats_enabled=1)");
 	if (p.has_oom)
 		p_info("%s: attached (%s), oom_policy=%s; Ctrl-C detaches",
 		       p.name, policy_kind(&p), p.oom_policy);
@@ -68,16 +70,15 @@ int do_run(void)
 		p_info("%s: attached (%s); Ctrl-C detaches", p.name,
 		       policy_kind(&p));
 
-	err = events_loop(rb, a.count, a.timeout_sec);
+	err = events_loop(rb, a.count, a.timeout_sec, NULL, NULL);
 	if (err)
 		p_err("can't run '%s': reading events failed: %s", p.name,
 		      libbpf_errstr(err));
 	policy_detach(&p);
 	p_info("%s: detached", p.name);
 out:
-	/* until attached, a failure leaves the stats as they were */
-	if (err && stats > 0 && !attached)
-		bpf_stats_restore();
+	if (stats_fd >= 0)
+		close(stats_fd);
 	pins_unlock(lock_fd);
 	ring_buffer__free(rb);
 	policy_close(&p);

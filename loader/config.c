@@ -13,10 +13,9 @@
 #include <unistd.h>
 
 #include <ini.h>
-#include <linux/types.h>
-#include <oomkit/intf.h>
 
 #include "config.h"
+#include "policy.h"
 
 /*
  * What libinih does not give: the line of each key, sections without keys,
@@ -85,17 +84,6 @@ int config_error(struct config *c, const struct config_pos *pos,
 	return 0;
 }
 
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	/* what a policy's pin directory may be called (policy.c) */
-	if (!n || n >= OOMKIT_NAME_LEN)
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
-			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
-}
-
 static struct config_policy *find_policy(struct config *c, const char *name)
 {
 	size_t i;
@@ -142,7 +130,7 @@ static int take_section(struct reader *r, char *line)
 		return config_error(
 			r->c, &r->pos,
 			"text after ']': write a section as [NAME]");
-	if (!valid_name(line + 1)) {
+	if (!policy_name_valid(line + 1)) {
 		/* its keys are not checked: they belong to no policy */
 		r->skip = true;
 		return config_error(

@@ -10,7 +10,7 @@ static const char policy_dir_text[] =
 	"Where drop-in policies (*.bpf.o) are looked up (default " OOMKIT_POLICY_DIR
 	", or $OOMKIT_POLICY_DIR).";
 
-static const struct doc_opt set_opts[] = {
+static const struct doc_opt load_opts[] = {
 	{ "--set KEY=VALUE",
 	  "Set a tunable of the policy (a const volatile variable, type- and range-checked) "
 	  "or a per-cgroup setting (KEY=CGROUP_PATH or KEY=CGROUP_PATH:N; the path is "
@@ -22,6 +22,10 @@ static const struct doc_opt set_opts[] = {
 	  "is refused, never shortened. The cgroup2 root itself is refused as a "
 	  "per-cgroup setting: omit the setting for the system-wide behaviour." },
 	{ "--policy-dir DIR", policy_dir_text },
+	{ "--stats",
+	  "Turn on the kernel's BPF run-time statistics for the whole machine "
+	  "(kernel.bpf_stats_enabled=1), for the run counts and times of "
+	  "'policy show'." },
 	{ NULL, NULL },
 };
 
@@ -42,6 +46,14 @@ static const struct doc_opt stream_opts[] = {
 	  "Exit after N decisions; at most N are printed, later ones stay in "
 	  "the ring for the next reader." },
 	{ "--timeout SEC", "Exit after SEC seconds." },
+	{ NULL, NULL },
+};
+
+static const struct doc_opt metrics_opts[] = {
+	{ "--output FILE",
+	  "Write FILE (replaced atomically) instead of standard output." },
+	{ "--group GROUP",
+	  "Make FILE readable by GROUP (mode 0640 instead of 0600)." },
 	{ NULL, NULL },
 };
 
@@ -66,7 +78,7 @@ const struct doc_cmd doc_cmds[] = {
 	  "following a symbolic link and must be a regular file; a drop-in whose policy name "
 	  "is a built-in's is refused. Refused objects are listed with the reason.",
 	  list_opts },
-	{ "policy", "load", "NAME|PATH [--set KEY=VALUE]...",
+	{ "policy", "load", "NAME|PATH [--set KEY=VALUE]... [--stats]",
 	  "load, attach and pin a policy",
 	  "Opens the policy (a built-in NAME, a drop-in NAME from the policy directory, or "
 	  "a PATH to a .bpf.o), sets its tunables, checks that the running kernel has the "
@@ -91,12 +103,13 @@ const struct doc_cmd doc_cmds[] = {
 	  "SIGINT, SIGTERM or SIGHUP while the links are being attached and pinned roll "
 	  "the load back (exit 1, nothing left attached or pinned); before that nothing "
 	  "is attached, after the rename the policy is loaded.\n\n"
-	  "'policy load' turns on the kernel's BPF run-time statistics "
-	  "(kernel.bpf_stats_enabled=1) so that 'policy show' can report run counts and "
-	  "run times; it says so when it does. A load (or run) that fails after turning "
-	  "them on turns them back off; after a successful one they stay on, for every "
-	  "BPF program, until 'sysctl kernel.bpf_stats_enabled=0'.",
-	  set_opts },
+	  "Run counts and run times in 'policy show' need the kernel's BPF run-time "
+	  "statistics, a switch for every BPF program of the machine "
+	  "(kernel.bpf_stats_enabled), which 'policy load' leaves alone unless given "
+	  "--stats: then it turns them on and says so. A load that fails after turning "
+	  "them on turns them back off; after a successful one they stay on until "
+	  "'sysctl kernel.bpf_stats_enabled=0'.",
+	  load_opts },
 	{ "policy", "show", "", "show the attached policies",
 	  "For each policy pinned under /sys/fs/bpf/oomkit: its name, kind, attach order "
 	  "(bpf_oom_ops handlers run in attach order), load time, each handler's run count "
@@ -133,15 +146,35 @@ const struct doc_cmd doc_cmds[] = {
 	  "of text (or one JSON object with -j) each, and detaches cleanly on SIGINT or "
 	  "SIGTERM (or when the kernel closes the links, should the process die). At ABI "
 	  "level 2 the cgroup link is pinned for an instant under /sys/fs/bpf (libbpf 1.5 "
-	  "makes a link of a raw one only through a pin) and unpinned at once.",
+	  "makes a link of a raw one only through a pin) and unpinned at once. While it "
+	  "runs, the kernel keeps BPF run-time statistics on (a stats fd, "
+	  "BPF_ENABLE_STATS), and stops when it exits unless something else asked.",
 	  run_opts },
 	{ NULL, "events", "[NAME]... [--count N] [--timeout SEC]",
 	  "stream the decisions of loaded policies",
 	  "Reads the pinned oomkit_events ring buffers of the loaded policies (all of them, "
 	  "or the NAMEs given) and prints each decision: time, policy, trigger, OOM scope, "
 	  "decision, victim cgroup, pids and comm, bytes, reason. One JSON object per line "
-	  "with -j.",
+	  "with -j. Names and paths are printed with control characters, bytes that are "
+	  "not UTF-8, backslashes, quotes and (outside the quoted reason) blanks as \\xNN, "
+	  "so that no record can forge or split a line.\n\n"
+	  "Without NAMEs it follows the pin directory: policies loaded after it started are "
+	  "read from then on, unloaded ones dropped, and with none loaded it waits. A ring "
+	  "buffer has one consumer, so each policy's records go to one reader at a time "
+	  "(a lock in /run/oomkit/events): another reader of all policies waits for it and "
+	  "takes over when it stops; naming a policy that another reader has is an error.",
 	  stream_opts },
+	{ NULL, "metrics", "[--output FILE [--group GROUP]]",
+	  "the policies' counters for Prometheus",
+	  "Prints the counters of every loaded policy (those of 'policy show') in "
+	  "Prometheus' text format, which node_exporter's textfile collector reads and "
+	  "OpenMetrics parsers accept: oomkit_policies_loaded, and one "
+	  "oomkit_COUNTER_total{policy=\"NAME\"} per counter and policy, ending with "
+	  "'# EOF'. With --output it writes FILE instead, whole or not at all (a "
+	  "temporary file renamed over it), mode 0600; --group lets that group read it "
+	  "(mode 0640), for a monitoring user without privileges, e.g. from a timer "
+	  "writing /var/lib/prometheus/node-exporter/oomkit.prom.",
+	  metrics_opts },
 	{ NULL, "feature", "", "probe the running kernel for the BPF OOM ABI",
 	  "Reads the kernel's BTF and reports the level of the BPF OOM ABI it carries: "
 	  "level 1 (v1 of the BPF OOM series: struct bpf_oom_ops has a bpf_oom member and "

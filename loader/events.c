@@ -16,9 +16,12 @@
 #include "cgpath.h"
 #include "events.h"
 #include "main.h"
+#include "text.h"
 #include "walltime.h"
 
 #define POLL_MS 200
+/* how often a follower looks for policies loaded or unloaded since */
+#define REFRESH_MS 1000
 
 static const char *const decision_names[] = {
 #define OOMKIT_X_STR(e, s) s,
@@ -119,15 +122,25 @@ static void print_json(const struct oomkit_event *e)
 	jsonw_end_object(json_wtr);
 }
 
+/*
+ * One line per record, whatever the record holds: task names and cgroup
+ * paths are the user's bytes (a comm can hold a newline) and go through
+ * text_escape(), so a line can be neither forged nor split.
+ */
 static void print_plain(const struct oomkit_event *e)
 {
-	char when[64], scope[PATH_MAX], victim[PATH_MAX];
+	char when[64], path[PATH_MAX], scope[PATH_MAX], victim[PATH_MAX];
+	char policy[4 * sizeof(e->policy)], comm[4 * sizeof(e->comm)];
+	char reason[4 * sizeof(e->reason)];
 	__u32 i;
 
 	boot_to_wall_str(e->ts_ns, true, when, sizeof(when));
-	cg_name(e->scope_cgroup_id, scope, sizeof(scope));
-	cg_name(e->victim_cgroup_id, victim, sizeof(victim));
-	printf("%s %s %s scope=%s decision=%s", when, e->policy,
+	cg_name(e->scope_cgroup_id, path, sizeof(path));
+	text_escape(path, sizeof(path), 1, scope, sizeof(scope));
+	cg_name(e->victim_cgroup_id, path, sizeof(path));
+	text_escape(path, sizeof(path), 1, victim, sizeof(victim));
+	text_escape(e->policy, sizeof(e->policy), 1, policy, sizeof(policy));
+	printf("%s %s %s scope=%s decision=%s", when, policy,
 	       trigger_name(e->trigger), e->scope_cgroup_id ? scope : "global",
 	       decision_name(e->decision));
 	if (e->victim_cgroup_id)
@@ -146,11 +159,13 @@ static void print_plain(const struct oomkit_event *e)
 			printf("%s%u", i ? "," : "", e->also_pids[i]);
 	}
 	if (e->comm[0])
-		printf(" comm=%.16s", e->comm);
+		printf(" comm=%s",
+		       text_escape(e->comm, 16, 1, comm, sizeof(comm)));
 	if (e->error)
 		printf(" error=%d", e->error);
 	if (e->reason[0])
-		printf(" reason=\"%.64s\"", e->reason);
+		printf(" reason=\"%s\"",
+		       text_escape(e->reason, 64, 0, reason, sizeof(reason)));
 	printf("\n");
 }
 
@@ -198,16 +213,18 @@ static int poll_at_most(struct ring_buffer *rb, long n)
 	return ret ? ring_buffer__consume_n(rb, n) : 0;
 }
 
-int events_loop(struct ring_buffer *rb, long count, long timeout_sec)
+int events_loop(struct ring_buffer *rb, long count, long timeout_sec,
+		int (*refresh)(void *ctx, struct ring_buffer **rb), void *ctx)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct timespec start, now;
+	struct timespec start, now, last;
 	int err = 0;
 
 	/* no SA_RESTART: the poll must return so we can detach */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	last = start;
 	nr_seen = 0;
 	while (!exiting) {
 		if (rb && count) {
@@ -215,7 +232,7 @@ int events_loop(struct ring_buffer *rb, long count, long timeout_sec)
 		} else if (rb) {
 			err = ring_buffer__poll(rb, POLL_MS);
 		} else {
-			/* a policy without events: just wait to be stopped */
+			/* nothing to read (yet): just wait to be stopped */
 			struct timespec ts = { 0, POLL_MS * 1000000L };
 
 			nanosleep(&ts, NULL);
@@ -233,6 +250,15 @@ int events_loop(struct ring_buffer *rb, long count, long timeout_sec)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (timeout_sec && now.tv_sec - start.tv_sec >= timeout_sec)
 			break;
+		if (refresh &&
+		    (now.tv_sec - last.tv_sec) * 1000 +
+				    (now.tv_nsec - last.tv_nsec) / 1000000 >=
+			    REFRESH_MS) {
+			last = now;
+			err = refresh(ctx, &rb);
+			if (err)
+				break;
+		}
 	}
 	return err;
 }

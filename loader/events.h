@@ -7,7 +7,12 @@ struct ring_buffer;
 
 /* Adds one ring buffer map to *rb (created on first use). */
 int events_add(struct ring_buffer **rb, int map_fd);
-/* Polls until SIGINT/SIGTERM, count events (0: no limit) or timeout_sec (0: none). */
-int events_loop(struct ring_buffer *rb, long count, long timeout_sec);
+/*
+ * Polls until SIGINT/SIGTERM, count events (0: no limit) or timeout_sec
+ * (0: none). Every second, refresh (if set) may hand over another set of
+ * rings (or NULL: none to read); its error ends the loop.
+ */
+int events_loop(struct ring_buffer *rb, long count, long timeout_sec,
+		int (*refresh)(void *ctx, struct ring_buffer **rb), void *ctx);
 
 #endif /* __OOMKIT_EVENTS_H */

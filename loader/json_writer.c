@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json_writer.h"
+#include "text.h"
 
 #define JSONW_MAX_DEPTH 32
 
@@ -65,35 +66,6 @@ static void jsonw_eor(json_writer_t *self)
 	self->first[self->depth] = false;
 	if (self->depth)
 		jsonw_indent(self);
-}
-
-/*
- * The length of the well-formed UTF-8 sequence at @s (RFC 3629: no
- * overlong forms, no surrogates, at most U+10FFFF), or 0.
- */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned int cp, min;
-	size_t n, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2, cp = s[0] & 0x1f, min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3, cp = s[0] & 0x0f, min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4, cp = s[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		/* also stops at the terminating NUL */
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
 }
 
 static void jsonw_puts(json_writer_t *self, const char *str)

@@ -294,8 +294,10 @@ int pins_remove(int root_fd, const char *entry)
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (!strncmp(de->d_name, PIN_LINK_PREFIX,
-			     strlen(PIN_LINK_PREFIX)) &&
+		if ((!strncmp(de->d_name, PIN_LINK_PREFIX,
+			      strlen(PIN_LINK_PREFIX)) ||
+		     !strncmp(de->d_name, PIN_FOLLOW_PREFIX,
+			      strlen(PIN_FOLLOW_PREFIX))) &&
 		    !fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
 		    S_ISREG(st.st_mode)) {
 			LIBBPF_OPTS(bpf_obj_get_opts, opts,

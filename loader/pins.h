@@ -8,8 +8,10 @@
  * staging dir is "<name>~tmp" and link pins are "link-<map>": policy names
  * are [A-Za-z0-9_-] and map names C identifiers, so neither can clash.
  */
-#define PIN_TMP_SUFFIX	  "~tmp"
-#define PIN_LINK_PREFIX	  "link-"
+#define PIN_TMP_SUFFIX	"~tmp"
+#define PIN_LINK_PREFIX "link-"
+/* The links of the programs that keep settings with their cgroup paths. */
+#define PIN_FOLLOW_PREFIX "follow-"
 #define PINS_LOCK_WAIT_MS 10000
 
 #include <limits.h>

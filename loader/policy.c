@@ -72,7 +72,7 @@ static int read_oom_name(struct policy *p, const struct bpf_map *map, bool keep,
 	return 0;
 }
 
-static bool valid_name(const char *name)
+bool policy_name_valid(const char *name)
 {
 	/* bpffs refuses '.' in names */
 	if (!*name || strlen(name) >= OOMKIT_NAME_LEN)
@@ -106,7 +106,7 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 	snprintf(p->name, sizeof(p->name), "%s",
 		 m && m->name[0] ? m->name : p->src.name);
 	p->doc = m ? m->doc : "";
-	if (!valid_name(p->name)) {
+	if (!policy_name_valid(p->name)) {
 		p_err("can't %s '%s': policy name '%s' is not usable as a pin name "
 		      "(letters, digits, '_', '-')",
 		      step, thing, p->name);

@@ -23,7 +23,9 @@ struct bpf_link;
 struct knob_setting {
 	const struct oomkit_meta *meta;
 	char path[PATH_MAX];
-	__u64 cgroup_id;
+	/* below the cgroup2 mount, NUL-padded: the knob's _paths key; "" if too long */
+	char follow[256];
+	__u64 cgroup_id; /* 0 while no cgroup is there */
 	__s64 value;
 };
 
@@ -43,6 +45,8 @@ struct policy {
 	size_t nr_links;
 };
 
+/* What a policy may be called: its pin directory's name. */
+bool policy_name_valid(const char *name);
 int policy_open(const char *arg, struct policy *p, const char *step);
 int policy_open_src(struct policy *p, const char *step, const char *thing);
 /* Frees what open made; the links must be detached or kept first. */

@@ -331,11 +331,51 @@ static int set_tunable(struct policy *p, const struct oomkit_meta *m,
 	return 0;
 }
 
+/*
+ * The path of @path below the cgroup2 mount, as the kernel's cgroup_mkdir
+ * tracepoint gives it ("/a/b"): what a setting follows. "" (the setting
+ * then holds for this cgroup's id only) for a path too long to be a key
+ * or not below the mount. A path not there yet (!@exists) is taken as
+ * written, so it must be plain: -EINVAL for "." or "..".
+ */
+static int follow_key(const char *path, char *key, size_t len, bool exists)
+{
+	const char *mnt = cgroup2_mount(), *rel = path, *s;
+	size_t n = strlen(mnt);
+	char real[PATH_MAX], *out;
+
+	memset(key, 0, len);
+	if (exists && realpath(path, real))
+		rel = real;
+	if (!exists)
+		for (s = strstr(path, "/."); s; s = strstr(s + 1, "/."))
+			if (s[2] == '/' || !s[2] ||
+			    (s[2] == '.' && (s[3] == '/' || !s[3])))
+				return -EINVAL;
+	if (strncmp(rel, mnt, n) || (rel[n] && rel[n] != '/'))
+		return 0;
+	/* "//a//b/" -> "/a/b" */
+	out = key;
+	for (s = rel + n; *s; s++) {
+		if (*s == '/' && out > key && out[-1] == '/')
+			continue;
+		if ((size_t)(out - key) >= len - 1) {
+			memset(key, 0, len);
+			return 0;
+		}
+		*out++ = *s;
+	}
+	if (out > key + 1 && out[-1] == '/')
+		*--out = '\0';
+	return 0;
+}
+
 static int add_knob(struct policy *p, const struct oomkit_meta *m,
 		    const char *val)
 {
 	struct knob_setting *k;
-	char path[PATH_MAX], *colon;
+	char path[PATH_MAX], follow[256], *colon;
+	int err;
 	__int128 v = m->value;
 	struct statfs sfs;
 	struct stat st;
@@ -375,17 +415,28 @@ static int add_knob(struct policy *p, const struct oomkit_meta *m,
 		memcpy(path, abs, sizeof(path));
 	}
 	if (stat(path, &st)) {
-		int err = -errno;
-
-		p_err("can't set '%s' on '%s': cgroup '%s' does not exist (%s)",
-		      m->name, p->name, path, strerror(errno));
-		return err;
-	}
-	if (!S_ISDIR(st.st_mode) || statfs(path, &sfs) ||
-	    sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		err = -errno;
+		/* kept by path: it applies from the cgroup's mkdir on */
+		if (err == -ENOENT &&
+		    !follow_key(path, follow, sizeof(follow), false) &&
+		    follow[0]) {
+			p_info("note: '%s=%s' on '%s': no such cgroup yet; it applies once it "
+			       "is made",
+			       m->name, path, p->name);
+			st.st_ino = 0;
+		} else {
+			p_err("can't set '%s' on '%s': cgroup '%s' does not exist (%s)",
+			      m->name, p->name, path, strerror(-err));
+			return err;
+		}
+	} else if (!S_ISDIR(st.st_mode) || statfs(path, &sfs) ||
+		   sfs.f_type != CGROUP2_SUPER_MAGIC) {
 		p_err("can't set '%s' on '%s': '%s' is not a cgroup2 directory",
 		      m->name, p->name, path);
 		return -ENOTDIR;
+	} else {
+		/* a cgroup2 directory elsewhere than the mount: its id only */
+		follow_key(path, follow, sizeof(follow), true);
 	}
 	/*
 	 * The root is no cgroup to single out: its memcg and psi group are the
@@ -408,6 +459,7 @@ static int add_knob(struct policy *p, const struct oomkit_meta *m,
 	k += p->nr_knobs++;
 	k->meta = m;
 	snprintf(k->path, sizeof(k->path), "%s", path);
+	memcpy(k->follow, follow, sizeof(k->follow));
 	/* a cgroup2 directory's inode number is the cgroup id */
 	k->cgroup_id = st.st_ino;
 	k->value = (__s64)v;
@@ -470,30 +522,83 @@ int policy_apply_sets(struct policy *p, char **sets, int nr)
 	return 0;
 }
 
+struct bpf_map *knob_paths_map(const struct policy *p, const char *map)
+{
+	char name[OOMKIT_NAME_LEN + 8];
+
+	snprintf(name, sizeof(name), "%s_paths", map);
+	return bpf_object__find_map_by_name(p->obj, name);
+}
+
+static int write_knob(struct policy *p, const struct knob_setting *k,
+		      bool by_path)
+{
+	struct bpf_map *map =
+		bpf_object__find_map_by_name(p->obj, k->meta->map);
+	int err;
+
+	if (!map) {
+		p_err("can't set '%s' on '%s': the object has no map '%s'",
+		      k->meta->name, p->name, k->meta->map);
+		return -ENOENT;
+	}
+	if (k->cgroup_id) {
+		err = bpf_map__update_elem(map, &k->cgroup_id,
+					   sizeof(k->cgroup_id), &k->value,
+					   sizeof(k->value), BPF_ANY);
+		if (err)
+			goto fail;
+	}
+	map = knob_paths_map(p, k->meta->map);
+	if (!by_path || !map || !k->follow[0])
+		return 0;
+	err = bpf_map__update_elem(map, k->follow, sizeof(k->follow), &k->value,
+				   sizeof(k->value), BPF_ANY);
+	if (!err)
+		return 0;
+fail:
+	p_err("can't set '%s' on '%s': can't write map '%s': %s", k->meta->name,
+	      p->name, bpf_map__name(map), libbpf_errstr(err));
+	return err;
+}
+
 int policy_write_knobs(struct policy *p)
 {
 	size_t i;
 	int err;
 
 	for (i = 0; i < p->nr_knobs; i++) {
-		const struct knob_setting *k = &p->knobs[i];
-		struct bpf_map *map =
-			bpf_object__find_map_by_name(p->obj, k->meta->map);
-
-		if (!map) {
-			p_err("can't set '%s' on '%s': the object has no map '%s'",
-			      k->meta->name, p->name, k->meta->map);
-			return -ENOENT;
-		}
-		err = bpf_map__update_elem(map, &k->cgroup_id,
-					   sizeof(k->cgroup_id), &k->value,
-					   sizeof(k->value), BPF_ANY);
-		if (err) {
-			p_err("can't set '%s' on '%s': can't write map '%s': %s",
-			      k->meta->name, p->name, k->meta->map,
-			      libbpf_errstr(err));
+		err = write_knob(p, &p->knobs[i], true);
+		if (err)
 			return err;
-		}
+	}
+	return 0;
+}
+
+/*
+ * Once the mkdir followers are attached: a cgroup made at a set path
+ * since the settings were parsed was missed by both, so look again.
+ */
+int policy_resolve_knobs(struct policy *p)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int err;
+
+	for (i = 0; i < p->nr_knobs; i++) {
+		struct knob_setting *k = &p->knobs[i];
+
+		if (!k->follow[0] || !knob_paths_map(p, k->meta->map))
+			continue;
+		snprintf(path, sizeof(path), "%s%s", cgroup2_mount(),
+			 k->follow);
+		if (stat(path, &st) || st.st_ino == k->cgroup_id)
+			continue;
+		k->cgroup_id = st.st_ino;
+		err = write_knob(p, k, false);
+		if (err)
+			return err;
 	}
 	return 0;
 }

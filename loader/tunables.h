@@ -23,5 +23,9 @@ int tunable_format(const struct policy *p, const char *var, char *buf,
 		   size_t len);
 int policy_apply_sets(struct policy *p, char **sets, int nr);
 int policy_write_knobs(struct policy *p);
+/* "<map>_paths", the map of @map's settings by path (bpf/knobs.bpf.h); NULL in older objects. */
+struct bpf_map *knob_paths_map(const struct policy *p, const char *map);
+/* After the followers are attached: ids of cgroups made at set paths meanwhile. */
+int policy_resolve_knobs(struct policy *p);
 
 #endif /* __OOMKIT_TUNABLES_H */

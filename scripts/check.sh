@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs every test suite (spdx-check and host_test on the host, the rest in one VM boot, abi2 in a second one on the level-2 kernel) and ends with "N passed, N failed".
+# Runs every test suite (spdx-check, format-check and host_test on the host, the rest in one VM boot, abi2 in a second one on the level-2 kernel) and ends with "N passed, N failed".
 # Usage: check.sh                        (`make check` builds everything first)
 #        check.sh --guest DIR SUITE...   (in the VM: run each suite, keep DIR/<suite>.{log,status})
 set -euo pipefail
@@ -57,13 +57,22 @@ count() {
 	[ "$status" = 0 ] || [ "$f" != 0 ] || fail "$name" "exited $status after its summary"
 }
 
-# 1. On the host: the files' first lines (scripts/spdx-check), then host_test.
+# 1. On the host: the files' first lines (scripts/spdx-check), their format
+# (scripts/format-check), then host_test.
 if spdx=$(scripts/spdx-check); then
 	passed=$((passed + 1))
 	report+=("$(printf '  %-16s passed' spdx-check)")
 else
 	printf '%s\n' "$spdx" >&2
 	fail spdx-check "$(wc -l <<<"$spdx") file(s) without their SPDX or purpose line"
+fi
+# ... and the C sources against the committed .clang-format
+if fmt=$(scripts/format-check 2>&1); then
+	passed=$((passed + 1))
+	report+=("$(printf '  %-16s passed' format-check)")
+else
+	printf '%s\n' "$fmt" >&2
+	fail format-check "$(wc -l <<<"$fmt") file(s) not formatted as .clang-format says"
 fi
 run_suite "$out" build/selftests/host_test
 count host_test

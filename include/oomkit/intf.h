@@ -16,6 +16,7 @@
 /* The ELF section carrying policy and tunable descriptions for the CLI. */
 #define OOMKIT_META_SEC ".oomkit.meta"
 
+/* clang-format off: the tables below read as tables */
 /* What a policy decided; one event record per decision. */
 #define OOMKIT_DECISIONS(X)                            \
 	X(OOMKIT_DEC_KILL_TASK, "kill-task")           \
@@ -32,6 +33,7 @@
 enum oomkit_decision {
 	OOMKIT_DECISIONS(OOMKIT_X_ENUM) OOMKIT_NR_DECISIONS
 };
+/* clang-format on */
 
 /* What made the policy run. */
 enum oomkit_trigger {
@@ -42,23 +44,26 @@ enum oomkit_trigger {
 	OOMKIT_NR_TRIGGERS
 };
 
+/* clang-format off */
 /* Per-policy counters: a per-CPU array map "oomkit_stats", summed by the CLI. */
-#define OOMKIT_STATS(X)                                 \
-	X(OOMKIT_STAT_RUNS, "runs")                     \
-	X(OOMKIT_STAT_KILLS, "kills")                   \
-	X(OOMKIT_STAT_TASKS_KILLED, "tasks_killed")     \
-	X(OOMKIT_STAT_VICTIM_PENDING, "victim_pending") \
-	X(OOMKIT_STAT_NO_CANDIDATE, "no_candidate")     \
-	X(OOMKIT_STAT_KILL_FAILED, "kill_failed")       \
-	X(OOMKIT_STAT_PSI_EVENTS, "psi_events")         \
-	X(OOMKIT_STAT_OOMS_DECLARED, "ooms_declared")   \
-	X(OOMKIT_STAT_COOLDOWN, "cooldown_skips")       \
-	X(OOMKIT_STAT_CGROUPS_FREED, "cgroups_freed")   \
-	X(OOMKIT_STAT_EVENTS_DROPPED, "events_dropped")
+#define OOMKIT_STATS(X)							\
+	X(OOMKIT_STAT_RUNS,		"runs")				\
+	X(OOMKIT_STAT_KILLS,		"kills")			\
+	X(OOMKIT_STAT_TASKS_KILLED,	"tasks_killed")			\
+	X(OOMKIT_STAT_VICTIM_PENDING,	"victim_pending")		\
+	X(OOMKIT_STAT_NO_CANDIDATE,	"no_candidate")			\
+	X(OOMKIT_STAT_KILL_FAILED,	"kill_failed")			\
+	X(OOMKIT_STAT_PSI_EVENTS,	"psi_events")			\
+	X(OOMKIT_STAT_OOMS_DECLARED,	"ooms_declared")		\
+	X(OOMKIT_STAT_COOLDOWN,		"cooldown_skips")		\
+	X(OOMKIT_STAT_CGROUPS_FREED,	"cgroups_freed")		\
+	X(OOMKIT_STAT_EVENTS_DROPPED,	"events_dropped")
 
 enum oomkit_stat {
-	OOMKIT_STATS(OOMKIT_X_ENUM) OOMKIT_NR_STATS
+	OOMKIT_STATS(OOMKIT_X_ENUM)
+	OOMKIT_NR_STATS
 };
+/* clang-format on */
 
 struct oomkit_candidate {
 	__u64 cgroup_id;

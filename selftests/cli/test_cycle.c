@@ -39,7 +39,8 @@ TEST(cycle_load_oom_events_show_unload)
 		       "memory.max"))
 		goto out;
 
-	if (!ASSERT_OK(CLI(&r, "-j", "policy", "load", "biggest-cgroup"),
+	if (!ASSERT_OK(CLI(&r, "-j", "policy", "load", "biggest-cgroup",
+			   "--stats"),
 		       "load"))
 		goto out;
 	if (!ASSERT_EQ(r.status, 0, "load exit status")) {
@@ -102,7 +103,7 @@ TEST(cycle_load_oom_events_show_unload)
 		"biggest-cgroup\",\"complete\":true,\"kind\":\"oom\",\"attach_order\":1,",
 		"show lists the policy");
 	ASSERT_HAS_SUBSTR(r.out, "\"bpf_stats_enabled\":true",
-			  "load turned the stats on");
+			  "load --stats turned the stats on");
 	v = json_num(r.out, "runs");
 	ASSERT_GE(v, 1, "stats: runs");
 	ASSERT_EQ(json_num(r.out, "kills"), 1, "stats: kills");

@@ -88,6 +88,28 @@ TEST(dmesg_check_accepts_a_clean_boot_with_oom_reports)
 	ASSERT_STR_EQ(out, "", "output");
 }
 
+/* An OOM report's stack may pass through lockdep's code: a frame is not a splat. */
+TEST(dmesg_check_accepts_lockdep_frames_in_an_oom_report)
+{
+	static const char report[] =
+		"[  824.543100] oomkit-hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+		"[  824.543200] oom_policy=biggest_cgroup\n"
+		"[  824.543300] CPU: 1 UID: 0 PID: 700 Comm: oomkit-hog Not tainted 6.12.117 #2\n"
+		"[  824.543400] Call Trace:\n"
+		"[  824.543500]  <TASK>\n"
+		"[  824.544922]  ? __raw_spin_lock_init+0x41/0x65\n"
+		"[  824.544954]  ? lockdep_init_map_type+0xc4/0x1d4\n"
+		"[  824.544983]  __lookup_slow+0x78/0xfe\n"
+		"[  824.545100]  </TASK>\n";
+	const char *log = clean_plus(report);
+
+	if (!ASSERT_OK_PTR(log, "temporary log"))
+		return;
+	ASSERT_EQ(dmesg_check(log), 0, "exit status");
+	ASSERT_STR_EQ(out, "", "output");
+	unlink(log);
+}
+
 TEST(dmesg_check_says_when_the_log_is_missing)
 {
 	ASSERT_EQ(dmesg_check("/nonexistent/dmesg.log"), 2, "exit status");

@@ -19,13 +19,12 @@
 static struct cli_res r;
 static struct bpf_object *obj;
 
-/* A pinned fake/oomkit_events and the program that fills it; NULL on failure. */
-static struct bpf_program *fake_ring(void)
+/* A pinned fake/oomkit_events (a new ring each time) and the program that fills it. */
+static struct bpf_program *pin_fake_ring(void)
 {
 	struct bpf_map *map;
 
-	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
-		return NULL;
+	bpf_object__close(obj);
 	mkdir("/sys/fs/bpf/oomkit", 0700);
 	if (!ASSERT_OK(mkdir(FAKE_DIR, 0700), "mkdir"))
 		return NULL;
@@ -39,6 +38,15 @@ static struct bpf_program *fake_ring(void)
 		       "pin the ring"))
 		return NULL;
 	return bpf_object__find_program_by_name(obj, "host_emit");
+}
+
+/* The same, in a private bpffs; NULL on failure. */
+static struct bpf_program *fake_ring(void)
+{
+	obj = NULL;
+	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
+		return NULL;
+	return pin_fake_ring();
 }
 
 static bool emit(struct bpf_program *prog, struct oomkit_event *e)
@@ -96,6 +104,154 @@ TEST(events_count_prints_at_most_n)
 		goto out;
 	ASSERT_EQ(json_lines(r.out), 2, "the two left, then the timeout");
 	ASSERT_HAS_SUBSTR(r.out, "\"score\":4,", "the last one");
+out:
+	bpf_object__close(obj);
+}
+
+/*
+ * A task can name itself anything (prctl PR_SET_NAME): a comm with a
+ * newline, a reason with a quote, bytes that are not UTF-8 must neither
+ * add a line nor break the JSON.
+ */
+TEST(events_names_cannot_forge_a_line)
+{
+	struct bpf_program *prog = fake_ring();
+	struct oomkit_event e = { .decision = OOMKIT_DEC_KILL_TASK,
+				  .trigger = OOMKIT_TRIG_OOM_MEMCG,
+				  .nr_pids = 1,
+				  .pids = { 42 } };
+
+	if (!prog)
+		goto out;
+	strcpy(e.policy, "fake");
+	/* what a forged line would look like, after a newline */
+	strcpy(e.comm, "x\n00:00 fake");
+	strcpy(e.reason, "a \"b\\\" c\x1b[2J\xc2\x85\xff");
+	if (!emit(prog, &e) || !emit(prog, &e))
+		goto out;
+	if (!ASSERT_OK(CLI(&r, "events", "--count", "1", "--timeout", "10"),
+		       "events"))
+		goto out;
+	ASSERT_EQ(r.status, 0, "exit status");
+	ASSERT_EQ(nr_lines(r.out), 1, "one record, one line");
+	ASSERT_HAS_SUBSTR(r.out, " comm=x\\x0a00:00\\x20fake ",
+			  "comm escaped, blanks too");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		" reason=\"a \\x22b\\x5c\\x22 c\\x1b[2J\\xc2\\x85\\xff\"\n",
+		"reason: quote, backslash, ESC, C1 and a stray byte escaped");
+	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "1", "--timeout",
+			   "10"),
+		       "events -j"))
+		goto out;
+	ASSERT_TRUE(json_valid(r.out), "valid JSON");
+	ASSERT_HAS_SUBSTR(r.out, "\"comm\":\"x\\n00:00 fake\"", "comm in JSON");
+	ASSERT_HAS_SUBSTR(r.out, "c\\u001b[2J\xc2\x85\\ufffd\"",
+			  "ESC escaped, invalid byte U+FFFD");
+out:
+	bpf_object__close(obj);
+}
+
+static void unpin_fake(void)
+{
+	unlink(FAKE_DIR "/oomkit_events");
+	rmdir(FAKE_DIR);
+}
+
+/* A service's reader runs before, between and after the policies it reads. */
+TEST(events_follows_policies_loaded_after_it_started)
+{
+	struct oomkit_event e = { .decision = OOMKIT_DEC_OBSERVE,
+				  .trigger = OOMKIT_TRIG_OOM_MEMCG };
+	struct bpf_program *prog;
+	char out[8192];
+	int fd = -1;
+	pid_t pid;
+
+	obj = NULL;
+	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
+		return;
+	pid = cli_spawn(&fd, NULL, "-j", "events", "--count", "2", "--timeout",
+			"20", NULL);
+	if (!ASSERT_GT(pid, 0, "start the reader"))
+		return;
+	test_sleep_ms(1500); /* it waits, with nothing loaded */
+	prog = pin_fake_ring();
+	strcpy(e.policy, "fake");
+	e.score = 1;
+	if (!prog || !emit(prog, &e))
+		goto out;
+	test_sleep_ms(2500); /* it found the policy and read the record */
+	/* unloaded and loaded again: a new ring under the same name */
+	unpin_fake();
+	test_sleep_ms(1500);
+	prog = pin_fake_ring();
+	e.score = 2;
+	if (!prog || !emit(prog, &e))
+		goto out;
+	ASSERT_EQ(cli_finish(pid, fd, out, sizeof(out), 15000), 0,
+		  "exit after two records");
+	pid = -1;
+	ASSERT_EQ(json_lines(out), 2, "both records");
+	ASSERT_HAS_SUBSTR(out, "\"score\":1,", "the first policy's record");
+	ASSERT_HAS_SUBSTR(out, "\"score\":2,",
+			  "the record of the policy loaded again");
+out:
+	if (pid > 0)
+		cli_finish(pid, fd, out, sizeof(out), 0);
+	bpf_object__close(obj);
+}
+
+/* Two readers of one ring would each get some records: one reads, one waits. */
+TEST(events_one_reader_per_policy)
+{
+	struct oomkit_event e = { .decision = OOMKIT_DEC_OBSERVE,
+				  .trigger = OOMKIT_TRIG_OOM_MEMCG };
+	struct bpf_program *prog = fake_ring();
+	char out[8192], expect[256];
+	int fd = -1;
+	pid_t pid;
+
+	if (!prog)
+		goto out;
+	pid = cli_spawn(&fd, NULL, "events", "--count", "1", "--timeout", "20",
+			NULL);
+	if (!ASSERT_GT(pid, 0, "start the first reader"))
+		goto out;
+	test_sleep_ms(1000);
+	if (!ASSERT_OK(CLI(&r, "events", "fake", "--timeout", "1"),
+		       "a second reader, by name"))
+		goto out;
+	ASSERT_EQ(r.status, 1, "exit status");
+	ASSERT_STR_EQ(
+		r.err,
+		"Error: can't stream 'fake': its records go to another reader; "
+		"stop that one first\n",
+		"stderr");
+	if (!ASSERT_OK(CLI(&r, "events", "--timeout", "2"),
+		       "a second reader of all"))
+		goto out;
+	snprintf(
+		expect, sizeof(expect),
+		"note: 'fake': its records go to another reader (pid %d); this one takes over "
+		"when that one stops\n"
+		"note: no loaded policy has records for this reader yet: waiting\n",
+		(int)pid);
+	ASSERT_EQ(r.status, 0, "exit status");
+	ASSERT_STR_EQ(r.err, expect, "stderr");
+	strcpy(e.policy, "fake");
+	if (!emit(prog, &e))
+		goto out;
+	ASSERT_EQ(cli_finish(pid, fd, out, sizeof(out), 15000), 0,
+		  "the first reader's exit");
+	ASSERT_EQ(nr_lines(out), 1, "the first reader has the record");
+	/* it is gone: the next reader gets the policy */
+	if (!emit(prog, &e) || !ASSERT_OK(CLI(&r, "events", "fake", "--count",
+					      "1", "--timeout", "5"),
+					  "next reader"))
+		goto out;
+	ASSERT_EQ(r.status, 0, "exit status");
+	ASSERT_EQ(nr_lines(r.out), 1, "the next reader has the next record");
 out:
 	bpf_object__close(obj);
 }

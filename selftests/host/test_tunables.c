@@ -126,13 +126,45 @@ TEST(set_out_of_the_types_range)
 			 "-1 is out of range [0, 255]\n");
 }
 
+/* Not below the cgroup2 mount: no cgroup can ever be made there. */
 TEST(set_cgroup_that_does_not_exist)
 {
-	expect_set_error(
-		"avoid=/sys/fs/cgroup/oomkit-no-such-cgroup", 1,
+	expect_set_error("avoid=/oomkit-no-such-cgroup", 1,
+			 "Error: can't set 'avoid' on 'host-fake': cgroup "
+			 "'/oomkit-no-such-cgroup' does not exist "
+			 "(No such file or directory)\n");
+}
+
+/*
+ * Below the mount, a cgroup not made yet (a service that starts later) is
+ * kept by its path, with a note; ".." there is refused, not guessed at.
+ */
+TEST(set_cgroup_not_made_yet_is_kept_by_path)
+{
+	char set[PATH_MAX + 32], note[2 * PATH_MAX];
+
+	snprintf(set, sizeof(set), "avoid=%s/oomkit-later.service",
+		 cg2_mount());
+	if (!ASSERT_OK(CLI(&r, "policy", "load", build_path(FAKE), "--set",
+			   set),
+		       "load"))
+		return;
+	snprintf(note, sizeof(note),
+		 "note: 'avoid=%s/oomkit-later.service' on 'host-fake': no "
+		 "such cgroup yet; it applies once it is made\n",
+		 cg2_mount());
+	ASSERT_TRUE(!strncmp(r.err, note, strlen(note)),
+		    "the note, then the kernel check");
+	ASSERT_FALSE(pin_exists("host-fake"), "nothing pinned");
+
+	snprintf(set, sizeof(set), "avoid=%s/a/../oomkit-later.service",
+		 cg2_mount());
+	snprintf(
+		note, sizeof(note),
 		"Error: can't set 'avoid' on 'host-fake': cgroup "
-		"'/sys/fs/cgroup/oomkit-no-such-cgroup' does not exist "
-		"(No such file or directory)\n");
+		"'%s/a/../oomkit-later.service' does not exist (No such file or directory)\n",
+		cg2_mount());
+	expect_set_error(set, 1, note);
 }
 
 TEST(set_path_that_is_not_a_cgroup)

@@ -344,6 +344,53 @@ int nr_struct_ops_maps(void)
 	return n;
 }
 
+long long struct_ops_run_cnt(void)
+{
+	long long n = 0;
+	__u32 id = 0;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_prog_get_info_by_fd(fd, &info, &len) &&
+		    info.type == BPF_PROG_TYPE_STRUCT_OPS)
+			n += info.run_cnt;
+		close(fd);
+	}
+	return n;
+}
+
+#define STATS_SYSCTL "/proc/sys/kernel/bpf_stats_enabled"
+
+int bpf_stats_sysctl(void)
+{
+	char c = '?';
+	int fd = open(STATS_SYSCTL, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, &c, 1) != 1)
+		c = '?';
+	close(fd);
+	return c == '1' ? 1 : c == '0' ? 0 : -1;
+}
+
+bool bpf_stats_sysctl_set(bool on)
+{
+	int fd = open(STATS_SYSCTL, O_WRONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, on ? "1\n" : "0\n", 2) == 2;
+	close(fd);
+	return ok;
+}
+
 int copy_file(const char *from, const char *to, uid_t uid, mode_t mode)
 {
 	char buf[65536];

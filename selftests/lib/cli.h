@@ -66,6 +66,12 @@ int nr_struct_ops_links(void);
 int nr_attached_struct_ops_links(void);
 /* struct_ops maps in the kernel (what `bpftool struct_ops show` lists). */
 int nr_struct_ops_maps(void);
+/* Runs the kernel counted for every struct_ops program (0 while BPF stats are off). */
+long long struct_ops_run_cnt(void);
+
+/* kernel.bpf_stats_enabled: 1, 0, or -1 if unreadable; and setting it. */
+int bpf_stats_sysctl(void);
+bool bpf_stats_sysctl_set(bool on);
 
 /* Copies a file, then sets owner and mode, for the ownership tests. */
 int copy_file(const char *from, const char *to, uid_t uid, mode_t mode);

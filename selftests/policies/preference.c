@@ -61,6 +61,52 @@ cleanup:
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
 
+/*
+ * Settings follow their paths (issue 12): avoid=oom/db survives a restart
+ * of db (its cgroup removed and made again: a new id, new processes), and
+ * avoid=oom/later holds for a cgroup made after the load. batch, the
+ * smallest, is the one left to die; without the followers db, the
+ * biggest, was.
+ */
+TEST(preference_avoid_follows_a_restarted_service)
+{
+	unsigned long long old_id;
+	pid_t db, later, batch;
+
+	if (!ASSERT_OK(scenario_begin_tree("preference_follow", 64 * MB, "db",
+					   "batch", NULL),
+		       "setup"))
+		goto cleanup;
+	db = hog_start("oom/db", 8 * MB, 0);
+	if (!ASSERT_GT(db, 0, "db, before the restart") ||
+	    !ASSERT_OK(policy_load(POLICY, cg_setting("avoid", "oom/db"),
+				   cg_setting("avoid", "oom/later"), NULL),
+		       "policy load"))
+		goto cleanup;
+	/* systemctl restart db: stop, rmdir, mkdir, start */
+	old_id = cg_id("oom/db");
+	kill(db, SIGKILL);
+	ASSERT_EQ(hog_wait(db, 10000), SIGKILL, "db stopped");
+	if (!ASSERT_OK(cg_remove("oom/db"), "rmdir db") ||
+	    !ASSERT_OK(cg_create("oom/db"), "mkdir db") ||
+	    !ASSERT_OK(cg_create("oom/later"), "mkdir later"))
+		goto cleanup;
+	ASSERT_NEQ(cg_id("oom/db"), old_id, "db has a new cgroup id");
+	db = hog_start("oom/db", 24 * MB, 0);
+	later = hog_start("oom/later", 20 * MB, 0);
+	batch = hog_start("oom/batch", 30 * MB, 0);
+
+	ASSERT_TRUE(hog_killed(batch), "batch killed");
+	ASSERT_TRUE(hog_alive(db), "the restarted db survives");
+	ASSERT_TRUE(hog_alive(later), "later, made after the load, survives");
+	ASSERT_EQ(oom_kills("oom/db"), 0, "db oom_kill");
+	ASSERT_EQ(oom_kills("oom/later"), 0, "later oom_kill");
+	ASSERT_EQ(oom_kills("oom/batch"), 1, "batch oom_kill");
+
+cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
 /* A setting on a parent covers its subtree: avoid=oom/x spares x/big, y dies. */
 TEST(preference_inherited_from_ancestor)
 {

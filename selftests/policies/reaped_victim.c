@@ -24,8 +24,9 @@
  */
 TEST(biggest_cgroup_skips_victim_the_reaper_gave_up_on)
 {
+	long long mark, policy_kills, kernel_kills;
 	pid_t victim, hog;
-	long long mark;
+	char line[64];
 
 	if (!ASSERT_OK(scenario_begin("reaped_victim"), "scenario_begin"))
 		goto cleanup;
@@ -47,15 +48,30 @@ TEST(biggest_cgroup_skips_victim_the_reaper_gave_up_on)
 	if (!ASSERT_GT(hog, 0, "hog_start_growing"))
 		goto cleanup;
 	ASSERT_EQ(hog_wait(hog, 60000), SIGKILL, "the hog killed");
-	ASSERT_EQ(kmsg_count(mark, POLICY ": Killed process"), 2,
-		  "the policy killed both");
-	ASSERT_EQ(kmsg_count(mark,
-			     "Memory cgroup out of memory: Killed process"),
-		  0, "the kernel killer never had to");
+	snprintf(line, sizeof(line), "Killed process %d ", victim);
+	ASSERT_EQ(kmsg_count(mark, line), 1, "the stuck victim killed once");
+	/* before the fix the policy went for it again, and the kernel refused */
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILL_FAILED), 0,
+		  "the policy never chose the stuck victim again");
+	/*
+	 * Until the reaper sets MMF_OOM_SKIP the victim is pending: the policy
+	 * waits, claiming no kill, and the kernel's own check runs after it.
+	 * An OOM in the moment between the two checks finds the flag set in
+	 * the kernel's: then the kernel kills the hog (seen once, the OOM 2 ms
+	 * after "oom_reaper: reaped"). Either way, two kills in all.
+	 */
+	policy_kills = kmsg_count(mark, POLICY ": Killed process");
+	kernel_kills =
+		kmsg_count(mark, "Memory cgroup out of memory: Killed process");
+	ASSERT_EQ(policy_kills + kernel_kills, 2, "two kills in all");
+	ASSERT_GE(policy_kills, 1, "the policy killed the stuck victim");
+	if (kernel_kills)
+		test_log(
+			"the kernel killed the hog: the OOM fell between the two checks\n");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), policy_kills,
+		  "kills: the stuck victim once, then (mostly) the hog");
 	ASSERT_EQ(stuck_state(victim), 'D', "the first victim still stuck");
 	ASSERT_EQ(oom_kills("oom/l"), 2, "l's oom_kill");
-	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 2,
-		  "kills: the stuck victim once, then the hog");
 cleanup:
 	frozen_fs_end();
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");

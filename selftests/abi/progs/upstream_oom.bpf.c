@@ -5,10 +5,9 @@
  * choosing a cgroup that holds an oom_score_adj -1000 task.
  */
 #include "abi.bpf.h"
+#include "selftests/abi/progs/upstream_leaf.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#define OOM_SCORE_ADJ_MIN (-1000)
 
 /* In: only OOMs of this memcg (the test's /oom_test) are handled. */
 __u64 scope_cgid;
@@ -19,35 +18,6 @@ __u64 victim_cgid;
 __u64 victim_bytes;
 __u32 nr_killed;
 int last_kill_ret;
-
-/* css_task iteration is allowed here because the handler is sleepable. */
-/* Not in BTF: include/linux/sched/coredump.h */
-#define MMF_OOM_SKIP 21
-
-enum leaf_state {
-	LEAF_KILLABLE,
-	LEAF_UNKILLABLE,
-	LEAF_PENDING
-};
-
-/*
- * A leaf holding a victim whose memory is not freed yet is waited for, as
- * the kernel's oom_evaluate_task() does: while it is reaped, its usage
- * falls below a smaller leaf's and that leaf would be killed too.
- */
-static enum leaf_state leaf_state(struct mem_cgroup *memcg)
-{
-	struct task_struct *task;
-
-	bpf_for_each(css_task, task, &memcg->css, CSS_TASK_ITER_PROCS) {
-		if (bpf_task_is_oom_victim(task) &&
-		    !(task->signal->oom_mm->flags & (1UL << MMF_OOM_SKIP)))
-			return LEAF_PENDING;
-		if (task->signal->oom_score_adj == OOM_SCORE_ADJ_MIN)
-			return LEAF_UNKILLABLE;
-	}
-	return LEAF_KILLABLE;
-}
 
 SEC("struct_ops.s/handle_out_of_memory")
 int BPF_PROG(upstream_oom, struct oom_control *oc)

@@ -7,10 +7,9 @@
  * cache), never a cgroup that holds an oom_score_adj -1000 task.
  */
 #include "abi2.bpf.h"
+#include "selftests/abi/progs/upstream_leaf.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-#define OOM_SCORE_ADJ_MIN (-1000)
 
 /* In: only OOMs of this memcg (the test's /oom_test) are handled */
 __u64 scope_cgid;
@@ -21,34 +20,6 @@ __u64 killer_cgid; /* the attachment that killed */
 __u64 victim_cgid;
 __u32 nr_killed;
 int last_kill_ret;
-
-/* Not in BTF: include/linux/sched/coredump.h */
-#define MMF_OOM_SKIP 21
-
-enum leaf_state {
-	LEAF_KILLABLE,
-	LEAF_UNKILLABLE,
-	LEAF_PENDING
-};
-
-/*
- * A leaf holding a victim whose memory is not freed yet is waited for, as
- * the kernel's oom_evaluate_task() does: while it is reaped, its usage
- * falls below a smaller leaf's and that leaf would be killed too.
- */
-static enum leaf_state leaf_state(struct mem_cgroup *memcg)
-{
-	struct task_struct *task;
-
-	bpf_for_each(css_task, task, &memcg->css, CSS_TASK_ITER_PROCS) {
-		if (bpf_task_is_oom_victim(task) &&
-		    !(task->signal->oom_mm->flags & (1UL << MMF_OOM_SKIP)))
-			return LEAF_PENDING;
-		if (task->signal->oom_score_adj == OOM_SCORE_ADJ_MIN)
-			return LEAF_UNKILLABLE;
-	}
-	return LEAF_KILLABLE;
-}
 
 SEC("struct_ops.s/handle_out_of_memory")
 int BPF_PROG(l2_upstream_oom, struct oom_control *oc, struct cgroup *cgrp)

@@ -17,9 +17,10 @@ typedef __u64 u64;
 typedef __s64 s64;
 typedef __u32 u32;
 typedef _Bool bool;
-#define false		  0
-#define true		  1
-#define BPF_MAP_TYPE_HASH 1
+#define false			  0
+#define true			  1
+#define BPF_MAP_TYPE_HASH	  1
+#define BPF_MAP_TYPE_PERCPU_ARRAY 6
 
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
