@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "hog.h"
 #include "kmsg.h"
+#include "report.h"
 #include "test.h"
 
 static struct cli_res r;
@@ -63,7 +64,7 @@ TEST(dropin_sample_kills_in_the_newest_cgroup)
 		  "the bigger, older one survives");
 	ASSERT_EQ(cg_read_key("work/young", "memory.events", "oom_kill"), 1,
 		  "young: oom_kill");
-	ASSERT_TRUE(kmsg_wait(mark, "oom_policy=newest-cgroup", 10000),
+	ASSERT_TRUE(report_wait(mark, "newest-cgroup", 10000),
 		    "the report names it");
 	if (!ASSERT_OK(CLI(&r, "-j", "policy", "show"), "show"))
 		goto out;

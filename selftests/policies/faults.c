@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "hog.h"
 #include "kmsg.h"
+#include "report.h"
 #include "scenario.h"
 #include "test.h"
 
@@ -23,12 +24,11 @@
 #define POLICY_KILL POLICY ": Killed process"
 #define KERNEL_KILL "Memory cgroup out of memory: Killed process"
 /*
- * The report's header, which carries oom_policy=, is ratelimited (10 per
- * 5 s): it is waited for, never counted against the kills.
+ * The report's header, with the record naming the policy (report.h), is
+ * ratelimited (10 per 5 s): it is waited for, never counted against the
+ * kills.
  */
-#define POLICY_REPORT  "\noom_policy=" POLICY
-#define DEFAULT_REPORT "\noom_policy=default"
-#define PIN_ROOT       "/sys/fs/bpf/oomkit"
+#define PIN_ROOT "/sys/fs/bpf/oomkit"
 
 /* Storm hogs grow 1 MB at a time up to their cgroup's limit. */
 #define STORM_STEP (1 * MB)
@@ -118,14 +118,21 @@ static int log_fd = -1;
 
 static int log_open(void)
 {
-	static const char *const keys[LOG_BAD] = {
+	static char policy_report[64], default_report[64];
+	const char *keys[LOG_BAD] = {
 		[LOG_POLICY_KILL] = POLICY_KILL,
 		[LOG_KERNEL_KILL] = KERNEL_KILL,
-		[LOG_POLICY_REPORT] = POLICY_REPORT,
-		[LOG_DEFAULT_REPORT] = DEFAULT_REPORT,
-		[LOG_REPORT] = "invoked oom-killer",
+		[LOG_POLICY_REPORT] = report_names(POLICY, policy_report,
+						   sizeof(policy_report)),
+		[LOG_DEFAULT_REPORT] = report_names("default", default_report,
+						    sizeof(default_report)),
+		[LOG_REPORT] = REPORT_HEADER,
 	};
 	int i, n = 0;
+
+	/* level 2 names no one when the kernel chose: count handler records */
+	if (!keys[LOG_DEFAULT_REPORT])
+		keys[LOG_DEFAULT_REPORT] = report_any_handler();
 
 	for (i = 0; i < LOG_BAD; i++)
 		log_patterns[n++] = keys[i];
@@ -159,6 +166,9 @@ static struct tally log_now(void)
 	}
 	for (i = 0; i < LOG_BAD; i++)
 		t.n[i] = log_counts[i];
+	if (report_any_handler())
+		t.n[LOG_DEFAULT_REPORT] =
+			log_counts[LOG_REPORT] - log_counts[LOG_DEFAULT_REPORT];
 	t.n[LOG_BAD] = log_errors;
 	for (i = LOG_BAD; log_patterns[i]; i++)
 		t.n[LOG_BAD] += log_counts[i];
@@ -311,7 +321,7 @@ static bool nothing_attached(int links, int maps)
 /*
  * After the policy's link is gone (and with it, its struct_ops map, which
  * the link releases only after unregistering the handler): the next two
- * storm OOMs are the kernel's, and a report says oom_policy=default.
+ * storm OOMs are the kernel's, and no report names a policy.
  */
 static bool next_ooms_are_the_kernels(struct faults *f)
 {
@@ -323,7 +333,7 @@ static bool next_ooms_are_the_kernels(struct faults *f)
 	ok &= ASSERT_TRUE(WAIT_UNTIL(since(&mark, LOG_DEFAULT_REPORT) > 0 ||
 					     storm_broken(f),
 				     OOMS_WAIT_MS),
-			  "an OOM report says oom_policy=default");
+			  "an OOM report names no policy");
 	ok &= ASSERT_GE(since(&mark, LOG_KERNEL_KILL), 1,
 			"kernel kills after the detach");
 	ok &= ASSERT_EQ(since(&mark, LOG_POLICY_KILL), 0,
@@ -609,9 +619,9 @@ TEST(oom_storm_survives_cgroup_churn)
 	ASSERT_EQ(since(&start, LOG_KERNEL_KILL), 0,
 		  "kill lines of the kernel");
 	ASSERT_GE(since(&start, LOG_POLICY_REPORT), 1,
-		  "reports saying oom_policy=" POLICY);
+		  "reports naming " POLICY);
 	ASSERT_EQ(since(&start, LOG_DEFAULT_REPORT), 0,
-		  "reports saying oom_policy=default");
+		  "reports naming no policy (the kernel's)");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), ooms,
 		  "kills counter");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILL_FAILED), 0,
@@ -668,7 +678,7 @@ static bool reload_cycle(struct faults *f, int links, int maps)
 	ok &= ASSERT_EQ(since(&loaded, LOG_KERNEL_KILL), 0,
 			"kernel kills while loaded");
 	ok &= ASSERT_EQ(since(&loaded, LOG_DEFAULT_REPORT), 0,
-			"oom_policy=default while loaded");
+			"reports of the kernel's choice while loaded");
 	ok &= ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILL_FAILED), 0,
 			"kill_failed counter");
 	if (!ok)

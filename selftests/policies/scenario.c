@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "hog.h"
 #include "kmsg.h"
+#include "report.h"
 #include "scenario.h"
 #include "test.h"
 
@@ -113,11 +114,22 @@ int scenario_begin_tree(const char *test, unsigned long long max_bytes,
 
 bool oom_report_names(long long mark, const char *policy)
 {
-	char line[512], want[64];
+	const char *any = report_any_handler(), *want;
+	char line[512], buf[128];
 
-	snprintf(want, sizeof(want), "\noom_policy=%s", policy);
-	if (!ASSERT_EQ(kmsg_grep(mark, "oom_policy=", line, sizeof(line)), 1,
+	if (!ASSERT_EQ(kmsg_grep(mark, REPORT_HEADER, line, sizeof(line)), 1,
 		       "OOM report"))
+		return false;
+	want = report_names(policy, buf, sizeof(buf));
+	if (!any)
+		return ASSERT_HAS_SUBSTR(line, want,
+					 "the policy in the OOM report");
+	/* level 2: the first handler record names it, or none is printed */
+	if (!want)
+		return ASSERT_EQ(kmsg_count(mark, any), 0,
+				 "handler records in the OOM report");
+	if (!ASSERT_EQ(kmsg_grep(mark, any, line, sizeof(line)), 1,
+		       "the OOM report's handler record"))
 		return false;
 	return ASSERT_HAS_SUBSTR(line, want, "the policy in the OOM report");
 }

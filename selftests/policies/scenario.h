@@ -36,7 +36,7 @@ int scenario_begin_tree(const char *test, unsigned long long max_bytes,
 
 /*
  * Asserts that the first OOM report after the kmsg_mark() @mark names
- * @policy in its oom_policy= line ("default": the kernel chose).
+ * @policy (report.h: by level; "default": the kernel chose).
  */
 bool oom_report_names(long long mark, const char *policy);
 /* Asserts there is an "oom-kill:constraint=..." line after @mark and copies the first to @line. */
