@@ -46,6 +46,41 @@ struct bpf_oom_ops___l2 {
 #define OOMKIT_CSS_TASK_ITER_PROCS (1U << 0)  /* include/linux/cgroup.h */
 #define OOMKIT_PAGE_SHIFT	   12
 
+/*
+ * The instance's scope (intf.h). Level 2 attaches the handler to the scope
+ * cgroup and the kernel sends it only OOMs inside it; level 1 has one
+ * global list, so oomkit_oom_begin() passes on every other OOM itself.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct oomkit_scope);
+} oomkit_scope SEC(".maps");
+
+/*
+ * Whether an OOM of @memcg (NULL: global) is inside the scope: the memcg's
+ * cgroup is the scope cgroup or below it. A global OOM is inside only the
+ * system scope, as at level 2, where only root attachments see it.
+ */
+static __always_inline bool oomkit_in_scope(struct mem_cgroup *memcg)
+{
+	struct oomkit_scope *s;
+	struct cgroup *cgrp;
+	u32 key = 0, level;
+
+	s = bpf_map_lookup_elem(&oomkit_scope, &key);
+	if (!s || !s->cgroup_id)
+		return true;
+	if (!memcg)
+		return false;
+	cgrp = memcg->css.cgroup;
+	level = s->level;
+	if (BPF_CORE_READ(cgrp, level) < level)
+		return false;
+	return BPF_CORE_READ(cgrp, ancestors[level], kn, id) == s->cgroup_id;
+}
+
 /* One OOM as a policy sees it. */
 struct oomkit_oom {
 	struct oom_control *oc;	  /* what bpf_oom_kill_process() takes */
@@ -75,6 +110,8 @@ static __always_inline int oomkit_oom_begin(struct oomkit_oom *oom,
 
 	oom->oc = oc;
 	oom->name = name;
+	if (!oomkit_in_scope(memcg))
+		return -ERANGE;
 	if (memcg) {
 		oom->trigger = OOMKIT_TRIG_OOM_MEMCG;
 		oom->scope_id = oomkit_css_cgroup_id(&memcg->css);

@@ -21,6 +21,7 @@
 #define ESRCH  3
 #define E2BIG  7
 #define ENOMEM 12
+#define ERANGE 34
 
 #include "meta.bpf.h"
 #include "knobs.bpf.h"

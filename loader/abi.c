@@ -247,6 +247,14 @@ static size_t essential_len(const char *name)
 	return flavor ? (size_t)(flavor - name) : strlen(name);
 }
 
+const char *abi_map_name(const struct bpf_map *map, char *buf, size_t len)
+{
+	const char *name = bpf_map__name(map);
+
+	snprintf(buf, len, "%.*s", (int)essential_len(name), name);
+	return buf;
+}
+
 /* The level an object's OOM map is built for: its type's flavor names it. */
 static enum abi_level map_variant(const struct bpf_object *obj,
 				  const struct bpf_map *map)
@@ -443,8 +451,9 @@ int abi_check_kind(enum abi_kind kind, char *why, size_t len)
  * process's, removed once opened, so the link lives as long as the caller
  * holds it. A crash between the two leaves that pin behind.
  */
-static int attach_cgroup_root(struct bpf_map *map, const char *pin_path,
-			      struct bpf_link **out, const char **hint)
+static int attach_cgroup(struct bpf_map *map, const char *scope_dir,
+			 const char *pin_path, struct bpf_link **out,
+			 const char **hint)
 {
 	char run_path[PATH_MAX];
 	struct bpf_link *link;
@@ -464,16 +473,17 @@ static int attach_cgroup_root(struct bpf_map *map, const char *pin_path,
 			"BTF describes)";
 		return -EPROTO;
 	}
-	cg_fd = open(cgroup2_mount(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cg_fd = open(scope_dir ?: cgroup2_mount(),
+		     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg_fd < 0) {
 		err = -errno;
-		*hint = " (can't open the cgroup2 root to attach to)";
+		*hint = " (can't open the cgroup to attach to)";
 		return err;
 	}
 	fd = bpf_link_create(bpf_map__fd(map), cg_fd, BPF_STRUCT_OPS, NULL);
 	close(cg_fd);
 	if (fd < 0) {
-		*hint = " (a link on the cgroup2 root, ABI level 2)";
+		*hint = " (a link on a cgroup, ABI level 2)";
 		return fd;
 	}
 	err = bpf_obj_pin(fd, pin_path);
@@ -502,8 +512,15 @@ static int attach_cgroup_root(struct bpf_map *map, const char *pin_path,
 	return 0;
 }
 
-int abi_attach(struct bpf_map *map, enum abi_kind kind, const char *pin_path,
-	       struct bpf_link **out, const char **hint)
+bool abi_scopes_in_kernel(void)
+{
+	const struct abi_probe *k;
+
+	return !abi_kernel(&k) && k->level == ABI_LEVEL_2;
+}
+
+int abi_attach(struct bpf_map *map, enum abi_kind kind, const char *scope_dir,
+	       const char *pin_path, struct bpf_link **out, const char **hint)
 {
 	const struct abi_probe *k;
 	struct bpf_link *link;
@@ -511,7 +528,7 @@ int abi_attach(struct bpf_map *map, enum abi_kind kind, const char *pin_path,
 	/* bpf_psi_ops' init() runs in the attach, and may refuse it */
 	*hint = kind == ABI_KIND_PSI ? " (its init() may have refused)" : "";
 	if (!abi_kernel(&k) && k->level == ABI_LEVEL_2 && kind == ABI_KIND_OOM)
-		return attach_cgroup_root(map, pin_path, out, hint);
+		return attach_cgroup(map, scope_dir, pin_path, out, hint);
 	/* level 1: a global link; the caller pins it */
 	link = bpf_map__attach_struct_ops(map);
 	if (!link)
@@ -570,6 +587,36 @@ static int cmp_link(const void *a, const void *b)
  * before others would need BPF_PROG_QUERY's type_id, which 6.12's UAPI
  * lacks, so they are ranked by id as well.
  */
+int abi_link_info(int link_fd, struct bpf_link_info *info, __u64 *cgroup_id)
+{
+	/* level 2 appends cgroup_id to struct_ops' map_id, 8-aligned */
+	union {
+		struct bpf_link_info info;
+		char raw[sizeof(struct bpf_link_info) + 16];
+	} u;
+	size_t off = offsetof(struct bpf_link_info, struct_ops.map_id) + 8;
+	__u32 len = sizeof(u);
+
+	memset(&u, 0, sizeof(u));
+	if (bpf_link_get_info_by_fd(link_fd, &u.info, &len))
+		return -errno;
+	*info = u.info;
+	*cgroup_id = 0;
+	if (u.info.type == BPF_LINK_TYPE_STRUCT_OPS &&
+	    off + sizeof(*cgroup_id) <= len)
+		memcpy(cgroup_id, u.raw + off, sizeof(*cgroup_id));
+	return 0;
+}
+
+bool abi_link_detached(const struct bpf_link_info *info, __u64 cgroup_id)
+{
+	const struct abi_probe *k;
+
+	if (!abi_kernel(&k) && k->level == ABI_LEVEL_2)
+		return !cgroup_id;
+	return !info->struct_ops.map_id;
+}
+
 int abi_links_collect(struct abi_links *l)
 {
 	__u32 id = 0;
@@ -579,16 +626,19 @@ int abi_links_collect(struct abi_links *l)
 	while (!bpf_link_get_next_id(id, &id)) {
 		struct bpf_link_info info = {};
 		struct bpf_map_info minfo = {};
-		__u32 len = sizeof(info), mlen = sizeof(minfo);
+		__u32 mlen = sizeof(minfo);
 		struct abi_link_ent *n;
 		enum abi_kind kind;
+		__u64 cgid;
 		int fd, mfd;
 
 		fd = bpf_link_get_fd_by_id(id);
 		if (fd < 0)
 			continue;
-		if (bpf_link_get_info_by_fd(fd, &info, &len) ||
-		    info.type != BPF_LINK_TYPE_STRUCT_OPS) {
+		/* a detached link runs nothing: it has no place in an order */
+		if (abi_link_info(fd, &info, &cgid) ||
+		    info.type != BPF_LINK_TYPE_STRUCT_OPS ||
+		    abi_link_detached(&info, cgid)) {
 			close(fd);
 			continue;
 		}
@@ -612,6 +662,7 @@ int abi_links_collect(struct abi_links *l)
 		l->v = n;
 		n[l->nr].link_id = info.id;
 		n[l->nr].map_id = info.struct_ops.map_id;
+		n[l->nr].cgroup_id = cgid;
 		n[l->nr].kind = kind;
 		l->nr++;
 	}
@@ -630,22 +681,30 @@ void abi_links_free(struct abi_links *l)
 int abi_run_order(const struct abi_links *l, __u32 link_id, __u32 map_id,
 		  __u32 *link_of_map)
 {
+	const struct abi_link_ent *me = NULL;
 	size_t i;
 	int order = 0;
 
+	for (i = 0; i < l->nr && !me; i++)
+		if (l->v[i].kind == ABI_KIND_OOM &&
+		    (link_id ? l->v[i].link_id == link_id :
+			       l->v[i].map_id == map_id))
+			me = &l->v[i];
+	if (!me)
+		return 0;
+	/* level 2 runs a cgroup's own links in their order; level 1 has one list */
 	for (i = 0; i < l->nr; i++) {
 		const struct abi_link_ent *e = &l->v[i];
 
-		if (e->kind != ABI_KIND_OOM)
+		if (e->kind != ABI_KIND_OOM || e->cgroup_id != me->cgroup_id)
 			continue;
 		order++;
-		if (link_id ? e->link_id != link_id : e->map_id != map_id)
-			continue;
-		if (link_of_map)
-			*link_of_map = e->link_id;
-		return order;
+		if (e == me)
+			break;
 	}
-	return 0;
+	if (link_of_map)
+		*link_of_map = me->link_id;
+	return order;
 }
 
 /* --- what 'oomkit feature' lists -------------------------------------------- */

@@ -19,6 +19,7 @@ struct bpf_object;
 struct bpf_map;
 struct bpf_map_info;
 struct bpf_link;
+struct bpf_link_info;
 
 /* The kernel's BPF_OOM_NAME_MAX_LEN: the size of bpf_oom_ops.name. */
 #define ABI_OOM_NAME_LEN 64
@@ -82,13 +83,25 @@ int abi_check_kind(enum abi_kind kind, char *why, size_t len);
 
 /*
  * Attaches a loaded struct_ops map of @kind as the kernel's level wants:
- * level 1 a global link, level 2 a link on the cgroup2 root (system-wide),
- * pinned at @pin_path if given (see abi.c). On failure
- * returns a negative errno and sets @hint to a note for the error message
- * ("" if none).
+ * level 1 a global link, level 2 a link on the cgroup directory @scope_dir
+ * (NULL: the cgroup2 root, system-wide), pinned at @pin_path if given (see
+ * abi.c). On failure returns a negative errno and sets @hint to a note for
+ * the error message ("" if none).
  */
-int abi_attach(struct bpf_map *map, enum abi_kind kind, const char *pin_path,
-	       struct bpf_link **out, const char **hint);
+int abi_attach(struct bpf_map *map, enum abi_kind kind, const char *scope_dir,
+	       const char *pin_path, struct bpf_link **out, const char **hint);
+/*
+ * @map's name without its CO-RE flavor ("x_ops___l2" -> "x_ops"), in @buf:
+ * what its pins are named after, so that a policy's pins are the same at
+ * every level.
+ */
+const char *abi_map_name(const struct bpf_map *map, char *buf, size_t len);
+/*
+ * Whether the running kernel sends an OOM handler only the OOMs of the
+ * cgroup it is attached to (level 2); else (level 1) the policy library
+ * filters on the OOM's memcg (bpf/abi.bpf.h, oomkit_in_scope()).
+ */
+bool abi_scopes_in_kernel(void);
 
 /*
  * The name the kernel reports for an OOM handler: the `name` member of the
@@ -107,8 +120,20 @@ const char *abi_reported_name(const char *name);
 struct abi_link_ent {
 	__u32 link_id;
 	__u32 map_id;
+	__u64 cgroup_id; /* level 2: the cgroup it is attached to; level 1: 0 */
 	enum abi_kind kind;
 };
+
+/*
+ * A struct_ops link's info, with level 2's struct_ops.cgroup_id (0 when
+ * detached, and at level 1), which 6.12's UAPI header lacks. 0 or -errno.
+ */
+int abi_link_info(int link_fd, struct bpf_link_info *info, __u64 *cgroup_id);
+/*
+ * Whether the link no longer runs its handlers: level 1 clears its map on
+ * detach, level 2 its cgroup (on BPF_LINK_DETACH, or when the cgroup goes).
+ */
+bool abi_link_detached(const struct bpf_link_info *info, __u64 cgroup_id);
 
 struct abi_links {
 	struct abi_link_ent *v;
@@ -120,7 +145,8 @@ int abi_links_collect(struct abi_links *l);
 void abi_links_free(struct abi_links *l);
 /*
  * The run order of the OOM handler of link @link_id (or, if 0, of the link
- * of map @map_id): 1 runs first; 0 if no OOM handler link matches.
+ * of map @map_id) among the attached ones of its cgroup (level 2; level 1
+ * has one list): 1 runs first; 0 if no attached OOM handler link matches.
  * *link_of_map (may be NULL) gets the matching link's id.
  */
 int abi_run_order(const struct abi_links *l, __u32 link_id, __u32 map_id,

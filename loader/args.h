@@ -8,13 +8,14 @@
 struct cmd;
 
 enum {
-	ARG_TARGET = 1 << 0, /* exactly one NAME|PATH */
-	ARG_SET = 1 << 1,    /* --set KEY=VALUE, repeatable */
-	ARG_ALL = 1 << 2,    /* --all (instead of the target) */
-	ARG_STREAM = 1 << 3, /* --count N, --timeout SEC */
-	ARG_NAMES = 1 << 4,  /* any number of NAMEs */
-	ARG_STATS = 1 << 5,  /* --stats */
-	ARG_OUTPUT = 1 << 6, /* --output FILE, --group GROUP */
+	ARG_TARGET = 1 << 0,   /* exactly one NAME|PATH */
+	ARG_SET = 1 << 1,      /* --set KEY=VALUE, repeatable */
+	ARG_ALL = 1 << 2,      /* --all (instead of the target) */
+	ARG_STREAM = 1 << 3,   /* --count N, --timeout SEC */
+	ARG_NAMES = 1 << 4,    /* any number of NAMEs */
+	ARG_STATS = 1 << 5,    /* --stats */
+	ARG_OUTPUT = 1 << 6,   /* --output FILE, --group GROUP */
+	ARG_INSTANCE = 1 << 7, /* --name NAME, --scope CGROUP */
 };
 
 struct cmd_args {
@@ -28,6 +29,8 @@ struct cmd_args {
 	bool stats; /* --stats: turn on the kernel's BPF run-time statistics */
 	const char *output; /* --output FILE */
 	const char *group;  /* --group GROUP: who else may read it */
+	const char *name;   /* --name NAME: the instance's pin name */
+	const char *scope;  /* --scope CGROUP: the OOMs it handles */
 	long count;	    /* 0: unlimited */
 	long timeout_sec;   /* 0: none */
 };

@@ -13,6 +13,7 @@
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
+#include "scope.h"
 #include "tunables.h"
 
 #define VERIFIER_TAIL_LINES 20
@@ -249,16 +250,18 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 	bpf_object__for_each_map(map, p->obj) {
 		enum abi_kind kind = abi_map_kind(p->obj, map, NULL);
 		struct bpf_link *link = NULL;
-		char path[PATH_MAX];
+		char path[PATH_MAX], name[NAME_MAX + 1];
 		const char *hint;
 
 		if (kind == ABI_KIND_OTHER)
 			continue;
 		if (pin_dir)
 			snprintf(path, sizeof(path), "%s/" PIN_LINK_PREFIX "%s",
-				 pin_dir, bpf_map__name(map));
-		err = abi_attach(map, kind, pin_dir ? path : NULL, &link,
-				 &hint);
+				 pin_dir,
+				 abi_map_name(map, name, sizeof(name)));
+		err = abi_attach(map, kind,
+				 p->scope_dir[0] ? p->scope_dir : NULL,
+				 pin_dir ? path : NULL, &link, &hint);
 		if (err) {
 			p_err("can't %s '%s': can't attach %s '%s': %s%s", step,
 			      p->name, abi_kind_name(kind), bpf_map__name(map),
@@ -284,6 +287,7 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 
 	err = pin_map(p, pin_dir, "oomkit_events", step, false);
 	err = err ?: pin_map(p, pin_dir, "oomkit_stats", step, false);
+	err = err ?: pin_map(p, pin_dir, SCOPE_MAP, step, false);
 	for (i = 0; !err && i < p->nr_meta; i++) {
 		if (p->meta[i].kind != OOMKIT_META_CGROUP_KNOB)
 			continue;

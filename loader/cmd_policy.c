@@ -197,6 +197,9 @@ static void print_loaded(const struct policy *p, const char *pin_dir, int stats)
 		       p->src.builtin ? "built-in" : p->src.path, pin_dir);
 		if (p->has_oom)
 			printf("oom_policy=%s\n", p->oom_policy);
+		if (p->scope.cgroup_id)
+			printf("scope %s: it handles the OOMs of this cgroup and below\n",
+			       p->scope_dir);
 		if (stats > 0)
 			p_info("note: turned on BPF run-time statistics for the whole machine "
 			       "(kernel.bpf_stats_enabled=1), as --stats asks");
@@ -212,6 +215,8 @@ static void print_loaded(const struct policy *p, const char *pin_dir, int stats)
 	else
 		jsonw_null_field(json_wtr, "oom_policy");
 	jsonw_string_field(json_wtr, "pin_dir", pin_dir);
+	jsonw_string_field(json_wtr, "scope",
+			   p->scope.cgroup_id ? p->scope.path : "/");
 	jsonw_name(json_wtr, "links");
 	jsonw_start_array(json_wtr);
 	for (i = 0; i < p->nr_links; i++) {
@@ -256,11 +261,18 @@ static int do_load(void)
 	struct cmd_args a;
 	int err, stats = 0, lock_fd = -1;
 
-	err = parse_args("policy", "load", ARG_TARGET | ARG_SET | ARG_STATS,
-			 &a);
+	err = parse_args("policy", "load",
+			 ARG_TARGET | ARG_SET | ARG_STATS | ARG_INSTANCE, &a);
 	if (err || a.help)
 		goto out_args;
-	err = policy_prepare(a.target, a.sets, a.nr_sets, &p, "load");
+	err = policy_prepare(a.target,
+			     &(const struct instance_opts){
+				     .sets = a.sets,
+				     .nr_sets = a.nr_sets,
+				     .name = a.name,
+				     .scope = a.scope,
+			     },
+			     &p, "load");
 	if (err)
 		goto out;
 	catch_signals();

@@ -18,7 +18,9 @@
 #include "pins.h"
 #include "policy.h"
 #include "cmd_policy_show.h"
+#include "cgpath.h"
 #include "counters.h"
+#include "scope.h"
 #include "walltime.h"
 
 #define MAX_HANDLERS 8
@@ -43,6 +45,7 @@ struct ops_info {
 	int nr_h;
 	int order; /* among OOM handlers, 1 = runs first; 0 = n/a */
 	bool ours;
+	bool detached; /* a link that runs nothing any more */
 };
 
 struct show_ctx {
@@ -183,6 +186,7 @@ static void print_ops(const struct ops_info *o)
 			jsonw_uint_field(json_wtr, "link_id", o->link_id);
 		else
 			jsonw_null_field(json_wtr, "link_id");
+		jsonw_bool_field(json_wtr, "detached", o->detached);
 		if (o->kind == ABI_KIND_OOM) {
 			jsonw_string_field(json_wtr, "oom_policy",
 					   o->oom_policy);
@@ -207,7 +211,8 @@ static void print_ops(const struct ops_info *o)
 	}
 	printf("    %s %s: map %u", o->type, o->map_name, o->map_id);
 	if (o->link_id)
-		printf(", link %u", o->link_id);
+		printf(", link %u%s", o->link_id,
+		       o->detached ? " (detached)" : "");
 	else
 		printf(", not attached");
 	if (o->kind == ABI_KIND_OOM)
@@ -280,7 +285,7 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d,
 		return 0;
 	while ((de = readdir(dir))) {
 		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
+		__u64 cgid;
 		int fd;
 
 		if (strncmp(de->d_name, PIN_LINK_PREFIX,
@@ -289,7 +294,7 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d,
 		fd = pins_open(d->path, de->d_name);
 		if (fd < 0)
 			continue;
-		if (bpf_link_get_info_by_fd(fd, &info, &len)) {
+		if (abi_link_info(fd, &info, &cgid)) {
 			close(fd);
 			continue;
 		}
@@ -304,6 +309,7 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d,
 		memset(&v[nr], 0, sizeof(v[nr]));
 		v[nr].ours = true;
 		v[nr].link_id = info.id;
+		v[nr].detached = abi_link_detached(&info, cgid);
 		describe_map(ctx, info.struct_ops.map_id, &v[nr]);
 		/* the kernel keeps 15 characters of a map name; the pin has it all */
 		snprintf(v[nr].map_name, sizeof(v[nr].map_name), "%s",
@@ -323,6 +329,33 @@ struct dir_view {
 	struct ops_info *ops;
 	int nr;
 };
+
+/*
+ * Its --scope, and whether that cgroup is gone: level 2 then detached the
+ * handler itself, level 1's filter matches no OOM any more (unload it).
+ */
+static void print_scope(const struct pin_dir *d)
+{
+	struct oomkit_scope s;
+	const char *state = "";
+	bool gone;
+
+	scope_read(d->path, &s);
+	gone = scope_removed(&s);
+	if (gone)
+		state = abi_scopes_in_kernel() ?
+				"removed: the kernel detached the policy" :
+				"removed: the policy handles no OOM; unload it";
+	if (json_output) {
+		jsonw_string_field(json_wtr, "scope",
+				   s.cgroup_id ? s.path : "/");
+		jsonw_bool_field(json_wtr, "scope_removed", gone);
+		return;
+	}
+	if (s.cgroup_id)
+		printf(gone ? "    scope: %s%s (%s)\n" : "    scope: %s%s%s\n",
+		       cgroup2_mount(), s.path, state);
+}
 
 static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 {
@@ -363,6 +396,7 @@ static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 		} else {
 			jsonw_null_field(json_wtr, "loaded_at");
 		}
+		print_scope(d);
 		jsonw_name(json_wtr, "struct_ops");
 		jsonw_start_array(json_wtr);
 		for (i = 0; i < nr; i++)
@@ -379,6 +413,7 @@ static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 		if (order)
 			printf("  attach order %d", order);
 		printf("  loaded %s\n", when);
+		print_scope(d);
 		for (i = 0; i < nr; i++)
 			print_ops(&ops[i]);
 		print_counters(d->path);

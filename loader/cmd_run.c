@@ -25,11 +25,19 @@ int do_run(void)
 	struct cmd_args a;
 	int err, stats_fd = -1, lock_fd = -1;
 
-	err = parse_args(NULL, "run", ARG_TARGET | ARG_SET | ARG_STREAM, &a);
+	err = parse_args(NULL, "run",
+			 ARG_TARGET | ARG_SET | ARG_STREAM | ARG_INSTANCE, &a);
 	if (err || a.help)
 		goto out_args;
 	/* the same name twice would make the kernel report two policies as one */
-	err = policy_prepare(a.target, a.sets, a.nr_sets, &p, "run");
+	err = policy_prepare(a.target,
+			     &(const struct instance_opts){
+				     .sets = a.sets,
+				     .nr_sets = a.nr_sets,
+				     .name = a.name,
+				     .scope = a.scope,
+			     },
+			     &p, "run");
 	if (err)
 		goto out;
 	/*
@@ -64,8 +72,9 @@ int do_run(void)
 	if (err)
 		goto out;
 	if (p.has_oom)
-		p_info("%s: attached (%s), oom_policy=%s; Ctrl-C detaches",
-		       p.name, policy_kind(&p), p.oom_policy);
+		p_info("%s: attached (%s), oom_policy=%s, scope %s; Ctrl-C detaches",
+		       p.name, policy_kind(&p), p.oom_policy,
+		       p.scope.cgroup_id ? p.scope_dir : "the system");
 	else
 		p_info("%s: attached (%s); Ctrl-C detaches", p.name,
 		       policy_kind(&p));

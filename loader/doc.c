@@ -10,6 +10,20 @@ static const char policy_dir_text[] =
 	"Where drop-in policies (*.bpf.o) are looked up (default " OOMKIT_POLICY_DIR
 	", or $OOMKIT_POLICY_DIR).";
 
+static const char scope_text[] =
+	"Handle only the OOMs of CGROUP and the cgroups below it (a memory.max "
+	"there, or below): two tenants can each have their own policy, with their "
+	"parent's and then the kernel's as fallback. A global OOM is outside every "
+	"scope but the root's. At ABI level 2 the policy is attached to CGROUP and "
+	"the kernel sends it only those OOMs; at level 1 the policy library passes "
+	"the others on. When CGROUP is removed, level 2 detaches the policy and "
+	"level 1's matches no OOM any more; 'policy show' says so either way. A "
+	"relative path is taken from the cgroup2 mount; the cgroup must exist.";
+static const char name_text[] =
+	"Pin the instance as NAME (default: the policy's name), so that one policy "
+	"can be loaded more than once, e.g. once per --scope. The kernel's OOM "
+	"report keeps the policy's own name.";
+
 static const struct doc_opt load_opts[] = {
 	{ "--set KEY=VALUE",
 	  "Set a tunable of the policy (a const volatile variable, type- and range-checked) "
@@ -26,6 +40,8 @@ static const struct doc_opt load_opts[] = {
 	  "Turn on the kernel's BPF run-time statistics for the whole machine "
 	  "(kernel.bpf_stats_enabled=1), for the run counts and times of "
 	  "'policy show'." },
+	{ "--scope CGROUP", scope_text },
+	{ "--name NAME", name_text },
 	{ NULL, NULL },
 };
 
@@ -62,6 +78,9 @@ static const struct doc_opt run_opts[] = {
 	{ "--policy-dir DIR", "As for 'policy list'." },
 	{ "--count N", "Detach and exit after N decisions." },
 	{ "--timeout SEC", "Detach and exit after SEC seconds." },
+	{ "--scope CGROUP", "As for 'policy load'." },
+	{ "--name NAME",
+	  "The name the instance goes by while it runs (its lock and messages)." },
 	{ NULL, NULL },
 };
 
@@ -78,7 +97,8 @@ const struct doc_cmd doc_cmds[] = {
 	  "following a symbolic link and must be a regular file; a drop-in whose policy name "
 	  "is a built-in's is refused. Refused objects are listed with the reason.",
 	  list_opts },
-	{ "policy", "load", "NAME|PATH [--set KEY=VALUE]... [--stats]",
+	{ "policy", "load",
+	  "NAME|PATH [--set KEY=VALUE]... [--scope CGROUP] [--name NAME] [--stats]",
 	  "load, attach and pin a policy",
 	  "Opens the policy (a built-in NAME, a drop-in NAME from the policy directory, or "
 	  "a PATH to a .bpf.o), sets its tunables, checks that the running kernel has the "
@@ -90,7 +110,8 @@ const struct doc_cmd doc_cmds[] = {
 	  "kernel will report.\n\n"
 	  "A policy carries a handler for each ABI level (see 'oomkit feature'); the one "
 	  "the running kernel has is loaded. At level 2 each bpf_oom_ops map is attached "
-	  "to the cgroup2 root, which is system-wide as level 1's links are.\n\n"
+	  "to the --scope cgroup, by default the cgroup2 root, which is system-wide as "
+	  "level 1's links are.\n\n"
 	  "Pins are made in /sys/fs/bpf/oomkit/NAME~tmp/ and renamed into place; any "
 	  "failure detaches and unpins everything done so far. Loading a NAME that is "
 	  "already loaded is an error.\n\n"
@@ -139,7 +160,7 @@ const struct doc_cmd doc_cmds[] = {
 	  "not writable by group or others.",
 	  NULL },
 	{ NULL, "run",
-	  "NAME|PATH [--set KEY=VALUE]... [--count N] [--timeout SEC]",
+	  "NAME|PATH [--set KEY=VALUE]... [--scope CGROUP] [--name NAME] [--count N] [--timeout SEC]",
 	  "run a policy in the foreground",
 	  "Loads and attaches the policy like 'policy load' but pins nothing: the policy "
 	  "lives as long as this process. Prints every decision the policy makes, one line "

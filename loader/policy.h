@@ -41,7 +41,9 @@ struct policy {
 	bool has_psi; /* has a PSI map */
 	struct knob_setting *knobs;
 	size_t nr_knobs;
-	struct bpf_link **links; /* attached struct_ops (attach.c) */
+	struct oomkit_scope scope; /* --scope; cgroup_id 0: the system */
+	char scope_dir[PATH_MAX];  /* its directory, "" without --scope */
+	struct bpf_link **links;   /* attached struct_ops (attach.c) */
 	size_t nr_links;
 };
 

@@ -97,6 +97,19 @@ struct oomkit_event {
 };
 
 /*
+ * What `--scope CGROUP` gave an instance: the one element of the array map
+ * "oomkit_scope", written by the CLI before it attaches. cgroup_id 0: the
+ * whole system. The path stays for `policy show` after the cgroup is gone.
+ */
+#define OOMKIT_SCOPE_PATH_LEN 256
+struct oomkit_scope {
+	__u64 cgroup_id; /* the scope cgroup's id (its cgroup2 inode) */
+	__u32 level;	 /* its depth below the cgroup2 root */
+	__u32 pad;
+	char path[OOMKIT_SCOPE_PATH_LEN]; /* below the cgroup2 mount */
+};
+
+/*
  * Descriptions in section OOMKIT_META_SEC, read by the CLI from the ELF
  * file: fixed-size records, no pointers, so no relocations are needed.
  */

@@ -49,26 +49,6 @@ int l2_attach(struct bpf_map *map, const char *rel, __u32 flags,
 	return fd;
 }
 
-int l2_link_info(int link_fd, __u32 *map_id, __u64 *cgroup_id)
-{
-	/* libbpf 1.5's struct has no cgroup_id: it follows map_id, 8-aligned */
-	union {
-		struct bpf_link_info info;
-		char raw[sizeof(struct bpf_link_info) + 16];
-	} u;
-	size_t off = offsetof(struct bpf_link_info, struct_ops.map_id) + 8;
-	__u32 len = sizeof(u);
-
-	memset(&u, 0, sizeof(u));
-	if (bpf_link_get_info_by_fd(link_fd, &u.info, &len))
-		return -errno;
-	if (u.info.type != BPF_LINK_TYPE_STRUCT_OPS)
-		return -EINVAL;
-	*map_id = u.info.struct_ops.map_id;
-	memcpy(cgroup_id, u.raw + off, sizeof(*cgroup_id));
-	return 0;
-}
-
 bool l2_link_hup(int link_fd, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = link_fd, .events = POLLIN };

@@ -26,8 +26,6 @@ struct bpf_map;
  */
 int l2_attach(struct bpf_map *map, const char *rel, __u32 flags,
 	      int relative_fd, __u64 expected_revision);
-/* bpf_link_info.struct_ops: map id and the level-2 cgroup_id; 0 or a negative errno. */
-int l2_link_info(int link_fd, __u32 *map_id, __u64 *cgroup_id);
 /* Whether poll() reports EPOLLHUP on the link within @timeout_ms. */
 bool l2_link_hup(int link_fd, int timeout_ms);
 

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "cgroup.h"
+#include "cli.h"
 #include "l2.h"
 #include "test.h"
 
@@ -69,7 +70,7 @@ TEST(l2_attach_flags_anchors_revision_info)
 	if (fd >= 0)
 		close(fd);
 
-	if (ASSERT_OK(l2_link_info(a, &id, &cgid), "link info")) {
+	if (ASSERT_OK(struct_ops_link_info(a, &id, &cgid), "link info")) {
 		ASSERT_EQ(id, map_id(skel->maps.ops_a), "info: map_id");
 		ASSERT_EQ(cgid, cg_id("x"), "info: cgroup_id");
 	}
@@ -94,14 +95,16 @@ TEST(l2_attach_flags_anchors_revision_info)
 			  -errno :
 			  0,
 		  "update to ops_c");
-	if (ASSERT_OK(l2_link_info(a, &id, &cgid), "link info after update"))
+	if (ASSERT_OK(struct_ops_link_info(a, &id, &cgid),
+		      "link info after update"))
 		ASSERT_EQ(id, map_id(skel->maps.ops_c), "info: the new map_id");
 
 	/* BPF_LINK_DETACH: EPOLLHUP, no cgroup, no update */
 	ASSERT_FALSE(l2_link_hup(a, 0), "an attached link does not poll HUP");
 	ASSERT_OK(bpf_link_detach(a) ? -errno : 0, "BPF_LINK_DETACH");
 	ASSERT_TRUE(l2_link_hup(a, 1000), "a detached link polls HUP");
-	if (ASSERT_OK(l2_link_info(a, &id, &cgid), "link info after detach"))
+	if (ASSERT_OK(struct_ops_link_info(a, &id, &cgid),
+		      "link info after detach"))
 		ASSERT_EQ(cgid, 0, "info: no cgroup after detach");
 	ASSERT_EQ(bpf_link_update(a, bpf_map__fd(skel->maps.ops_a), NULL) ?
 			  -errno :
@@ -139,7 +142,8 @@ TEST(l2_links_auto_detach_on_cgroup_removal)
 	/* the cgroup's release is asynchronous */
 	ASSERT_TRUE(l2_link_hup(a, 10000),
 		    "the link polls HUP once z is released");
-	ASSERT_TRUE(WAIT_UNTIL(!l2_link_info(a, &id, &cgid) && cgid == 0,
+	ASSERT_TRUE(WAIT_UNTIL(!struct_ops_link_info(a, &id, &cgid) &&
+				       cgid == 0,
 			       10000),
 		    "info: no cgroup after auto-detach");
 	ASSERT_EQ(bpf_link_update(a, bpf_map__fd(skel->maps.ops_a), NULL) ?

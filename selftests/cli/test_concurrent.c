@@ -21,8 +21,6 @@ static struct cli_res r;
 /* A complete observe/ holds its pinned link, and that link is attached. */
 static bool complete_dir_is_attached(void)
 {
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
 	bool ok;
 	int fd;
 
@@ -31,8 +29,7 @@ static bool complete_dir_is_attached(void)
 	fd = bpf_obj_get(OBSERVE_LINK);
 	if (fd < 0)
 		return false;
-	ok = !bpf_link_get_info_by_fd(fd, &info, &len) &&
-	     info.struct_ops.map_id;
+	ok = struct_ops_link_attached(fd) > 0;
 	close(fd);
 	return ok;
 }

@@ -8,6 +8,7 @@
 
 #include "cgroup.h"
 #include "cli.h"
+#include "report.h"
 #include "test.h"
 
 static struct cli_res r;
@@ -15,6 +16,10 @@ static struct cli_res r;
 TEST(verifier_failure_shows_the_log_tail)
 {
 	const char *obj = build_path("selftests/cli/cli_bad_verifier.bpf.o");
+	/* the handler of the kernel's level (bpf/abi.bpf.h) is the one loaded */
+	const char *prog = abi_level() == 2 ? "cli_bad_handle_oom_l2" :
+					      "cli_bad_handle_out_of_memory";
+	char want[192];
 	const char *last;
 	int links;
 
@@ -30,11 +35,12 @@ TEST(verifier_failure_shows_the_log_tail)
 			  "the verifier's reason");
 	last = strstr(r.err, "Error: ");
 	if (ASSERT_OK_PTR(last, "an error line")) {
-		ASSERT_HAS_SUBSTR(
-			last,
+		snprintf(
+			want, sizeof(want),
 			"Error: can't load 'cli_bad_verifier': the verifier rejected "
-			"program 'cli_bad_oom' (",
-			"the error line");
+			"program '%s' (",
+			prog);
+		ASSERT_HAS_SUBSTR(last, want, "the error line");
 		ASSERT_FALSE(strchr(last, '\n') && strchr(last, '\n')[1],
 			     "the error is the last line");
 	}
@@ -45,16 +51,22 @@ TEST(verifier_failure_shows_the_log_tail)
 		return;
 	ASSERT_EQ(r.status, 1, "exit status (-j)");
 	ASSERT_TRUE(json_valid(r.out), "the JSON error parses");
-	ASSERT_HAS_SUBSTR(
-		r.out,
+	snprintf(
+		want, sizeof(want),
 		"{\"error\":\"can't load 'cli_bad_verifier': the verifier rejected "
-		"program 'cli_bad_oom' (",
-		"the JSON error");
+		"program '%s' (",
+		prog);
+	ASSERT_HAS_SUBSTR(r.out, want, "the JSON error");
 	ASSERT_HAS_SUBSTR(r.out, "\"verifier_log\":[", "the log in JSON");
 }
 
 TEST(feature_reports_everything_present)
 {
+	const char *ops = abi_level() == 2 ?
+				  "\"struct_ops\":{\"bpf_oom_ops\":true}" :
+				  "\"struct_ops\":{\"bpf_oom_ops\":true,"
+				  "\"bpf_psi_ops\":true}";
+
 	if (!ASSERT_OK(CLI(&r, "feature"), "feature"))
 		return;
 	ASSERT_EQ(r.status, 0, "exit status");
@@ -64,32 +76,40 @@ TEST(feature_reports_everything_present)
 		return;
 	ASSERT_EQ(r.status, 0, "exit status (-j)");
 	ASSERT_TRUE(json_valid(r.out), "feature -j parses");
-	ASSERT_HAS_SUBSTR(
-		r.out,
-		"\"struct_ops\":{\"bpf_oom_ops\":true,\"bpf_psi_ops\":true}",
-		"struct_ops");
+	ASSERT_HAS_SUBSTR(r.out, ops, "struct_ops");
 	ASSERT_HAS_SUBSTR(r.out, "\"missing\":[],\"complete\":true}",
 			  "complete");
 }
 
-/* The test kernel carries level 1 (kernel-abi.md); feature says so, plain and -j. */
-TEST(feature_reports_abi_level_1)
+/*
+ * Each test kernel carries one level (kernel-abi.md, kernel-abi-level2.md);
+ * feature names it, plain and -j, with that level's field and not the
+ * other's. The level is the suite's own BTF probe (selftests/lib/report.c).
+ */
+TEST(feature_names_the_kernels_abi_level)
 {
+	bool l2 = abi_level() == 2;
+	const char *mine = l2 ? "bpf_handler_name" : "bpf_policy_name";
+	const char *other = l2 ? "bpf_policy_name" : "bpf_handler_name";
+	char want[128];
+
 	if (!ASSERT_OK(CLI(&r, "feature"), "feature"))
 		return;
 	ASSERT_EQ(r.status, 0, "exit status");
-	ASSERT_HAS_SUBSTR(r.out, "\nBPF OOM ABI: level 1\nstruct_ops:\n",
-			  "plain");
-	ASSERT_HAS_SUBSTR(r.out, "  oom_control.bpf_policy_name          yes\n",
-			  "level 1's field list");
-	ASSERT_FALSE(strstr(r.out, "bpf_handler_name"), "no level-2 field");
+	snprintf(want, sizeof(want), "\nBPF OOM ABI: level %d\nstruct_ops:\n",
+		 l2 ? 2 : 1);
+	ASSERT_HAS_SUBSTR(r.out, want, "plain");
+	snprintf(want, sizeof(want), "  oom_control.%-24s yes\n", mine);
+	ASSERT_HAS_SUBSTR(r.out, want, "the level's field list");
+	ASSERT_FALSE(strstr(r.out, other), "no field of the other level");
 	if (!ASSERT_OK(CLI(&r, "-j", "feature"), "feature -j"))
 		return;
 	ASSERT_EQ(r.status, 0, "exit status (-j)");
 	ASSERT_TRUE(json_valid(r.out), "feature -j parses");
-	ASSERT_HAS_SUBSTR(
-		r.out,
-		"\"abi\":{\"level\":1,\"reason\":null},\"struct_ops\":", "-j");
+	snprintf(want, sizeof(want),
+		 "\"abi\":{\"level\":%d,\"reason\":null},\"struct_ops\":",
+		 l2 ? 2 : 1);
+	ASSERT_HAS_SUBSTR(r.out, want, "-j");
 }
 
 /* psi-guard's init reads its watch map at attach: the CLI must fill it before. */

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 
 #include "cli.h"
 #include "proc.h"
+#include "report.h"
 
 #define CLI_MAX_ARGS   64
 #define CLI_TIMEOUT_MS 60000
@@ -293,21 +295,52 @@ bool pin_exists(const char *name)
 	return !access(path, F_OK);
 }
 
+int struct_ops_link_info(int link_fd, __u32 *map_id, __u64 *cgroup_id)
+{
+	/* libbpf 1.5's struct has no cgroup_id: it follows map_id, 8-aligned */
+	union {
+		struct bpf_link_info info;
+		char raw[sizeof(struct bpf_link_info) + 16];
+	} u;
+	size_t off = offsetof(struct bpf_link_info, struct_ops.map_id) + 8;
+	__u32 len = sizeof(u);
+
+	memset(&u, 0, sizeof(u));
+	if (bpf_link_get_info_by_fd(link_fd, &u.info, &len))
+		return -errno;
+	if (u.info.type != BPF_LINK_TYPE_STRUCT_OPS)
+		return -EINVAL;
+	*map_id = u.info.struct_ops.map_id;
+	memcpy(cgroup_id, u.raw + off, sizeof(*cgroup_id));
+	return 0;
+}
+
+int struct_ops_link_attached(int link_fd)
+{
+	__u32 map_id;
+	__u64 cgid;
+	int err;
+
+	err = struct_ops_link_info(link_fd, &map_id, &cgid);
+	if (err)
+		return err;
+	/* on detach level 1 clears the link's map, level 2 its cgroup */
+	return abi_level() == 2 ? !!cgid : !!map_id;
+}
+
 static int count_struct_ops_links(bool attached_only)
 {
-	__u32 id = 0;
+	__u32 id = 0, map_id;
+	__u64 cgid;
 	int n = 0;
 
 	while (!bpf_link_get_next_id(id, &id)) {
-		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
 		int fd = bpf_link_get_fd_by_id(id);
 
 		if (fd < 0)
 			continue;
-		if (!bpf_link_get_info_by_fd(fd, &info, &len) &&
-		    info.type == BPF_LINK_TYPE_STRUCT_OPS &&
-		    (!attached_only || info.struct_ops.map_id))
+		if (attached_only ? struct_ops_link_attached(fd) > 0 :
+				    !struct_ops_link_info(fd, &map_id, &cgid))
 			n++;
 		close(fd);
 	}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <linux/types.h>
 
 /* The CLI tests read its output with these. */
 #include "json.h"
@@ -62,6 +63,10 @@ const char *cli_err_line(const struct cli_res *r);
 int private_bpffs(void);
 bool pin_exists(const char *name);
 int nr_struct_ops_links(void);
+/* bpf_link_info.struct_ops: map id and level 2's cgroup_id; 0 or a negative errno (-EINVAL: not struct_ops). */
+int struct_ops_link_info(int link_fd, __u32 *map_id, __u64 *cgroup_id);
+/* 1 if the struct_ops link still runs its handlers, 0 if detached, or a negative errno. */
+int struct_ops_link_attached(int link_fd);
 /* Of those, the ones still attached to a map (a detached one reports map_id 0). */
 int nr_attached_struct_ops_links(void);
 /* struct_ops maps in the kernel (what `bpftool struct_ops show` lists). */
