@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* oomkit policy { list | load | show | unload }: the handlers. */
+/* oomkit policy { list | load | show | set | unset | unload }: the handlers. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,7 @@
 #include "pins.h"
 #include "policy.h"
 #include "prepare.h"
+#include "cmd_policy_set.h"
 #include "cmd_policy_show.h"
 #include "tunables.h"
 
@@ -409,8 +410,10 @@ static int do_help(void)
 }
 
 static const struct cmd cmds[] = {
-	{ "list", do_list },	 { "load", do_load }, { "show", do_show },
-	{ "unload", do_unload }, { "help", do_help }, { NULL, NULL },
+	{ "list", do_list },	      { "load", do_load },
+	{ "show", do_show },	      { "set", do_policy_set },
+	{ "unset", do_policy_unset }, { "unload", do_unload },
+	{ "help", do_help },	      { NULL, NULL },
 };
 
 int do_policy(void)

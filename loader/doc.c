@@ -85,7 +85,8 @@ const struct doc_cmd doc_cmds[] = {
 	  "struct_ops types it needs, loads it (printing the tail of the verifier log if the "
 	  "verifier refuses it), writes its per-cgroup settings, attaches every bpf_oom_ops "
 	  "and bpf_psi_ops struct_ops map as a link and pins the links and the maps "
-	  "oomkit_events, oomkit_stats and every knob map under /sys/fs/bpf/oomkit/NAME/. "
+	  "oomkit_events, oomkit_stats, every knob map, the loaded .rodata (as rodata) and "
+	  "a frozen copy of its metadata (oomkit_meta) under /sys/fs/bpf/oomkit/NAME/. "
 	  "The policy stays attached after oomkit exits. Prints the oom_policy name the "
 	  "kernel will report.\n\n"
 	  "A policy carries a handler for each ABI level (see 'oomkit feature'); the one "
@@ -114,10 +115,40 @@ const struct doc_cmd doc_cmds[] = {
 	  "For each policy pinned under /sys/fs/bpf/oomkit: its name, kind, attach order "
 	  "(bpf_oom_ops handlers run in attach order), load time, each handler's run count "
 	  "and run time (BPF statistics) and the policy's own counters (oomkit_stats). "
+	  "Then every tunable with the value the loaded programs run with (read from "
+	  "the pinned .rodata) and every per-cgroup setting: KEY=PATH (and :N), the "
+	  "cgroup id there now, and whether it follows the path (a path of 256 bytes "
+	  "or more below the cgroup2 mount holds for its cgroup id only). "
 	  "Leftovers of an interrupted load (NAME~tmp) are reported as incomplete. "
 	  "A pinned oomkit_stats that is not a per-CPU array of u64 is reported as "
 	  "unreadable, not read. "
 	  "bpf_oom_ops struct_ops attached by other tools are listed as foreign.",
+	  NULL },
+	{ "policy", "set", "NAME KEY=VALUE...",
+	  "change per-cgroup settings of a loaded policy",
+	  "Changes per-cgroup settings (KEY=CGROUP_PATH or KEY=CGROUP_PATH:N, as for "
+	  "'policy load --set') of the loaded policy NAME in place: it stays attached. "
+	  "Each setting is written into the pinned knob map (by cgroup id) and its "
+	  "MAP_paths twin (by path below the cgroup2 mount), so it follows a cgroup "
+	  "made again at that path. A setting for a cgroup that is already set is "
+	  "replaced. Every KEY=VALUE is checked before the first is written, and a "
+	  "failed write puts back what was written: nothing is half applied.\n\n"
+	  "A tunable is compiled into the loaded programs (a const volatile "
+	  "variable the verifier saw) and cannot change while they run: 'policy set' "
+	  "of a tunable is refused (exit 2); reload the policy with the new value, or "
+	  "change the configuration and run 'oomkit apply'.\n\n"
+	  "The keys are read from the policy's metadata that 'policy load' pinned "
+	  "beside it (oomkit_meta, a frozen copy of its .oomkit.meta section), so a "
+	  "drop-in whose file has gone or changed since is still decoded as it was "
+	  "loaded.",
+	  NULL },
+	{ "policy", "unset", "NAME KEY[=CGROUP_PATH]...",
+	  "remove per-cgroup settings of a loaded policy",
+	  "Removes per-cgroup settings of the loaded policy NAME in place: KEY alone "
+	  "removes every setting made with KEY, KEY=CGROUP_PATH the one for that "
+	  "cgroup (a :N after it is ignored). A KEY=CGROUP_PATH that is not set is an "
+	  "error (exit 1), and so nothing is removed; as for 'policy set', nothing is "
+	  "half applied.",
 	  NULL },
 	{ "policy", "unload", "NAME | --all",
 	  "detach a policy and remove its pins",
@@ -402,7 +433,8 @@ void doc_print_man(FILE *f)
 	man_text(
 		f,
 		"The pins of a loaded policy: link-MAP for each struct_ops map, "
-		"oomkit_events, oomkit_stats and the knob maps.");
+		"oomkit_events, oomkit_stats, the knob maps (MAP and MAP_paths), rodata "
+		"(the tunables' values) and oomkit_meta (what the keys mean).");
 	fputs(".TP\n.B /sys/fs/bpf/oomkit/\n", f);
 	man_text(
 		f,
