@@ -17,70 +17,6 @@
 #include "pins.h"
 #include "tunables.h"
 
-/* One map entry as it was before we touched it: what a failure puts back. */
-struct undo {
-	int fd;
-	char key[256];
-	__u32 key_size;
-	bool had;
-	__s64 old;
-};
-
-struct change {
-	struct undo *u;
-	size_t nr;
-};
-
-static int remember(struct change *c, int fd, const void *key, __u32 size)
-{
-	struct undo *u = realloc(c->u, (c->nr + 1) * sizeof(*u));
-
-	if (!u)
-		return -ENOMEM;
-	c->u = u;
-	u += c->nr++;
-	memset(u, 0, sizeof(*u));
-	u->fd = fd;
-	u->key_size = size;
-	memcpy(u->key, key, size);
-	u->had = !bpf_map_lookup_elem(fd, key, &u->old);
-	return 0;
-}
-
-static int change_update(struct change *c, int fd, const void *key, __u32 size,
-			 __s64 val)
-{
-	int err = remember(c, fd, key, size);
-
-	if (!err && bpf_map_update_elem(fd, key, &val, BPF_ANY))
-		err = -errno;
-	return err;
-}
-
-static int change_delete(struct change *c, int fd, const void *key, __u32 size)
-{
-	int err = remember(c, fd, key, size);
-
-	if (!err && bpf_map_delete_elem(fd, key) && errno != ENOENT)
-		err = -errno;
-	return err;
-}
-
-/* Newest first: every entry as it was. */
-static void change_undo(struct change *c)
-{
-	size_t i;
-
-	for (i = c->nr; i-- > 0;) {
-		struct undo *u = &c->u[i];
-
-		if (u->had)
-			bpf_map_update_elem(u->fd, u->key, &u->old, BPF_ANY);
-		else
-			bpf_map_delete_elem(u->fd, u->key);
-	}
-}
-
 /* The pinned maps of one knob map, opened once per command. */
 struct knob_fds {
 	char map[OOMKIT_NAME_LEN];
@@ -189,35 +125,11 @@ static void print_done(const char *verb, const char *name, char **words, int nr)
 		printf("%s: %s %s\n", name, verb, words[i]);
 }
 
-static int write_setting(struct change *c, const struct knob_fds *k,
-			 const struct knob_setting *ks)
-{
-	char abs[PATH_MAX];
-	__u64 id = ks->cgroup_id;
-	struct stat st;
-	int err;
-
-	/* the path first: a cgroup made from now on gets it at mkdir */
-	if (ks->follow[0]) {
-		err = change_update(c, k->paths, ks->follow, sizeof(ks->follow),
-				    ks->value);
-		if (err)
-			return err;
-		/* and one made since the parse is found here */
-		snprintf(abs, sizeof(abs), "%s%s", cgroup2_mount(), ks->follow);
-		if (!stat(abs, &st))
-			id = st.st_ino;
-	}
-	if (!id)
-		return 0;
-	return change_update(c, k->ids, &id, sizeof(id), ks->value);
-}
-
 int do_policy_set(void)
 {
 	struct live_policy lp = {};
 	struct fd_cache fc = {};
-	struct change c = {};
+	struct live_change c = {};
 	struct cmd_args a;
 	int err, lock_fd = -1;
 	size_t i;
@@ -238,7 +150,7 @@ int do_policy_set(void)
 		err = cache_get(&fc, &lp, ks->meta->map, "set", &k);
 		if (err)
 			goto undo;
-		err = write_setting(&c, k, ks);
+		err = live_write_setting(&c, k->ids, k->paths, ks);
 		if (err) {
 			p_err("can't set '%s' on '%s': can't write its map '%s': %s; "
 			      "nothing was changed",
@@ -250,10 +162,10 @@ int do_policy_set(void)
 	print_done("set", lp.p.name, a.names + 1, a.nr_names - 1);
 	goto out;
 undo:
-	change_undo(&c);
+	live_change_undo(&c);
 out:
 	cache_close(&fc);
-	free(c.u);
+	live_change_free(&c);
 	live_close(&lp);
 	pins_unlock(lock_fd);
 out_args:
@@ -340,7 +252,7 @@ int do_policy_unset(void)
 {
 	struct live_policy lp = {};
 	struct fd_cache fc = {};
-	struct change c = {};
+	struct live_change c = {};
 	bool *hit = NULL;
 	struct cmd_args a;
 	int err, lock_fd = -1, i;
@@ -376,11 +288,12 @@ int do_policy_unset(void)
 		if (s->by_path) {
 			/* a _paths key is at most 255 bytes and NUL-padded */
 			memcpy(key, s->path, strnlen(s->path, sizeof(key) - 1));
-			err = change_delete(&c, k->paths, key, sizeof(key));
+			err = live_change_delete(&c, k->paths, key,
+						 sizeof(key));
 		}
 		if (!err && s->cgroup_id)
-			err = change_delete(&c, k->ids, &s->cgroup_id,
-					    sizeof(s->cgroup_id));
+			err = live_change_delete(&c, k->ids, &s->cgroup_id,
+						 sizeof(s->cgroup_id));
 		if (err) {
 			p_err("can't unset '%s' on '%s': can't write its map '%s': %s; "
 			      "nothing was changed",
@@ -392,10 +305,10 @@ int do_policy_unset(void)
 	print_done("unset", lp.p.name, a.names + 1, a.nr_names - 1);
 	goto out;
 undo:
-	change_undo(&c);
+	live_change_undo(&c);
 out:
 	cache_close(&fc);
-	free(c.u);
+	live_change_free(&c);
 	free(hit);
 	live_close(&lp);
 	pins_unlock(lock_fd);

@@ -277,6 +277,88 @@ int live_tunable(const struct live_policy *lp, const struct oomkit_meta *m,
 	return tunable_format_raw(&tt, lp->rodata, lp->rodata_size, buf, len);
 }
 
+static int remember(struct live_change *c, int fd, const void *key, __u32 size)
+{
+	struct live_undo *u = realloc(c->u, (c->nr + 1) * sizeof(*u));
+
+	if (!u)
+		return -ENOMEM;
+	c->u = u;
+	u += c->nr++;
+	memset(u, 0, sizeof(*u));
+	u->fd = fd;
+	u->key_size = size;
+	memcpy(u->key, key, size);
+	u->had = !bpf_map_lookup_elem(fd, key, &u->old);
+	return 0;
+}
+
+int live_change_update(struct live_change *c, int fd, const void *key,
+		       __u32 size, __s64 val)
+{
+	int err = remember(c, fd, key, size);
+
+	if (!err && bpf_map_update_elem(fd, key, &val, BPF_ANY))
+		err = -errno;
+	return err;
+}
+
+int live_change_delete(struct live_change *c, int fd, const void *key,
+		       __u32 size)
+{
+	int err = remember(c, fd, key, size);
+
+	if (!err && bpf_map_delete_elem(fd, key) && errno != ENOENT)
+		err = -errno;
+	return err;
+}
+
+/* Newest first: every entry as it was. */
+void live_change_undo(struct live_change *c)
+{
+	size_t i;
+
+	for (i = c->nr; i-- > 0;) {
+		struct live_undo *u = &c->u[i];
+
+		if (u->had)
+			bpf_map_update_elem(u->fd, u->key, &u->old, BPF_ANY);
+		else
+			bpf_map_delete_elem(u->fd, u->key);
+	}
+}
+
+void live_change_free(struct live_change *c)
+{
+	free(c->u);
+	c->u = NULL;
+	c->nr = 0;
+}
+
+int live_write_setting(struct live_change *c, int ids, int paths,
+		       const struct knob_setting *ks)
+{
+	char abs[PATH_MAX];
+	__u64 id = ks->cgroup_id;
+	struct stat st;
+	int err;
+
+	/* the path first: a cgroup made from now on gets it at mkdir */
+	if (ks->follow[0]) {
+		err = live_change_update(c, paths, ks->follow,
+					 sizeof(ks->follow), ks->value);
+		if (err)
+			return err;
+		/* and one made since the parse is found here */
+		snprintf(abs, sizeof(abs), "%s%s", cgroup2_mount(), ks->follow);
+		if (!stat(abs, &st))
+			id = st.st_ino;
+	}
+	if (!id)
+		return 0;
+	return live_change_update(c, ids, &id, sizeof(id), ks->value);
+}
+
 void live_close(struct live_policy *lp)
 {
 	free(lp->p.meta);

@@ -48,4 +48,30 @@ int live_knob_fds(const struct live_policy *lp, const char *map, int *ids_fd,
 const struct oomkit_meta *live_knob_of(const struct policy *p, const char *map,
 				       __s64 value);
 
+/* Map writes that can be taken back: each entry as it was before. */
+struct live_undo {
+	int fd;
+	char key[256];
+	__u32 key_size;
+	bool had;
+	__s64 old;
+};
+
+struct live_change {
+	struct live_undo *u;
+	size_t nr;
+};
+
+int live_change_update(struct live_change *c, int fd, const void *key,
+		       __u32 size, __s64 val);
+/* An absent entry is no error. */
+int live_change_delete(struct live_change *c, int fd, const void *key,
+		       __u32 size);
+/* Newest first: every entry written as it was. */
+void live_change_undo(struct live_change *c);
+void live_change_free(struct live_change *c);
+/* @ks into a loaded policy's maps: the path first, then the id there now. */
+int live_write_setting(struct live_change *c, int ids, int paths,
+		       const struct knob_setting *ks);
+
 #endif /* __OOMKIT_LIVE_H */
