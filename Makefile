@@ -294,8 +294,9 @@ $(call suite_bin,$(1)): $(call objs,selftests/$(1)) $$(LIB_OBJS) $$(LIBBPF_A)
 	$$(link_recipe)
 endef
 $(foreach d,$(SUITES),$(eval $(call suite_rule,$(d))))
-# The host suite feeds loader/abi.c's probe BTF it builds (test_abi.c).
-$(call suite_bin,host): build/loader/abi.o build/loader/cgpath.o
+# The host suite feeds loader/abi.c's probe BTF it builds (test_abi.c) and
+# computes apply plans with loader/plan.c (test_apply.c).
+$(call suite_bin,host): build/loader/abi.o build/loader/cgpath.o build/loader/plan.o
 
 -include $(wildcard build/*/*.d build/*/*/*.d)
 

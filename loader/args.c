@@ -20,6 +20,8 @@ enum {
 	OPT_STATS,
 	OPT_OUTPUT,
 	OPT_GROUP,
+	OPT_CONFIG,
+	OPT_DRY_RUN,
 	OPT_UNKNOWN, /* recorded, reported by the command it reaches */
 	OPT_MISSING, /* an option without its value (in .val's tok) */
 };
@@ -43,6 +45,8 @@ static const struct option long_opts[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -181,6 +185,9 @@ static unsigned int needs(const struct arg_tok *t)
 	case OPT_OUTPUT:
 	case OPT_GROUP:
 		return ARG_OUTPUT;
+	case OPT_CONFIG:
+	case OPT_DRY_RUN:
+		return ARG_APPLY;
 	default:
 		return 0;
 	}
@@ -294,6 +301,10 @@ int parse_args(const char *object, const char *verb, unsigned int allowed,
 			a->output = t->val;
 		} else if (t->opt == OPT_GROUP) {
 			a->group = t->val;
+		} else if (t->opt == OPT_CONFIG) {
+			a->config = t->val;
+		} else if (t->opt == OPT_DRY_RUN) {
+			a->dry_run = true;
 		} else if (t->opt == OPT_COUNT || t->opt == OPT_TIMEOUT) {
 			err = parse_long(t->name, t->val,
 					 t->opt == OPT_COUNT ? &a->count :

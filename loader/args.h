@@ -15,6 +15,7 @@ enum {
 	ARG_NAMES = 1 << 4,  /* any number of NAMEs */
 	ARG_STATS = 1 << 5,  /* --stats */
 	ARG_OUTPUT = 1 << 6, /* --output FILE, --group GROUP */
+	ARG_APPLY = 1 << 7,  /* --config FILE, --dry-run */
 };
 
 struct cmd_args {
@@ -28,6 +29,8 @@ struct cmd_args {
 	bool stats; /* --stats: turn on the kernel's BPF run-time statistics */
 	const char *output; /* --output FILE */
 	const char *group;  /* --group GROUP: who else may read it */
+	const char *config; /* --config FILE */
+	bool dry_run;	    /* --dry-run: print the plan, change nothing */
 	long count;	    /* 0: unlimited */
 	long timeout_sec;   /* 0: none */
 };

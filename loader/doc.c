@@ -57,6 +57,16 @@ static const struct doc_opt metrics_opts[] = {
 	{ NULL, NULL },
 };
 
+static const struct doc_opt apply_opts[] = {
+	{ "--config FILE",
+	  "Read FILE (and FILE.d/*.conf) instead of " OOMKIT_SYSCONFDIR
+	  "/oomkit/oomkit.conf." },
+	{ "--dry-run",
+	  "Print the plan (what would be loaded, replaced and why, unloaded, and "
+	  "each setting written or removed) and change nothing." },
+	{ NULL, NULL },
+};
+
 static const struct doc_opt run_opts[] = {
 	{ "--set KEY=VALUE", "As for 'policy load'. Repeatable." },
 	{ "--policy-dir DIR", "As for 'policy list'." },
@@ -169,6 +179,29 @@ const struct doc_cmd doc_cmds[] = {
 	  "beyond reading the files; a file must be owned by root (or the caller) and "
 	  "not writable by group or others.",
 	  NULL },
+	{ NULL, "apply", "[--config FILE] [--dry-run]",
+	  "make the loaded policies what the configuration says",
+	  "Reads the configuration (default " OOMKIT_SYSCONFDIR
+	  "/oomkit/oomkit.conf and its oomkit.conf.d/*.conf, as 'config check' does; a "
+	  "mistake in it changes nothing) and converges the kernel on it: loads each "
+	  "configured policy that is not loaded, unloads each policy pinned under "
+	  "/sys/fs/bpf/oomkit that the configuration no longer names (only those: "
+	  "oomkit's own), changes the per-cgroup settings of a loaded one in place, and "
+	  "replaces one whose tunables differ from the loaded .rodata. Prints what it "
+	  "did; an apply with nothing to do says so and changes nothing.\n\n"
+	  "There is no unprotected moment: every new instance is loaded and verified "
+	  "first, then attached (pinned as NAME~tmp) beside the old one, and only then "
+	  "is the old one detached and the new one renamed into place; a policy the "
+	  "configuration drops is unloaded last. At ABI level 1 bpf_oom_ops handlers "
+	  "run in attach order, and a new instance attaches last: to keep the "
+	  "configuration's order, every configured OOM policy after one that is loaded "
+	  "or replaced is replaced too. If a load, attach or settings write fails, the "
+	  "new instances are detached, the settings written are put back, and apply "
+	  "says which policies stay loaded as they were.\n\n"
+	  "It compares the tunables' bytes, not the program: a drop-in file that "
+	  "changed with the same tunables is kept until its section changes or it is "
+	  "unloaded.",
+	  apply_opts },
 	{ NULL, "run",
 	  "NAME|PATH [--set KEY=VALUE]... [--count N] [--timeout SEC]",
 	  "run a policy in the foreground",

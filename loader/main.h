@@ -49,6 +49,7 @@ int do_run(void);
 int do_events(void);
 int do_feature(void);
 int do_config(void);
+int do_apply(void);
 int do_metrics(void);
 
 /* doc.c: one table for --help and the man page. */
