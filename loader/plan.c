@@ -65,7 +65,7 @@ const char *plan_why_text(enum plan_why w)
 	case PLAN_WHY_TUNABLES:
 		return "its tunables changed";
 	case PLAN_WHY_ORDER:
-		return "it runs after one attached anew (the config's order)";
+		return "after one attached anew, to keep the config's order";
 	case PLAN_WHY_REMOVED:
 		return "not in the config";
 	case PLAN_WHY_UNDECODED:
