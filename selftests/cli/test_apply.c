@@ -164,8 +164,8 @@ TEST(apply_converges_with_no_unprotected_moment)
 	ASSERT_HAS_SUBSTR(
 		r.out,
 		"biggest-cgroup: replace (its tunables changed)\n"
-		"preference: replace (it runs after one attached anew "
-		"(the config's order))\n",
+		"preference: replace (after one attached anew, to keep the "
+		"config's order)\n",
 		"the plan");
 	ASSERT_EQ(link_of("biggest-cgroup"), big, "dry run changed nothing");
 
