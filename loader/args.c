@@ -22,6 +22,7 @@ enum {
 	OPT_GROUP,
 	OPT_CONFIG,
 	OPT_DRY_RUN,
+	OPT_JOURNAL,
 	OPT_UNKNOWN, /* recorded, reported by the command it reaches */
 	OPT_MISSING, /* an option without its value (in .val's tok) */
 };
@@ -47,6 +48,7 @@ static const struct option long_opts[] = {
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "journal", no_argument, NULL, OPT_JOURNAL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -188,6 +190,8 @@ static unsigned int needs(const struct arg_tok *t)
 	case OPT_CONFIG:
 	case OPT_DRY_RUN:
 		return ARG_APPLY;
+	case OPT_JOURNAL:
+		return ARG_JOURNAL;
 	default:
 		return 0;
 	}
@@ -305,6 +309,8 @@ int parse_args(const char *object, const char *verb, unsigned int allowed,
 			a->config = t->val;
 		} else if (t->opt == OPT_DRY_RUN) {
 			a->dry_run = true;
+		} else if (t->opt == OPT_JOURNAL) {
+			a->journal = true;
 		} else if (t->opt == OPT_COUNT || t->opt == OPT_TIMEOUT) {
 			err = parse_long(t->name, t->val,
 					 t->opt == OPT_COUNT ? &a->count :

@@ -8,14 +8,15 @@
 struct cmd;
 
 enum {
-	ARG_TARGET = 1 << 0, /* exactly one NAME|PATH */
-	ARG_SET = 1 << 1,    /* --set KEY=VALUE, repeatable */
-	ARG_ALL = 1 << 2,    /* --all (instead of the target) */
-	ARG_STREAM = 1 << 3, /* --count N, --timeout SEC */
-	ARG_NAMES = 1 << 4,  /* any number of NAMEs */
-	ARG_STATS = 1 << 5,  /* --stats */
-	ARG_OUTPUT = 1 << 6, /* --output FILE, --group GROUP */
-	ARG_APPLY = 1 << 7,  /* --config FILE, --dry-run */
+	ARG_TARGET = 1 << 0,  /* exactly one NAME|PATH */
+	ARG_SET = 1 << 1,     /* --set KEY=VALUE, repeatable */
+	ARG_ALL = 1 << 2,     /* --all (instead of the target) */
+	ARG_STREAM = 1 << 3,  /* --count N, --timeout SEC */
+	ARG_NAMES = 1 << 4,   /* any number of NAMEs */
+	ARG_STATS = 1 << 5,   /* --stats */
+	ARG_OUTPUT = 1 << 6,  /* --output FILE, --group GROUP */
+	ARG_APPLY = 1 << 7,   /* --config FILE, --dry-run */
+	ARG_JOURNAL = 1 << 8, /* --journal */
 };
 
 struct cmd_args {
@@ -31,6 +32,7 @@ struct cmd_args {
 	const char *group;  /* --group GROUP: who else may read it */
 	const char *config; /* --config FILE */
 	bool dry_run;	    /* --dry-run: print the plan, change nothing */
+	bool journal;	    /* --journal: decisions to the journal */
 	long count;	    /* 0: unlimited */
 	long timeout_sec;   /* 0: none */
 };

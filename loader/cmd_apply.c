@@ -404,12 +404,10 @@ static int write_ops(struct apply *ap, struct target *t, struct live_change *c)
 					c, ids, &o->unset->cgroup_id,
 					sizeof(o->unset->cgroup_id));
 		}
-		/* the undo log keeps the fds it wrote through */
+		/* the fds stay open: the undo log writes back through them */
 		if (err) {
 			p_err("can't apply '%s': can't change the settings of '%s' (map '%s'): %s",
 			      ap->file, t->name, map, strerror(-err));
-			close(ids);
-			close(paths);
 			return err;
 		}
 	}
@@ -605,6 +603,50 @@ out:
 	free(ap.t);
 	free(items);
 	pins_unlock(ap.root_fd);
+	config_free(&c);
+out_args:
+	free_args(&a);
+	return err;
+}
+
+/* What 'systemctl stop oomkit' runs: unload every policy, unless the config keeps them. */
+int do_stop(void)
+{
+	const char *file = OOMKIT_DEFAULT_CONFIG;
+	struct config c = {};
+	struct cmd_args a;
+	int err;
+
+	err = parse_args(NULL, "stop", ARG_APPLY, &a);
+	if (err || a.help)
+		goto out_args;
+	if (a.dry_run) {
+		err = usage_err(
+			"'stop' takes no --dry-run (see '%s stop --help')",
+			bin_name);
+		goto out_args;
+	}
+	if (a.config)
+		file = a.config;
+	err = config_read(file, &c);
+	if (!err && !c.nr_errors && c.keep_on_stop) {
+		if (json_output) {
+			jsonw_start_object(json_wtr);
+			jsonw_bool_field(json_wtr, "kept", true);
+			jsonw_end_object(json_wtr);
+		} else {
+			printf("keeping the loaded policies: OnStop=keep in %s\n",
+			       file);
+		}
+		goto out;
+	}
+	/* a config that can't be read keeps no policy: the default holds */
+	if (err || c.nr_errors)
+		p_info("note: can't read OnStop= from %s ('oomkit config check' says why); "
+		       "unloading, as OnStop=unload does",
+		       file);
+	err = unload_policies(NULL);
+out:
 	config_free(&c);
 out_args:
 	free_args(&a);

@@ -41,11 +41,19 @@ static const struct doc_opt unload_opts[] = {
 	{ NULL, NULL },
 };
 
-static const struct doc_opt stream_opts[] = {
+static const struct doc_opt events_opts[] = {
 	{ "--count N",
 	  "Exit after N decisions; at most N are printed, later ones stay in "
 	  "the ring for the next reader." },
 	{ "--timeout SEC", "Exit after SEC seconds." },
+	{ "--journal",
+	  "Send each decision to the systemd journal (sd_journal_send) instead of "
+	  "standard output: the line without its time (the journal stamps it), "
+	  "SYSLOG_IDENTIFIER=oomkit, a PRIORITY (err for a failed kill, warning for a "
+	  "kill or a declared OOM, notice for observe and no-candidate, info for the "
+	  "rest) and the fields OOMKIT_POLICY, OOMKIT_DECISION and OOMKIT_TRIGGER "
+	  "(journalctl -t oomkit; journalctl OOMKIT_DECISION=kill-task). Not with -j. "
+	  "oomkit-events.service runs it." },
 	{ NULL, NULL },
 };
 
@@ -64,6 +72,13 @@ static const struct doc_opt apply_opts[] = {
 	{ "--dry-run",
 	  "Print the plan (what would be loaded, replaced and why, unloaded, and "
 	  "each setting written or removed) and change nothing." },
+	{ NULL, NULL },
+};
+
+static const struct doc_opt stop_opts[] = {
+	{ "--config FILE",
+	  "Read OnStop= from FILE (and FILE.d/*.conf) instead of " OOMKIT_SYSCONFDIR
+	  "/oomkit/oomkit.conf." },
 	{ NULL, NULL },
 };
 
@@ -202,6 +217,14 @@ const struct doc_cmd doc_cmds[] = {
 	  "changed with the same tunables is kept until its section changes or it is "
 	  "unloaded.",
 	  apply_opts },
+	{ NULL, "stop", "[--config FILE]",
+	  "unload the policies, unless the configuration keeps them",
+	  "What oomkit.service runs when it stops: unloads every policy pinned under "
+	  "/sys/fs/bpf/oomkit, as 'policy unload --all' does, unless the "
+	  "configuration's [oomkit] section says OnStop=keep (see oomkit.conf(5)): then "
+	  "it says so and leaves them loaded. A configuration that cannot be read "
+	  "keeps nothing: it unloads, with a note.",
+	  stop_opts },
 	{ NULL, "run",
 	  "NAME|PATH [--set KEY=VALUE]... [--count N] [--timeout SEC]",
 	  "run a policy in the foreground",
@@ -214,7 +237,7 @@ const struct doc_cmd doc_cmds[] = {
 	  "runs, the kernel keeps BPF run-time statistics on (a stats fd, "
 	  "BPF_ENABLE_STATS), and stops when it exits unless something else asked.",
 	  run_opts },
-	{ NULL, "events", "[NAME]... [--count N] [--timeout SEC]",
+	{ NULL, "events", "[NAME]... [--count N] [--timeout SEC] [--journal]",
 	  "stream the decisions of loaded policies",
 	  "Reads the pinned oomkit_events ring buffers of the loaded policies (all of them, "
 	  "or the NAMEs given) and prints each decision: time, policy, trigger, OOM scope, "
@@ -227,7 +250,7 @@ const struct doc_cmd doc_cmds[] = {
 	  "buffer has one consumer, so each policy's records go to one reader at a time "
 	  "(a lock in /run/oomkit/events): another reader of all policies waits for it and "
 	  "takes over when it stops; naming a policy that another reader has is an error.",
-	  stream_opts },
+	  events_opts },
 	{ NULL, "metrics", "[--output FILE [--group GROUP]]",
 	  "the policies' counters for Prometheus",
 	  "Prints the counters of every loaded policy (those of 'policy show') in "

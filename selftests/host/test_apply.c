@@ -195,3 +195,46 @@ TEST(apply_refuses_a_config_with_mistakes)
 	ASSERT_OK(CLI(&r, "apply", "extra"), "apply extra");
 	ASSERT_EQ(r.status, 2, "usage");
 }
+
+TEST(stop_unloads_unless_the_config_keeps_them)
+{
+	if (!ASSERT_OK(private_bpffs(), "private bpffs") ||
+	    !write_conf("[oomkit]\nOnStop=keep\n[observe]\n"))
+		return;
+	mkdir("/sys/fs/bpf/oomkit", 0700);
+	mkdir("/sys/fs/bpf/oomkit/stale", 0700);
+	if (!ASSERT_OK(CLI(&r, "stop", "--config", CONF), "stop"))
+		return;
+	ASSERT_EQ(r.status, 0, r.err);
+	ASSERT_STR_EQ(r.out,
+		      "keeping the loaded policies: OnStop=keep in " CONF "\n",
+		      "says it keeps them");
+	ASSERT_TRUE(pin_exists("stale"), "kept");
+
+	if (!write_conf("[observe]\n"))
+		return;
+	ASSERT_OK(CLI(&r, "stop", "--config", CONF), "stop");
+	ASSERT_EQ(r.status, 0, r.err);
+	ASSERT_STR_EQ(r.out, "stale: unloaded\n", "the default unloads");
+	ASSERT_FALSE(pin_exists("stale"), "gone");
+}
+
+TEST(config_oomkit_section_takes_on_stop_only)
+{
+	if (!write_conf("[oomkit]\nOnStop=maybe\nOther=1\n[observe]\n"))
+		return;
+	if (!ASSERT_OK(CLI(&r, "config", "check", CONF), "check"))
+		return;
+	ASSERT_EQ(r.status, 1, "mistakes");
+	ASSERT_STR_EQ(r.err,
+		      CONF
+		      ":2: OnStop=maybe: write OnStop=unload (the default) "
+		      "or OnStop=keep\n" CONF
+		      ":3: unknown key 'Other' in [oomkit] (keys: OnStop)\n",
+		      "each mistake by line");
+	if (!write_conf("[oomkit]\nOnStop=keep\n[observe]\n"))
+		return;
+	ASSERT_OK(CLI(&r, "config", "check", CONF), "check");
+	ASSERT_EQ(r.status, 0, r.err);
+	ASSERT_STR_EQ(r.out, CONF ": 1 policy: observe\n", "not a policy");
+}
