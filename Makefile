@@ -49,6 +49,8 @@ MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 POLICYDIR ?= $(PREFIX)/lib/oomkit/policies
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# systemd reads units in /usr/local/lib/systemd/system too; Debian's is /lib/systemd/system
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 INSTALL ?= install
 
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
@@ -262,7 +264,8 @@ define link_recipe
 endef
 
 # oomkit.conf is read with libinih (Debian's libinih-dev: a static library).
-build/oomkit: LDLIBS += -linih
+# events --journal writes with libsystemd (libsystemd-dev; libsystemd0 at run time).
+build/oomkit: LDLIBS += -linih -lsystemd
 build/oomkit: $(LOADER_OBJS) build/loader/embedded.o $(LIBBPF_A)
 	$(link_recipe)
 
@@ -294,8 +297,9 @@ $(call suite_bin,$(1)): $(call objs,selftests/$(1)) $$(LIB_OBJS) $$(LIBBPF_A)
 	$$(link_recipe)
 endef
 $(foreach d,$(SUITES),$(eval $(call suite_rule,$(d))))
-# The host suite feeds loader/abi.c's probe BTF it builds (test_abi.c).
-$(call suite_bin,host): build/loader/abi.o build/loader/cgpath.o
+# The host suite feeds loader/abi.c's probe BTF it builds (test_abi.c) and
+# computes apply plans with loader/plan.c (test_apply.c).
+$(call suite_bin,host): build/loader/abi.o build/loader/cgpath.o build/loader/plan.o
 
 -include $(wildcard build/*/*.d build/*/*/*.d)
 
@@ -332,13 +336,19 @@ install: $(INSTALL_BIN) $(INSTALL_MAN)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(POLICYDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/oomkit/oomkit.conf.d $(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(SYSCONFDIR)/oomkit/oomkit.conf.d $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
 	$(Q)$(INSTALL) -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/oomkit
 	$(Q)$(INSTALL) -m 0644 $(INSTALL_MAN) $(DESTDIR)$(MANDIR)/man8/oomkit.8
 	$(Q)sed 's|/etc/oomkit|$(SYSCONFDIR)/oomkit|g' docs/oomkit.conf.5 \
 		>$(DESTDIR)$(MANDIR)/man5/oomkit.conf.5
 	$(Q)chmod 0644 $(DESTDIR)$(MANDIR)/man5/oomkit.conf.5
 	$(Q)$(INSTALL) -m 0644 scripts/oomkit.bash-completion $(DESTDIR)$(BASHCOMPDIR)/oomkit
+	$(Q)for u in oomkit oomkit-events; do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+			systemd/$$u.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u.service && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.service || exit 1; \
+	done
 	$(Q)test -e $(DESTDIR)$(SYSCONFDIR)/oomkit/oomkit.conf || \
 		$(INSTALL) -m 0644 samples/oomkit.conf $(DESTDIR)$(SYSCONFDIR)/oomkit/oomkit.conf
 
@@ -355,7 +365,7 @@ build/deb/loader/%.o: loader/%.c | $(LIBBPF_A)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(DEB_PATHS) -MMD -MP -c $< -o $@
 
-build/deb/oomkit: LDLIBS += -linih
+build/deb/oomkit: LDLIBS += -linih -lsystemd
 build/deb/oomkit: $(DEB_LOADER_OBJS) build/loader/embedded.o $(LIBBPF_A)
 	$(link_recipe)
 
@@ -370,12 +380,13 @@ build/deb/oomkit.8: build/deb/gen-man
 deb: build/deb/oomkit build/deb/oomkit.8
 	$(Q)rm -rf build/deb/root
 	$(Q)$(MAKE) install PREFIX=/usr SBINDIR=/usr/sbin SYSCONFDIR=/etc \
+		SYSTEMDUNITDIR=/lib/systemd/system \
 		POLICYDIR=/usr/lib/oomkit/policies DESTDIR=$(CURDIR)/build/deb/root \
 		INSTALL_BIN=build/deb/oomkit INSTALL_MAN=build/deb/oomkit.8
 	$(Q)mkdir -p build/deb/root/DEBIAN
 	$(Q)printf '%s\n' 'Package: oomkit' 'Version: $(DEB_VERSION)' \
 		'Architecture: $(DEB_ARCH)' 'Maintainer: oomkit developers <root@localhost>' \
-		'Depends: libc6, libelf1, zlib1g, libinih1' 'Section: admin' 'Priority: optional' \
+		'Depends: libc6, libelf1, zlib1g, libinih1, libsystemd0' 'Section: admin' 'Priority: optional' \
 		'Description: BPF struct_ops OOM policies and their loader' \
 		' oomkit loads BPF OOM policies into a kernel carrying the BPF OOM' \
 		' series (bpf_oom_ops), pins them, shows them and streams their decisions.' \

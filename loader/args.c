@@ -22,6 +22,9 @@ enum {
 	OPT_GROUP,
 	OPT_NAME,
 	OPT_SCOPE,
+	OPT_CONFIG,
+	OPT_DRY_RUN,
+	OPT_JOURNAL,
 	OPT_UNKNOWN, /* recorded, reported by the command it reaches */
 	OPT_MISSING, /* an option without its value (in .val's tok) */
 };
@@ -47,6 +50,9 @@ static const struct option long_opts[] = {
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "scope", required_argument, NULL, OPT_SCOPE },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "journal", no_argument, NULL, OPT_JOURNAL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -188,6 +194,11 @@ static unsigned int needs(const struct arg_tok *t)
 	case OPT_NAME:
 	case OPT_SCOPE:
 		return ARG_INSTANCE;
+	case OPT_CONFIG:
+	case OPT_DRY_RUN:
+		return ARG_APPLY;
+	case OPT_JOURNAL:
+		return ARG_JOURNAL;
 	default:
 		return 0;
 	}
@@ -305,6 +316,12 @@ int parse_args(const char *object, const char *verb, unsigned int allowed,
 			a->name = t->val;
 		} else if (t->opt == OPT_SCOPE) {
 			a->scope = t->val;
+		} else if (t->opt == OPT_CONFIG) {
+			a->config = t->val;
+		} else if (t->opt == OPT_DRY_RUN) {
+			a->dry_run = true;
+		} else if (t->opt == OPT_JOURNAL) {
+			a->journal = true;
 		} else if (t->opt == OPT_COUNT || t->opt == OPT_TIMEOUT) {
 			err = parse_long(t->name, t->val,
 					 t->opt == OPT_COUNT ? &a->count :

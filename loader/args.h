@@ -16,6 +16,8 @@ enum {
 	ARG_STATS = 1 << 5,    /* --stats */
 	ARG_OUTPUT = 1 << 6,   /* --output FILE, --group GROUP */
 	ARG_INSTANCE = 1 << 7, /* --name NAME, --scope CGROUP */
+	ARG_APPLY = 1 << 8,    /* --config FILE, --dry-run */
+	ARG_JOURNAL = 1 << 9,  /* --journal */
 };
 
 struct cmd_args {
@@ -31,6 +33,9 @@ struct cmd_args {
 	const char *group;  /* --group GROUP: who else may read it */
 	const char *name;   /* --name NAME: the instance's pin name */
 	const char *scope;  /* --scope CGROUP: the OOMs it handles */
+	const char *config; /* --config FILE */
+	bool dry_run;	    /* --dry-run: print the plan, change nothing */
+	bool journal;	    /* --journal: decisions to the journal */
 	long count;	    /* 0: unlimited */
 	long timeout_sec;   /* 0: none */
 };

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -175,6 +176,58 @@ static int pin_map(const struct policy *p, const char *dir, const char *name,
 	return err;
 }
 
+/*
+ * The .oomkit.meta records as a frozen array map beside the pins: what
+ * 'policy set' and 'policy show' decode the pinned maps with, even when
+ * the drop-in file it came from is gone or changed since.
+ */
+static int pin_meta(const struct policy *p, const char *dir, const char *step)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_RDONLY_PROG);
+	char path[PATH_MAX];
+	__u32 i, nr = p->nr_meta ? p->nr_meta : 1;
+	int fd, err = 0;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, PIN_META, sizeof(__u32),
+			    sizeof(struct oomkit_meta), nr, &opts);
+	if (fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	for (i = 0; !err && i < p->nr_meta; i++)
+		if (bpf_map_update_elem(fd, &i, &p->meta[i], BPF_ANY))
+			err = -errno;
+	if (!err && bpf_map_freeze(fd))
+		err = -errno;
+	snprintf(path, sizeof(path), "%s/%s", dir, PIN_META);
+	if (!err && bpf_obj_pin(fd, path))
+		err = -errno;
+	close(fd);
+	if (!err)
+		return 0;
+fail:
+	p_err("can't %s '%s': can't pin its metadata as %s/%s: %s", step,
+	      p->name, dir, PIN_META, strerror(-err));
+	return err;
+}
+
+/* The loaded .rodata, for the tunables' values in 'policy show' and 'apply'. */
+static int pin_rodata(const struct policy *p, const char *dir, const char *step)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(p->obj, ".rodata");
+	char path[PATH_MAX];
+	int err;
+
+	if (!map)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, PIN_RODATA);
+	err = bpf_map__pin(map, path);
+	if (err)
+		p_err("can't %s '%s': can't pin map '.rodata' at %s: %s", step,
+		      p->name, path, libbpf_errstr(err));
+	return err;
+}
+
 /* bpf/knobs.bpf.h's programs that keep per-cgroup settings with their paths. */
 static bool is_follower(const struct bpf_program *prog)
 {
@@ -288,6 +341,8 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 	err = pin_map(p, pin_dir, "oomkit_events", step, false);
 	err = err ?: pin_map(p, pin_dir, "oomkit_stats", step, false);
 	err = err ?: pin_map(p, pin_dir, SCOPE_MAP, step, false);
+	err = err ?: pin_meta(p, pin_dir, step);
+	err = err ?: pin_rodata(p, pin_dir, step);
 	for (i = 0; !err && i < p->nr_meta; i++) {
 		if (p->meta[i].kind != OOMKIT_META_CGROUP_KNOB)
 			continue;

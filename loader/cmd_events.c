@@ -292,9 +292,16 @@ int do_events(void)
 	size_t i;
 	int err;
 
-	err = parse_args(NULL, "events", ARG_NAMES | ARG_STREAM, &a);
+	err = parse_args(NULL, "events", ARG_NAMES | ARG_STREAM | ARG_JOURNAL,
+			 &a);
 	if (err || a.help)
 		goto out;
+	if (a.journal && json_output) {
+		err = usage_err(
+			"'events --journal' writes journal entries, not JSON: drop -j");
+		goto out;
+	}
+	events_journal = a.journal;
 	err = require_admin("stream", "events");
 	if (err)
 		goto out;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* oomkit policy { list | load | show | unload }: the handlers. */
+/* oomkit policy { list | load | show | set | unset | unload }: the handlers. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,7 @@
 #include "pins.h"
 #include "policy.h"
 #include "prepare.h"
+#include "cmd_policy_set.h"
 #include "cmd_policy_show.h"
 #include "tunables.h"
 
@@ -331,17 +332,24 @@ out_args:
 
 static int do_unload(void)
 {
-	struct pin_dir *dirs = NULL;
-	const char *what = NULL;
-	size_t nr = 0, i, n = 0;
-	bool *done = NULL;
 	struct cmd_args a;
-	int err, root_fd = -1;
+	int err;
 
 	err = parse_args("policy", "unload", ARG_TARGET | ARG_ALL, &a);
-	if (err || a.help)
-		goto out;
-	what = a.all ? "--all" : a.target;
+	if (!err && !a.help)
+		err = unload_policies(a.all ? NULL : a.target);
+	free_args(&a);
+	return err;
+}
+
+int unload_policies(const char *target)
+{
+	struct pin_dir *dirs = NULL;
+	const char *what = target ? target : "--all";
+	size_t nr = 0, i, n = 0;
+	bool *done = NULL;
+	int err, root_fd = -1;
+
 	err = require_admin("unload", what);
 	if (err)
 		goto out;
@@ -364,7 +372,7 @@ static int do_unload(void)
 	for (i = 0; i < nr; i++) {
 		int e;
 
-		if (!a.all && strcmp(dirs[i].name, a.target))
+		if (target && strcmp(dirs[i].name, target))
 			continue;
 		n++;
 		/* keep going on errors: --all cleans what it can */
@@ -377,9 +385,9 @@ static int do_unload(void)
 		      dirs[i].path, strerror(-e));
 		err = e;
 	}
-	if (!n && !a.all) {
+	if (!n && target) {
 		p_err("can't unload '%s': not loaded (see 'oomkit policy show')",
-		      a.target);
+		      target);
 		err = -ENOENT;
 		goto out;
 	}
@@ -411,7 +419,6 @@ out:
 	pins_unlock(root_fd);
 	free(done);
 	free(dirs);
-	free_args(&a);
 	return err;
 }
 
@@ -421,8 +428,10 @@ static int do_help(void)
 }
 
 static const struct cmd cmds[] = {
-	{ "list", do_list },	 { "load", do_load }, { "show", do_show },
-	{ "unload", do_unload }, { "help", do_help }, { NULL, NULL },
+	{ "list", do_list },	      { "load", do_load },
+	{ "show", do_show },	      { "set", do_policy_set },
+	{ "unset", do_policy_unset }, { "unload", do_unload },
+	{ "help", do_help },	      { NULL, NULL },
 };
 
 int do_policy(void)

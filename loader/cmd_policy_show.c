@@ -20,6 +20,7 @@
 #include "cmd_policy_show.h"
 #include "cgpath.h"
 #include "counters.h"
+#include "live.h"
 #include "scope.h"
 #include "walltime.h"
 
@@ -357,6 +358,99 @@ static void print_scope(const struct pin_dir *d)
 		       cgroup2_mount(), s.path, state);
 }
 
+static void print_setting_word(const struct live_setting *s, char *buf,
+			       size_t len)
+{
+	const char *key = s->meta ? s->meta->name : s->map;
+
+	if (s->meta && !s->meta->value_from_arg)
+		snprintf(buf, len, "%s=%s", key, s->path[0] ? s->path : "?");
+	else
+		snprintf(buf, len, "%s=%s:%lld", key,
+			 s->path[0] ? s->path : "?", (long long)s->value);
+}
+
+/* The tunables' loaded values and the per-cgroup settings, from the pins. */
+static void print_live(const struct pin_dir *d)
+{
+	struct live_policy lp;
+	char why[256] = "", val[64], word[PATH_MAX + 96];
+	size_t i;
+	int err, n = 0;
+
+	p_err_capture(why, sizeof(why));
+	err = d->complete ? live_open(d->name, "show", &lp) : -ENOENT;
+	p_err_capture(NULL, 0);
+	if (err || !lp.has_meta) {
+		if (!err)
+			live_close(&lp);
+		if (json_output) {
+			jsonw_null_field(json_wtr, "tunables");
+			jsonw_null_field(json_wtr, "settings");
+		}
+		return;
+	}
+	if (json_output) {
+		jsonw_name(json_wtr, "tunables");
+		jsonw_start_array(json_wtr);
+	}
+	for (i = 0; i < lp.p.nr_meta; i++) {
+		const struct oomkit_meta *m = &lp.p.meta[i];
+
+		if (m->kind != OOMKIT_META_TUNABLE)
+			continue;
+		live_tunable(&lp, m, val, sizeof(val));
+		if (json_output) {
+			jsonw_start_object(json_wtr);
+			jsonw_string_field(json_wtr, "name", m->name);
+			jsonw_string_field(json_wtr, "value", val);
+			jsonw_end_object(json_wtr);
+		} else {
+			printf("%s%s=%s",
+			       n++ ? ", " : "    tunables: ", m->name, val);
+		}
+	}
+	if (json_output) {
+		jsonw_end_array(json_wtr);
+		jsonw_name(json_wtr, "settings");
+		jsonw_start_array(json_wtr);
+	} else if (n) {
+		printf("\n");
+	}
+	for (i = 0; i < lp.nr_settings; i++) {
+		const struct live_setting *s = &lp.settings[i];
+
+		if (json_output) {
+			jsonw_start_object(json_wtr);
+			jsonw_string_field(json_wtr, "key",
+					   s->meta ? s->meta->name : "");
+			jsonw_string_field(json_wtr, "map", s->map);
+			jsonw_string_field(json_wtr, "path", s->path);
+			jsonw_int_field(json_wtr, "value", s->value);
+			if (s->cgroup_id)
+				jsonw_uint_field(json_wtr, "cgroup_id",
+						 s->cgroup_id);
+			else
+				jsonw_null_field(json_wtr, "cgroup_id");
+			jsonw_bool_field(json_wtr, "follows_path", s->by_path);
+			jsonw_end_object(json_wtr);
+			continue;
+		}
+		if (!i)
+			printf("    settings:\n");
+		print_setting_word(s, word, sizeof(word));
+		if (s->cgroup_id)
+			printf("        %s (cgroup id %llu%s)\n", word,
+			       (unsigned long long)s->cgroup_id,
+			       s->by_path ? "" : ", by id only");
+		else
+			printf("        %s (no cgroup there now)\n", word);
+	}
+	if (json_output)
+		jsonw_end_array(json_wtr);
+	live_close(&lp);
+}
+
 static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 {
 	const struct ops_info *ops = view->ops;
@@ -403,6 +497,7 @@ static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 			print_ops(&ops[i]);
 		jsonw_end_array(json_wtr);
 		print_counters(d->path);
+		print_live(d);
 		jsonw_end_object(json_wtr);
 	} else {
 		printf("%s%s  %s", d->name,
@@ -417,6 +512,7 @@ static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 		for (i = 0; i < nr; i++)
 			print_ops(&ops[i]);
 		print_counters(d->path);
+		print_live(d);
 	}
 }
 

@@ -32,6 +32,7 @@ struct reader {
 	struct config_pos pos;	       /* the line being parsed */
 	struct config_policy *section; /* NULL before the first [NAME] */
 	bool skip;		       /* in a section whose name was refused */
+	bool general;		       /* in [oomkit], oomkit's own settings */
 	int err;		       /* -ENOMEM, which stops everything */
 };
 
@@ -112,6 +113,7 @@ static int open_section(struct reader *r, const char *name)
 	}
 	r->section = p;
 	r->skip = false;
+	r->general = false;
 	return 0;
 }
 
@@ -130,6 +132,12 @@ static int take_section(struct reader *r, char *line)
 		return config_error(
 			r->c, &r->pos,
 			"text after ']': write a section as [NAME]");
+	if (!strcmp(line + 1, CONFIG_GENERAL)) {
+		r->section = NULL;
+		r->skip = false;
+		r->general = true;
+		return 0;
+	}
 	if (!policy_name_valid(line + 1)) {
 		/* its keys are not checked: they belong to no policy */
 		r->skip = true;
@@ -178,7 +186,7 @@ static char *read_line(char *str, int num, void *stream)
 		}
 		if (r->skip)
 			continue;
-		if (!r->section) {
+		if (!r->section && !r->general) {
 			r->err = config_error(
 				r->c, &r->pos,
 				"a key before any section: start with [NAME], the policy's name");
@@ -227,6 +235,22 @@ static int on_key(void *user, const char *section, const char *key,
 	char *s;
 
 	(void)section; /* ours, from read_line(): libinih's is the same text */
+	if (r->general) {
+		if (strcmp(key, "OnStop"))
+			r->err = config_error(
+				r->c, &r->pos,
+				"unknown key '%s' in [" CONFIG_GENERAL
+				"] (keys: OnStop)",
+				key);
+		else if (!strcmp(value, "unload") || !strcmp(value, "keep"))
+			r->c->keep_on_stop = !strcmp(value, "keep");
+		else
+			r->err = config_error(
+				r->c, &r->pos,
+				"OnStop=%s: write OnStop=unload (the default) or OnStop=keep",
+				value);
+		return 1;
+	}
 	if (!strcmp(key, "Policy")) {
 		if (!*value) {
 			r->err = config_error(

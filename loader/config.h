@@ -4,10 +4,13 @@
 #define __OOMKIT_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* OOMKIT_SYSCONFDIR: from the Makefile (SYSCONFDIR) */
 #define OOMKIT_DEFAULT_CONFIG OOMKIT_SYSCONFDIR "/oomkit/oomkit.conf"
+/* The section of oomkit's own settings: no policy can be pinned by this name. */
+#define CONFIG_GENERAL "oomkit"
 
 /* Where a section or key was read: file (one of config.files) and line. */
 struct config_pos {
@@ -40,6 +43,7 @@ struct config {
 	size_t nr_policies;
 	struct config_error *errors; /* in file order, then line order */
 	size_t nr_errors;
+	bool keep_on_stop; /* [oomkit] OnStop=keep: 'oomkit stop' unloads nothing */
 };
 
 /*

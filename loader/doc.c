@@ -57,11 +57,19 @@ static const struct doc_opt unload_opts[] = {
 	{ NULL, NULL },
 };
 
-static const struct doc_opt stream_opts[] = {
+static const struct doc_opt events_opts[] = {
 	{ "--count N",
 	  "Exit after N decisions; at most N are printed, later ones stay in "
 	  "the ring for the next reader." },
 	{ "--timeout SEC", "Exit after SEC seconds." },
+	{ "--journal",
+	  "Send each decision to the systemd journal (sd_journal_send) instead of "
+	  "standard output: the line without its time (the journal stamps it), "
+	  "SYSLOG_IDENTIFIER=oomkit, a PRIORITY (err for a failed kill, warning for a "
+	  "kill or a declared OOM, notice for observe and no-candidate, info for the "
+	  "rest) and the fields OOMKIT_POLICY, OOMKIT_DECISION and OOMKIT_TRIGGER "
+	  "(journalctl -t oomkit; journalctl OOMKIT_DECISION=kill-task). Not with -j. "
+	  "oomkit-events.service runs it." },
 	{ NULL, NULL },
 };
 
@@ -70,6 +78,23 @@ static const struct doc_opt metrics_opts[] = {
 	  "Write FILE (replaced atomically) instead of standard output." },
 	{ "--group GROUP",
 	  "Make FILE readable by GROUP (mode 0640 instead of 0600)." },
+	{ NULL, NULL },
+};
+
+static const struct doc_opt apply_opts[] = {
+	{ "--config FILE",
+	  "Read FILE (and FILE.d/*.conf) instead of " OOMKIT_SYSCONFDIR
+	  "/oomkit/oomkit.conf." },
+	{ "--dry-run",
+	  "Print the plan (what would be loaded, replaced and why, unloaded, and "
+	  "each setting written or removed) and change nothing." },
+	{ NULL, NULL },
+};
+
+static const struct doc_opt stop_opts[] = {
+	{ "--config FILE",
+	  "Read OnStop= from FILE (and FILE.d/*.conf) instead of " OOMKIT_SYSCONFDIR
+	  "/oomkit/oomkit.conf." },
 	{ NULL, NULL },
 };
 
@@ -105,7 +130,8 @@ const struct doc_cmd doc_cmds[] = {
 	  "struct_ops types it needs, loads it (printing the tail of the verifier log if the "
 	  "verifier refuses it), writes its per-cgroup settings, attaches every bpf_oom_ops "
 	  "and bpf_psi_ops struct_ops map as a link and pins the links and the maps "
-	  "oomkit_events, oomkit_stats and every knob map under /sys/fs/bpf/oomkit/NAME/. "
+	  "oomkit_events, oomkit_stats, every knob map, the loaded .rodata (as rodata) and "
+	  "a frozen copy of its metadata (oomkit_meta) under /sys/fs/bpf/oomkit/NAME/. "
 	  "The policy stays attached after oomkit exits. Prints the oom_policy name the "
 	  "kernel will report.\n\n"
 	  "A policy carries a handler for each ABI level (see 'oomkit feature'); the one "
@@ -135,10 +161,40 @@ const struct doc_cmd doc_cmds[] = {
 	  "For each policy pinned under /sys/fs/bpf/oomkit: its name, kind, attach order "
 	  "(bpf_oom_ops handlers run in attach order), load time, each handler's run count "
 	  "and run time (BPF statistics) and the policy's own counters (oomkit_stats). "
+	  "Then every tunable with the value the loaded programs run with (read from "
+	  "the pinned .rodata) and every per-cgroup setting: KEY=PATH (and :N), the "
+	  "cgroup id there now, and whether it follows the path (a path of 256 bytes "
+	  "or more below the cgroup2 mount holds for its cgroup id only). "
 	  "Leftovers of an interrupted load (NAME~tmp) are reported as incomplete. "
 	  "A pinned oomkit_stats that is not a per-CPU array of u64 is reported as "
 	  "unreadable, not read. "
 	  "bpf_oom_ops struct_ops attached by other tools are listed as foreign.",
+	  NULL },
+	{ "policy", "set", "NAME KEY=VALUE...",
+	  "change per-cgroup settings of a loaded policy",
+	  "Changes per-cgroup settings (KEY=CGROUP_PATH or KEY=CGROUP_PATH:N, as for "
+	  "'policy load --set') of the loaded policy NAME in place: it stays attached. "
+	  "Each setting is written into the pinned knob map (by cgroup id) and its "
+	  "MAP_paths twin (by path below the cgroup2 mount), so it follows a cgroup "
+	  "made again at that path. A setting for a cgroup that is already set is "
+	  "replaced. Every KEY=VALUE is checked before the first is written, and a "
+	  "failed write puts back what was written: nothing is half applied.\n\n"
+	  "A tunable is compiled into the loaded programs (a const volatile "
+	  "variable the verifier saw) and cannot change while they run: 'policy set' "
+	  "of a tunable is refused (exit 2); reload the policy with the new value, or "
+	  "change the configuration and run 'oomkit apply'.\n\n"
+	  "The keys are read from the policy's metadata that 'policy load' pinned "
+	  "beside it (oomkit_meta, a frozen copy of its .oomkit.meta section), so a "
+	  "drop-in whose file has gone or changed since is still decoded as it was "
+	  "loaded.",
+	  NULL },
+	{ "policy", "unset", "NAME KEY[=CGROUP_PATH]...",
+	  "remove per-cgroup settings of a loaded policy",
+	  "Removes per-cgroup settings of the loaded policy NAME in place: KEY alone "
+	  "removes every setting made with KEY, KEY=CGROUP_PATH the one for that "
+	  "cgroup (a :N after it is ignored). A KEY=CGROUP_PATH that is not set is an "
+	  "error (exit 1), and so nothing is removed; as for 'policy set', nothing is "
+	  "half applied.",
 	  NULL },
 	{ "policy", "unload", "NAME | --all",
 	  "detach a policy and remove its pins",
@@ -159,6 +215,37 @@ const struct doc_cmd doc_cmds[] = {
 	  "beyond reading the files; a file must be owned by root (or the caller) and "
 	  "not writable by group or others.",
 	  NULL },
+	{ NULL, "apply", "[--config FILE] [--dry-run]",
+	  "make the loaded policies what the configuration says",
+	  "Reads the configuration (default " OOMKIT_SYSCONFDIR
+	  "/oomkit/oomkit.conf and its oomkit.conf.d/*.conf, as 'config check' does; a "
+	  "mistake in it changes nothing) and converges the kernel on it: loads each "
+	  "configured policy that is not loaded, unloads each policy pinned under "
+	  "/sys/fs/bpf/oomkit that the configuration no longer names (only those: "
+	  "oomkit's own), changes the per-cgroup settings of a loaded one in place, and "
+	  "replaces one whose tunables differ from the loaded .rodata. Prints what it "
+	  "did; an apply with nothing to do says so and changes nothing.\n\n"
+	  "There is no unprotected moment: every new instance is loaded and verified "
+	  "first, then attached (pinned as NAME~tmp) beside the old one, and only then "
+	  "is the old one detached and the new one renamed into place; a policy the "
+	  "configuration drops is unloaded last. At ABI level 1 bpf_oom_ops handlers "
+	  "run in attach order, and a new instance attaches last: to keep the "
+	  "configuration's order, every configured OOM policy after one that is loaded "
+	  "or replaced is replaced too. If a load, attach or settings write fails, the "
+	  "new instances are detached, the settings written are put back, and apply "
+	  "says which policies stay loaded as they were.\n\n"
+	  "It compares the tunables' bytes, not the program: a drop-in file that "
+	  "changed with the same tunables is kept until its section changes or it is "
+	  "unloaded.",
+	  apply_opts },
+	{ NULL, "stop", "[--config FILE]",
+	  "unload the policies, unless the configuration keeps them",
+	  "What oomkit.service runs when it stops: unloads every policy pinned under "
+	  "/sys/fs/bpf/oomkit, as 'policy unload --all' does, unless the "
+	  "configuration's [oomkit] section says OnStop=keep (see oomkit.conf(5)): then "
+	  "it says so and leaves them loaded. A configuration that cannot be read "
+	  "keeps nothing: it unloads, with a note.",
+	  stop_opts },
 	{ NULL, "run",
 	  "NAME|PATH [--set KEY=VALUE]... [--scope CGROUP] [--name NAME] [--count N] [--timeout SEC]",
 	  "run a policy in the foreground",
@@ -171,7 +258,7 @@ const struct doc_cmd doc_cmds[] = {
 	  "runs, the kernel keeps BPF run-time statistics on (a stats fd, "
 	  "BPF_ENABLE_STATS), and stops when it exits unless something else asked.",
 	  run_opts },
-	{ NULL, "events", "[NAME]... [--count N] [--timeout SEC]",
+	{ NULL, "events", "[NAME]... [--count N] [--timeout SEC] [--journal]",
 	  "stream the decisions of loaded policies",
 	  "Reads the pinned oomkit_events ring buffers of the loaded policies (all of them, "
 	  "or the NAMEs given) and prints each decision: time, policy, trigger, OOM scope, "
@@ -184,7 +271,7 @@ const struct doc_cmd doc_cmds[] = {
 	  "buffer has one consumer, so each policy's records go to one reader at a time "
 	  "(a lock in /run/oomkit/events): another reader of all policies waits for it and "
 	  "takes over when it stops; naming a policy that another reader has is an error.",
-	  stream_opts },
+	  events_opts },
 	{ NULL, "metrics", "[--output FILE [--group GROUP]]",
 	  "the policies' counters for Prometheus",
 	  "Prints the counters of every loaded policy (those of 'policy show') in "
@@ -423,7 +510,8 @@ void doc_print_man(FILE *f)
 	man_text(
 		f,
 		"The pins of a loaded policy: link-MAP for each struct_ops map, "
-		"oomkit_events, oomkit_stats and the knob maps.");
+		"oomkit_events, oomkit_stats, the knob maps (MAP and MAP_paths), rodata "
+		"(the tunables' values) and oomkit_meta (what the keys mean).");
 	fputs(".TP\n.B /sys/fs/bpf/oomkit/\n", f);
 	man_text(
 		f,

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Decision streams: the oomkit_events ring buffers, one line (or JSON object) per event. */
+/* Decision streams: the oomkit_events ring buffers, one line (JSON object, journal entry) per event. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
 #include <string.h>
 #include <time.h>
 #include <linux/types.h>
 
 #include <bpf/libbpf.h>
+#include <systemd/sd-journal.h>
 
 #include <oomkit/intf.h>
 
@@ -127,46 +130,94 @@ static void print_json(const struct oomkit_event *e)
  * paths are the user's bytes (a comm can hold a newline) and go through
  * text_escape(), so a line can be neither forged nor split.
  */
-static void print_plain(const struct oomkit_event *e)
+static void format_plain(FILE *f, const struct oomkit_event *e)
 {
-	char when[64], path[PATH_MAX], scope[PATH_MAX], victim[PATH_MAX];
+	char path[PATH_MAX], scope[PATH_MAX], victim[PATH_MAX];
 	char policy[4 * sizeof(e->policy)], comm[4 * sizeof(e->comm)];
 	char reason[4 * sizeof(e->reason)];
 	__u32 i;
 
-	boot_to_wall_str(e->ts_ns, true, when, sizeof(when));
 	cg_name(e->scope_cgroup_id, path, sizeof(path));
 	text_escape(path, sizeof(path), 1, scope, sizeof(scope));
 	cg_name(e->victim_cgroup_id, path, sizeof(path));
 	text_escape(path, sizeof(path), 1, victim, sizeof(victim));
 	text_escape(e->policy, sizeof(e->policy), 1, policy, sizeof(policy));
-	printf("%s %s %s scope=%s decision=%s", when, policy,
-	       trigger_name(e->trigger), e->scope_cgroup_id ? scope : "global",
-	       decision_name(e->decision));
+	fprintf(f, "%s %s scope=%s decision=%s", policy,
+		trigger_name(e->trigger), e->scope_cgroup_id ? scope : "global",
+		decision_name(e->decision));
 	if (e->victim_cgroup_id)
-		printf(" victim=%s bytes=%llu", victim,
-		       (unsigned long long)e->victim_bytes);
+		fprintf(f, " victim=%s bytes=%llu", victim,
+			(unsigned long long)e->victim_bytes);
 	if (e->nr_pids) {
-		printf(" pids=");
+		fprintf(f, " pids=");
 		for (i = 0; i < e->nr_pids && i < OOMKIT_MAX_PIDS; i++)
-			printf("%s%u", i ? "," : "", e->pids[i]);
+			fprintf(f, "%s%u", i ? "," : "", e->pids[i]);
 	}
 	/* The kernel kills every process sharing the victim's mm. */
 	if (e->nr_also) {
-		printf(e->decision == OOMKIT_DEC_OBSERVE ? " would_also_kill=" :
-							   " also_kills=");
+		fprintf(f, e->decision == OOMKIT_DEC_OBSERVE ?
+				   " would_also_kill=" :
+				   " also_kills=");
 		for (i = 0; i < e->nr_also && i < OOMKIT_MAX_PIDS; i++)
-			printf("%s%u", i ? "," : "", e->also_pids[i]);
+			fprintf(f, "%s%u", i ? "," : "", e->also_pids[i]);
 	}
 	if (e->comm[0])
-		printf(" comm=%s",
-		       text_escape(e->comm, 16, 1, comm, sizeof(comm)));
+		fprintf(f, " comm=%s",
+			text_escape(e->comm, 16, 1, comm, sizeof(comm)));
 	if (e->error)
-		printf(" error=%d", e->error);
+		fprintf(f, " error=%d", e->error);
 	if (e->reason[0])
-		printf(" reason=\"%s\"",
-		       text_escape(e->reason, 64, 0, reason, sizeof(reason)));
-	printf("\n");
+		fprintf(f, " reason=\"%s\"",
+			text_escape(e->reason, 64, 0, reason, sizeof(reason)));
+}
+
+/* The journal's priority of a decision: a kill is a warning, a failed one an error. */
+static int decision_priority(__u32 d)
+{
+	switch (d) {
+	case OOMKIT_DEC_KILL_FAILED:
+		return LOG_ERR;
+	case OOMKIT_DEC_KILL_TASK:
+	case OOMKIT_DEC_KILL_CGROUP:
+	case OOMKIT_DEC_DECLARE_OOM:
+		return LOG_WARNING;
+	case OOMKIT_DEC_OBSERVE:
+	case OOMKIT_DEC_NO_CANDIDATE:
+		return LOG_NOTICE;
+	default:
+		return LOG_INFO;
+	}
+}
+
+bool events_journal;
+
+static void print_plain(const struct oomkit_event *e)
+{
+	char when[64], *line = NULL, policy[4 * sizeof(e->policy)];
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&line, &len);
+	if (!f)
+		return;
+	format_plain(f, e);
+	if (fclose(f))
+		return;
+	if (!events_journal) {
+		boot_to_wall_str(e->ts_ns, true, when, sizeof(when));
+		printf("%s %s\n", when, line);
+	} else {
+		/* the journal stamps the line itself; the fields are for journalctl -F */
+		text_escape(e->policy, sizeof(e->policy), 1, policy,
+			    sizeof(policy));
+		sd_journal_send("MESSAGE=%s", line, "PRIORITY=%d",
+				decision_priority(e->decision),
+				"SYSLOG_IDENTIFIER=oomkit", "OOMKIT_POLICY=%s",
+				policy, "OOMKIT_DECISION=%s",
+				decision_name(e->decision), "OOMKIT_TRIGGER=%s",
+				trigger_name(e->trigger), NULL);
+	}
+	free(line);
 }
 
 static int handle_event(void *ctx, void *data, size_t size)

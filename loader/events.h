@@ -3,7 +3,12 @@
 #ifndef __OOMKIT_EVENTS_H
 #define __OOMKIT_EVENTS_H
 
+#include <stdbool.h>
+
 struct ring_buffer;
+
+/* Each decision to the journal (sd_journal_send), with a priority, not to stdout. */
+extern bool events_journal;
 
 /* Adds one ring buffer map to *rb (created on first use). */
 int events_add(struct ring_buffer **rb, int map_fd);

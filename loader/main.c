@@ -158,7 +158,8 @@ static int do_version(void)
 static const struct cmd main_cmds[] = {
 	{ "policy", do_policy }, { "run", do_run },
 	{ "events", do_events }, { "feature", do_feature },
-	{ "config", do_config }, { "metrics", do_metrics },
+	{ "config", do_config }, { "apply", do_apply },
+	{ "stop", do_stop },	 { "metrics", do_metrics },
 	{ "help", do_help },	 { NULL, NULL },
 };
 

@@ -49,6 +49,10 @@ int do_run(void);
 int do_events(void);
 int do_feature(void);
 int do_config(void);
+int do_apply(void);
+int do_stop(void);
+/* policy unload NAME, or every policy if @target is NULL (--all). */
+int unload_policies(const char *target);
 int do_metrics(void);
 
 /* doc.c: one table for --help and the man page. */

@@ -12,6 +12,9 @@
 #define PIN_LINK_PREFIX "link-"
 /* The links of the programs that keep settings with their cgroup paths. */
 #define PIN_FOLLOW_PREFIX "follow-"
+/* The .oomkit.meta records (frozen array) and the loaded .rodata. */
+#define PIN_META	  "oomkit_meta"
+#define PIN_RODATA	  "rodata"
 #define PINS_LOCK_WAIT_MS 10000
 
 #include <limits.h>

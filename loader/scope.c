@@ -50,8 +50,8 @@ int scope_resolve(struct policy *p, const char *arg, const char *step)
 	if (!S_ISDIR(st.st_mode) || statfs(real, &sfs) ||
 	    sfs.f_type != CGROUP2_SUPER_MAGIC || strncmp(real, mnt, n) ||
 	    (real[n] && real[n] != '/')) {
-		p_err("can't %s '%s': scope '%s' is not a cgroup below %s", step,
-		      p->name, path, mnt);
+		p_err("can't %s '%s': scope '%s' is not a cgroup below %s",
+		      step, p->name, path, mnt);
 		return -ENOTDIR;
 	}
 	rel = real[n] ? real + n : "/";

@@ -25,10 +25,9 @@ static struct bpf_map *rodata_map(const struct policy *p)
 	return bpf_object__find_map_by_name(p->obj, ".rodata");
 }
 
-int tunable_type(const struct policy *p, const char *var,
-		 struct tunable_type *tt)
+int tunable_type_btf(const struct btf *btf, const char *var,
+		     struct tunable_type *tt)
 {
-	const struct btf *btf = bpf_object__btf(p->obj);
 	const struct btf_var_secinfo *vsi;
 	const struct btf_type *sec;
 	int id, i;
@@ -71,6 +70,12 @@ int tunable_type(const struct policy *p, const char *var,
 	return -ENOENT;
 }
 
+int tunable_type(const struct policy *p, const char *var,
+		 struct tunable_type *tt)
+{
+	return tunable_type_btf(bpf_object__btf(p->obj), var, tt);
+}
+
 const char *tunable_type_name(const struct tunable_type *tt)
 {
 	static const char *const s[] = { "s8", "s16", "s32", "s64" };
@@ -98,14 +103,11 @@ static void *rodata_var(const struct policy *p, const struct tunable_type *tt)
 	return data + tt->offset;
 }
 
-static int read_var(const struct policy *p, const struct tunable_type *tt,
-		    __s64 *sv, __u64 *uv)
+static int read_raw(const void *v, const struct tunable_type *tt, __s64 *sv,
+		    __u64 *uv)
 {
-	const void *v = rodata_var(p, tt);
 	__u64 raw = 0;
 
-	if (!v)
-		return -ENOENT;
 	switch (tt->size) {
 	case 1:
 		raw = *(const __u8 *)v;
@@ -127,28 +129,43 @@ static int read_var(const struct policy *p, const struct tunable_type *tt,
 	return 0;
 }
 
-int tunable_format(const struct policy *p, const char *var, char *buf,
-		   size_t len)
+int tunable_format_raw(const struct tunable_type *tt, const void *data,
+		       size_t size, char *buf, size_t len)
 {
-	struct tunable_type tt;
 	__s64 sv;
 	__u64 uv;
-	int err;
 
-	err = tunable_type(p, var, &tt);
-	if (!err)
-		err = read_var(p, &tt, &sv, &uv);
-	if (err) {
+	if (!tt->size || !data || tt->offset + tt->size > size) {
 		snprintf(buf, len, "?");
-		return err;
+		return -ENOENT;
 	}
-	if (tt.is_bool)
+	read_raw((const char *)data + tt->offset, tt, &sv, &uv);
+	if (tt->is_bool)
 		snprintf(buf, len, "%s", uv ? "true" : "false");
-	else if (tt.is_signed)
+	else if (tt->is_signed)
 		snprintf(buf, len, "%lld", (long long)sv);
 	else
 		snprintf(buf, len, "%llu", (unsigned long long)uv);
 	return 0;
+}
+
+int tunable_format(const struct policy *p, const char *var, char *buf,
+		   size_t len)
+{
+	struct bpf_map *map = rodata_map(p);
+	const void *data = NULL;
+	struct tunable_type tt;
+	size_t size = 0;
+	int err;
+
+	err = tunable_type(p, var, &tt);
+	if (!err && map)
+		data = bpf_map__initial_value(map, &size);
+	if (err || !data) {
+		snprintf(buf, len, "?");
+		return err ?: -ENOENT;
+	}
+	return tunable_format_raw(&tt, data, size, buf, len);
 }
 
 static int parse_bool(const char *s, bool *b)
@@ -482,7 +499,19 @@ static void list_keys(const struct policy *p, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-int policy_apply_sets(struct policy *p, char **sets, int nr)
+static const struct oomkit_meta *
+policy_meta_n(const struct policy *p, __u32 kind, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_meta; i++)
+		if (p->meta[i].kind == kind &&
+		    !strncmp(p->meta[i].name, name, n) && !p->meta[i].name[n])
+			return &p->meta[i];
+	return NULL;
+}
+
+static int apply_sets(struct policy *p, char **sets, int nr)
 {
 	char key[OOMKIT_NAME_LEN + 1], keys[512];
 	const struct oomkit_meta *m;
@@ -520,6 +549,39 @@ int policy_apply_sets(struct policy *p, char **sets, int nr)
 			return err;
 	}
 	return 0;
+}
+
+int policy_apply_sets(struct policy *p, char **sets, int nr)
+{
+	return apply_sets(p, sets, nr);
+}
+
+int policy_parse_live_sets(struct policy *p, char **sets, int nr)
+{
+	const char *eq;
+	int i;
+
+	/* before any setting is parsed (and noted on): a tunable refuses them all */
+	for (i = 0; i < nr; i++) {
+		eq = strchr(sets[i], '=');
+		if (!eq || eq == sets[i] || eq - sets[i] >= OOMKIT_NAME_LEN)
+			continue;
+		if (policy_meta_n(p, OOMKIT_META_TUNABLE, sets[i],
+				  eq - sets[i]))
+			return usage_err(
+				"can't set '%.*s' on '%s': a tunable is fixed when the policy "
+				"loads; reload it with the new value, or change the config and "
+				"run 'oomkit apply'",
+				(int)(eq - sets[i]), sets[i], p->name);
+	}
+	return apply_sets(p, sets, nr);
+}
+
+int knob_follow_key(const char *path, char *key, size_t len)
+{
+	struct stat st;
+
+	return follow_key(path, key, len, !stat(path, &st));
 }
 
 struct bpf_map *knob_paths_map(const struct policy *p, const char *map)

@@ -25,7 +25,8 @@ set -euo pipefail
 build=(make gcc libc6-dev pkg-config util-linux xz-utils linux-source-6.12
 	clang-19 llvm-19 clang-format-19	# BPF (llvm-strip-19); the format check
 	libelf-dev zlib1g-dev libcap-dev	# libbpf, bpftool
-	libinih-dev)				# oomkit.conf
+	libinih-dev				# oomkit.conf
+	libsystemd-dev systemd)			# events --journal; the unit check (systemd-analyze)
 kernel=(linux-source-6.12 xz-utils patch rsync make gcc libc6-dev libelf-dev
 	pahole bc flex bison libssl-dev cpio kmod)
 vm=(qemu-system-x86 busybox-static)

@@ -2,7 +2,10 @@
 /* Host tests: 'oomkit events' on a pinned ring filled by a test program: --count, removed cgroups, bytes in names. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -253,5 +256,66 @@ TEST(events_one_reader_per_policy)
 	ASSERT_EQ(r.status, 0, "exit status");
 	ASSERT_EQ(nr_lines(r.out), 1, "the next reader has the next record");
 out:
+	bpf_object__close(obj);
+}
+
+/*
+ * --journal: one native-protocol datagram per decision to journald's
+ * socket, here a socket of ours on a private /run (this host has no
+ * journald): the line, its priority and the fields.
+ */
+TEST(events_journal_sends_one_entry_per_decision)
+{
+	struct bpf_program *prog = fake_ring();
+	struct oomkit_event e = { .decision = OOMKIT_DEC_KILL_TASK,
+				  .trigger = OOMKIT_TRIG_OOM_MEMCG,
+				  .nr_pids = 1,
+				  .pids = { 42 } };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[4096];
+	ssize_t n;
+	int fd = -1;
+
+	if (!prog)
+		goto out;
+	if (!ASSERT_OK(mount("tmpfs", "/run", "tmpfs", 0, "mode=0755"),
+		       "a private /run") ||
+	    !ASSERT_OK(mkdir("/run/systemd", 0755), "mkdir") ||
+	    !ASSERT_OK(mkdir("/run/systemd/journal", 0755), "mkdir"))
+		goto out;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path),
+		 "/run/systemd/journal/socket");
+	if (!ASSERT_GE(fd, 0, "socket") ||
+	    !ASSERT_OK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), "bind"))
+		goto out;
+	strcpy(e.policy, "fake");
+	strcpy(e.comm, "hog");
+	if (!emit(prog, &e))
+		goto out;
+	ASSERT_OK(CLI(&r, "-j", "events", "--journal"), "events -j --journal");
+	ASSERT_EQ(r.status, 2, "not with -j");
+	if (!ASSERT_OK(CLI(&r, "events", "--journal", "--count", "1",
+			   "--timeout", "10"),
+		       "events --journal"))
+		goto out;
+	ASSERT_EQ(r.status, 0, r.err);
+	ASSERT_STR_EQ(r.out, "", "nothing on stdout");
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (!ASSERT_GT(n, 0, "one datagram"))
+		goto out;
+	buf[n] = '\0';
+	ASSERT_HAS_SUBSTR(
+		buf,
+		"MESSAGE=fake oom-memcg scope=global decision=kill-task "
+		"pids=42 comm=hog\n",
+		"the line, without its time");
+	ASSERT_HAS_SUBSTR(buf, "\nPRIORITY=4\n", "a kill is a warning");
+	ASSERT_HAS_SUBSTR(buf, "\nSYSLOG_IDENTIFIER=oomkit\n", "identifier");
+	ASSERT_HAS_SUBSTR(buf, "\nOOMKIT_DECISION=kill-task\n", "a field");
+	ASSERT_LT(recv(fd, buf, sizeof(buf), 0), 0, "and only one");
+out:
+	if (fd >= 0)
+		close(fd);
 	bpf_object__close(obj);
 }

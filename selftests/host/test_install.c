@@ -80,6 +80,18 @@ TEST(make_install_honours_destdir_and_keeps_an_existing_config)
 	expect_mode(DEST "/usr/local/share/bash-completion/completions/oomkit",
 		    0644);
 	expect_mode(DEST "/etc/oomkit/oomkit.conf", 0644);
+	expect_mode(DEST "/usr/local/lib/systemd/system/oomkit.service", 0644);
+	expect_mode(DEST "/usr/local/lib/systemd/system/oomkit-events.service",
+		    0644);
+	ASSERT_EQ(sh(out, sizeof(out),
+		     "grep ^Exec " DEST
+		     "/usr/local/lib/systemd/system/oomkit.service"),
+		  0, "the unit's commands");
+	ASSERT_STR_EQ(out,
+		      "ExecStart=/usr/local/sbin/oomkit apply\n"
+		      "ExecReload=/usr/local/sbin/oomkit apply\n"
+		      "ExecStop=/usr/local/sbin/oomkit stop\n",
+		      "the installed binary's path");
 	expect_working(DEST "/usr/local/sbin/oomkit",
 		       DEST "/etc/oomkit/oomkit.conf");
 	/* the drop-in directory the binary was built with, in its help */
@@ -119,7 +131,8 @@ TEST(make_deb_builds_a_package_for_debian_paths)
 		  0, "dpkg-deb -f");
 	ASSERT_STR_EQ(
 		out,
-		"Package: oomkit\nDepends: libc6, libelf1, zlib1g, libinih1\n",
+		"Package: oomkit\nDepends: libc6, libelf1, zlib1g, libinih1, "
+		"libsystemd0\n",
 		"control fields");
 	ASSERT_EQ(sh(out, sizeof(out), "dpkg-deb -c %s/build/oomkit_*.deb",
 		     root),
@@ -130,6 +143,10 @@ TEST(make_deb_builds_a_package_for_debian_paths)
 			  "the drop-in directory");
 	ASSERT_HAS_SUBSTR(out, "./etc/oomkit/oomkit.conf\n",
 			  "the example config");
+	ASSERT_HAS_SUBSTR(out, "./lib/systemd/system/oomkit.service\n",
+			  "the unit where bookworm's systemd looks");
+	ASSERT_HAS_SUBSTR(out, "./lib/systemd/system/oomkit-events.service\n",
+			  "the journal unit");
 	ASSERT_EQ(sh(out, sizeof(out),
 		     "dpkg-deb --ctrl-tarfile %s/build/oomkit_*.deb |"
 		     " tar -xO ./conffiles",
@@ -148,4 +165,40 @@ TEST(make_deb_builds_a_package_for_debian_paths)
 		  0, "policy list --help");
 	ASSERT_HAS_SUBSTR(out, "/usr/lib/oomkit/policies, or",
 			  "Debian's drop-in directory");
+}
+
+/*
+ * The installed units pass systemd-analyze verify: their commands exist
+ * (the units are pointed at the DESTDIR binary) and their man pages are
+ * found (MANPATH: the DESTDIR pages). The build machine has systemd-analyze
+ * (scripts/deps.sh installs systemd): its absence fails, never skips.
+ */
+TEST(installed_units_pass_systemd_analyze_verify)
+{
+	const char *root = build_path("..");
+	char out[8192];
+
+	if (!ASSERT_EQ(sh(NULL, 0, "command -v systemd-analyze"), 0,
+		       "systemd-analyze not found: install systemd "
+		       "(scripts/deps.sh build)"))
+		return;
+	if (!ASSERT_EQ(sh(NULL, 0,
+			  "rm -rf " DEST
+			  " && make -s -C %s install DESTDIR=" DEST " 2>&1",
+			  root),
+		       0, "make install"))
+		return;
+	ASSERT_EQ(sh(out, sizeof(out),
+		     "cd " DEST
+		     "/usr/local/lib/systemd/system && mkdir -p " DEST
+		     "/units && for u in oomkit oomkit-events; do "
+		     "sed 's|/usr/local/sbin|" DEST
+		     "/usr/local/sbin|' $u.service "
+		     ">" DEST "/units/$u.service || exit 1; done && "
+		     "MANPATH=" DEST
+		     "/usr/local/share/man systemd-analyze verify " DEST
+		     "/units/oomkit.service " DEST
+		     "/units/oomkit-events.service 2>&1"),
+		  0, "systemd-analyze verify");
+	ASSERT_STR_EQ(out, "", "no complaint");
 }

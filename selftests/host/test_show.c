@@ -73,7 +73,7 @@ TEST(show_refuses_a_foreign_oomkit_stats)
 		ASSERT_EQ(r.status, 0, cases[i].why);
 		ASSERT_TRUE(json_valid(r.out), "show -j parses");
 		snprintf(want, sizeof(want),
-			 "\"stats\":null,\"stats_error\":\"%s\"}",
+			 "\"stats\":null,\"stats_error\":\"%s\",",
 			 cases[i].why);
 		ASSERT_HAS_SUBSTR(r.out, want, "show -j");
 	}

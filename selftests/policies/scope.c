@@ -13,7 +13,7 @@
 #include "scenario.h"
 #include "test.h"
 
-#define POLICY "biggest-cgroup"
+#define POLICY	   "biggest-cgroup"
 #define TENANT_MAX (48 * MB)
 
 /* A tenant: memory.max over two leaves, "adj" at +1000 (the kernel's pick) and "big". */
