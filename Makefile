@@ -93,8 +93,9 @@ objs = $(patsubst %.c,build/%.o,$(wildcard $(1)/*.c))
 # Test suites: selftests/<suite>/*.c plus selftests/lib/*.c make one runner,
 # build/selftests/<suite>_test; selftests/<suite>/progs/*.bpf.c go to
 # build/selftests/<suite>/. scripts/check.sh runs host_test on the host,
-# abi2_test (the level-2 ABI suite) in a VM of its own on the level-2 kernel,
-# and every other suite in one VM boot.
+# every other suite but abi2 in one VM boot (level 1), and abi2_test (the
+# level-2 ABI suite), policies_test and cli_test in a boot of the level-2
+# kernel.
 SUITES := $(filter-out lib kernel,$(notdir $(patsubst %/,%,$(wildcard selftests/*/))))
 suite_bin = build/selftests/$(1)_test
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs every test suite (spdx-check, format-check and host_test on the host, the rest in one VM boot, abi2 in a second one on the level-2 kernel) and ends with "N passed, N failed".
+# Runs every test suite (spdx-check, format-check and host_test on the host, the rest in one VM boot, abi2 and the policy and CLI suites again in a second one on the level-2 kernel) and ends with "N passed, N failed".
 # Usage: check.sh                        (`make check` builds everything first)
 #        check.sh --guest DIR SUITE...   (in the VM: run each suite, keep DIR/<suite>.{log,status})
 set -euo pipefail
@@ -41,10 +41,13 @@ fail() {	# fail NAME WHY: one failed test that no runner counted
 	report+=("$(printf '  %-16s FAILED: %s' "$1" "$2")")
 }
 
-# count NAME: add up a runner's closing "N passed, N failed, N skipped".
+# count NAME [DIR [LABEL]]: add up the closing "N passed, N failed, N
+# skipped" of runner NAME, whose log is in DIR (default: $out), reported as
+# LABEL (default: NAME).
 count() {
-	local name=$1 log=$out/$1.log status line p f s
-	status=$(cat "$out/$name.status" 2>/dev/null || echo none)
+	local name=${3:-$1} dir=${2:-$out} log status line p f s
+	log=$dir/$1.log
+	status=$(cat "$dir/$1.status" 2>/dev/null || echo none)
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" 2>/dev/null |
 		tail -n 1 || true)
 	if [ -z "$line" ]; then
@@ -118,17 +121,22 @@ dmesg_clean() {	# dmesg_clean NAME LOG
 }
 dmesg_clean dmesg-clean "$out/dmesg.log"
 
-# 4. The level-2 ABI suite (selftests/abi2) in its own VM boot on the
-# level-2 kernel (OOMKIT_ABI=2, see scripts/kernel.sh), with its own logs
-# (build/check/l2/) and dmesg check.
+# 4. On the level-2 kernel (OOMKIT_ABI=2, see scripts/kernel.sh), in a
+# boot of its own with its logs and dmesg check in build/check/l2/: the
+# level-2 ABI suite (selftests/abi2), then the policy scenarios and the
+# CLI suite of step 2 again, counted as <suite>-l2.
+l2_suites=(build/selftests/abi2_test build/selftests/policies_test
+	build/selftests/cli_test)
 guest=$(mktemp -d build/vm/scratch/check.XXXXXX)
 vm_rc=0
 OOMKIT_ABI=2 scripts/vm-run --timeout "${OOMKIT_CHECK_TIMEOUT:-3000}" --mem 1024 \
-	--logs "$out/l2" -- scripts/check.sh --guest "$guest" build/selftests/abi2_test ||
+	--logs "$out/l2" -- scripts/check.sh --guest "$guest" "${l2_suites[@]}" ||
 	vm_rc=$?
-cp "$guest"/* "$out"/ 2>/dev/null || true
+cp "$guest"/* "$out/l2"/ 2>/dev/null || true
 rm -rf "$guest"
-count abi2_test
+count abi2_test "$out/l2"
+count policies_test "$out/l2" policies_test-l2
+count cli_test "$out/l2" cli_test-l2
 [ "$vm_rc" = 0 ] || fail vm-l2 "OOMKIT_ABI=2 scripts/vm-run failed with exit $vm_rc (see $out/l2/console.log)"
 dmesg_clean dmesg-clean-l2 "$out/l2/dmesg.log"
 
