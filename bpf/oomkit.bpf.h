@@ -21,6 +21,7 @@
 #define ESRCH  3
 #define E2BIG  7
 #define ENOMEM 12
+#define EBUSY  16
 
 #include "meta.bpf.h"
 #include "knobs.bpf.h"

@@ -179,8 +179,40 @@ static bool is_follower(const struct bpf_program *prog)
 {
 	const char *sec = bpf_program__section_name(prog);
 
+	/* a PSI policy's level-2 rmdir program shares the section (abi.h) */
+	if (!bpf_program__autoload(prog) ||
+	    abi_prog_role(prog) != ABI_PROG_NONE)
+		return false;
 	return !strcmp(sec, "tp_btf/cgroup_mkdir") ||
 	       !strcmp(sec, "tp_btf/cgroup_rmdir");
+}
+
+static int attach_prog(struct policy *p, struct bpf_program *prog,
+		       const char *step, const char *pin_dir,
+		       const char *pin_prefix)
+{
+	char path[PATH_MAX];
+	struct bpf_link *link;
+	int err;
+
+	link = bpf_program__attach(prog);
+	if (!link) {
+		err = -errno;
+		p_err("can't %s '%s': can't attach '%s' (%s): %s", step,
+		      p->name, bpf_program__name(prog),
+		      bpf_program__section_name(prog), libbpf_errstr(err));
+		return err;
+	}
+	p->links[p->nr_links++] = link;
+	if (!pin_dir)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s%s", pin_dir, pin_prefix,
+		 bpf_program__name(prog));
+	err = bpf_link__pin(link, path);
+	if (err)
+		p_err("can't %s '%s': can't pin link at %s: %s", step, p->name,
+		      path, libbpf_errstr(err));
+	return err;
 }
 
 /*
@@ -192,36 +224,50 @@ static int attach_followers(struct policy *p, const char *step,
 			    const char *pin_dir)
 {
 	struct bpf_program *prog;
-	char path[PATH_MAX];
 	int err;
 
 	bpf_object__for_each_program(prog, p->obj) {
-		struct bpf_link *link;
-
 		if (!is_follower(prog))
 			continue;
-		link = bpf_program__attach(prog);
-		if (!link) {
-			err = -errno;
-			p_err("can't %s '%s': can't attach '%s' (%s): %s", step,
-			      p->name, bpf_program__name(prog),
-			      bpf_program__section_name(prog),
-			      libbpf_errstr(err));
+		err = attach_prog(p, prog, step, pin_dir, PIN_FOLLOW_PREFIX);
+		if (err)
 			return err;
-		}
-		p->links[p->nr_links++] = link;
-		if (!pin_dir)
+	}
+	return policy_resolve_knobs(p);
+}
+
+/*
+ * Level 2's PSI programs (abi.h): the init first, which reads the knobs
+ * the followers resolved and may refuse, then the tracing programs,
+ * pinned as "link-<program>" beside the struct_ops links.
+ */
+static int attach_abi_progs(struct policy *p, const char *step,
+			    const char *pin_dir)
+{
+	struct bpf_program *prog;
+	const char *hint;
+	int err;
+
+	bpf_object__for_each_program(prog, p->obj) {
+		if (abi_prog_role(prog) != ABI_PROG_PSI_INIT)
 			continue;
-		snprintf(path, sizeof(path), "%s/" PIN_FOLLOW_PREFIX "%s",
-			 pin_dir, bpf_program__name(prog));
-		err = bpf_link__pin(link, path);
+		err = abi_run_init(prog, &hint);
 		if (err) {
-			p_err("can't %s '%s': can't pin link at %s: %s", step,
-			      p->name, path, libbpf_errstr(err));
+			p_err("can't %s '%s': its init '%s' failed: %s%s", step,
+			      p->name, bpf_program__name(prog),
+			      libbpf_errstr(err), hint);
 			return err;
 		}
 	}
-	return policy_resolve_knobs(p);
+	bpf_object__for_each_program(prog, p->obj) {
+		if (abi_prog_role(prog) != ABI_PROG_PSI_TRACE)
+			continue;
+		err = attach_prog(p, prog, step, pin_dir, PIN_LINK_PREFIX);
+		err = err ?: policy_check_signal(p, step);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int policy_attach(struct policy *p, const char *step, const char *pin_dir)
@@ -236,13 +282,15 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		if (abi_map_kind(p->obj, map, NULL) != ABI_KIND_OTHER)
 			nr++;
 	bpf_object__for_each_program(prog, p->obj)
-		nr += is_follower(prog);
+		nr += is_follower(prog) ||
+		      abi_prog_role(prog) == ABI_PROG_PSI_TRACE;
 	p->links = calloc(nr, sizeof(*p->links));
 	if (!p->links) {
 		p_err("can't %s '%s': out of memory", step, p->name);
 		return -ENOMEM;
 	}
 	err = attach_followers(p, step, pin_dir);
+	err = err ?: attach_abi_progs(p, step, pin_dir);
 	if (err)
 		goto rollback;
 
