@@ -184,8 +184,11 @@ static void describe_prog_link(struct ops_info *o,
 
 	o->prog_link = true;
 	o->kind = ABI_KIND_PSI;
+	/* tp_btf programs: raw tracepoint links */
 	snprintf(o->type, sizeof(o->type), "%s",
-		 info->type == BPF_LINK_TYPE_TRACING ? "tracing" : "link");
+		 info->type == BPF_LINK_TYPE_RAW_TRACEPOINT ? "tracepoint" :
+		 info->type == BPF_LINK_TYPE_TRACING	    ? "tracing" :
+							      "link");
 	snprintf(o->map_name, sizeof(o->map_name), "%s", name);
 	o->nr_h = 1;
 	snprintf(h->name, sizeof(h->name), "%s", name);
