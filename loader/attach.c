@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "abi.h"
@@ -174,6 +175,38 @@ static int pin_map(const struct policy *p, const char *dir, const char *name,
 	return err;
 }
 
+/*
+ * Whether @map's value holds a bpf_wq or a bpf_timer (a member of its
+ * own, as the kernel's BTF record finds them). The kernel arms neither in
+ * a map that no user-space reference or pin holds (-EPERM: nothing would
+ * cancel it), so a policy that pins and exits must pin such a map.
+ */
+static bool holds_async(const struct policy *p, const struct bpf_map *map)
+{
+	const struct btf *btf = bpf_object__btf(p->obj);
+	const struct btf_type *t, *mt;
+	const struct btf_member *m;
+	const char *name;
+	int i;
+
+	t = btf ? btf__type_by_id(btf, bpf_map__btf_value_type_id(map)) : NULL;
+	if (!t || !btf_is_struct(t))
+		return false;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		int id = btf__resolve_type(btf, m->type);
+
+		mt = id > 0 ? btf__type_by_id(btf, id) : NULL;
+		if (!mt || !btf_is_struct(mt))
+			continue;
+		name = btf__name_by_offset(btf, mt->name_off);
+		if (name &&
+		    (!strcmp(name, "bpf_wq") || !strcmp(name, "bpf_timer")))
+			return true;
+	}
+	return false;
+}
+
 /* bpf/knobs.bpf.h's programs that keep per-cgroup settings with their paths. */
 static bool is_follower(const struct bpf_program *prog)
 {
@@ -339,6 +372,13 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		paths = knob_paths_map(p, p->meta[i].map);
 		if (!err && paths)
 			err = pin_map(p, pin_dir, bpf_map__name(paths), step,
+				      true);
+	}
+	bpf_object__for_each_map(map, p->obj) {
+		if (err)
+			break;
+		if (bpf_map__autocreate(map) && holds_async(p, map))
+			err = pin_map(p, pin_dir, bpf_map__name(map), step,
 				      true);
 	}
 	err = err ?: policy_check_signal(p, step);
