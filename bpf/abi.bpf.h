@@ -221,12 +221,72 @@ static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom,
 		.name = policy_name,                                              \
 	}
 
-/* PSI side. */
+/*
+ * PSI side. Level 1: a bpf_psi_ops whose init creates kernel triggers
+ * (threshold within a window) and whose event handler runs, sleepable, on
+ * the kernel's bpf_psi_wq. Level 2 has no bpf_psi_ops, only the
+ * psi:psi_avgs_work tracepoint (not sleepable), fired about every 2 s
+ * (PSI_FREQ) per group with task activity: init records the watches in a
+ * slot each (a SEC("syscall") program the loader runs once at attach),
+ * the tracepoint program compares each watched group's stall time with
+ * the last sample and, when the growth scaled to the window reaches the
+ * threshold, starts the slot's bpf_wq, whose sleepable callback runs the
+ * policy's pressure handler; a cgroup_rmdir program forgets removed ones.
+ */
+#define OOMKIT_PSI_MAX_WATCH 64
+/* A sample after a longer silence only starts a new baseline. */
+#define OOMKIT_PSI_STALE_NS (60 * 1000000000ULL)
+
 struct oomkit_psi {
-	struct bpf_psi *bpf_psi; /* valid in init only */
+	struct bpf_psi *bpf_psi; /* level 1: valid in init only */
+	void *slots;		 /* level 2: the policy's oomkit_psi_slot map */
 	const char *name;	 /* the policy name, in .rodata */
 	u32 trigger; /* OOMKIT_TRIG_PSI or _CGROUP_FREE, for records */
 };
+
+/* Level 2: one watch, one array map value (the bpf_wq must live in one). */
+struct oomkit_psi_slot {
+	struct bpf_wq wq;  /* runs the pressure handler, which may sleep */
+	u64 cgid;	   /* 0 = system-wide */
+	u64 base_ns;	   /* boot ns of the baseline sample, 0 = none yet */
+	u64 base_stall_ns; /* the group's total stall time at the baseline */
+	u32 threshold_usec;
+	u32 window_usec;
+	bool full;
+	bool used;
+};
+
+/* The system's PSI group (the root cgroup's); a data symbol: untyped. */
+extern const void psi_system __ksym __weak;
+
+/* Level 2: records a watch in the first free slot. */
+static __always_inline int oomkit_psi_watch_l2(struct oomkit_psi *psi, u64 cgid,
+					       bool full, u32 threshold_usec,
+					       u32 window_usec)
+{
+	struct oomkit_psi_slot *slot;
+	u32 i;
+
+	/* without CONFIG_KALLSYMS_ALL the system's group is out of reach */
+	if (!cgid && !&psi_system)
+		return -EOPNOTSUPP;
+	bpf_for(i, 0, OOMKIT_PSI_MAX_WATCH) {
+		slot = bpf_map_lookup_elem(psi->slots, &i);
+		if (!slot)
+			return -ENOENT;
+		if (slot->used)
+			continue;
+		slot->cgid = cgid;
+		slot->base_ns = 0;
+		slot->base_stall_ns = 0;
+		slot->threshold_usec = threshold_usec;
+		slot->window_usec = window_usec;
+		slot->full = full;
+		slot->used = true;
+		return 0;
+	}
+	return -E2BIG;
+}
 
 /* A memory-pressure trigger on cgroup @cgid (0 = system-wide), owned by this policy. */
 static __always_inline int oomkit_psi_watch(struct oomkit_psi *psi, u64 cgid,
@@ -235,13 +295,128 @@ static __always_inline int oomkit_psi_watch(struct oomkit_psi *psi, u64 cgid,
 {
 	u32 res = bpf_core_enum_value(enum psi_res, PSI_MEM);
 
-	/* level 2 has no bpf_psi_ops (nor this kfunc); the loader says so first */
+	/* level 2 has no bpf_psi_ops (nor this kfunc) */
 	if (!bpf_ksym_exists(bpf_psi_create_trigger))
-		return -EOPNOTSUPP;
+		return oomkit_psi_watch_l2(psi, cgid, full, threshold_usec,
+					   window_usec);
 	if (full)
 		res |= OOMKIT_PSI_FULL;
 	return bpf_psi_create_trigger(psi->bpf_psi, cgid, res, threshold_usec,
 				      window_usec);
+}
+
+/* Level 2: frees every slot (before init records the watches). */
+static __always_inline void oomkit_psi_unwatch_all(void *slots)
+{
+	struct oomkit_psi_slot *slot;
+	u32 i;
+
+	bpf_for(i, 0, OOMKIT_PSI_MAX_WATCH) {
+		slot = bpf_map_lookup_elem(slots, &i);
+		if (slot)
+			slot->used = false;
+	}
+}
+
+/* Level 2: frees the slot of removed cgroup @cgid; true if it was watched. */
+static __always_inline bool oomkit_psi_unwatch(void *slots, u64 cgid)
+{
+	struct oomkit_psi_slot *slot;
+	bool found = false;
+	u32 i;
+
+	bpf_for(i, 0, OOMKIT_PSI_MAX_WATCH) {
+		slot = bpf_map_lookup_elem(slots, &i);
+		if (!slot || !slot->used || !cgid || slot->cgid != cgid)
+			continue;
+		slot->used = false;
+		found = true;
+	}
+	return found;
+}
+
+/* Level 2: whether @group is the PSI group of the slot's cgroup. */
+static __always_inline bool oomkit_psi_is_group(u64 cgid,
+						struct psi_group *group)
+{
+	struct cgroup *cgrp;
+	bool mine;
+
+	/* the root cgroup's psi pointer is not psi_system: the kernel special-cases it */
+	if (!cgid)
+		return &psi_system && (u64)group == (u64)&psi_system;
+	cgrp = bpf_cgroup_from_id(cgid);
+	if (!cgrp)
+		return false;
+	mine = cgrp->psi == group;
+	bpf_cgroup_release(cgrp);
+	return mine;
+}
+
+/*
+ * Level 2: takes a sample of @group for its slot; true if the stall time
+ * grew past the threshold. The baseline moves once at least a window has
+ * passed, so a window shorter than the ~2 s between samples is judged on
+ * one sample's growth scaled down to it, a longer one on the samples that
+ * span it. total[PSI_AVGS][] is the stall time psi_avgs_work() just
+ * collected (ns; 6.12: [NR_PSI_AGGREGATORS][NR_PSI_STATES - 1], flat in
+ * BTF, the same at both levels).
+ */
+static __always_inline bool oomkit_psi_grew(struct oomkit_psi_slot *slot,
+					    struct psi_group *group, u64 now)
+{
+	u64 mem[2] = {}, stall, dt, grown;
+
+	/* PSI_MEM_SOME and PSI_MEM_FULL, side by side */
+	if (bpf_probe_read_kernel(mem, sizeof(mem),
+				  &group->total[PSI_AVGS * (NR_PSI_STATES - 1) +
+						PSI_MEM_SOME]))
+		return false;
+	stall = slot->full ? mem[1] : mem[0];
+	if (!slot->base_ns || now <= slot->base_ns ||
+	    stall < slot->base_stall_ns) {
+		slot->base_ns = now;
+		slot->base_stall_ns = stall;
+		return false;
+	}
+	dt = now - slot->base_ns;
+	if (dt < (u64)slot->window_usec * 1000)
+		return false;
+	grown = stall - slot->base_stall_ns;
+	slot->base_ns = now;
+	slot->base_stall_ns = stall;
+	if (dt > OOMKIT_PSI_STALE_NS)
+		return false;
+	if (grown > dt)
+		grown = dt;
+	/* grown / dt >= threshold / window, in ns * usec (< 2^60) */
+	return grown * slot->window_usec >= (u64)slot->threshold_usec * dt;
+}
+
+/* Level 2: the tracepoint's part; @fire is the slots' bpf_wq callback. */
+static __always_inline void
+oomkit_psi_sample(void *slots, struct psi_group *group,
+		  int (*fire)(void *map, int *key, void *value))
+{
+	u64 now = bpf_ktime_get_boot_ns();
+	struct oomkit_psi_slot *slot;
+	u32 i;
+	int err;
+
+	bpf_for(i, 0, OOMKIT_PSI_MAX_WATCH) {
+		slot = bpf_map_lookup_elem(slots, &i);
+		if (!slot || !slot->used ||
+		    !oomkit_psi_is_group(slot->cgid, group))
+			continue;
+		if (!oomkit_psi_grew(slot, group, now))
+			continue;
+		/* initialized once; a start while queued is a no-op */
+		err = bpf_wq_init(&slot->wq, slots, 0);
+		if (err && err != -EBUSY)
+			continue;
+		if (!bpf_wq_set_callback_impl(&slot->wq, fire, 0, NULL))
+			bpf_wq_start(&slot->wq, 0);
+	}
 }
 
 /**
@@ -350,8 +525,21 @@ oomkit_psi_event(struct oomkit_psi *psi, u32 decision, u64 cgid, int ret)
 		}                                                   \
 	})
 
+/*
+ * A program's struct oomkit_psi, field by field: an initializer of four
+ * pointers becomes a .rodata template with relocations, which libbpf
+ * refuses ("relocation against STT_SECTION in non-exec section").
+ */
+#define __OOMKIT_PSI_CTX(psi, slots_map, policy, trig) \
+	struct oomkit_psi psi;                         \
+                                                       \
+	psi.bpf_psi = NULL;                            \
+	psi.slots = &slots_map;                        \
+	psi.name = policy;                             \
+	psi.trigger = trig
+
 /**
- * OOMKIT_PSI_POLICY - name a PSI policy and define its bpf_psi_ops instance
+ * OOMKIT_PSI_POLICY - name a PSI policy and define its programs of both levels
  * @prefix: C prefix; the policy defines
  *	`static int <prefix>_watch(struct oomkit_psi *)` (creates the triggers),
  *	`static void <prefix>_pressure(struct oomkit_psi *, u64 cgid)` (a
@@ -362,9 +550,15 @@ oomkit_psi_event(struct oomkit_psi *psi, u32 decision, u64 cgid, int ret)
  * @policy_doc: one line for `oomkit policy list`
  *
  * Place it at the top, as OOMKIT_OOM_POLICY().
- * init and the event handler are sleepable (the event one runs on the
- * kernel's bpf_psi_wq and may declare an OOM); the free hook only drops
- * state and is not.
+ * Level 1: a bpf_psi_ops; init and the event handler are sleepable (the
+ * event one runs on the kernel's bpf_psi_wq and may declare an OOM); the
+ * free hook only drops state and is not.
+ * Level 2 (programs named *___l2, which the loader leaves out at level
+ * 1): init is a SEC("syscall") program the loader runs once at attach
+ * (its error refuses the load); a tp_btf/psi_avgs_work program samples
+ * the watched groups and runs the pressure handler through a bpf_wq
+ * callback (sleepable: it may declare an OOM); forget runs at rmdir
+ * (tp_btf/cgroup_rmdir), not at the cgroup's free.
  */
 #define OOMKIT_PSI_POLICY(prefix, policy_name, policy_doc)                 \
 	OOMKIT_POLICY(policy_name, policy_doc);                            \
@@ -373,13 +567,19 @@ oomkit_psi_event(struct oomkit_psi *psi, u32 decision, u64 cgid, int ret)
 	static void prefix##_pressure(struct oomkit_psi *psi, u64 cgid);   \
 	static void prefix##_forget(struct oomkit_psi *psi, u64 cgid);     \
                                                                            \
+	struct {                                                           \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                          \
+		__uint(max_entries, OOMKIT_PSI_MAX_WATCH);                 \
+		__type(key, u32);                                          \
+		__type(value, struct oomkit_psi_slot);                     \
+	} prefix##_psi_slots SEC(".maps");                                 \
+                                                                           \
 	SEC("struct_ops.s/init")                                           \
 	int BPF_PROG(prefix##_init, struct bpf_psi *bpf_psi)               \
 	{                                                                  \
-		struct oomkit_psi psi = {                                  \
-			.bpf_psi = bpf_psi,                                \
-			.name = prefix##_policy_name,                      \
-		};                                                         \
+		__OOMKIT_PSI_CTX(psi, prefix##_psi_slots,                  \
+				 prefix##_policy_name, 0);                 \
+		psi.bpf_psi = bpf_psi;                                     \
                                                                            \
 		return prefix##_watch(&psi);                               \
 	}                                                                  \
@@ -387,10 +587,8 @@ oomkit_psi_event(struct oomkit_psi *psi, u32 decision, u64 cgid, int ret)
 	SEC("struct_ops.s/handle_psi_event")                               \
 	void BPF_PROG(prefix##_handle_psi_event, struct psi_trigger *t)    \
 	{                                                                  \
-		struct oomkit_psi psi = {                                  \
-			.name = prefix##_policy_name,                      \
-			.trigger = OOMKIT_TRIG_PSI,                        \
-		};                                                         \
+		__OOMKIT_PSI_CTX(psi, prefix##_psi_slots,                  \
+				 prefix##_policy_name, OOMKIT_TRIG_PSI);   \
                                                                            \
 		prefix##_pressure(&psi, t->cgroup_id);                     \
 	}                                                                  \
@@ -398,10 +596,9 @@ oomkit_psi_event(struct oomkit_psi *psi, u32 decision, u64 cgid, int ret)
 	SEC("struct_ops/handle_cgroup_free")                               \
 	void BPF_PROG(prefix##_handle_cgroup_free, u64 cgroup_id)          \
 	{                                                                  \
-		struct oomkit_psi psi = {                                  \
-			.name = prefix##_policy_name,                      \
-			.trigger = OOMKIT_TRIG_CGROUP_FREE,                \
-		};                                                         \
+		__OOMKIT_PSI_CTX(psi, prefix##_psi_slots,                  \
+				 prefix##_policy_name,                     \
+				 OOMKIT_TRIG_CGROUP_FREE);                 \
                                                                            \
 		prefix##_forget(&psi, cgroup_id);                          \
 	}                                                                  \
@@ -411,6 +608,54 @@ oomkit_psi_event(struct oomkit_psi *psi, u32 decision, u64 cgid, int ret)
 		.init = (void *)prefix##_init,                             \
 		.handle_psi_event = (void *)prefix##_handle_psi_event,     \
 		.handle_cgroup_free = (void *)prefix##_handle_cgroup_free, \
+	};                                                                 \
+                                                                           \
+	SEC("syscall")                                                     \
+	int prefix##_init___l2(void *ctx)                                  \
+	{                                                                  \
+		__OOMKIT_PSI_CTX(psi, prefix##_psi_slots,                  \
+				 prefix##_policy_name, 0);                 \
+                                                                           \
+		oomkit_psi_unwatch_all(&prefix##_psi_slots);               \
+		return prefix##_watch(&psi);                               \
+	}                                                                  \
+                                                                           \
+	static int prefix##_psi_wq(void *map, int *key, void *value)       \
+	{                                                                  \
+		struct oomkit_psi_slot *slot = value;                      \
+		__OOMKIT_PSI_CTX(psi, prefix##_psi_slots,                  \
+				 prefix##_policy_name, OOMKIT_TRIG_PSI);   \
+                                                                           \
+		/* forgotten since it was queued */                        \
+		if (slot->used)                                            \
+			prefix##_pressure(&psi, slot->cgid);               \
+		return 0;                                                  \
+	}                                                                  \
+                                                                           \
+	SEC("tp_btf/psi_avgs_work")                                        \
+	int BPF_PROG(prefix##_avgs___l2, struct psi_group *group)          \
+	{                                                                  \
+		oomkit_psi_sample(&prefix##_psi_slots, group,              \
+				  prefix##_psi_wq);                        \
+		return 0;                                                  \
+	}                                                                  \
+                                                                           \
+	SEC("tp_btf/cgroup_rmdir")                                         \
+	int BPF_PROG(prefix##_rmdir___l2, struct cgroup *cgrp,             \
+		     const char *path)                                     \
+	{                                                                  \
+		u64 id;                                                    \
+		__OOMKIT_PSI_CTX(psi, prefix##_psi_slots,                  \
+				 prefix##_policy_name,                     \
+				 OOMKIT_TRIG_CGROUP_FREE);                 \
+                                                                           \
+		/* hierarchy 0 is cgroup2's */                             \
+		if (BPF_CORE_READ(cgrp, root, hierarchy_id))               \
+			return 0;                                          \
+		id = BPF_CORE_READ(cgrp, kn, id);                          \
+		if (oomkit_psi_unwatch(&prefix##_psi_slots, id))           \
+			prefix##_forget(&psi, id);                         \
+		return 0;                                                  \
 	}
 
 #endif /* __OOMKIT_ABI_BPF_H */

@@ -55,6 +55,13 @@ void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
 void bpf_rcu_read_lock(void) __ksym;
 void bpf_rcu_read_unlock(void) __ksym;
 
+/* bpf_wq (6.10): abi.bpf.h's sleepable hop from level 2's PSI tracepoint. */
+int bpf_wq_init(struct bpf_wq *wq, void *p__map, unsigned int flags) __ksym;
+int bpf_wq_start(struct bpf_wq *wq, unsigned int flags) __ksym;
+int bpf_wq_set_callback_impl(struct bpf_wq *wq,
+			     int(callback_fn)(void *map, int *key, void *value),
+			     unsigned int flags__k, void *aux__ign) __ksym;
+
 /*
  * Open-coded iterators behind bpf_for_each(css, ...), bpf_for_each(css_task,
  * ...) and bpf_for_each(task, ...). vmlinux.h carries no kfunc prototypes

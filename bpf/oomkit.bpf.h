@@ -22,6 +22,7 @@
 #define E2BIG  7
 #define ENOMEM 12
 #define ERANGE 34
+#define EBUSY  16
 
 #include "meta.bpf.h"
 #include "knobs.bpf.h"

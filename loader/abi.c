@@ -23,7 +23,9 @@
 #define PSI_OPS	     "bpf_psi_ops"
 /* bpf/abi.bpf.h's CO-RE flavor of the level-2 bpf_oom_ops */
 #define OOM_VARIANT_L2 "___l2"
-#define LVL(n)	       (1u << (n))
+/* and its level-2 PSI programs: <prefix>_<what>___l2 */
+#define PROG_VARIANT_L2 "___l2"
+#define LVL(n)		(1u << (n))
 
 static const struct {
 	enum abi_kind kind;
@@ -324,6 +326,81 @@ static bool is_oom_map(const struct bpf_object *obj, const struct bpf_map *map)
 		       false) == ABI_KIND_OOM;
 }
 
+static bool is_psi_map(const struct bpf_object *obj, const struct bpf_map *map)
+{
+	return bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS &&
+	       kind_of(bpf_object__btf(obj), bpf_map__btf_value_type_id(map),
+		       false) == ABI_KIND_PSI;
+}
+
+/* bpf/abi.bpf.h's level-2 PSI programs, by their names' suffix. */
+static bool is_l2_prog(const struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+	size_t len = strlen(name), sfx = strlen(PROG_VARIANT_L2);
+
+	return len > sfx && !strcmp(name + len - sfx, PROG_VARIANT_L2);
+}
+
+/*
+ * Level 2 has no bpf_psi_ops: a PSI policy built with bpf/abi.bpf.h
+ * carries level-2 programs beside its bpf_psi_ops map (abi.bpf.h says
+ * what they do). At level 2 the map, and so its programs, is left out;
+ * elsewhere the level-2 programs are (a tp_btf/psi_avgs_work program
+ * does not even load on level 1). An object with a bpf_psi_ops map but
+ * no level-2 programs is refused at level 2.
+ */
+static int select_psi_variant(struct bpf_object *obj, enum abi_level want,
+			      char *why, size_t len)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	bool l2 = false, psi = false;
+	int err;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (!is_l2_prog(prog))
+			continue;
+		l2 = true;
+		if (want == ABI_LEVEL_2)
+			continue;
+		err = bpf_program__set_autoload(prog, false);
+		if (err) {
+			snprintf(
+				why, len,
+				"can't leave out program '%s' of ABI level 2: %s",
+				bpf_program__name(prog), strerror(-err));
+			return err;
+		}
+	}
+	if (want != ABI_LEVEL_2)
+		return 0;
+	bpf_object__for_each_map(map, obj) {
+		if (!is_psi_map(obj, map))
+			continue;
+		psi = true;
+		if (!l2)
+			continue;
+		err = bpf_map__set_autocreate(map, false);
+		if (err) {
+			snprintf(why, len,
+				 "can't leave out map '%s' of ABI level 1: %s",
+				 bpf_map__name(map), strerror(-err));
+			return err;
+		}
+	}
+	if (psi && !l2) {
+		snprintf(
+			why, len,
+			"this kernel has no " PSI_OPS
+			" (ABI level 2 replaced it with the psi_avgs_work "
+			"tracepoint) and the object has no level-2 PSI programs: it was built "
+			"against an older bpf/abi.bpf.h; rebuild it");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 /*
  * An object built with bpf/abi.bpf.h carries an OOM map per level (the
  * level-2 one of type bpf_oom_ops___l2); one built against an older header
@@ -332,6 +409,7 @@ static bool is_oom_map(const struct bpf_object *obj, const struct bpf_map *map)
  * see the object as before. libbpf (1.4 and later) loads a struct_ops
  * program only if a map it sits in is created, so leaving out the map
  * leaves out its handler, whose level-2 BTF would not verify on level 1.
+ * The PSI side: select_psi_variant().
  */
 int abi_select_variant(struct bpf_object *obj, char *why, size_t len)
 {
@@ -343,6 +421,9 @@ int abi_select_variant(struct bpf_object *obj, char *why, size_t len)
 
 	if (!abi_kernel(&k) && k->level == ABI_LEVEL_2)
 		want = ABI_LEVEL_2;
+	err = select_psi_variant(obj, want, why, len);
+	if (err)
+		return err;
 	bpf_object__for_each_map(map, obj) {
 		if (!is_oom_map(obj, map))
 			continue;
@@ -372,6 +453,40 @@ int abi_select_variant(struct bpf_object *obj, char *why, size_t len)
 				bpf_map__name(map), strerror(-err));
 			return err;
 		}
+	}
+	return 0;
+}
+
+enum abi_prog_role abi_prog_role(const struct bpf_program *prog)
+{
+	/* left out by abi_select_variant(): not this kernel's level */
+	if (!is_l2_prog(prog) || !bpf_program__autoload(prog))
+		return ABI_PROG_NONE;
+	switch (bpf_program__type(prog)) {
+	case BPF_PROG_TYPE_SYSCALL:
+		return ABI_PROG_PSI_INIT;
+	case BPF_PROG_TYPE_TRACING:
+		return ABI_PROG_PSI_TRACE;
+	default:
+		return ABI_PROG_NONE;
+	}
+}
+
+int abi_run_init(const struct bpf_program *prog, const char **hint)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err;
+
+	*hint = "";
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (err) {
+		*hint = " (running it with BPF_PROG_RUN)";
+		return err;
+	}
+	/* the init's own refusal, as level 1's bpf_psi_ops init would refuse the attach */
+	if ((int)opts.retval < 0) {
+		*hint = " (the policy's init refused)";
+		return (int)opts.retval;
 	}
 	return 0;
 }
@@ -416,20 +531,16 @@ int abi_check_kind(enum abi_kind kind, char *why, size_t len)
 				 k->why);
 		return -EOPNOTSUPP;
 	case ABI_KIND_PSI:
-		/* the PSI side of abi.bpf.h is level 1's whatever bpf_oom_ops looks like */
-		if (k->has_psi)
+		/*
+		 * Level 1: a bpf_psi_ops map. Level 2: the level-2 programs
+		 * of bpf/abi.bpf.h; abi_select_variant() refused an object
+		 * without them.
+		 */
+		if (k->has_psi || k->level == ABI_LEVEL_2)
 			return 0;
-		if (k->level == ABI_LEVEL_2)
-			snprintf(
-				why, len,
-				"this kernel has no " PSI_OPS
-				" (ABI level 2 replaced "
-				"it with the psi_avgs_work tracepoint; see 'oomkit feature')");
-		else
-			snprintf(why, len,
-				 "this kernel has no " PSI_OPS
-				 " (needs the BPF OOM "
-				 "series; see 'oomkit feature')");
+		snprintf(why, len,
+			 "this kernel has no " PSI_OPS " (needs the BPF OOM "
+			 "series; see 'oomkit feature')");
 		return -EOPNOTSUPP;
 	default:
 		snprintf(why, len, "not a map of the BPF OOM ABI");

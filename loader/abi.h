@@ -20,6 +20,7 @@ struct bpf_map;
 struct bpf_map_info;
 struct bpf_link;
 struct bpf_link_info;
+struct bpf_program;
 
 /* The kernel's BPF_OOM_NAME_MAX_LEN: the size of bpf_oom_ops.name. */
 #define ABI_OOM_NAME_LEN 64
@@ -72,6 +73,27 @@ enum abi_kind abi_map_kind(const struct bpf_object *obj,
  * (an object with OOM maps of another level only).
  */
 int abi_select_variant(struct bpf_object *obj, char *why, size_t len);
+/*
+ * What a program of an opened object is to the loader beyond its maps:
+ * bpf/abi.bpf.h's level-2 PSI programs (named *___l2) when the running
+ * kernel is of level 2. An init program runs once, before anything is
+ * attached (abi_run_init()); a tracing one is attached and pinned like a
+ * knob follower, as "link-<program>".
+ */
+enum abi_prog_role {
+	ABI_PROG_NONE = 0,
+	ABI_PROG_PSI_INIT,  /* level 2: a PSI policy's init, SEC("syscall") */
+	ABI_PROG_PSI_TRACE, /* level 2: a PSI policy's tp_btf program */
+};
+
+enum abi_prog_role abi_prog_role(const struct bpf_program *prog);
+/*
+ * Runs a loaded ABI_PROG_PSI_INIT program (BPF_PROG_RUN): 0, or a negative
+ * errno, the program's (a refusal such as -E2BIG) or the kernel's, with
+ * @hint set to a note for the error message ("" if none).
+ */
+int abi_run_init(const struct bpf_program *prog, const char **hint);
+
 /* The struct_ops type name of a kind, as users read it: "bpf_oom_ops", "bpf_psi_ops". */
 const char *abi_kind_name(enum abi_kind kind);
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "abi.h"
@@ -228,13 +229,77 @@ static int pin_rodata(const struct policy *p, const char *dir, const char *step)
 	return err;
 }
 
+/*
+ * Whether @map's value holds a bpf_wq or a bpf_timer (a member of its
+ * own, as the kernel's BTF record finds them). The kernel arms neither in
+ * a map that no user-space reference or pin holds (-EPERM: nothing would
+ * cancel it), so a policy that pins and exits must pin such a map.
+ */
+static bool holds_async(const struct policy *p, const struct bpf_map *map)
+{
+	const struct btf *btf = bpf_object__btf(p->obj);
+	const struct btf_type *t, *mt;
+	const struct btf_member *m;
+	const char *name;
+	int i;
+
+	t = btf ? btf__type_by_id(btf, bpf_map__btf_value_type_id(map)) : NULL;
+	if (!t || !btf_is_struct(t))
+		return false;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		int id = btf__resolve_type(btf, m->type);
+
+		mt = id > 0 ? btf__type_by_id(btf, id) : NULL;
+		if (!mt || !btf_is_struct(mt))
+			continue;
+		name = btf__name_by_offset(btf, mt->name_off);
+		if (name &&
+		    (!strcmp(name, "bpf_wq") || !strcmp(name, "bpf_timer")))
+			return true;
+	}
+	return false;
+}
+
 /* bpf/knobs.bpf.h's programs that keep per-cgroup settings with their paths. */
 static bool is_follower(const struct bpf_program *prog)
 {
 	const char *sec = bpf_program__section_name(prog);
 
+	/* a PSI policy's level-2 rmdir program shares the section (abi.h) */
+	if (!bpf_program__autoload(prog) ||
+	    abi_prog_role(prog) != ABI_PROG_NONE)
+		return false;
 	return !strcmp(sec, "tp_btf/cgroup_mkdir") ||
 	       !strcmp(sec, "tp_btf/cgroup_rmdir");
+}
+
+static int attach_prog(struct policy *p, struct bpf_program *prog,
+		       const char *step, const char *pin_dir,
+		       const char *pin_prefix)
+{
+	char path[PATH_MAX];
+	struct bpf_link *link;
+	int err;
+
+	link = bpf_program__attach(prog);
+	if (!link) {
+		err = -errno;
+		p_err("can't %s '%s': can't attach '%s' (%s): %s", step,
+		      p->name, bpf_program__name(prog),
+		      bpf_program__section_name(prog), libbpf_errstr(err));
+		return err;
+	}
+	p->links[p->nr_links++] = link;
+	if (!pin_dir)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s%s", pin_dir, pin_prefix,
+		 bpf_program__name(prog));
+	err = bpf_link__pin(link, path);
+	if (err)
+		p_err("can't %s '%s': can't pin link at %s: %s", step, p->name,
+		      path, libbpf_errstr(err));
+	return err;
 }
 
 /*
@@ -246,36 +311,50 @@ static int attach_followers(struct policy *p, const char *step,
 			    const char *pin_dir)
 {
 	struct bpf_program *prog;
-	char path[PATH_MAX];
 	int err;
 
 	bpf_object__for_each_program(prog, p->obj) {
-		struct bpf_link *link;
-
 		if (!is_follower(prog))
 			continue;
-		link = bpf_program__attach(prog);
-		if (!link) {
-			err = -errno;
-			p_err("can't %s '%s': can't attach '%s' (%s): %s", step,
-			      p->name, bpf_program__name(prog),
-			      bpf_program__section_name(prog),
-			      libbpf_errstr(err));
+		err = attach_prog(p, prog, step, pin_dir, PIN_FOLLOW_PREFIX);
+		if (err)
 			return err;
-		}
-		p->links[p->nr_links++] = link;
-		if (!pin_dir)
+	}
+	return policy_resolve_knobs(p);
+}
+
+/*
+ * Level 2's PSI programs (abi.h): the init first, which reads the knobs
+ * the followers resolved and may refuse, then the tracing programs,
+ * pinned as "link-<program>" beside the struct_ops links.
+ */
+static int attach_abi_progs(struct policy *p, const char *step,
+			    const char *pin_dir)
+{
+	struct bpf_program *prog;
+	const char *hint;
+	int err;
+
+	bpf_object__for_each_program(prog, p->obj) {
+		if (abi_prog_role(prog) != ABI_PROG_PSI_INIT)
 			continue;
-		snprintf(path, sizeof(path), "%s/" PIN_FOLLOW_PREFIX "%s",
-			 pin_dir, bpf_program__name(prog));
-		err = bpf_link__pin(link, path);
+		err = abi_run_init(prog, &hint);
 		if (err) {
-			p_err("can't %s '%s': can't pin link at %s: %s", step,
-			      p->name, path, libbpf_errstr(err));
+			p_err("can't %s '%s': its init '%s' failed: %s%s", step,
+			      p->name, bpf_program__name(prog),
+			      libbpf_errstr(err), hint);
 			return err;
 		}
 	}
-	return policy_resolve_knobs(p);
+	bpf_object__for_each_program(prog, p->obj) {
+		if (abi_prog_role(prog) != ABI_PROG_PSI_TRACE)
+			continue;
+		err = attach_prog(p, prog, step, pin_dir, PIN_LINK_PREFIX);
+		err = err ?: policy_check_signal(p, step);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int policy_attach(struct policy *p, const char *step, const char *pin_dir)
@@ -290,13 +369,15 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		if (abi_map_kind(p->obj, map, NULL) != ABI_KIND_OTHER)
 			nr++;
 	bpf_object__for_each_program(prog, p->obj)
-		nr += is_follower(prog);
+		nr += is_follower(prog) ||
+		      abi_prog_role(prog) == ABI_PROG_PSI_TRACE;
 	p->links = calloc(nr, sizeof(*p->links));
 	if (!p->links) {
 		p_err("can't %s '%s': out of memory", step, p->name);
 		return -ENOMEM;
 	}
 	err = attach_followers(p, step, pin_dir);
+	err = err ?: attach_abi_progs(p, step, pin_dir);
 	if (err)
 		goto rollback;
 
@@ -350,6 +431,13 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 		paths = knob_paths_map(p, p->meta[i].map);
 		if (!err && paths)
 			err = pin_map(p, pin_dir, bpf_map__name(paths), step,
+				      true);
+	}
+	bpf_object__for_each_map(map, p->obj) {
+		if (err)
+			break;
+		if (bpf_map__autocreate(map) && holds_async(p, map))
+			err = pin_map(p, pin_dir, bpf_map__name(map), step,
 				      true);
 	}
 	err = err ?: policy_check_signal(p, step);

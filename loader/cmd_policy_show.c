@@ -46,7 +46,8 @@ struct ops_info {
 	int nr_h;
 	int order; /* among OOM handlers, 1 = runs first; 0 = n/a */
 	bool ours;
-	bool detached; /* a link that runs nothing any more */
+	bool detached;	/* a link that runs nothing any more */
+	bool prog_link; /* a program's link (level 2's PSI), no map */
 };
 
 struct show_ctx {
@@ -174,14 +175,44 @@ static int describe_map(struct show_ctx *ctx, __u32 map_id, struct ops_info *o)
 	return 0;
 }
 
+/*
+ * A pinned "link-<program>" that is no struct_ops link: at level 2 a PSI
+ * policy is programs (abi.h, ABI_PROG_PSI_TRACE), shown as one handler
+ * each, named by the pin (the kernel keeps 15 characters of the name).
+ */
+static void describe_prog_link(struct ops_info *o,
+			       const struct bpf_link_info *info,
+			       const char *name)
+{
+	struct handler *h = &o->h[0];
+
+	o->prog_link = true;
+	o->kind = ABI_KIND_PSI;
+	/* tp_btf programs: raw tracepoint links */
+	snprintf(o->type, sizeof(o->type), "%s",
+		 info->type == BPF_LINK_TYPE_RAW_TRACEPOINT ? "tracepoint" :
+		 info->type == BPF_LINK_TYPE_TRACING	    ? "tracing" :
+							      "link");
+	snprintf(o->map_name, sizeof(o->map_name), "%s", name);
+	o->nr_h = 1;
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->prog_id = info->prog_id;
+	prog_stats(h);
+}
+
 static void print_ops(const struct ops_info *o)
 {
 	int i;
 
 	if (json_output) {
 		jsonw_start_object(json_wtr);
-		jsonw_string_field(json_wtr, "map", o->map_name);
-		jsonw_uint_field(json_wtr, "map_id", o->map_id);
+		if (o->prog_link) {
+			jsonw_string_field(json_wtr, "program", o->map_name);
+			jsonw_null_field(json_wtr, "map_id");
+		} else {
+			jsonw_string_field(json_wtr, "map", o->map_name);
+			jsonw_uint_field(json_wtr, "map_id", o->map_id);
+		}
 		jsonw_string_field(json_wtr, "type", o->type);
 		if (o->link_id)
 			jsonw_uint_field(json_wtr, "link_id", o->link_id);
@@ -210,12 +241,15 @@ static void print_ops(const struct ops_info *o)
 		jsonw_end_object(json_wtr);
 		return;
 	}
-	printf("    %s %s: map %u", o->type, o->map_name, o->map_id);
-	if (o->link_id)
-		printf(", link %u%s", o->link_id,
-		       o->detached ? " (detached)" : "");
+	if (o->prog_link)
+		printf("    %s program %s: link %u", o->type, o->map_name,
+		       o->link_id);
+	else if (o->link_id)
+		printf("    %s %s: map %u, link %u%s", o->type, o->map_name,
+		       o->map_id, o->link_id, o->detached ? " (detached)" : "");
 	else
-		printf(", not attached");
+		printf("    %s %s: map %u, not attached", o->type, o->map_name,
+		       o->map_id);
 	if (o->kind == ABI_KIND_OOM)
 		printf(", attach order %d, oom_policy=%s", o->order,
 		       o->oom_policy);
@@ -310,6 +344,13 @@ static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d,
 		memset(&v[nr], 0, sizeof(v[nr]));
 		v[nr].ours = true;
 		v[nr].link_id = info.id;
+		if (info.type != BPF_LINK_TYPE_STRUCT_OPS) {
+			describe_prog_link(&v[nr], &info,
+					   de->d_name +
+						   strlen(PIN_LINK_PREFIX));
+			nr++;
+			continue;
+		}
 		v[nr].detached = abi_link_detached(&info, cgid);
 		describe_map(ctx, info.struct_ops.map_id, &v[nr]);
 		/* the kernel keeps 15 characters of a map name; the pin has it all */

@@ -86,8 +86,9 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	const struct oomkit_meta *m;
+	struct bpf_program *prog;
 	struct bpf_map *map;
-	char why[192];
+	char why[320];
 	int err;
 
 	err = elf_check_bpf(p->src.data, p->src.size, why, sizeof(why));
@@ -150,6 +151,10 @@ int policy_open_src(struct policy *p, const char *step, const char *thing)
 			break;
 		}
 	}
+	/* level 2: a PSI policy is programs only (abi.h) */
+	bpf_object__for_each_program(prog, p->obj)
+		if (abi_prog_role(prog) != ABI_PROG_NONE)
+			p->has_psi = true;
 	if (!p->has_oom && !p->has_psi) {
 		p_err("can't %s '%s': no %s or %s struct_ops map in it", step,
 		      thing, abi_kind_name(ABI_KIND_OOM),

@@ -38,7 +38,7 @@ struct policy {
 	const char *doc;
 	char oom_policy[OOM_POLICY_NAME_LEN + 1]; /* what the kernel reports */
 	bool has_oom; /* has an OOM handler map (abi.h) */
-	bool has_psi; /* has a PSI map */
+	bool has_psi; /* has a PSI map, or level 2's PSI programs */
 	struct knob_setting *knobs;
 	size_t nr_knobs;
 	struct oomkit_scope scope; /* --scope; cgroup_id 0: the system */

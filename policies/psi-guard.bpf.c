@@ -1,17 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * psi-guard: act on memory pressure before the hard OOM (a bpf_psi_ops).
+ * psi-guard: act on memory pressure before the hard OOM (a PSI policy).
  *
  * Decision rule: at attach, create a PSI memory trigger (threshold_usec of
  * "some" or "full" stall within window_usec) on every cgroup set with
  * --set watch=PATH, or one system-wide trigger if none is set. When a
  * trigger fires, declare an OOM in that cgroup's memcg (a global one for
- * the system-wide trigger) with bpf_out_of_memory() and the constraint
- * CONSTRAINT_BPF_PSI_MEM: the attached OOM policies, then the kernel,
- * choose and kill. Load an OOM policy with it (biggest-cgroup is the
- * intended pair). After declaring an OOM in a cgroup, its pressure is
- * ignored for cooldown_usec, so one pressure episode costs one kill.
- * A watched cgroup that is removed has its state dropped.
+ * the system-wide trigger) with bpf_out_of_memory(): the attached OOM
+ * policies, then the kernel, choose and kill. Load an OOM policy with it
+ * (biggest-cgroup is the intended pair). After declaring an OOM in a
+ * cgroup, its pressure is ignored for cooldown_usec, so one pressure
+ * episode costs one kill. A watched cgroup that is removed has its state
+ * dropped.
+ *
+ * The two ABI levels (docs/compat.md, "PSI policies at level 2"):
+ *   level 1  a bpf_psi_ops; kernel triggers judge the stall in a sliding
+ *            window; the report's constraint is CONSTRAINT_BPF_PSI_MEM.
+ *   level 2  no bpf_psi_ops: the psi:psi_avgs_work tracepoint samples each
+ *            watched group about every 2 s and the library compares the
+ *            stall growth, scaled to window_usec, with threshold_usec; a
+ *            window under 2 s is thus judged on a ~2 s sample, and a group
+ *            without tasks gets no samples. The OOM is declared from a
+ *            bpf_wq callback; the report shows the kernel's constraint
+ *            (CONSTRAINT_MEMCG, or CONSTRAINT_NONE system-wide).
  *
  * Knobs:
  *   watch=PATH        a cgroup to watch (repeatable; default: the system).

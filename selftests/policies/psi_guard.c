@@ -4,6 +4,8 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +27,57 @@ static const char *watch(const char *rel)
 	return buf;
 }
 
+/* The guest's ABI level (scripts/vm-run passes OOMKIT_ABI): 1 or 2. */
+static int abi_level(void)
+{
+	const char *v = getenv("OOMKIT_ABI");
+
+	return v && !strcmp(v, "2") ? 2 : 1;
+}
+
+/*
+ * The OOM report's constraint for an OOM psi-guard declared: level 1
+ * prints its text, level 2 the kernel's own name (kernel-abi-level2.md §6).
+ */
+static const char *declared_constraint(bool global)
+{
+	if (abi_level() == 1)
+		return "constraint=CONSTRAINT_BPF_PSI_MEM,";
+	return global ? "constraint=CONSTRAINT_NONE," :
+			"constraint=CONSTRAINT_MEMCG,";
+}
+
+/* How many OOMs were declared since @mark, by their reports. */
+static int declared_ooms(long long mark)
+{
+	/* level 2: the declared OOM's report names GFP_KERNEL and the kworker */
+	if (abi_level() == 1)
+		return kmsg_count(mark, "constraint=CONSTRAINT_BPF_PSI_MEM");
+	return kmsg_count(mark,
+			  "invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL)");
+}
+
+/*
+ * Who killed, by the report: level 1 names the policy (or "default") in
+ * an oom_policy= line; level 2 prints "oom bpf handler: <name>" only when
+ * a BPF handler killed, and nothing for the kernel's killer.
+ */
+static bool report_names(long long mark, const char *policy)
+{
+	char line[512], want[96];
+
+	if (abi_level() == 1)
+		return oom_report_names(mark, policy);
+	if (!strcmp(policy, "default"))
+		return ASSERT_EQ(kmsg_count(mark, "oom bpf handler:"), 0,
+				 "no BPF handler in the OOM report");
+	snprintf(want, sizeof(want), "oom bpf handler: %s", policy);
+	if (!ASSERT_EQ(kmsg_grep(mark, "oom bpf handler:", line, sizeof(line)),
+		       1, "OOM report's handler line"))
+		return false;
+	return ASSERT_HAS_SUBSTR(line, want, "the policy in the OOM report");
+}
+
 /* Polls a counter of @policy until it reaches @min; returns the last value. */
 static long long wait_stat(const char *policy, enum oomkit_stat stat,
 			   long long min, int ms)
@@ -42,8 +95,9 @@ static long long wait_stat(const char *policy, enum oomkit_stat stat,
 /*
  * The upstream PSI scenario: a task stuck at memory.high (40 MB, no swap)
  * stalls on reclaim; psi-guard's trigger on its cgroup fires and declares
- * an OOM there with CONSTRAINT_BPF_PSI_MEM; with no OOM policy attached the
- * kernel kills the task.
+ * an OOM there (level 1: with CONSTRAINT_BPF_PSI_MEM; level 2: from the
+ * psi_avgs_work tracepoint's bpf_wq, CONSTRAINT_MEMCG); with no OOM policy
+ * attached the kernel kills the task.
  */
 TEST(psi_guard_declares_memcg_oom)
 {
@@ -67,9 +121,10 @@ TEST(psi_guard_declares_memcg_oom)
 	ASSERT_TRUE(hog_killed(hog), "the stalled task is killed");
 	ASSERT_EQ(oom_kills("psi"), 1, "psi oom_kill");
 	if (oom_kill_line(mark, line, sizeof(line)))
-		ASSERT_HAS_SUBSTR(line, "constraint=CONSTRAINT_BPF_PSI_MEM",
+		ASSERT_HAS_SUBSTR(line, declared_constraint(false),
 				  "constraint text");
-	oom_report_names(mark, "default");
+	ASSERT_EQ(declared_ooms(mark), 1, "one declared OOM");
+	report_names(mark, "default");
 	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_PSI_EVENTS), 1,
 		  "psi_events counter");
 	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1,
@@ -117,9 +172,8 @@ TEST(psi_guard_with_biggest_cgroup_and_cooldown)
 	grow = hog_start_growing("psi/grow", 2 * MB, 0);
 
 	ASSERT_TRUE(hog_killed(big), "biggest-cgroup kills big");
-	oom_report_names(mark, "biggest-cgroup");
-	ASSERT_EQ(kmsg_count(mark, "constraint=CONSTRAINT_BPF_PSI_MEM"), 1,
-		  "one declared OOM");
+	report_names(mark, "biggest-cgroup");
+	ASSERT_EQ(declared_ooms(mark), 1, "one declared OOM");
 	ASSERT_GE(wait_stat(POLICY, OOMKIT_STAT_COOLDOWN, 1, PSI_WAIT_MS), 1,
 		  "pressure again, within the cooldown");
 	ASSERT_TRUE(hog_alive(grow), "grow survives the second episode");
@@ -135,7 +189,10 @@ cleanup:
 		  "nr_dying_descendants");
 }
 
-/* A watched cgroup that is removed: handle_cgroup_free reports it and its state is dropped. */
+/*
+ * A watched cgroup that is removed: handle_cgroup_free (level 1) or the
+ * rmdir tracepoint (level 2) reports it and its state is dropped.
+ */
 TEST(psi_guard_forgets_removed_cgroup)
 {
 	struct oomkit_event ev[16];
@@ -267,9 +324,10 @@ TEST(psi_guard_system_wide_episode)
 	}
 	/* One OOM in the guest: the declared one, nothing the kernel ran into. */
 	ASSERT_EQ(kmsg_count(mark, "invoked oom-killer"), 1, "one OOM report");
-	oom_report_names(mark, "biggest-cgroup");
+	ASSERT_EQ(declared_ooms(mark), 1, "the declared one");
+	report_names(mark, "biggest-cgroup");
 	if (oom_kill_line(mark, line, sizeof(line))) {
-		ASSERT_HAS_SUBSTR(line, "constraint=CONSTRAINT_BPF_PSI_MEM,",
+		ASSERT_HAS_SUBSTR(line, declared_constraint(true),
 				  "constraint text");
 		ASSERT_HAS_SUBSTR(line, ",global_oom,", "a global OOM");
 	}
@@ -368,7 +426,9 @@ static int load_watching(int n)
 
 /*
  * L2: psi-guard watches at most 64 cgroups; 65 must fail the load (init
- * returns -E2BIG) rather than attach with one of them unwatched. 64 load.
+ * returns -E2BIG: level 1's bpf_psi_ops init in the attach, level 2's
+ * syscall init the loader runs) rather than attach with one of them
+ * unwatched. 64 load.
  */
 TEST(psi_guard_refuses_more_than_64_watches)
 {
