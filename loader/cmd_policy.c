@@ -266,14 +266,7 @@ static int do_load(void)
 			 ARG_TARGET | ARG_SET | ARG_STATS | ARG_INSTANCE, &a);
 	if (err || a.help)
 		goto out_args;
-	err = policy_prepare(a.target,
-			     &(const struct instance_opts){
-				     .sets = a.sets,
-				     .nr_sets = a.nr_sets,
-				     .name = a.name,
-				     .scope = a.scope,
-			     },
-			     &p, "load");
+	err = policy_prepare(&a, &p, "load");
 	if (err)
 		goto out;
 	catch_signals();

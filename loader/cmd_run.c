@@ -30,14 +30,7 @@ int do_run(void)
 	if (err || a.help)
 		goto out_args;
 	/* the same name twice would make the kernel report two policies as one */
-	err = policy_prepare(a.target,
-			     &(const struct instance_opts){
-				     .sets = a.sets,
-				     .nr_sets = a.nr_sets,
-				     .name = a.name,
-				     .scope = a.scope,
-			     },
-			     &p, "run");
+	err = policy_prepare(&a, &p, "run");
 	if (err)
 		goto out;
 	/*

@@ -2,6 +2,7 @@
 /* What 'policy load' and 'run' do before they attach: open to knobs. */
 #include <stdio.h>
 
+#include "args.h"
 #include "attach.h"
 #include "main.h"
 #include "pins.h"
@@ -24,17 +25,16 @@ static int policy_rename(struct policy *p, const char *name, const char *step)
 	return 0;
 }
 
-int policy_prepare(const char *arg, const struct instance_opts *o,
-		   struct policy *p, const char *step)
+int policy_prepare(const struct cmd_args *a, struct policy *p, const char *step)
 {
 	int err;
 
-	err = require_admin(step, arg);
-	err = err ?: policy_open(arg, p, step);
-	err = err ?: policy_rename(p, o->name, step);
-	err = err ?: policy_apply_sets(p, o->sets, o->nr_sets);
-	if (!err && o->scope)
-		err = scope_resolve(p, o->scope, step);
+	err = require_admin(step, a->target);
+	err = err ?: policy_open(a->target, p, step);
+	err = err ?: policy_rename(p, a->name, step);
+	err = err ?: policy_apply_sets(p, a->sets, a->nr_sets);
+	if (!err && a->scope)
+		err = scope_resolve(p, a->scope, step);
 	/* before the kernel check, so a taken name is reported on any kernel */
 	err = err ?: pins_check_free(p->name, step, false);
 	err = err ?: policy_check_kernel(p, step);
