@@ -1,50 +1,40 @@
 #!/usr/bin/env bash
-# Builds the test kernel (linux-source-6.12 + selftests/kernel/patches + config) into the cache.
-# Usage: kernel.sh [--path]   (--path: only print the result directory)
+# Builds a test kernel (linux-source-6.12 + one level's patches + config) into the cache.
+# Usage: [OOMKIT_ABI=1|2] kernel.sh [--path]   (--path: only print the result directory)
 #
-# The result, $CACHE/kernel-<key>/{bzImage,vmlinux,.config}, is keyed by the
-# patches, the config fragment, the source version, the compiler and this
-# script, and appears complete or not at all. One work tree ($CACHE/kernel-work:
-# a patched source copy and an O= object dir) is reused between keys: only the
-# files whose content changed are rewritten, so a new patch revision rebuilds
-# incrementally. Delete it to force a clean build.
-# # L2
-# OOMKIT_ABI=2 builds the level-2 kernel (docs/notes.md, "Level-2 test # L2
-# kernel") from selftests/kernel/level2 instead, into kernel-l2-<key> # L2
-# with its own work tree, kernel-work-l2. Level 1's key hashes this # L2
-# script without its level-2 lines (those ending in "# L2"; a line # L2
-# starting with "#L1" is level 1's original of the line after it), so # L2
-# adding level 2 did not change level 1's key. # L2
+# Level 1 (the default) applies selftests/kernel/patches, level 2
+# selftests/kernel/level2 (docs/notes.md, "Level-2 test kernel"). The
+# result, $CACHE/kernel-<key>/ or $CACHE/kernel-l2-<key>/ holding bzImage,
+# vmlinux and .config, is keyed by the patches, the config fragment, the
+# source version, the compiler and this script, and appears complete or not
+# at all. Each level reuses one work tree ($CACHE/kernel-work,
+# kernel-work-l2: a patched source copy and an O= object dir) between keys:
+# only files whose content changed are rewritten, so a new patch revision
+# rebuilds incrementally. Delete it to force a clean build.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 kdir=$OOMKIT_ROOT/selftests/kernel
 fragment=$kdir/config
+case ${OOMKIT_ABI:-1} in
+1) pdir=$kdir/patches prefix=kernel- wsuffix= ;;
+2) pdir=$kdir/level2 prefix=kernel-l2- wsuffix=-l2 ;;
+*) die "OOMKIT_ABI=$OOMKIT_ABI: the test kernel has levels 1 and 2" ;;
+esac
 shopt -s nullglob
-patches=("$kdir"/patches/*.patch)
+patches=("$pdir"/*.patch)
 shopt -u nullglob
-level=${OOMKIT_ABI:-1} # L2
-case $level in # L2
-1) pdir=$kdir/patches prefix=kernel- wsuffix= ;; # L2
-2) pdir=$kdir/level2 prefix=kernel-l2- wsuffix=-l2 # L2
-	shopt -s nullglob # L2
-	patches=("$pdir"/*.patch) # L2
-	shopt -u nullglob # L2
-	[ ${#patches[@]} -gt 0 ] || die "no patches in ${pdir#"$OOMKIT_ROOT"/}" ;; # L2
-*) die "OOMKIT_ABI=$level: the test kernel has levels 1 and 2" ;; # L2
-esac # L2
-script_text() { # L2
-	if [ "$level" = 1 ]; then # L2
-		sed -e '/ # L2$/d' -e 's/^#L1//' "$0" # L2
-	else # L2
-		cat "$0" # L2
-	fi # L2
-} # L2
+[ ${#patches[@]} -gt 0 ] || die "no patches in ${pdir#"$OOMKIT_ROOT"/}"
 
+# Asked outside the pipeline below, where a failure would go unseen and
+# the key would hash an empty answer.
+version=$(linux_src_version)
+gcc_version=$(gcc --version) || die "gcc is missing: run scripts/deps.sh kernel as root"
+pahole_version=$(pahole --version) || die "pahole is missing or broken: run scripts/deps.sh kernel as root"
 key=$({
-	echo "$LINUX_PKG $(linux_src_version)"
-	gcc --version | head -n 1
-	pahole --version
+	echo "$LINUX_PKG $version"
+	echo "${gcc_version%%$'\n'*}"
+	echo "$pahole_version"
 	for p in "${patches[@]}"; do
 		echo "patch ${p##*/}"
 		cat "$p"
@@ -52,11 +42,9 @@ key=$({
 	echo config
 	cat "$fragment"
 	echo script
-#L1	cat "$0"
-	script_text # L2
+	cat "$0"
 } | sha256sum | cut -c1-16)
-#L1out=$OOMKIT_CACHE/kernel-$key
-out=$OOMKIT_CACHE/$prefix$key # L2
+out=$OOMKIT_CACHE/$prefix$key
 
 if [ "${1:-}" = --path ]; then
 	echo "$out"
@@ -76,8 +64,7 @@ if [ -f "$out/bzImage" ]; then
 fi
 
 src=$("$OOMKIT_ROOT/scripts/linux-src.sh")
-#L1work=$OOMKIT_CACHE/kernel-work
-work=$OOMKIT_CACHE/kernel-work$wsuffix # L2
+work=$OOMKIT_CACHE/kernel-work$wsuffix
 obj=$work/obj
 rm -rf "$OOMKIT_CACHE"/kernel-*.tmp.*	# left by an interrupted build
 tmp=$(mktemp -d "$out.tmp.XXXXXX")
@@ -86,8 +73,7 @@ kmake() { make -C "$work/src" O="$obj" V="$V" "$@"; }
 
 # Patch a hard-linked copy of the pristine tree (patch replaces files, so the
 # pristine copy is untouched), then sync it into the work tree by content.
-#L1say PATCH "${#patches[@]} patch(es) from selftests/kernel/patches"
-say PATCH "${#patches[@]} patch(es) from ${pdir#"$OOMKIT_ROOT"/}" # L2
+say PATCH "${#patches[@]} patch(es) from ${pdir#"$OOMKIT_ROOT"/}"
 mkdir "$tmp/src"
 cp -al "$src/." "$tmp/src/"
 for p in "${patches[@]}"; do
@@ -134,7 +120,6 @@ cp "$obj/arch/x86/boot/bzImage" "$obj/vmlinux" "$obj/.config" "$tmp/"
 [ -e "$out" ] || mv -T "$tmp" "$out"	# (unless put there by hand meanwhile)
 
 # Keep the three most recent kernels.
-#L1ls -1dt "$OOMKIT_CACHE"/kernel-????????????????/ | tail -n +4 | xargs -r rm -rf
-ls -1dt "$OOMKIT_CACHE/$prefix"????????????????/ | tail -n +4 | xargs -r rm -rf # L2
+ls -1dt "$OOMKIT_CACHE/$prefix"????????????????/ | tail -n +4 | xargs -r rm -rf
 say KERNEL "$out (built in $(elapsed "$start"))"
 echo "$out"
