@@ -135,26 +135,40 @@ static __always_inline int oomkit_knob_follow_rmdir(void *ids,
 /* The lookup reads kernel types; the host tests' fake object only describes knobs. */
 #ifdef __VMLINUX_H__
 /*
+ * @cgrp's ancestor at depth @i (0: the root; @cgrp's own level: itself),
+ * NULL if it cannot be read. cgroup->ancestors[] is read by probe: plain
+ * data, at an index the verifier could not bound.
+ */
+static __always_inline struct cgroup *
+oomkit_cgroup_ancestor(struct cgroup *cgrp, int i)
+{
+	u64 base = (u64)cgrp + bpf_core_field_offset(struct cgroup, ancestors);
+	struct cgroup *anc;
+
+	if (bpf_probe_read_kernel(&anc, sizeof(anc),
+				  (void *)(base + i * sizeof(anc))))
+		return NULL;
+	return anc;
+}
+
+/*
  * The setting in knob @map of the nearest cgroup from @css's up to the
  * root, so `--set avoid=/sys/fs/cgroup/db` covers everything under db;
  * @def when none has one. Every level is looked at (the kernel has no
- * depth limit but cgroup.max.depth): one map lookup per level. Reads
- * cgroup->ancestors[] by probe: plain data.
+ * depth limit but cgroup.max.depth): one map lookup per level.
  */
 static __always_inline s64 oomkit_knob_nearest(void *map,
 					       struct cgroup_subsys_state *css,
 					       s64 def)
 {
 	struct cgroup *cgrp = BPF_CORE_READ(css, cgroup), *anc;
-	int level = BPF_CORE_READ(cgrp, level), i, j;
-	u64 base, cgid;
+	int level = BPF_CORE_READ(cgrp, level), j;
+	u64 cgid;
 	s64 *val;
 
-	base = (u64)cgrp + bpf_core_field_offset(struct cgroup, ancestors);
 	bpf_for(j, 0, level + 1) {
-		i = level - j;
-		if (bpf_probe_read_kernel(&anc, sizeof(anc),
-					  (void *)(base + i * sizeof(anc))))
+		anc = oomkit_cgroup_ancestor(cgrp, level - j);
+		if (!anc)
 			break;
 		cgid = BPF_CORE_READ(anc, kn, id);
 		val = bpf_map_lookup_elem(map, &cgid);

@@ -23,6 +23,7 @@
 #define ENOMEM 12
 #define ERANGE 34
 #define EBUSY  16
+#define EINVAL 22
 
 #include "meta.bpf.h"
 #include "knobs.bpf.h"

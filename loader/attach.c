@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 
 #include "abi.h"
+#include "annotations.h"
 #include "attach.h"
 #include "main.h"
 #include "pins.h"
@@ -261,7 +262,11 @@ static bool holds_async(const struct policy *p, const struct bpf_map *map)
 	return false;
 }
 
-/* bpf/knobs.bpf.h's programs that keep per-cgroup settings with their paths. */
+/*
+ * Programs that keep per-cgroup state in step with the cgroups: settings
+ * with their paths (bpf/knobs.bpf.h), annotations with their xattrs
+ * (bpf/annotations.bpf.h).
+ */
 static bool is_follower(const struct bpf_program *prog)
 {
 	const char *sec = bpf_program__section_name(prog);
@@ -271,7 +276,7 @@ static bool is_follower(const struct bpf_program *prog)
 	    abi_prog_role(prog) != ABI_PROG_NONE)
 		return false;
 	return !strcmp(sec, "tp_btf/cgroup_mkdir") ||
-	       !strcmp(sec, "tp_btf/cgroup_rmdir");
+	       !strcmp(sec, "tp_btf/cgroup_rmdir") || annot_is_hook(prog);
 }
 
 static int attach_prog(struct policy *p, struct bpf_program *prog,
@@ -311,16 +316,23 @@ static int attach_followers(struct policy *p, const char *step,
 			    const char *pin_dir)
 {
 	struct bpf_program *prog;
+	bool annot;
 	int err;
 
+	/* an instance that reads no annotations gets no xattr hooks */
+	err = annot_wanted(p, step, &annot);
+	if (err)
+		return err;
 	bpf_object__for_each_program(prog, p->obj) {
-		if (!is_follower(prog))
+		if (!is_follower(prog) || (!annot && annot_is_hook(prog)))
 			continue;
 		err = attach_prog(p, prog, step, pin_dir, PIN_FOLLOW_PREFIX);
 		if (err)
 			return err;
 	}
-	return policy_resolve_knobs(p);
+	err = policy_resolve_knobs(p);
+	/* after the hooks: a change from here on is theirs to see */
+	return err ?: annot ? annot_seed(p, step) : 0;
 }
 
 /*
@@ -422,6 +434,7 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 	err = pin_map(p, pin_dir, "oomkit_events", step, false);
 	err = err ?: pin_map(p, pin_dir, "oomkit_stats", step, false);
 	err = err ?: pin_map(p, pin_dir, SCOPE_MAP, step, false);
+	err = err ?: pin_map(p, pin_dir, ANNOT_MAP, step, false);
 	err = err ?: pin_meta(p, pin_dir, step);
 	err = err ?: pin_rodata(p, pin_dir, step);
 	for (i = 0; !err && i < p->nr_meta; i++) {

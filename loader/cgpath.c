@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Cgroup ids and paths: where cgroup2 is mounted, and id -> path with a cache. */
+/* Cgroup ids and paths: where cgroup2 is mounted, a walk of its tree, id -> path with a cache. */
 #include <dirent.h>
 #include <limits.h>
 #include <mntent.h>
@@ -62,44 +62,74 @@ static void cache_put(__u64 id, const char *path)
 	e->path = copy;
 }
 
-/* Depth-first walk of the cgroup2 tree for one id. */
-static int walk(const char *abs, size_t root_len, __u64 id, int depth,
-		char *out, size_t len)
+/* Depth-first from @abs; @visit as in cgroup_walk(). */
+static int walk(char *abs, size_t len, int depth, cgroup_visit_fn visit,
+		void *data)
 {
 	struct dirent *de;
 	struct stat st;
-	int found = 0;
+	size_t n;
 	DIR *dir;
+	int ret;
 
+	/* a cgroup removed while we walk is simply not there */
 	if (stat(abs, &st))
 		return 0;
-	if (st.st_ino == id) {
-		snprintf(out, len, "%s", abs[root_len] ? abs + root_len : "/");
-		return 1;
-	}
-	if (depth >= CG_WALK_MAX_DEPTH)
-		return 0;
+	ret = visit(abs, &st, data);
+	if (ret || depth >= CG_WALK_MAX_DEPTH)
+		return ret;
 	dir = opendir(abs);
 	if (!dir)
 		return 0;
-	while (!found && (de = readdir(dir))) {
-		char sub[PATH_MAX];
-
+	n = strlen(abs);
+	while (!ret && (de = readdir(dir))) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		if (snprintf(sub, sizeof(sub), "%s/%s", abs, de->d_name) >=
-		    (int)sizeof(sub))
+		if (snprintf(abs + n, len - n, "/%s", de->d_name) >=
+		    (int)(len - n))
 			continue;
-		found = walk(sub, root_len, id, depth + 1, out, len);
+		ret = walk(abs, len, depth + 1, visit, data);
 	}
+	abs[n] = '\0';
 	closedir(dir);
-	return found;
+	return ret;
+}
+
+int cgroup_walk(cgroup_visit_fn visit, void *data)
+{
+	char abs[PATH_MAX];
+
+	snprintf(abs, sizeof(abs), "%s", cgroup2_mount());
+	return walk(abs, sizeof(abs), 0, visit, data);
+}
+
+const char *cgroup_rel(const char *abs)
+{
+	const char *rel = abs + strlen(cgroup2_mount());
+
+	return *rel ? rel : "/";
+}
+
+struct id_lookup {
+	__u64 id;
+	char *out;
+	size_t len;
+};
+
+static int match_id(const char *abs, const struct stat *st, void *data)
+{
+	struct id_lookup *l = data;
+
+	if (st->st_ino != l->id)
+		return 0;
+	snprintf(l->out, l->len, "%s", cgroup_rel(abs));
+	return 1;
 }
 
 const char *cgpath_lookup(__u64 id)
 {
 	static char path[PATH_MAX];
-	const char *root = cgroup2_mount();
+	struct id_lookup l = { id, path, sizeof(path) };
 	unsigned int i;
 
 	for (i = 0; i < CG_CACHE_SIZE; i++)
@@ -107,7 +137,7 @@ const char *cgpath_lookup(__u64 id)
 			return cache[i].path;
 	path[0] = '\0';
 	/* a removed cgroup is not found (the caller prints its id), once */
-	if (!walk(root, strlen(root), id, 0, path, sizeof(path)))
+	if (cgroup_walk(match_id, &l) != 1)
 		path[0] = '\0';
 	cache_put(id, path);
 	return path;

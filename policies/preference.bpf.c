@@ -15,6 +15,12 @@
  *
  * Knobs:
  *   prefer=PATH / avoid=PATH / omit=PATH  for PATH and its subtree.
+ *   systemd_xattrs=1  also take avoid/omit from the xattrs systemd writes
+ *                     for ManagedOOMPreference= (user.oomd_avoid/omit).
+ *   oomd_xattrs=1     also take prefer/avoid from facebook oomd's xattrs
+ *                     (trusted.oomd_prefer/avoid, and user. forms).
+ *   An annotated cgroup counts as a setting there; one set with --set on
+ *   the same cgroup wins (bpf/annotations.bpf.h has the ownership rule).
  *   pgscan_min_pages  scan growth below this many pages ranks as none, so
  *                     a few scanned pages do not outrank size (default 256).
  *   count_page_cache  0 (default): sizes without page cache; 1: with.
@@ -24,6 +30,7 @@
  * Baselines are kept in each cgroup's storage: any number of candidates.
  */
 #include "oomkit.bpf.h"
+#include "annotations.bpf.h"
 
 char _license[] SEC("license") = "GPL";
 
@@ -51,6 +58,14 @@ OOMKIT_CGROUP_KNOB(omit, preference, PREF_OMIT, 0, 0, 0,
 OOMKIT_TUNABLE(u64, pgscan_min_pages, 256, 0, 1LL << 40,
 	       "pages: reclaim scan growth below this ranks as none");
 OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
+
+/* What each annotation stands for here. */
+static const s64 preference_of_annot[] = {
+	[OOMKIT_ANNOT_NONE] = PREF_NONE,
+	[OOMKIT_ANNOT_AVOID] = PREF_AVOID,
+	[OOMKIT_ANNOT_PREFER] = PREF_PREFER,
+	[OOMKIT_ANNOT_OMIT] = PREF_OMIT,
+};
 
 /*
  * Reclaim scans of each cgroup, in the cgroup's own storage: no cap on
@@ -130,7 +145,8 @@ static bool preference_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
 			    struct cgroup_subsys_state *css,
 			    struct oomkit_leaf *leaf)
 {
-	s64 pref = oomkit_knob_nearest(&preference, css, PREF_NONE);
+	s64 pref = oomkit_knob_nearest_annotated(&preference, css, PREF_NONE,
+						 preference_of_annot);
 
 	if (pref == PREF_OMIT)
 		return false;
@@ -147,6 +163,7 @@ static int preference_oom(struct oomkit_oom *oom)
 	struct oomkit_leaf *best = &pick.top[0];
 
 	pgscan_walk_nr++;
+	oomkit_annot_begin();
 	oomkit_pick_leaf(oom, &pick, count_page_cache, preference_rank);
 	if (pick.victim_pid) {
 		preference_pgscan_rollback(&pick);

@@ -29,7 +29,8 @@ build=(make gcc libc6-dev pkg-config util-linux xz-utils linux-source-6.12
 	libsystemd-dev systemd)			# events --journal; the unit check (systemd-analyze)
 kernel=(linux-source-6.12 xz-utils patch rsync make gcc libc6-dev libelf-dev
 	pahole bc flex bison libssl-dev cpio kmod)
-vm=(qemu-system-x86 busybox-static)
+vm=(qemu-system-x86 busybox-static
+	attr)					# setfattr, in the annotation scenarios
 demo=(python3)
 bench=(earlyoom)
 

@@ -110,6 +110,49 @@ struct oomkit_scope {
 };
 
 /*
+ * Cgroup xattrs other OOM daemons read (bpf/annotations.bpf.h): systemd's
+ * ManagedOOMPreference= (user.oomd_avoid, user.oomd_omit: booleans) and
+ * facebook oomd's (trusted.oomd_prefer, trusted.oomd_avoid and their
+ * user. forms: present or not). The map "oomkit_annot" holds, per cgroup
+ * id, a bit per name in this order.
+ */
+enum oomkit_annot_name {
+	OOMKIT_ANNOT_USER_AVOID,
+	OOMKIT_ANNOT_USER_OMIT,
+	OOMKIT_ANNOT_USER_PREFER,
+	OOMKIT_ANNOT_TRUSTED_AVOID,
+	OOMKIT_ANNOT_TRUSTED_PREFER,
+	OOMKIT_ANNOT_NR,
+};
+
+#define OOMKIT_ANNOT_NAME_LEN 24
+#define OOMKIT_ANNOT_NAMES                                                       \
+	{                                                                        \
+		"user.oomd_avoid",    "user.oomd_omit",	     "user.oomd_prefer", \
+		"trusted.oomd_avoid", "trusted.oomd_prefer",                     \
+	}
+
+struct oomkit_annot {
+	__u32 present; /* the xattr exists */
+	__u32 truth;   /* and its value is a true boolean */
+	__u32 heard;   /* set or removed since the hooks attached */
+	__u32 pad;
+};
+
+/*
+ * The context of the SEC("syscall") program "oomkit_annot_seed", which the
+ * CLI runs once per xattr found at attach (cgroup_id 0: only asks whether
+ * the instance reads annotations at all; it returns 1 if so).
+ */
+#define OOMKIT_ANNOT_VALUE_LEN 16
+struct oomkit_annot_seed {
+	__u64 cgroup_id;
+	__u32 name; /* enum oomkit_annot_name */
+	__u32 len;  /* the value's full size; value[] holds its start */
+	char value[OOMKIT_ANNOT_VALUE_LEN];
+};
+
+/*
  * Descriptions in section OOMKIT_META_SEC, read by the CLI from the ELF
  * file: fixed-size records, no pointers, so no relocations are needed.
  */
