@@ -20,6 +20,7 @@
 #include "pins.h"
 #include "plan.h"
 #include "policy.h"
+#include "scope.h"
 #include "tunables.h"
 
 /* One change of a kept policy's settings: a knob to write, or a setting to remove. */
@@ -90,6 +91,27 @@ static bool same_tunables(const struct target *t)
 	want = bpf_map__initial_value(map, &size);
 	return t->lp.rodata && want && size == t->lp.rodata_size &&
 	       !memcmp(want, t->lp.rodata, size);
+}
+
+/* Whether the loaded instance came from the policy the section names. */
+static bool same_policy(const struct target *t)
+{
+	const struct oomkit_meta *want, *have;
+
+	want = policy_meta(&t->p, OOMKIT_META_POLICY, NULL);
+	have = policy_meta(&t->lp.p, OOMKIT_META_POLICY, NULL);
+	/* loaded by an older oomkit, without its meta: the tunables decide */
+	return !have || (want && !strcmp(want->name, have->name));
+}
+
+/* Whether its scope is the configured cgroup (the same one, not a new one at the path). */
+static bool same_scope(const struct target *t)
+{
+	struct oomkit_scope s;
+
+	/* none pinned (an older oomkit's load): the whole system */
+	scope_read(t->lp.dir, &s);
+	return s.cgroup_id == t->p.scope.cgroup_id;
 }
 
 /* The setting of @lp for @k's cgroup (by path, or by id if it has no path key). */
@@ -201,14 +223,12 @@ static int open_configured(const struct apply *ap,
 
 	p_err_capture(msg, sizeof(msg));
 	err = policy_open(arg, p, "load");
-	if (!err && strcmp(p->name, cp->name)) {
-		snprintf(
-			msg, sizeof(msg),
-			"[%s] loads policy '%s', which is loaded under its own name: "
-			"name the section [%s]",
-			cp->name, p->name, p->name);
-		pos = &cp->pos;
-		err = -EINVAL;
+	/* the section names the instance, as --name does */
+	if (!err)
+		snprintf(p->name, sizeof(p->name), "%s", cp->name);
+	if (!err && cp->scope) {
+		pos = &cp->scope_pos;
+		err = scope_resolve(p, cp->scope, "load");
 	}
 	for (i = 0; !err && i < cp->nr_sets; i++) {
 		pos = &cp->set_pos[i];
@@ -281,6 +301,8 @@ static int gather(struct apply *ap, const struct config *c,
 			(t->lp.rodata ||
 			 !bpf_object__find_map_by_name(t->p.obj, ".rodata"));
 		it->same_tunables = it->comparable && same_tunables(t);
+		it->policy_changed = !same_policy(t);
+		it->scope_changed = !same_scope(t);
 	}
 	/* loaded and not configured (leftovers of an interrupted load too) */
 	for (j = 0; j < nr_dirs; j++) {
@@ -454,6 +476,7 @@ static int execute(struct apply *ap, struct plan_item *items)
 		err = policy_check_kernel(&t->p, "apply");
 		err = err ?: policy_load(&t->p, "apply");
 		err = err ?: policy_write_knobs(&t->p);
+		err = err ?: scope_write(&t->p, "apply");
 	}
 	if (err)
 		goto fail;

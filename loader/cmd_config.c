@@ -8,11 +8,12 @@
 #include "config.h"
 #include "main.h"
 #include "policy.h"
+#include "scope.h"
 #include "tunables.h"
 
 /*
  * The checks of 'policy load' short of the kernel: the object resolves and
- * opens, its name is the section's, and every Set= parses, is in range and
+ * opens, the scope is a cgroup, and every Set= parses, is in range and
  * names an existing cgroup. Errors come back through p_err_capture() so
  * that each one can carry the file and line it is about.
  */
@@ -30,13 +31,15 @@ static int check_policy(struct config *c, const struct config_policy *cp)
 		err = config_error(c, &cp->policy_pos, "%s", msg);
 		goto out;
 	}
-	if (strcmp(p.name, cp->name)) {
-		/* pins, 'policy show' and 'unload' know a policy by its own name */
-		err = config_error(
-			c, &cp->pos,
-			"[%s] loads policy '%s', which is loaded under its own name: name the section [%s]",
-			cp->name, p.name, p.name);
-		goto out;
+	/* the section names the instance, as --name does */
+	snprintf(p.name, sizeof(p.name), "%s", cp->name);
+	if (cp->scope) {
+		msg[0] = '\0';
+		p_err_capture(msg, sizeof(msg));
+		err = scope_resolve(&p, cp->scope, "load");
+		p_err_capture(NULL, 0);
+		if (err && (err = config_error(c, &cp->scope_pos, "%s", msg)))
+			goto out;
 	}
 	for (i = 0; i < cp->nr_sets; i++) {
 		char *set = cp->sets[i];

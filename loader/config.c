@@ -143,7 +143,7 @@ static int take_section(struct reader *r, char *line)
 		r->skip = true;
 		return config_error(
 			r->c, &r->pos,
-			"bad section name '[%s]': a policy name (letters, digits, '_', '-')",
+			"bad section name '[%s]': an instance name (letters, digits, '_', '-')",
 			line + 1);
 	}
 	return open_section(r, line + 1);
@@ -189,7 +189,7 @@ static char *read_line(char *str, int num, void *stream)
 		if (!r->section && !r->general) {
 			r->err = config_error(
 				r->c, &r->pos,
-				"a key before any section: start with [NAME], the policy's name");
+				"a key before any section: start with [NAME], the instance's name");
 			continue;
 		}
 		memmove(str, s, strlen(s) + 1);
@@ -227,12 +227,23 @@ static int add_set(struct config_policy *p, const char *value,
 	return 0;
 }
 
+/* *@to = a copy of @value (NULL: none); 0 or -ENOMEM. */
+static int set_string(char **to, const char *value)
+{
+	char *s = NULL;
+
+	if (value && !(s = strdup(value)))
+		return -ENOMEM;
+	free(*to);
+	*to = s;
+	return 0;
+}
+
 static int on_key(void *user, const char *section, const char *key,
 		  const char *value)
 {
 	struct reader *r = user;
 	struct config_policy *p = r->section;
-	char *s;
 
 	(void)section; /* ours, from read_line(): libinih's is the same text */
 	if (r->general) {
@@ -258,21 +269,19 @@ static int on_key(void *user, const char *section, const char *key,
 				"empty Policy=: give a built-in name, a drop-in name or a .bpf.o path");
 			return 1;
 		}
-		s = strdup(value);
-		if (!s) {
-			r->err = -ENOMEM;
-			return 1;
-		}
-		free(p->policy);
-		p->policy = s;
+		r->err = set_string(&p->policy, value);
 		p->policy_pos = r->pos;
+	} else if (!strcmp(key, "Scope")) {
+		/* empty: back to the whole system, as in systemd */
+		r->err = set_string(&p->scope, *value ? value : NULL);
+		p->scope_pos = r->pos;
 	} else if (!strcmp(key, "Set")) {
 		r->err = add_set(p, value, &r->pos);
 	} else {
 		r->err = config_error(
 			r->c, &r->pos,
-			"unknown key '%s' in [%s] (keys: Policy, Set)", key,
-			p->name);
+			"unknown key '%s' in [%s] (keys: Policy, Scope, Set)",
+			key, p->name);
 	}
 	return 1;
 }
@@ -400,6 +409,7 @@ void config_free(struct config *c)
 		struct config_policy *p = &c->policies[i];
 
 		free(p->policy);
+		free(p->scope);
 		for (j = 0; j < p->nr_sets; j++)
 			free(p->sets[j]);
 		free(p->sets);

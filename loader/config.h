@@ -18,14 +18,20 @@ struct config_pos {
 	int line;
 };
 
-/* One [NAME] section: a policy to load, under NAME, with its settings. */
+/*
+ * One [NAME] section: an instance of a policy, pinned as NAME (as
+ * 'policy load --name NAME'), with its scope and settings.
+ */
 struct config_policy {
 	char name[NAME_MAX + 1];
 	struct config_pos pos; /* the first [NAME] line */
-	char *policy; /* Policy=: built-in, drop-in name or .bpf.o path */
+	char *policy; /* Policy=: built-in, drop-in name or .bpf.o path;
+		       * NULL: the policy called NAME */
 	struct config_pos
 		policy_pos; /* the section's line while Policy= is unset */
-	char **sets;	    /* Set=KEY=VALUE, in order */
+	char *scope; /* Scope=: a cgroup (as --scope); NULL: the system */
+	struct config_pos scope_pos;
+	char **sets; /* Set=KEY=VALUE, in order */
 	struct config_pos *set_pos;
 	int nr_sets;
 };

@@ -19,6 +19,12 @@ size_t plan_compute(struct plan_item *items, size_t nr)
 		} else if (!it->loaded) {
 			it->action = PLAN_LOAD;
 			it->why = PLAN_WHY_NEW;
+		} else if (it->policy_changed) {
+			it->action = PLAN_REPLACE;
+			it->why = PLAN_WHY_POLICY;
+		} else if (it->scope_changed) {
+			it->action = PLAN_REPLACE;
+			it->why = PLAN_WHY_SCOPE;
 		} else if (!it->comparable) {
 			it->action = PLAN_REPLACE;
 			it->why = PLAN_WHY_UNDECODED;
@@ -70,6 +76,10 @@ const char *plan_why_text(enum plan_why w)
 		return "not in the config";
 	case PLAN_WHY_UNDECODED:
 		return "loaded without its tunables pinned (an older oomkit)";
+	case PLAN_WHY_POLICY:
+		return "its policy changed";
+	case PLAN_WHY_SCOPE:
+		return "its scope changed";
 	}
 	return "?";
 }

@@ -20,6 +20,8 @@ enum plan_why {
 	PLAN_WHY_ORDER,	   /* after one attached anew: to keep the run order */
 	PLAN_WHY_REMOVED,  /* not in the config */
 	PLAN_WHY_UNDECODED, /* loaded without its rodata pin: can't compare */
+	PLAN_WHY_POLICY,    /* the section names another policy now */
+	PLAN_WHY_SCOPE,	    /* ... or another scope cgroup */
 };
 
 /* One configured policy, in the config's order, or one loaded and not configured. */
@@ -27,8 +29,10 @@ struct plan_item {
 	const char *name;
 	bool configured;
 	bool loaded;
-	bool comparable;    /* its loaded tunables could be read */
-	bool same_tunables; /* ... and are what the config gives */
+	bool comparable;     /* its loaded tunables could be read */
+	bool same_tunables;  /* ... and are what the config gives */
+	bool policy_changed; /* loaded from another policy than configured */
+	bool scope_changed;  /* its scope is not the configured cgroup */
 	bool oom;  /* has a bpf_oom_ops handler: its run order matters */
 	int order; /* its attach order now, 1 runs first; 0: n/a */
 	/* what plan_compute() decided */

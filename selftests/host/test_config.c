@@ -66,18 +66,40 @@ TEST(config_check_accepts_policies_and_drop_ins)
 	ASSERT_STR_EQ(r.err, "", "stderr");
 }
 
+/* A section names an instance: two of one policy, each with its scope. */
+TEST(config_check_takes_named_instances_with_scopes)
+{
+	fresh_dir();
+	if (!write_file(CONF, 0644,
+			"[tenant-a]\n"
+			"Policy=biggest-cgroup\n"
+			/* below the cgroup2 mount: its root, the system */
+			"Scope=.\n"
+			"[tenant-b]\n"
+			"Policy=biggest-cgroup\n"
+			"Scope=no-such-cgroup\n"
+			"Scope=\n"))
+		return;
+	if (!ASSERT_OK(CLI(&r, "config", "check", CONF), "config check"))
+		return;
+	ASSERT_EQ(r.status, 0, "exit status");
+	ASSERT_STR_EQ(r.out, CONF ": 2 policies: tenant-a, tenant-b\n",
+		      "stdout");
+	ASSERT_STR_EQ(r.err, "", "stderr");
+}
+
 TEST(config_check_names_every_mistake_by_file_and_line)
 {
 	const char *expect = CONF
-		":2: unknown key 'Sett' in [biggest-cgroup] (keys: Policy, Set)\n" CONF
+		":2: unknown key 'Sett' in [biggest-cgroup] (keys: Policy, Scope, Set)\n" CONF
 		":3: can't set 'kill_all' on 'biggest-cgroup': 'maybe' is not a bool (use true or false)\n" CONF
 		":4: expected KEY=VALUE, [NAME] or a comment\n" CONF
-		":5: bad section name '[a.b]': a policy name (letters, digits, '_', '-')\n" CONF
+		":5: bad section name '[a.b]': an instance name (letters, digits, '_', '-')\n" CONF
 		":7: can't load 'no-such-policy': no such policy (not built in, no " DIR
 		"/no-such-policy.bpf.o); see 'oomkit policy list'\n" CONF
-		":8: [renamed] loads policy 'observe', which is loaded under its own name: "
-		"name the section [observe]\n" DROPINS
-		"/1.conf:1: a key before any section: start with [NAME], the policy's name\n" DROPINS
+		":10: can't load 'renamed': scope cgroup '/no/such/cgroup' does not exist "
+		"(No such file or directory); create it first\n" DROPINS
+		"/1.conf:1: a key before any section: start with [NAME], the instance's name\n" DROPINS
 		"/1.conf:3: can't set 'nope' on 'biggest-cgroup': no such tunable "
 		"(keys: count_page_cache, kill_all, min_leaf_bytes)\n" DROPINS
 		"/1.conf:4: no ']' after '[': write a section as [NAME]\n";
@@ -93,7 +115,8 @@ TEST(config_check_names_every_mistake_by_file_and_line)
 			"Set=ignored=1\n"
 			"[no-such-policy]\n"
 			"[renamed]\n"
-			"Policy=observe\n") ||
+			"Policy=observe\n"
+			"Scope=/no/such/cgroup\n") ||
 	    !write_file(DROPINS "/1.conf", 0644,
 			"Set=x=1\n"
 			"[biggest-cgroup]\n"

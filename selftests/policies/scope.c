@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* --scope: two tenants, one policy instance each, the kernel for the rest; a removed scope. */
+/* --scope and Scope=: tenants with a policy instance each, the kernel for the rest; a removed or moved scope. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "cli.h"
@@ -158,6 +162,88 @@ TEST(scoped_instances_handle_their_own_tenants)
 	if (show_scope("tenant-b", scope, sizeof(scope), &removed))
 		ASSERT_FALSE(removed, "tenant-b's scope is still there");
 cleanup:
+	ASSERT_EQ(scenario_end("tenant-a", "tenant-b", NULL), 0,
+		  "nr_dying_descendants");
+}
+
+#define CONF_DIR "/tmp/oomkit-vm-scope"
+#define CONF	 CONF_DIR "/oomkit.conf"
+
+/* Writes the config: instances tenant-a and tenant-b of @pa and @pb in @sa and @sb. */
+static bool write_tenants(const char *pa, const char *sa, const char *pb,
+			  const char *sb)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	FILE *f;
+
+	snprintf(a, sizeof(a), "%s", cg_abspath(sa));
+	snprintf(b, sizeof(b), "%s", cg_abspath(sb));
+	mkdir(CONF_DIR, 0755);
+	f = fopen(CONF, "w");
+	if (!ASSERT_OK_PTR(f, CONF))
+		return false;
+	fprintf(f,
+		"[tenant-a]\nPolicy=%s\nScope=%s\n"
+		"[tenant-b]\nPolicy=%s\nScope=%s\n",
+		pa, a, pb, b);
+	fclose(f);
+	return ASSERT_OK(chmod(CONF, 0644), CONF);
+}
+
+/*
+ * The same from oomkit.conf: a section per instance, Scope= for its
+ * tenant. Moving tenant-b's scope from tb to tc replaces tenant-b alone
+ * ("its scope changed"), after which tc's OOM is tenant-b's and tb's the
+ * kernel's; naming another policy replaces an instance too.
+ */
+TEST(configured_instances_follow_their_scope)
+{
+	char scope[256];
+	bool removed;
+
+	if (!ASSERT_OK(scenario_begin("scope_conf"), "scenario_begin") ||
+	    !tenant_create("ta") || !tenant_create("tb") ||
+	    !tenant_create("tc") ||
+	    !write_tenants(POLICY, "ta", POLICY, "tb") ||
+	    !ASSERT_OK(oomkit("apply", "--config", CONF, NULL), "apply"))
+		goto cleanup;
+	if (show_scope("tenant-a", scope, sizeof(scope), &removed))
+		ASSERT_STR_EQ(scope, below_mount("ta"), "tenant-a's scope");
+	if (show_scope("tenant-b", scope, sizeof(scope), &removed))
+		ASSERT_STR_EQ(scope, below_mount("tb"), "tenant-b's scope");
+	ASSERT_STR_EQ(tenant_oom("ta"), "ta/big", "ta's OOM kills in ta/big");
+	ASSERT_EQ(policy_stat("tenant-a", OOMKIT_STAT_KILLS), 1,
+		  "tenant-a kills");
+
+	if (!write_tenants(POLICY, "ta", POLICY, "tc") ||
+	    !ASSERT_OK(oomkit("apply", "--config", CONF, "--dry-run", NULL),
+		       "apply --dry-run"))
+		goto cleanup;
+	ASSERT_HAS_SUBSTR(oomkit_output(),
+			  "tenant-b: replace (its scope changed)\n",
+			  "the plan replaces tenant-b");
+	ASSERT_FALSE(strstr(oomkit_output(), "tenant-a: replace"),
+		     "the plan keeps tenant-a");
+	if (!ASSERT_OK(oomkit("apply", "--config", CONF, NULL), "apply tc"))
+		goto cleanup;
+	if (show_scope("tenant-b", scope, sizeof(scope), &removed))
+		ASSERT_STR_EQ(scope, below_mount("tc"), "tenant-b's new scope");
+	ASSERT_EQ(policy_stat("tenant-a", OOMKIT_STAT_KILLS), 1,
+		  "tenant-a kept, its counters with it");
+	ASSERT_STR_EQ(tenant_oom("tc"), "tc/big", "tc's OOM is tenant-b's now");
+	ASSERT_STR_EQ(tenant_oom("tb"), "tb/adj", "tb's OOM is the kernel's");
+	ASSERT_OK(oomkit("apply", "--config", CONF, NULL), "apply again");
+	ASSERT_HAS_SUBSTR(oomkit_output(), "nothing to change", "a no-op");
+
+	if (!write_tenants("preference", "ta", POLICY, "tc") ||
+	    !ASSERT_OK(oomkit("apply", "--config", CONF, "--dry-run", NULL),
+		       "apply --dry-run, another policy"))
+		goto cleanup;
+	ASSERT_HAS_SUBSTR(oomkit_output(),
+			  "tenant-a: replace (its policy changed)\n",
+			  "the plan replaces tenant-a");
+cleanup:
+	unlink(CONF);
 	ASSERT_EQ(scenario_end("tenant-a", "tenant-b", NULL), 0,
 		  "nr_dying_descendants");
 }
