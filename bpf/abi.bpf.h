@@ -155,10 +155,16 @@ static __always_inline void oomkit_oom_end(struct oomkit_oom *oom)
  * 0 (counted as progress); both refuse oom_score_adj -1000 with -EINVAL,
  * so callers skip such tasks first and treat any error as "not killed".
  */
+static __always_inline void oomkit_victims_note(struct task_struct *task);
+
 static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom,
 						struct task_struct *task)
 {
-	return bpf_oom_kill_process(oom->oc, task, oom->name);
+	int err = bpf_oom_kill_process(oom->oc, task, oom->name);
+
+	if (!err)
+		oomkit_victims_note(task);
+	return err;
 }
 
 /**

@@ -32,6 +32,7 @@
 #include "abi.bpf.h"
 #include "memcg.bpf.h"
 #include "tasks.bpf.h"
+#include "victims.bpf.h"
 #include "walk.bpf.h"
 #include "decide.bpf.h"
 

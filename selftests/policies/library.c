@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "hog.h"
 #include "kmsg.h"
+#include "report.h"
 #include "scenario.h"
 #include "test.h"
 
@@ -65,10 +66,20 @@ static void exited_main_case(const char *test, const char *set, __u32 decision)
 
 	ASSERT_TRUE(hog_killed(big), "big (main thread exited) killed");
 	ASSERT_TRUE(hog_alive(small), "small survives");
-	ASSERT_TRUE(hog_alive(grow), "grow survives");
 	ASSERT_EQ(oom_kills("oom/big"), 1, "big oom_kill");
-	ASSERT_EQ(oom_kills("oom/small") + oom_kills("oom/grow"), 0,
-		  "small, grow oom_kill");
+	ASSERT_EQ(oom_kills("oom/small"), 0, "small oom_kill");
+	/*
+	 * While big's last thread frees its memory in exit_mmap() no task
+	 * iterator shows big (victims.bpf.h): an OOM then is the policy's
+	 * to pass on, as a victim of its own is pending. At level 1 that
+	 * ends it; level 2 goes on to the kernel's killer, which cannot see
+	 * big either and may kill grow. Never the policy a second time.
+	 */
+	if (abi_level() == 1 || hog_alive(grow))
+		ASSERT_EQ(oom_kills("oom/grow"), 0, "grow oom_kill");
+	else
+		test_log(
+			"level 2: the kernel's killer took grow during big's exit");
 	oom_report_names(mark, POLICY);
 	ASSERT_EQ(kmsg_count(mark, POLICY ": Killed process"), 1,
 		  "one kill line");
