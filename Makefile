@@ -116,7 +116,7 @@ PROGS := build/oomkit build/oomkit.8 $(foreach d,$(SUITES),$(call suite_bin,$(d)
 
 # --- top-level targets -----------------------------------------------------
 
-.PHONY: all tools kernel man check deps demo bench clean help install deb FORCE
+.PHONY: all tools kernel man check deps demo bench clean help install deb stage FORCE
 
 all: $(LIBBPF_A) $(BPFTOOL) $(BPF_OBJS) $(SKELS) $(PROGS)
 
@@ -137,7 +137,7 @@ deps:
 
 check:
 	$(Q)scripts/deps.sh build kernel vm
-	$(Q)$(MAKE) all kernel
+	$(Q)$(MAKE) all kernel stage
 	$(Q)OOMKIT_ABI=2 scripts/kernel.sh >/dev/null
 	$(Q)scripts/check.sh
 
@@ -173,6 +173,7 @@ help:
 	@echo '  man        build/oomkit.8 from the CLI'"'"'s command table'
 	@echo '  vmlinux.h  regenerate vmlinux.h from the test kernel (VMLINUX_BTF=<vmlinux> to override)'
 	@echo '  check      deps + all + both kernels, then every suite (host, VM, level-2 VM); ends "N passed, N failed"'
+	@echo '  install    PREFIX, DESTDIR, SYSCONFDIR, POLICYDIR, SYSTEMDUNITDIR; deb: the .deb; stage: into build/stage'
 	@echo '  deps       install missing Debian packages, as root (DEPS='"'"'build kernel vm demo bench'"'"': only those)'
 	@echo '  demo       run scripts/demo.sh'
 	@echo '  bench      run scripts/bench.sh'
@@ -328,10 +329,16 @@ build/bench/oomkit-bench: $(BENCH_OBJS) $(BENCH_LIB_OBJS) $(LIBBPF_A)
 	$(link_recipe)
 
 # --- install: make install [PREFIX=] [DESTDIR=] [SYSCONFDIR=] ------------------
+# make stage: the same into build/stage, for the VM test that runs the
+# installed unit's commands (selftests/cli/test_service.c).
 # An existing oomkit.conf is kept: it is the admin's, the example is not.
 # INSTALL_BIN/INSTALL_MAN: what 'make deb' installs instead (built for /usr).
 INSTALL_BIN ?= build/oomkit
 INSTALL_MAN ?= build/oomkit.8
+
+stage: all
+	$(Q)rm -rf build/stage
+	$(Q)$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/build/stage
 
 install: $(INSTALL_BIN) $(INSTALL_MAN)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))

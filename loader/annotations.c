@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Other OOM daemons' cgroup xattrs: the programs that follow them, and reading those already set. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/xattr.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -9,17 +11,14 @@
 #include "oomkit/intf.h"
 #include "annotations.h"
 #include "cgpath.h"
+#include "json_writer.h"
 #include "main.h"
+#include "pins.h"
 #include "policy.h"
 
 #define SEED_PROG "oomkit_annot_seed"
 
 static const char *const names[OOMKIT_ANNOT_NR] = OOMKIT_ANNOT_NAMES;
-
-const char *annot_name(unsigned int i)
-{
-	return i < OOMKIT_ANNOT_NR ? names[i] : NULL;
-}
 
 bool annot_is_hook(const struct bpf_program *prog)
 {
@@ -125,4 +124,78 @@ int annot_seed(const struct policy *p, const char *step)
 	p_err("can't %s '%s': %s xattr %s of %s: %s", step, p->name, w.what,
 	      w.name, w.path, libbpf_errstr(w.err));
 	return w.err;
+}
+
+/* One cgroup's annotations as 'policy show' prints them. */
+static void print_entry(__u64 id, const struct oomkit_annot *a, int n)
+{
+	const char *path = cgpath_lookup(id);
+	unsigned int i;
+
+	if (json_output) {
+		jsonw_start_object(json_wtr);
+		jsonw_string_field(json_wtr, "cgroup", path);
+		jsonw_uint_field(json_wtr, "cgroup_id", id);
+		jsonw_name(json_wtr, "xattrs");
+		jsonw_start_array(json_wtr);
+	} else {
+		if (!n)
+			printf("    annotations:\n");
+		printf("        %s", path[0] ? path : "?");
+		if (!path[0])
+			printf(" (cgroup id %llu)", (unsigned long long)id);
+		printf(":");
+	}
+	for (i = 0; i < OOMKIT_ANNOT_NR; i++) {
+		bool truth = a->truth & (1U << i);
+
+		if (!(a->present & (1U << i)))
+			continue;
+		if (json_output) {
+			jsonw_start_object(json_wtr);
+			jsonw_string_field(json_wtr, "name", names[i]);
+			jsonw_bool_field(json_wtr, "true", truth);
+			jsonw_end_object(json_wtr);
+		} else {
+			/* oomd's names count by presence; systemd's are booleans */
+			printf(" %s%s", names[i],
+			       truth || i > OOMKIT_ANNOT_USER_OMIT ? "" :
+								     "=false");
+		}
+	}
+	if (json_output) {
+		jsonw_end_array(json_wtr);
+		jsonw_end_object(json_wtr);
+	} else {
+		printf("\n");
+	}
+}
+
+void annot_print(const char *pin_dir)
+{
+	struct oomkit_annot a;
+	__u64 key, next, *prev = NULL;
+	int fd, n = 0;
+
+	fd = pins_open(pin_dir, ANNOT_MAP);
+	if (fd < 0) {
+		/* no annotations read by this instance */
+		if (json_output)
+			jsonw_null_field(json_wtr, "annotations");
+		return;
+	}
+	if (json_output) {
+		jsonw_name(json_wtr, "annotations");
+		jsonw_start_array(json_wtr);
+	}
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &a) || !a.present)
+			continue;
+		print_entry(key, &a, n++);
+	}
+	if (json_output)
+		jsonw_end_array(json_wtr);
+	close(fd);
 }

@@ -16,7 +16,7 @@ bool annot_is_hook(const struct bpf_program *prog);
 int annot_wanted(const struct policy *p, const char *step, bool *wanted);
 /* Once the hooks are attached: every annotation already on a cgroup. */
 int annot_seed(const struct policy *p, const char *step);
-/* The xattr name of bit @i of struct oomkit_annot; NULL past the last. */
-const char *annot_name(unsigned int i);
+/* For 'policy show': the annotations pinned in @pin_dir, by cgroup path. */
+void annot_print(const char *pin_dir);
 
 #endif /* __OOMKIT_ANNOTATIONS_H */

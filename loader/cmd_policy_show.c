@@ -13,6 +13,7 @@
 
 #include "args.h"
 #include "abi.h"
+#include "annotations.h"
 #include "bpf_stats.h"
 #include "main.h"
 #include "pins.h"
@@ -539,6 +540,7 @@ static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 		jsonw_end_array(json_wtr);
 		print_counters(d->path);
 		print_live(d);
+		annot_print(d->path);
 		jsonw_end_object(json_wtr);
 	} else {
 		printf("%s%s  %s", d->name,
@@ -554,6 +556,7 @@ static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 			print_ops(&ops[i]);
 		print_counters(d->path);
 		print_live(d);
+		annot_print(d->path);
 	}
 }
 

@@ -13,7 +13,7 @@
 #include "scenario.h"
 #include "test.h"
 
-#define POLICY "preference"
+#define POLICY	 "preference"
 #define HOOK_PIN "/sys/fs/bpf/oomkit/" POLICY "/follow-oomkit_annot_user"
 
 static const unsigned long long bytes[3] = { 30 * MB, 20 * MB, 24 * MB };
@@ -70,6 +70,7 @@ cleanup:
 TEST(preference_follows_xattrs_set_after_the_load)
 {
 	struct oomkit_event rec;
+	char line[PATH_MAX + 64];
 
 	if (!ASSERT_OK(scenario_begin_abc("annot_after"), "setup") ||
 	    !ASSERT_OK(setfattr("oom/a", "user.oomd_omit", "1"), "omit a") ||
@@ -84,6 +85,15 @@ TEST(preference_follows_xattrs_set_after_the_load)
 	    !ASSERT_OK(cg_create("oom/c"), "mkdir c") ||
 	    !ASSERT_OK(setfattr("oom/c", "user.oomd_omit", "true"), "omit c"))
 		goto cleanup;
+	/* what the kernel's map holds now, as policy show prints it */
+	if (ASSERT_OK(oomkit("policy", "show", NULL), "policy show")) {
+		snprintf(line, sizeof(line), "        %s: user.oomd_omit\n",
+			 cg_abspath("oom/c") + strlen("/sys/fs/cgroup"));
+		ASSERT_HAS_SUBSTR(oomkit_output(), line, "c's omit shown");
+		snprintf(line, sizeof(line), "        %s: trusted.oomd_prefer",
+			 cg_abspath("oom/b") + strlen("/sys/fs/cgroup"));
+		ASSERT_HAS_SUBSTR(oomkit_output(), line, "b's prefer shown");
+	}
 	if (abc_oom(POLICY, bytes, 1, &rec)) {
 		ASSERT_EQ(rec.nr_candidates, 2, "candidates: a and b");
 		ASSERT_HAS_SUBSTR(rec.reason, "preferred", "reason");
