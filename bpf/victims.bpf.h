@@ -77,7 +77,8 @@ static __always_inline u32 oomkit_victims_pending(struct mem_cgroup *scope,
 		if (!cgrp)
 			continue;
 		inside = BPF_CORE_READ(cgrp, level) >= level &&
-			 BPF_CORE_READ(cgrp, ancestors[level], kn, id) == top_id;
+			 BPF_CORE_READ(cgrp, ancestors[level], kn, id) ==
+				 top_id;
 		bpf_cgroup_release(cgrp);
 		if (inside) {
 			pid = v->pid;

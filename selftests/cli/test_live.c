@@ -65,7 +65,9 @@ TEST(policy_set_and_unset_change_the_victim)
 	    !cli_ok("show"))
 		goto out;
 	ASSERT_HAS_SUBSTR(r.out,
-			  "\"tunables\":[{\"name\":\"pgscan_min_pages\","
+			  "\"tunables\":[{\"name\":\"systemd_xattrs\","
+			  "\"value\":\"false\"},{\"name\":\"oomd_xattrs\","
+			  "\"value\":\"false\"},{\"name\":\"pgscan_min_pages\","
 			  "\"value\":\"256\"},{\"name\":\"count_page_cache\","
 			  "\"value\":\"false\"}]",
 			  "the loaded tunables");

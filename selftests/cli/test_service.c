@@ -39,8 +39,8 @@ static int read_unit(struct unit *u)
 	FILE *f = NULL;
 
 	for (i = 0; i < 3 && !f; i++) {
-		snprintf(path, sizeof(path), "%s%s" UNIT_REL,
-			 build_path(STAGE), prefixes[i]);
+		snprintf(path, sizeof(path), "%s%s" UNIT_REL, build_path(STAGE),
+			 prefixes[i]);
 		f = fopen(path, "r");
 	}
 	if (!f)
@@ -116,7 +116,7 @@ static int write_conf(const char *avoid)
 
 /* db and batch over memory.max 48 MB: which one dies at the OOM. */
 static void oom_one_of(const char *want_dead, const char *want_alive,
-		      const char *what)
+		       const char *what)
 {
 	pid_t dead, alive;
 	char d[64], a[64];
@@ -145,7 +145,8 @@ TEST(service_lifecycle_from_an_installed_tree)
 	pid_t db;
 
 	CLI(&r, "policy", "unload", "--all");
-	if (!ASSERT_OK(read_unit(&u), "the staged oomkit.service (make stage)") ||
+	if (!ASSERT_OK(read_unit(&u),
+		       "the staged oomkit.service (make stage)") ||
 	    !ASSERT_OK(private_etc(), "a private /etc") ||
 	    !ASSERT_OK(cg_init("cli_service"), "cg_init") ||
 	    !ASSERT_OK(cg_create("app"), "app") ||

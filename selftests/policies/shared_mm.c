@@ -248,10 +248,12 @@ cleanup:
 
 /*
  * oom (64 MB): a process in a holds 36 MB and shares its mm with a
- * clone(CLONE_VM) child in c. b's hog grows; a is the biggest leaf and its
- * process dies, and the kernel kills every process sharing the mm: the
- * child in c too. The record names both, and observe, attached first,
- * shows the child as "would also kill".
+ * clone(CLONE_VM) child in c. b's hog takes 36 MB; a is the biggest leaf
+ * and its process dies, and the kernel kills every process sharing the mm:
+ * the child in c too. The record names both, and observe, attached first,
+ * shows the child as "would also kill". The hog then fits: one OOM, so a
+ * second kill could only be of a sharer (a hog that kept growing would OOM
+ * again, and race the count).
  */
 TEST(shared_mm_clone_vm_across_cgroups)
 {
@@ -273,12 +275,13 @@ TEST(shared_mm_clone_vm_across_cgroups)
 	if (!ASSERT_OK(policy_load("observe", NULL), "load observe") ||
 	    !ASSERT_OK(policy_load(POLICY, NULL), "policy load"))
 		goto cleanup;
-	hog = hog_start_growing("oom/b", 1 * MB, 0);
-	if (!ASSERT_GT(hog, 0, "hog_start_growing"))
+	hog = hog_start("oom/b", 36 * MB, 0);
+	if (!ASSERT_GT(hog, 0, "hog_start"))
 		goto cleanup;
 	ASSERT_TRUE(WAIT_UNTIL(pid_gone(parent) && pid_gone(child),
 			       OOM_TIMEOUT_MS),
 		    "both sharers die");
+	ASSERT_TRUE(hog_alive(hog), "b's hog alive");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_KILLS), 1, "one kill");
 	nr = policy_events(POLICY, ev, 16);
 	k = event_find(ev, nr, OOMKIT_DEC_KILL_TASK);
