@@ -66,19 +66,14 @@ struct {
 static __always_inline bool oomkit_in_scope(struct mem_cgroup *memcg)
 {
 	struct oomkit_scope *s;
-	struct cgroup *cgrp;
-	u32 key = 0, level;
+	u32 key = 0;
 
 	s = bpf_map_lookup_elem(&oomkit_scope, &key);
 	if (!s || !s->cgroup_id)
 		return true;
 	if (!memcg)
 		return false;
-	cgrp = memcg->css.cgroup;
-	level = s->level;
-	if (BPF_CORE_READ(cgrp, level) < level)
-		return false;
-	return BPF_CORE_READ(cgrp, ancestors[level], kn, id) == s->cgroup_id;
+	return oomkit_cgroup_under(memcg->css.cgroup, s->level, s->cgroup_id);
 }
 
 /* One OOM as a policy sees it. */

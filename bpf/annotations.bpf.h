@@ -300,6 +300,20 @@ oomkit_annot_verdict(struct cgroup *cgrp, u64 cgid, bool sd, bool fb)
 	return OOMKIT_ANNOT_NONE;
 }
 
+/* An annotation on @cgrp as a setting: @arg is the values, by verdict. */
+static __always_inline bool oomkit_annot_setting(struct cgroup *cgrp, u64 cgid,
+						 const void *arg, s64 *val)
+{
+	const s64 *vals = arg;
+	enum oomkit_annot_verdict v;
+
+	v = oomkit_annot_verdict(cgrp, cgid, systemd_xattrs, oomd_xattrs);
+	if (v == OOMKIT_ANNOT_NONE)
+		return false;
+	*val = vals[v & 3];
+	return true;
+}
+
 /*
  * As oomkit_knob_nearest(), with the annotations of each cgroup on the way
  * as a setting there: @vals[verdict] is the value an annotation stands
@@ -310,28 +324,9 @@ oomkit_annot_verdict(struct cgroup *cgrp, u64 cgid, bool sd, bool fb)
 static __always_inline s64 oomkit_knob_nearest_annotated(
 	void *map, struct cgroup_subsys_state *css, s64 def, const s64 *vals)
 {
-	struct cgroup *cgrp = BPF_CORE_READ(css, cgroup), *anc;
-	int level = BPF_CORE_READ(cgrp, level), j;
-	enum oomkit_annot_verdict v;
-	u64 cgid;
-	s64 *val;
-
 	if (!systemd_xattrs && !oomd_xattrs)
 		return oomkit_knob_nearest(map, css, def);
-	bpf_for(j, 0, level + 1) {
-		anc = oomkit_cgroup_ancestor(cgrp, level - j);
-		if (!anc)
-			break;
-		cgid = BPF_CORE_READ(anc, kn, id);
-		val = bpf_map_lookup_elem(map, &cgid);
-		if (val)
-			return *val;
-		v = oomkit_annot_verdict(anc, cgid, systemd_xattrs,
-					 oomd_xattrs);
-		if (v != OOMKIT_ANNOT_NONE)
-			return vals[v & 3];
-	}
-	return def;
+	return __oomkit_knob_nearest(map, css, def, oomkit_annot_setting, vals);
 }
 
 #endif /* __OOMKIT_ANNOTATIONS_BPF_H */

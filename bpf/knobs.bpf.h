@@ -151,20 +151,38 @@ oomkit_cgroup_ancestor(struct cgroup *cgrp, int i)
 	return anc;
 }
 
+/* Whether @cgrp is the cgroup @id, at depth @level, or below it. */
+static __always_inline bool oomkit_cgroup_under(struct cgroup *cgrp, u32 level,
+						u64 id)
+{
+	if (BPF_CORE_READ(cgrp, level) < level)
+		return false;
+	return BPF_CORE_READ(cgrp, ancestors[level], kn, id) == id;
+}
+
+/*
+ * What a cgroup on the way up says when no setting is there (an
+ * annotation): true with its value in *@val, or false to go on up.
+ */
+typedef bool (*oomkit_knob_else_fn)(struct cgroup *cgrp, u64 cgid,
+				    const void *arg, s64 *val);
+
 /*
  * The setting in knob @map of the nearest cgroup from @css's up to the
  * root, so `--set avoid=/sys/fs/cgroup/db` covers everything under db;
  * @def when none has one. Every level is looked at (the kernel has no
- * depth limit but cgroup.max.depth): one map lookup per level.
+ * depth limit but cgroup.max.depth): one map lookup per level, then
+ * @other (may be NULL) on a level without a setting, so a setting given
+ * on a cgroup wins over what @other finds on that same cgroup.
  */
-static __always_inline s64 oomkit_knob_nearest(void *map,
-					       struct cgroup_subsys_state *css,
-					       s64 def)
+static __always_inline s64
+__oomkit_knob_nearest(void *map, struct cgroup_subsys_state *css, s64 def,
+		      oomkit_knob_else_fn other, const void *arg)
 {
 	struct cgroup *cgrp = BPF_CORE_READ(css, cgroup), *anc;
 	int level = BPF_CORE_READ(cgrp, level), j;
+	s64 *val, v;
 	u64 cgid;
-	s64 *val;
 
 	bpf_for(j, 0, level + 1) {
 		anc = oomkit_cgroup_ancestor(cgrp, level - j);
@@ -174,8 +192,17 @@ static __always_inline s64 oomkit_knob_nearest(void *map,
 		val = bpf_map_lookup_elem(map, &cgid);
 		if (val)
 			return *val;
+		if (other && other(anc, cgid, arg, &v))
+			return v;
 	}
 	return def;
+}
+
+static __always_inline s64 oomkit_knob_nearest(void *map,
+					       struct cgroup_subsys_state *css,
+					       s64 def)
+{
+	return __oomkit_knob_nearest(map, css, def, NULL, NULL);
 }
 
 #endif /* __VMLINUX_H__ */

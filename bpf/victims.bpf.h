@@ -76,9 +76,7 @@ static __always_inline u32 oomkit_victims_pending(struct mem_cgroup *scope,
 		cgrp = bpf_cgroup_from_id(v->cgid);
 		if (!cgrp)
 			continue;
-		inside = BPF_CORE_READ(cgrp, level) >= level &&
-			 BPF_CORE_READ(cgrp, ancestors[level], kn, id) ==
-				 top_id;
+		inside = oomkit_cgroup_under(cgrp, level, top_id);
 		bpf_cgroup_release(cgrp);
 		if (inside) {
 			pid = v->pid;
