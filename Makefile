@@ -301,7 +301,7 @@ endef
 $(foreach d,$(SUITES),$(eval $(call suite_rule,$(d))))
 # The host suite feeds loader/abi.c's probe BTF it builds (test_abi.c) and
 # computes apply plans with loader/plan.c (test_apply.c).
-$(call suite_bin,host): build/loader/abi.o build/loader/cgpath.o build/loader/plan.o
+$(call suite_bin,host): build/loader/abi.o build/loader/prog_run.o build/loader/cgpath.o build/loader/plan.o
 
 -include $(wildcard build/*/*.d build/*/*/*.d)
 

@@ -15,6 +15,7 @@
 #include "abi.h"
 #include "cgpath.h"
 #include "main.h"
+#include "prog_run.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 /* The kernel's value type of a struct_ops map is "bpf_struct_ops_<type>". */
@@ -474,19 +475,18 @@ enum abi_prog_role abi_prog_role(const struct bpf_program *prog)
 
 int abi_run_init(const struct bpf_program *prog, const char **hint)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	int err;
+	int err, ret;
 
 	*hint = "";
-	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	err = prog_run(bpf_program__fd(prog), NULL, 0, &ret);
 	if (err) {
 		*hint = " (running it with BPF_PROG_RUN)";
 		return err;
 	}
 	/* the init's own refusal, as level 1's bpf_psi_ops init would refuse the attach */
-	if ((int)opts.retval < 0) {
+	if (ret < 0) {
 		*hint = " (the policy's init refused)";
-		return (int)opts.retval;
+		return ret;
 	}
 	return 0;
 }

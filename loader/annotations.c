@@ -15,6 +15,7 @@
 #include "main.h"
 #include "pins.h"
 #include "policy.h"
+#include "prog_run.h"
 
 #define SEED_PROG "oomkit_annot_seed"
 
@@ -28,20 +29,6 @@ bool annot_is_hook(const struct bpf_program *prog)
 	       !strcmp(sec, "fexit/kernfs_vfs_xattr_set");
 }
 
-/* Runs the seed program on @ctx; its return value in *@ret. */
-static int run_seed(int fd, struct oomkit_annot_seed *ctx, int *ret)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx,
-		    .ctx_size_in = sizeof(*ctx));
-	int err;
-
-	err = bpf_prog_test_run_opts(fd, &opts);
-	if (err)
-		return err;
-	*ret = (int)opts.retval;
-	return 0;
-}
-
 int annot_wanted(const struct policy *p, const char *step, bool *wanted)
 {
 	struct oomkit_annot_seed ctx = {};
@@ -52,7 +39,7 @@ int annot_wanted(const struct policy *p, const char *step, bool *wanted)
 	prog = bpf_object__find_program_by_name(p->obj, SEED_PROG);
 	if (!prog || bpf_program__fd(prog) < 0)
 		return 0;
-	err = run_seed(bpf_program__fd(prog), &ctx, &ret);
+	err = prog_run(bpf_program__fd(prog), &ctx, sizeof(ctx), &ret);
 	if (err) {
 		p_err("can't %s '%s': can't run '%s' with BPF_PROG_RUN: %s",
 		      step, p->name, SEED_PROG, libbpf_errstr(err));
@@ -96,7 +83,7 @@ static int seed_cgroup(const char *abs, const struct stat *st, void *data)
 			goto fail;
 		}
 		ctx.len = n;
-		w->err = run_seed(w->fd, &ctx, &ret);
+		w->err = prog_run(w->fd, &ctx, sizeof(ctx), &ret);
 		w->err = w->err ?: ret;
 		if (w->err) {
 			w->what = "can't record";
