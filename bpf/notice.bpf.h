@@ -15,8 +15,8 @@ struct oomkit_likely {
 	u64 cgid;  /* the leaf, 0 if none */
 	u64 bytes; /* its size w/o page cache */
 	u64 scope_bytes;
-	u32 pid;	/* its biggest task, 0 if none */
-	u32 pending;	/* an OOM victim still exiting in scope (pid) */
+	u32 pid;     /* its biggest task, 0 if none */
+	u32 pending; /* an OOM victim still exiting in scope (pid) */
 	u32 nr_candidates;
 	struct oomkit_candidate candidates[OOMKIT_MAX_CANDIDATES];
 	char comm[16];
@@ -32,9 +32,9 @@ static u32 oomkit_notice_busy __attribute__((unused));
 static struct oomkit_pick oomkit_notice_pick __attribute__((unused));
 static struct oomkit_event oomkit_notice_ev __attribute__((unused));
 
-static __attribute__((unused)) bool oomkit_notice_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
-			       struct cgroup_subsys_state *css,
-			       struct oomkit_leaf *leaf)
+static __attribute__((unused)) bool
+oomkit_notice_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
+		   struct cgroup_subsys_state *css, struct oomkit_leaf *leaf)
 {
 	return true;
 }

@@ -105,7 +105,7 @@ struct {
 /* A pressure episode in its grace, per cgroup id (0 = system-wide). */
 struct psi_guard_episode {
 	u64 since_ns; /* the notice's boot ns; 0: none (claimed by the declare) */
-	u64 last_ns;  /* the latest report of it */
+	u64 last_ns; /* the latest report of it */
 };
 
 struct {
@@ -185,8 +185,8 @@ static void psi_guard_notice(struct oomkit_psi *psi, u64 cgid, u64 now)
 static bool psi_guard_grace_over(struct oomkit_psi *psi, u64 cgid, u64 now)
 {
 	u64 gap = oomkit_psi_period_usec(window_usec) * NSEC_PER_USEC * 5 / 2;
-	struct psi_guard_episode *ep, fresh = { .since_ns = now,
-						.last_ns = now };
+	struct psi_guard_episode *ep,
+		fresh = { .since_ns = now, .last_ns = now };
 	u64 since;
 
 	ep = bpf_map_lookup_elem(&episodes, &cgid);

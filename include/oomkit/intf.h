@@ -104,7 +104,7 @@ struct oomkit_event {
 	 * is still there. flags asks the reader to act first.
 	 */
 	__u64 deadline_ns;
-	__u64 reclaim_bytes; /* OOMKIT_EVF_RECLAIM: how much to ask for */
+	__u64 reclaim_bytes;	 /* OOMKIT_EVF_RECLAIM: how much to ask for */
 	__u64 reclaim_cgroup_id; /* where: the pressured cgroup or a cache one */
 	__u32 flags;		 /* OOMKIT_EVF_* */
 	__u32 pad;
