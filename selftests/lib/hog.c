@@ -39,6 +39,8 @@ struct hog_spec {
 	size_t file_bytes;
 	bool loop;	 /* keep reading the file */
 	bool main_exits; /* a thread holds the memory, main pthread_exit()s */
+	bool on_term;	 /* SIGTERM: save state (or ignore it without one) */
+	const char *state;
 };
 
 struct hog {
@@ -196,6 +198,32 @@ static void __attribute__((noreturn)) exited_main(int fd,
 	pthread_exit(NULL);
 }
 
+static const char *term_state;
+
+/*
+ * A workload's shutdown: HOG_STATE_BYTES of pattern, then "END\n", synced,
+ * then exit 0. Only async-signal-safe calls.
+ */
+static void save_state(int sig)
+{
+	char chunk[4096];
+	size_t off;
+	int f;
+
+	(void)sig;
+	memset(chunk, 'S', sizeof(chunk));
+	f = open(term_state, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (f < 0)
+		_exit(4);
+	for (off = 0; off < HOG_STATE_BYTES; off += sizeof(chunk))
+		if (write(f, chunk, sizeof(chunk)) != sizeof(chunk))
+			_exit(4);
+	if (write(f, "END\n", 4) != 4 || fsync(f))
+		_exit(4);
+	close(f);
+	_exit(0);
+}
+
 static void __attribute__((noreturn))
 child_main(pid_t parent, int fd, const struct hog_spec *h, bool frozen)
 {
@@ -232,6 +260,12 @@ child_main(pid_t parent, int fd, const struct hog_spec *h, bool frozen)
 
 	if (h->main_exits)
 		exited_main(fd, h);
+	if (h->on_term && h->state) {
+		term_state = h->state;
+		signal(SIGTERM, save_state);
+	} else if (h->on_term) {
+		signal(SIGTERM, SIG_IGN);
+	}
 
 	if (h->growing) {
 		if (!frozen)
@@ -345,6 +379,21 @@ pid_t hog_start_growing(const char *rel, size_t step, int oom_score_adj)
 		.bytes = step,
 		.adj = oom_score_adj,
 		.growing = true,
+	};
+
+	if (!step)
+		return -EINVAL;
+	return spawn(&h);
+}
+
+pid_t hog_start_growing_term(const char *rel, size_t step, const char *state)
+{
+	struct hog_spec h = {
+		.rel = rel,
+		.bytes = step,
+		.growing = true,
+		.on_term = true,
+		.state = state,
 	};
 
 	if (!step)
