@@ -104,16 +104,13 @@ struct oomkit_event {
 	 * is still there. flags asks the reader to act first.
 	 */
 	__u64 deadline_ns;
-	__u64 reclaim_bytes;	 /* OOMKIT_EVF_RECLAIM: how much to ask for */
-	__u64 reclaim_cgroup_id; /* where: the pressured cgroup or a cache one */
-	__u32 flags;		 /* OOMKIT_EVF_* */
+	__u32 flags; /* OOMKIT_EVF_* */
 	__u32 pad;
 };
 
 /* What a pressure record asks of its reader (oomkit run, oomkit events). */
 enum oomkit_event_flags {
-	OOMKIT_EVF_TERM = 1 << 0,    /* SIGTERM pids[0] now */
-	OOMKIT_EVF_RECLAIM = 1 << 1, /* write reclaim_bytes to memory.reclaim */
+	OOMKIT_EVF_TERM = 1 << 0, /* SIGTERM pids[0] now */
 };
 
 /*
