@@ -39,6 +39,17 @@ oomkit_notice_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
 	return true;
 }
 
+/*
+ * Whether the notice may look for OOM victims: level 1 lets any
+ * struct_ops program call bpf_task_is_oom_victim(), level 2 only
+ * bpf_oom_ops, so a level-2 notice cannot tell an exiting victim from
+ * a live task and names the biggest either way.
+ */
+static __always_inline bool oomkit_notice_victims(void)
+{
+	return bpf_ksym_exists(bpf_psi_create_trigger);
+}
+
 /* The referenced memcg of cgroup @cgid, the root's for 0 and for the root cgroup. */
 static __always_inline struct mem_cgroup *oomkit_notice_memcg(u64 cgid)
 {
@@ -69,7 +80,7 @@ static __always_inline bool oomkit_notice_task(u64 cgid,
 	memcg = oomkit_notice_memcg(cgid);
 	if (!memcg)
 		return false;
-	oomkit_scan_tasks(memcg, false, t);
+	__oomkit_scan_tasks(memcg, false, t, oomkit_notice_victims());
 	bpf_put_mem_cgroup(memcg);
 	if (!t->max_pid)
 		return false;
@@ -110,7 +121,8 @@ static __always_inline int oomkit_likely_victim(u64 cgid,
 	oom.scope_id = cgid;
 	bpf_mem_cgroup_flush_stats(oom.scope);
 	out->scope_bytes = bpf_mem_cgroup_usage(oom.scope);
-	oomkit_pick_leaf(&oom, pick, false, oomkit_notice_rank);
+	__oomkit_pick_leaf(&oom, pick, false, oomkit_notice_rank,
+			   oomkit_notice_victims());
 	bpf_put_mem_cgroup(oom.scope);
 
 	out->pending = pick->victim_pid;
