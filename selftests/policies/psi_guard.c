@@ -677,8 +677,12 @@ TEST(psi_guard_grace_kills_a_workload_that_ignores_term)
 	ASSERT_EQ(oom_kills("psi"), 1, "psi oom_kill");
 	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1,
 		  "one OOM declared");
-	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_GRACE_WAITS), 1,
-		  "reports within the grace waited");
+	/* level 2's next ~2 s sample may already be past a 2 s grace */
+	if (GRACE_KILL_USEC / 1000 > report_period_ms())
+		ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_GRACE_WAITS), 1,
+			  "reports within the grace waited");
+	test_log("grace_waits %lld\n",
+		 policy_stat(POLICY, OOMKIT_STAT_GRACE_WAITS));
 
 	cli_finish(reader, fd, out, CLI_OUT_MAX, READER_DRAIN_MS);
 	reader = -1;
