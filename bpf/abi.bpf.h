@@ -306,6 +306,24 @@ static __always_inline int oomkit_psi_watch(struct oomkit_psi *psi, u64 cgid,
 				      window_usec);
 }
 
+/* Level 2's samples of a group: PSI_FREQ (2 s) + 1 jiffy apart. */
+#define OOMKIT_PSI_SAMPLE_USEC 2000000
+
+/*
+ * How often a watch on @window_usec reports a pressure that persists:
+ * level 1's trigger at most once a window; level 2's samples, ~2 s apart,
+ * fire once a window has passed, so every window rounded up to ~2 s.
+ */
+static __always_inline u64 oomkit_psi_period_usec(u32 window_usec)
+{
+	u64 n;
+
+	if (bpf_ksym_exists(bpf_psi_create_trigger))
+		return window_usec;
+	n = (window_usec + OOMKIT_PSI_SAMPLE_USEC - 1) / OOMKIT_PSI_SAMPLE_USEC;
+	return (n ?: 1) * OOMKIT_PSI_SAMPLE_USEC;
+}
+
 /* Level 2: frees every slot (before init records the watches). */
 static __always_inline void oomkit_psi_unwatch_all(void *slots)
 {

@@ -34,6 +34,7 @@
 #include "tasks.bpf.h"
 #include "victims.bpf.h"
 #include "walk.bpf.h"
+#include "notice.bpf.h"
 #include "decide.bpf.h"
 
 #endif /* __OOMKIT_BPF_H */

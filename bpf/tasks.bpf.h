@@ -299,17 +299,21 @@ static __always_inline u64 oomkit_task_bytes(struct task_struct *task,
 /*
  * Scans the tasks charged to @memcg itself: those of its cgroup and of
  * descendants without a memcg of their own (not those of child memcgs).
+ * @victims: look for OOM victims (bpf_task_is_oom_victim()); a PSI
+ * program at level 2, where that kfunc is bpf_oom_ops's only, passes
+ * false (see __oomkit_pick_leaf()).
  */
-static __always_inline void oomkit_scan_tasks(struct mem_cgroup *memcg,
-					      bool page_cache,
-					      struct oomkit_tasks *t)
+static __always_inline void __oomkit_scan_tasks(struct mem_cgroup *memcg,
+						bool page_cache,
+						struct oomkit_tasks *t,
+						bool victims)
 {
 	struct task_struct *task, *thread;
 	u64 bytes;
 
 	bpf_for_each(css_task, task, &memcg->css, OOMKIT_CSS_TASK_ITER_PROCS) {
 		/* Before the mm test: a victim past exit_mm() is still freeing. */
-		if (oomkit_task_victim_pending(task)) {
+		if (victims && oomkit_task_victim_pending(task)) {
 			t->victim_pid = task->pid;
 			break;
 		}
@@ -318,7 +322,7 @@ static __always_inline void oomkit_scan_tasks(struct mem_cgroup *memcg,
 		 * mm still there. Killing it again frees nothing, so it is no
 		 * candidate either (oom_evaluate_task() skips it too).
 		 */
-		if (bpf_task_is_oom_victim(task))
+		if (victims && bpf_task_is_oom_victim(task))
 			continue;
 		if (oomkit_task_ignored(task))
 			continue;
@@ -352,6 +356,13 @@ static __always_inline void oomkit_scan_tasks(struct mem_cgroup *memcg,
 		}
 		bpf_task_release(thread);
 	}
+}
+
+static __always_inline void oomkit_scan_tasks(struct mem_cgroup *memcg,
+					      bool page_cache,
+					      struct oomkit_tasks *t)
+{
+	__oomkit_scan_tasks(memcg, page_cache, t, true);
 }
 
 /* The memcg of the cgroup @task is charged to (the css_set's effective memory css). */

@@ -192,10 +192,9 @@ static __always_inline void oomkit_pick_insert(struct oomkit_pick *pick,
  * lookup by id, its own tasks' scan and @rank. Every candidate is ranked,
  * however many there are (top[] keeps the best).
  */
-static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom,
-					     struct oomkit_pick *result,
-					     bool page_cache,
-					     oomkit_rank_fn rank)
+static __always_inline void
+__oomkit_pick_leaf(struct oomkit_oom *oom, struct oomkit_pick *result,
+		   bool page_cache, oomkit_rank_fn rank, bool victims)
 {
 	struct oomkit_event *ev = oom->ev;
 	struct oomkit_pick *pick;
@@ -237,7 +236,7 @@ static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom,
 			bpf_cgroup_release(cgrp);
 			continue;
 		}
-		oomkit_scan_tasks(memcg, page_cache, t);
+		__oomkit_scan_tasks(memcg, page_cache, t, victims);
 		if (t->victim_pid) {
 			pick->victim_pid = t->victim_pid;
 			pick->victim_cgid = oomkit_walk_id(n);
@@ -285,6 +284,19 @@ static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom,
 		ev->candidates[i].bytes = pick->top[i].bytes;
 		ev->nr_candidates = i + 1;
 	}
+}
+
+/*
+ * The OOM handlers' walk. __oomkit_pick_leaf() with @victims false is the
+ * same walk blind to OOM victims, for programs that may not call
+ * bpf_task_is_oom_victim() (level 2: all but bpf_oom_ops).
+ */
+static __always_inline void oomkit_pick_leaf(struct oomkit_oom *oom,
+					     struct oomkit_pick *result,
+					     bool page_cache,
+					     oomkit_rank_fn rank)
+{
+	__oomkit_pick_leaf(oom, result, page_cache, rank, true);
 }
 
 #endif /* __OOMKIT_WALK_BPF_H */

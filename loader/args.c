@@ -25,6 +25,8 @@ enum {
 	OPT_CONFIG,
 	OPT_DRY_RUN,
 	OPT_JOURNAL,
+	OPT_EXEC,
+	OPT_EXEC_TIMEOUT,
 	OPT_UNKNOWN, /* recorded, reported by the command it reaches */
 	OPT_MISSING, /* an option without its value (in .val's tok) */
 };
@@ -53,6 +55,8 @@ static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "journal", no_argument, NULL, OPT_JOURNAL },
+	{ "exec", required_argument, NULL, OPT_EXEC },
+	{ "exec-timeout", required_argument, NULL, OPT_EXEC_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -199,6 +203,9 @@ static unsigned int needs(const struct arg_tok *t)
 		return ARG_APPLY;
 	case OPT_JOURNAL:
 		return ARG_JOURNAL;
+	case OPT_EXEC:
+	case OPT_EXEC_TIMEOUT:
+		return ARG_EXEC;
 	default:
 		return 0;
 	}
@@ -322,6 +329,13 @@ int parse_args(const char *object, const char *verb, unsigned int allowed,
 			a->dry_run = true;
 		} else if (t->opt == OPT_JOURNAL) {
 			a->journal = true;
+		} else if (t->opt == OPT_EXEC) {
+			a->exec = t->val;
+		} else if (t->opt == OPT_EXEC_TIMEOUT) {
+			err = parse_long(t->name, t->val, &a->exec_timeout_sec);
+			if (!err && a->exec_timeout_sec <= 0)
+				err = usage_err(
+					"'--exec-timeout' needs SEC > 0");
 		} else if (t->opt == OPT_COUNT || t->opt == OPT_TIMEOUT) {
 			err = parse_long(t->name, t->val,
 					 t->opt == OPT_COUNT ? &a->count :

@@ -18,6 +18,7 @@ enum {
 	ARG_INSTANCE = 1 << 7, /* --name NAME, --scope CGROUP */
 	ARG_APPLY = 1 << 8,    /* --config FILE, --dry-run */
 	ARG_JOURNAL = 1 << 9,  /* --journal */
+	ARG_EXEC = 1 << 10,    /* --exec CMD, --exec-timeout SEC */
 };
 
 struct cmd_args {
@@ -29,15 +30,17 @@ struct cmd_args {
 	int nr_names;
 	bool all;
 	bool stats; /* --stats: turn on the kernel's BPF run-time statistics */
-	const char *output; /* --output FILE */
-	const char *group;  /* --group GROUP: who else may read it */
-	const char *name;   /* --name NAME: the instance's pin name */
-	const char *scope;  /* --scope CGROUP: the OOMs it handles */
-	const char *config; /* --config FILE */
-	bool dry_run;	    /* --dry-run: print the plan, change nothing */
-	bool journal;	    /* --journal: decisions to the journal */
-	long count;	    /* 0: unlimited */
-	long timeout_sec;   /* 0: none */
+	const char *output;    /* --output FILE */
+	const char *group;     /* --group GROUP: who else may read it */
+	const char *name;      /* --name NAME: the instance's pin name */
+	const char *scope;     /* --scope CGROUP: the OOMs it handles */
+	const char *config;    /* --config FILE */
+	bool dry_run;	       /* --dry-run: print the plan, change nothing */
+	bool journal;	       /* --journal: decisions to the journal */
+	const char *exec;      /* --exec CMD: a hook per record */
+	long exec_timeout_sec; /* --exec-timeout SEC; 0: the default */
+	long count;	       /* 0: unlimited */
+	long timeout_sec;      /* 0: none */
 };
 
 /*

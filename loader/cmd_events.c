@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "actions.h"
 #include "args.h"
 #include "events.h"
 #include "main.h"
@@ -292,8 +293,8 @@ int do_events(void)
 	size_t i;
 	int err;
 
-	err = parse_args(NULL, "events", ARG_NAMES | ARG_STREAM | ARG_JOURNAL,
-			 &a);
+	err = parse_args(NULL, "events",
+			 ARG_NAMES | ARG_STREAM | ARG_JOURNAL | ARG_EXEC, &a);
 	if (err || a.help)
 		goto out;
 	if (a.journal && json_output) {
@@ -302,6 +303,7 @@ int do_events(void)
 		goto out;
 	}
 	events_journal = a.journal;
+	actions_set_hook(a.exec, a.exec_timeout_sec);
 	err = require_admin("stream", "events");
 	if (err)
 		goto out;

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "actions.h"
 #include "args.h"
 #include "attach.h"
 #include "events.h"
@@ -26,7 +27,9 @@ int do_run(void)
 	int err, stats_fd = -1, lock_fd = -1;
 
 	err = parse_args(NULL, "run",
-			 ARG_TARGET | ARG_SET | ARG_STREAM | ARG_INSTANCE, &a);
+			 ARG_TARGET | ARG_SET | ARG_STREAM | ARG_INSTANCE |
+				 ARG_EXEC,
+			 &a);
 	if (err || a.help)
 		goto out_args;
 	/* the same name twice would make the kernel report two policies as one */
@@ -72,6 +75,7 @@ int do_run(void)
 		p_info("%s: attached (%s); Ctrl-C detaches", p.name,
 		       policy_kind(&p));
 
+	actions_set_hook(a.exec, a.exec_timeout_sec);
 	err = events_loop(rb, a.count, a.timeout_sec, NULL, NULL);
 	if (err)
 		p_err("can't run '%s': reading events failed: %s", p.name,

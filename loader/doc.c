@@ -70,6 +70,20 @@ static const struct doc_opt events_opts[] = {
 	  "rest) and the fields OOMKIT_POLICY, OOMKIT_DECISION and OOMKIT_TRIGGER "
 	  "(journalctl -t oomkit; journalctl OOMKIT_DECISION=kill-task). Not with -j. "
 	  "oomkit-events.service runs it." },
+	{ "--exec CMD",
+	  "Run CMD (with /bin/sh -c) for each record, after it is printed, with the "
+	  "record in the environment: OOMKIT_POLICY, OOMKIT_DECISION, OOMKIT_TRIGGER, "
+	  "OOMKIT_TIME, OOMKIT_TS_NS, OOMKIT_SCOPE (a path, or global), "
+	  "OOMKIT_SCOPE_CGROUP_ID, OOMKIT_SCOPE_BYTES, OOMKIT_VICTIM, "
+	  "OOMKIT_VICTIM_CGROUP_ID, OOMKIT_VICTIM_BYTES, OOMKIT_PID, OOMKIT_PIDS, "
+	  "OOMKIT_COMM, OOMKIT_REASON, OOMKIT_LINE (the text line) and, for a pressure "
+	  "record, OOMKIT_DEADLINE_NS and OOMKIT_TERM. Its standard output goes to "
+	  "standard error. Hooks run beside the reader (at most 8 at a time; a record "
+	  "finding 8 still running gets none) and never delay it, nor the policy: a "
+	  "pressure record's deadline is the kernel's." },
+	{ "--exec-timeout SEC",
+	  "Kill a hook (its process group, SIGKILL) still running after SEC seconds "
+	  "(default 10)." },
 	{ NULL, NULL },
 };
 
@@ -106,6 +120,8 @@ static const struct doc_opt run_opts[] = {
 	{ "--scope CGROUP", "As for 'policy load'." },
 	{ "--name NAME",
 	  "The name the instance goes by while it runs (its lock and messages)." },
+	{ "--exec CMD", "As for 'events'." },
+	{ "--exec-timeout SEC", "As for 'events'." },
 	{ NULL, NULL },
 };
 
@@ -250,7 +266,8 @@ const struct doc_cmd doc_cmds[] = {
 	  "keeps nothing: it unloads, with a note.",
 	  stop_opts },
 	{ NULL, "run",
-	  "NAME|PATH [--set KEY=VALUE]... [--scope CGROUP] [--name NAME] [--count N] [--timeout SEC]",
+	  "NAME|PATH [--set KEY=VALUE]... [--scope CGROUP] [--name NAME] [--count N] [--timeout SEC] "
+	  "[--exec CMD [--exec-timeout SEC]]",
 	  "run a policy in the foreground",
 	  "Loads and attaches the policy like 'policy load' but pins nothing: the policy "
 	  "lives as long as this process. Prints every decision the policy makes, one line "
@@ -261,7 +278,8 @@ const struct doc_cmd doc_cmds[] = {
 	  "runs, the kernel keeps BPF run-time statistics on (a stats fd, "
 	  "BPF_ENABLE_STATS), and stops when it exits unless something else asked.",
 	  run_opts },
-	{ NULL, "events", "[NAME]... [--count N] [--timeout SEC] [--journal]",
+	{ NULL, "events",
+	  "[NAME]... [--count N] [--timeout SEC] [--journal] [--exec CMD [--exec-timeout SEC]]",
 	  "stream the decisions of loaded policies",
 	  "Reads the pinned oomkit_events ring buffers of the loaded policies (all of them, "
 	  "or the NAMEs given) and prints each decision: time, policy, trigger, OOM scope, "
@@ -273,7 +291,12 @@ const struct doc_cmd doc_cmds[] = {
 	  "read from then on, unloaded ones dropped, and with none loaded it waits. A ring "
 	  "buffer has one consumer, so each policy's records go to one reader at a time "
 	  "(a lock in /run/oomkit/events): another reader of all policies waits for it and "
-	  "takes over when it stops; naming a policy that another reader has is an error.",
+	  "takes over when it stops; naming a policy that another reader has is an error.\n\n"
+	  "A pressure record (psi-guard with grace_usec) is a notice: the OOM comes at its "
+	  "deadline if the pressure stays. It names the likely victim (likely_victim=, "
+	  "pids=, comm=) and, with term=1, asks the reader to SIGTERM that process, which "
+	  "it does at once through a pidfd, if the process is still in the pressured "
+	  "cgroup. 'run' does the same.",
 	  events_opts },
 	{ NULL, "metrics", "[--output FILE [--group GROUP]]",
 	  "the policies' counters for Prometheus",

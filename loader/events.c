@@ -16,6 +16,7 @@
 
 #include <oomkit/intf.h>
 
+#include "actions.h"
 #include "cgpath.h"
 #include "events.h"
 #include "main.h"
@@ -48,15 +49,18 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
-static const char *decision_name(__u32 d)
+const char *events_decision_name(__u32 d)
 {
 	return d < OOMKIT_NR_DECISIONS ? decision_names[d] : "unknown";
 }
 
-static const char *trigger_name(__u32 t)
+const char *events_trigger_name(__u32 t)
 {
 	return t < OOMKIT_NR_TRIGGERS ? trigger_names[t] : "unknown";
 }
+
+#define decision_name events_decision_name
+#define trigger_name  events_trigger_name
 
 /* "/a/b" for a live cgroup, "cgroup:ID" for one already removed. */
 static void cg_name(__u64 id, char *buf, size_t len)
@@ -122,6 +126,15 @@ static void print_json(const struct oomkit_event *e)
 	}
 	jsonw_end_array(json_wtr);
 	jsonw_string_field(json_wtr, "reason", e->reason);
+	/* a notice: the victim fields name the likely victim */
+	if (e->decision == OOMKIT_DEC_PRESSURE) {
+		jsonw_uint_field(json_wtr, "deadline_ns", e->deadline_ns);
+		jsonw_int_field(json_wtr, "grace_ms",
+				e->deadline_ns > e->ts_ns ?
+					(e->deadline_ns - e->ts_ns) / 1000000 :
+					0);
+		jsonw_bool_field(json_wtr, "term", e->flags & OOMKIT_EVF_TERM);
+	}
 	jsonw_end_object(json_wtr);
 }
 
@@ -145,9 +158,12 @@ static void format_plain(FILE *f, const struct oomkit_event *e)
 	fprintf(f, "%s %s scope=%s decision=%s", policy,
 		trigger_name(e->trigger), e->scope_cgroup_id ? scope : "global",
 		decision_name(e->decision));
+	/* a notice names who would likely die, not a victim */
 	if (e->victim_cgroup_id)
-		fprintf(f, " victim=%s bytes=%llu", victim,
-			(unsigned long long)e->victim_bytes);
+		fprintf(f, " %s=%s bytes=%llu",
+			e->decision == OOMKIT_DEC_PRESSURE ? "likely_victim" :
+							     "victim",
+			victim, (unsigned long long)e->victim_bytes);
 	if (e->nr_pids) {
 		fprintf(f, " pids=");
 		for (i = 0; i < e->nr_pids && i < OOMKIT_MAX_PIDS; i++)
@@ -164,6 +180,14 @@ static void format_plain(FILE *f, const struct oomkit_event *e)
 	if (e->comm[0])
 		fprintf(f, " comm=%s",
 			text_escape(e->comm, 16, 1, comm, sizeof(comm)));
+	if (e->decision == OOMKIT_DEC_PRESSURE)
+		fprintf(f, " grace_ms=%llu%s",
+			e->deadline_ns > e->ts_ns ?
+				(unsigned long long)(e->deadline_ns -
+						     e->ts_ns) /
+					1000000 :
+				0ULL,
+			e->flags & OOMKIT_EVF_TERM ? " term=1" : "");
 	if (e->error)
 		fprintf(f, " error=%d", e->error);
 	if (e->reason[0])
@@ -191,18 +215,26 @@ static int decision_priority(__u32 d)
 
 bool events_journal;
 
-static void print_plain(const struct oomkit_event *e)
+/* The text line of @e, malloc()ed; NULL if out of memory. */
+static char *plain_line(const struct oomkit_event *e)
 {
-	char when[64], *line = NULL, policy[4 * sizeof(e->policy)];
+	char *line = NULL;
 	size_t len = 0;
 	FILE *f;
 
 	f = open_memstream(&line, &len);
 	if (!f)
-		return;
+		return NULL;
 	format_plain(f, e);
 	if (fclose(f))
-		return;
+		return NULL;
+	return line;
+}
+
+static void print_plain(const struct oomkit_event *e, const char *line)
+{
+	char when[64], policy[4 * sizeof(e->policy)];
+
 	if (!events_journal) {
 		boot_to_wall_str(e->ts_ns, true, when, sizeof(when));
 		printf("%s %s\n", when, line);
@@ -217,12 +249,12 @@ static void print_plain(const struct oomkit_event *e)
 				decision_name(e->decision), "OOMKIT_TRIGGER=%s",
 				trigger_name(e->trigger), NULL);
 	}
-	free(line);
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct oomkit_event e = {};
+	char *line;
 
 	(void)ctx;
 	/* tolerate a shorter record from an older policy build */
@@ -230,12 +262,16 @@ static int handle_event(void *ctx, void *data, size_t size)
 	e.policy[sizeof(e.policy) - 1] = '\0';
 	e.comm[sizeof(e.comm) - 1] = '\0';
 	e.reason[sizeof(e.reason) - 1] = '\0';
+	line = plain_line(&e);
 	if (json_output)
 		print_json(&e);
-	else
-		print_plain(&e);
+	else if (line)
+		print_plain(&e, line);
 	fflush(stdout);
 	nr_seen++;
+	/* after the record is out: a hook may read what was printed */
+	actions_run(&e, line ?: "");
+	free(line);
 	return 0;
 }
 
@@ -289,6 +325,7 @@ int events_loop(struct ring_buffer *rb, long count, long timeout_sec,
 			nanosleep(&ts, NULL);
 			err = 0;
 		}
+		actions_reap();
 		if (err == -EINTR) {
 			err = 0;
 			continue;
@@ -311,5 +348,6 @@ int events_loop(struct ring_buffer *rb, long count, long timeout_sec,
 				break;
 		}
 	}
+	actions_finish();
 	return err;
 }

@@ -4,11 +4,16 @@
 #define __OOMKIT_EVENTS_H
 
 #include <stdbool.h>
+#include <linux/types.h>
 
 struct ring_buffer;
 
 /* Each decision to the journal (sd_journal_send), with a priority, not to stdout. */
 extern bool events_journal;
+
+/* The names records print for a decision and a trigger ("unknown" past the tables). */
+const char *events_decision_name(__u32 d);
+const char *events_trigger_name(__u32 t);
 
 /* Adds one ring buffer map to *rb (created on first use). */
 int events_add(struct ring_buffer **rb, int map_fd);

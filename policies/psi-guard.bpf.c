@@ -31,9 +31,25 @@
  *   threshold_usec    stall time per window that fires (default 100 ms).
  *   window_usec       the PSI window, at most 10 s (default 1 s).
  *   cooldown_usec     pressure ignored after an OOM (default 10 s).
+ *   grace_usec        0 (default): declare at the first report of
+ *                     pressure. Else notice and grace: publish a
+ *                     `pressure` record naming the cgroup and the likely
+ *                     victim (notice.bpf.h), and declare only once the
+ *                     watch reports the pressure again at least
+ *                     grace_usec later, the episode unbroken (no silence
+ *                     longer than 2.5 report periods: a window at level
+ *                     1, a ~2 s sample at level 2). At most 10 min.
+ *   term              1: the record asks its reader (oomkit run, oomkit
+ *                     events) to SIGTERM the likely victim at once; no
+ *                     6.12 kfunc signals another task. Needs grace_usec.
  *
  * The cgroup2 root as watch=PATH is the system: its trigger is the
  * system-wide one, and it declares a global OOM.
+ *
+ * The grace is judged in the kernel, never waiting for a reader or its
+ * hooks: the OOM comes grace_usec after the notice plus at most one report
+ * period (level 1: window_usec; level 2: window_usec rounded up to ~2 s)
+ * if the pressure stays, and not at all if it ends.
  *
  * Limits: at most PSI_GUARD_MAX_WATCH (64) cgroups, more fail the load
  * (init returns -E2BIG) rather than leave some unwatched; triggers are
@@ -65,6 +81,12 @@ OOMKIT_TUNABLE(
 	u64, cooldown_usec, 10 * USEC_PER_SEC, 0, 3600ULL * USEC_PER_SEC,
 	"usec: pressure in a cgroup is ignored this long after an OOM there");
 
+OOMKIT_TUNABLE(
+	u64, grace_usec, 0, 0, 600ULL * USEC_PER_SEC,
+	"usec: notice first, declare only if pressure lasts this long (0: at once)");
+OOMKIT_TUNABLE(bool, term, false, 0, 1,
+	       "1: the notice asks its reader to SIGTERM the likely victim");
+
 OOMKIT_CONSTRAINT_TEXT(psi_guard_constraint, "CONSTRAINT_BPF_PSI_MEM");
 
 /* Watched cgroup ids, gathered from the watch map in init. */
@@ -79,6 +101,19 @@ struct {
 	__type(key, u64);
 	__type(value, u64);
 } last_oom_ns SEC(".maps");
+
+/* A pressure episode in its grace, per cgroup id (0 = system-wide). */
+struct psi_guard_episode {
+	u64 since_ns; /* the notice's boot ns; 0: none (claimed by the declare) */
+	u64 last_ns; /* the latest report of it */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PSI_GUARD_MAX_WATCH + 1);
+	__type(key, u64);
+	__type(value, struct psi_guard_episode);
+} episodes SEC(".maps");
 
 static long psi_guard_collect(struct bpf_map *map, u64 *cgid, s64 *val,
 			      void *ctx)
@@ -118,6 +153,58 @@ static int psi_guard_watch(struct oomkit_psi *psi)
 	return 0;
 }
 
+/* Publishes the notice of a new episode: the record, the likely victim, the deadline. */
+static void psi_guard_notice(struct oomkit_psi *psi, u64 cgid, u64 now)
+{
+	struct oomkit_likely likely;
+	struct oomkit_event *ev;
+	int err;
+
+	oomkit_stat_inc(OOMKIT_STAT_PRESSURE_NOTICES);
+	/* walks and may sleep: before the record (oomkit_psi_record()) */
+	err = oomkit_likely_victim(cgid, &likely);
+	ev = oomkit_psi_event(psi, OOMKIT_DEC_PRESSURE, cgid, err);
+	if (!ev)
+		return;
+	oomkit_notice_fill(ev, &likely);
+	ev->deadline_ns = now + grace_usec * NSEC_PER_USEC;
+	if (term && likely.pid)
+		ev->flags |= OOMKIT_EVF_TERM;
+	oomkit_reason(ev, "%s pressure %u/%u us: OOM in %llu ms if it stays",
+		      full ? "full" : "some", threshold_usec, window_usec,
+		      grace_usec / 1000);
+	oomkit_event_submit(ev);
+}
+
+/*
+ * The grace: true once the pressure reported now is the same episode as
+ * a notice at least grace_usec old, and this report claimed the declare.
+ * A report after a silence of more than 2.5 report periods starts a new
+ * episode: a new notice, a new grace.
+ */
+static bool psi_guard_grace_over(struct oomkit_psi *psi, u64 cgid, u64 now)
+{
+	u64 gap = oomkit_psi_period_usec(window_usec) * NSEC_PER_USEC * 5 / 2;
+	struct psi_guard_episode *ep,
+		fresh = { .since_ns = now, .last_ns = now };
+	u64 since;
+
+	ep = bpf_map_lookup_elem(&episodes, &cgid);
+	if (!ep || !ep->since_ns || now - ep->last_ns > gap) {
+		bpf_map_update_elem(&episodes, &cgid, &fresh, BPF_ANY);
+		psi_guard_notice(psi, cgid, now);
+		return false;
+	}
+	ep->last_ns = now;
+	since = ep->since_ns;
+	if (now - since < grace_usec * NSEC_PER_USEC) {
+		oomkit_stat_inc(OOMKIT_STAT_GRACE_WAITS);
+		return false;
+	}
+	/* reports may overlap: one of them declares */
+	return __sync_val_compare_and_swap(&ep->since_ns, since, 0) == since;
+}
+
 static void psi_guard_pressure(struct oomkit_psi *psi, u64 cgid)
 {
 	u64 now = bpf_ktime_get_boot_ns(), *last, since = 0;
@@ -136,6 +223,9 @@ static void psi_guard_pressure(struct oomkit_psi *psi, u64 cgid)
 			return;
 		}
 	}
+
+	if (grace_usec && !psi_guard_grace_over(psi, cgid, now))
+		return;
 
 	/* Start the cooldown now: an event queued meanwhile must not declare a second OOM. */
 	bpf_map_update_elem(&last_oom_ns, &cgid, &now, BPF_ANY);
@@ -156,6 +246,7 @@ static void psi_guard_pressure(struct oomkit_psi *psi, u64 cgid)
 static void psi_guard_forget(struct oomkit_psi *psi, u64 cgid)
 {
 	bpf_map_delete_elem(&last_oom_ns, &cgid);
+	bpf_map_delete_elem(&episodes, &cgid);
 	bpf_map_delete_elem(&watch, &cgid);
 	oomkit_stat_inc(OOMKIT_STAT_CGROUPS_FREED);
 	oomkit_psi_record(psi, OOMKIT_DEC_CGROUP_FREED, cgid, 0,

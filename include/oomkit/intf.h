@@ -27,7 +27,8 @@
 	X(OOMKIT_DEC_KILL_FAILED, "kill-failed")       \
 	X(OOMKIT_DEC_DECLARE_OOM, "declare-oom")       \
 	X(OOMKIT_DEC_COOLDOWN, "cooldown")             \
-	X(OOMKIT_DEC_CGROUP_FREED, "cgroup-freed")
+	X(OOMKIT_DEC_CGROUP_FREED, "cgroup-freed")     \
+	X(OOMKIT_DEC_PRESSURE, "pressure")
 
 #define OOMKIT_X_ENUM(e, s) e,
 enum oomkit_decision {
@@ -57,6 +58,8 @@ enum oomkit_trigger {
 	X(OOMKIT_STAT_OOMS_DECLARED,	"ooms_declared")		\
 	X(OOMKIT_STAT_COOLDOWN,		"cooldown_skips")		\
 	X(OOMKIT_STAT_CGROUPS_FREED,	"cgroups_freed")		\
+	X(OOMKIT_STAT_PRESSURE_NOTICES,	"pressure_notices")		\
+	X(OOMKIT_STAT_GRACE_WAITS,	"grace_waits")			\
 	X(OOMKIT_STAT_EVENTS_DROPPED,	"events_dropped")
 
 enum oomkit_stat {
@@ -94,6 +97,20 @@ struct oomkit_event {
 	 * them with it (observe: would kill). The first OOMKIT_MAX_PIDS.
 	 */
 	__u32 also_pids[OOMKIT_MAX_PIDS];
+	/*
+	 * A pressure record's notice (bpf/notice.bpf.h): victim_cgroup_id,
+	 * pids[0] and comm name the likely victim; the OOM is declared at
+	 * deadline_ns (boot ns) at the earliest, and only if the pressure
+	 * is still there. flags asks the reader to act first.
+	 */
+	__u64 deadline_ns;
+	__u32 flags; /* OOMKIT_EVF_* */
+	__u32 pad;
+};
+
+/* What a pressure record asks of its reader (oomkit run, oomkit events). */
+enum oomkit_event_flags {
+	OOMKIT_EVF_TERM = 1 << 0, /* SIGTERM pids[0] now */
 };
 
 /*

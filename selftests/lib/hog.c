@@ -39,6 +39,8 @@ struct hog_spec {
 	size_t file_bytes;
 	bool loop;	 /* keep reading the file */
 	bool main_exits; /* a thread holds the memory, main pthread_exit()s */
+	bool on_term;	 /* SIGTERM: save state (or ignore it without one) */
+	const char *state;
 };
 
 struct hog {
@@ -196,6 +198,39 @@ static void __attribute__((noreturn)) exited_main(int fd,
 	pthread_exit(NULL);
 }
 
+/* A growing hog's chunks, for a SIGTERM handler that gives them back. */
+#define MAX_CHUNKS 4096
+static char *chunks[MAX_CHUNKS];
+static volatile size_t nr_chunks, chunk_bytes;
+static const char *term_state;
+static char state_buf[HOG_STATE_BYTES + 4];
+
+/*
+ * A workload's shutdown: it first gives its memory back (above
+ * memory.high every return to user mode is throttled, up to 2 s), then
+ * writes HOG_STATE_BYTES of pattern and "END\n" in one write, syncs and
+ * exits 0. Only async-signal-safe calls.
+ */
+static void save_state(int sig)
+{
+	size_t i;
+	int f;
+
+	(void)sig;
+	for (i = 0; i < nr_chunks; i++)
+		munmap(chunks[i], chunk_bytes);
+	memset(state_buf, 'S', HOG_STATE_BYTES);
+	memcpy(state_buf + HOG_STATE_BYTES, "END\n", 4);
+	f = open(term_state, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (f < 0)
+		_exit(4);
+	if (write(f, state_buf, sizeof(state_buf)) != sizeof(state_buf) ||
+	    fsync(f))
+		_exit(4);
+	close(f);
+	_exit(0);
+}
+
 static void __attribute__((noreturn))
 child_main(pid_t parent, int fd, const struct hog_spec *h, bool frozen)
 {
@@ -232,6 +267,12 @@ child_main(pid_t parent, int fd, const struct hog_spec *h, bool frozen)
 
 	if (h->main_exits)
 		exited_main(fd, h);
+	if (h->on_term && h->state) {
+		term_state = h->state;
+		signal(SIGTERM, save_state);
+	} else if (h->on_term) {
+		signal(SIGTERM, SIG_IGN);
+	}
 
 	if (h->growing) {
 		if (!frozen)
@@ -243,6 +284,11 @@ child_main(pid_t parent, int fd, const struct hog_spec *h, bool frozen)
 				continue;
 			}
 			touch(p, h->bytes);
+			if (nr_chunks < MAX_CHUNKS) {
+				chunks[nr_chunks] = p;
+				chunk_bytes = h->bytes;
+				nr_chunks = nr_chunks + 1;
+			}
 		}
 	}
 
@@ -345,6 +391,21 @@ pid_t hog_start_growing(const char *rel, size_t step, int oom_score_adj)
 		.bytes = step,
 		.adj = oom_score_adj,
 		.growing = true,
+	};
+
+	if (!step)
+		return -EINVAL;
+	return spawn(&h);
+}
+
+pid_t hog_start_growing_term(const char *rel, size_t step, const char *state)
+{
+	struct hog_spec h = {
+		.rel = rel,
+		.bytes = step,
+		.growing = true,
+		.on_term = true,
+		.state = state,
 	};
 
 	if (!step)

@@ -22,6 +22,13 @@ pid_t hog_start(const char *rel, size_t bytes, int oom_score_adj);
 /* Same, but allocates @step at a time forever; returns once the child is in the cgroup. */
 pid_t hog_start_growing(const char *rel, size_t step, int oom_score_adj);
 /*
+ * A growing hog with a SIGTERM policy: with @state, it writes
+ * HOG_STATE_BYTES and then "END\n" to that file, fsyncs and exits 0 (a
+ * workload saving its state); with NULL it ignores SIGTERM.
+ */
+#define HOG_STATE_BYTES (256 * 1024)
+pid_t hog_start_growing_term(const char *rel, size_t step, const char *state);
+/*
  * Like hog_start(), but a second thread touches the memory and the main
  * thread calls pthread_exit(): ready once the leader is a zombie without
  * mm and the worker holds @bytes (kill it with the pid returned, the tgid).

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -451,5 +452,264 @@ TEST(psi_guard_refuses_more_than_64_watches)
 		ASSERT_OK(policy_unload(POLICY), "policy unload");
 
 cleanup:
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/* Notice and grace: the grace, and what a kill may take after it (see below). */
+#define GRACE_USEC	4000000
+#define GRACE_KILL_USEC 2000000
+#define WINDOW_USEC	1000000
+#define SAMPLE_USEC	2000000
+#define KILL_SLACK_MS	100
+#define READER_DRAIN_MS 1500
+
+static long long boot_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * How long after the grace a persisting pressure is reported again, at
+ * most: level 1's trigger once a window, level 2's sample every ~2 s
+ * (bpf/abi.bpf.h, oomkit_psi_period_usec()).
+ */
+static long long report_period_ms(void)
+{
+	return (abi_level() == 1 ? WINDOW_USEC : SAMPLE_USEC) / 1000;
+}
+
+/* The JSON line of the first record with @decision in the reader's @out, copied to @line. */
+static bool reader_record(const char *out, const char *decision, char *line,
+			  size_t len)
+{
+	char want[64];
+	const char *p, *start, *end;
+
+	snprintf(want, sizeof(want), "\"decision\":\"%s\"", decision);
+	p = strstr(out, want);
+	if (!p)
+		return false;
+	for (start = p; start > out && start[-1] != '\n'; start--)
+		;
+	end = strchr(p, '\n');
+	if (!end)
+		end = p + strlen(p);
+	snprintf(line, len, "%.*s", (int)(end - start), start);
+	return true;
+}
+
+/* The first number of the JSON array @key in @line ("pids":[N,...]), -1 if none. */
+static long long json_first(const char *line, const char *key)
+{
+	char want[64];
+	const char *p;
+
+	snprintf(want, sizeof(want), "\"%s\":[", key);
+	p = strstr(line, want);
+	return p && p[strlen(want)] != ']' ? atoll(p + strlen(want)) : -1;
+}
+
+/* `oomkit -j events psi-guard [--exec HOOK]` in the background: the reader a notice needs. */
+static pid_t start_reader(int *fd, const char *hook)
+{
+	if (hook)
+		return cli_spawn(fd, NULL, "-j", "events", POLICY, "--exec",
+				 hook, NULL);
+	return cli_spawn(fd, NULL, "-j", "events", POLICY, NULL);
+}
+
+/*
+ * Notice and grace, a workload that shuts down cleanly: psi-guard with
+ * grace_usec 4 s and term=1 publishes a pressure record naming the
+ * stalled workload; the reader (`oomkit events`) SIGTERMs it and runs the
+ * --exec hook; the workload saves its state (a 256 KiB file and an END
+ * line) and exits 0 well within the grace. Its pressure ends with it, so
+ * no OOM is declared, not even after grace + a report period.
+ */
+TEST(psi_guard_grace_lets_a_workload_save_its_state)
+{
+	char state[64], hook[512], envf[64];
+	char *out = NULL, line[4096], buf[4096];
+	long long notice_ms, exit_ms, pressure_ts;
+	int fd = -1, st;
+	pid_t reader = -1, hog;
+	FILE *f;
+	size_t n;
+
+	snprintf(state, sizeof(state), "/tmp/psi-grace-state");
+	snprintf(envf, sizeof(envf), "/tmp/psi-grace-hook.env");
+	unlink(state);
+	unlink(envf);
+	snprintf(
+		hook, sizeof(hook),
+		"[ \"$OOMKIT_DECISION\" = pressure ] && env | grep ^OOMKIT_ > %s.tmp && mv %s.tmp %s",
+		envf, envf, envf);
+	out = malloc(CLI_OUT_MAX);
+	if (!ASSERT_TRUE(out != NULL, "malloc") ||
+	    !ASSERT_OK(scenario_begin("psi_grace_save"), "scenario_begin") ||
+	    !ASSERT_OK(cg_create("psi"), "cg_create psi") ||
+	    !ASSERT_OK(cg_write("psi", "memory.high", "%llu", 40 * MB),
+		       "memory.high"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, watch("psi"), "grace_usec=4000000",
+				   "term=1", NULL),
+		       "policy load"))
+		goto cleanup;
+	reader = start_reader(&fd, hook);
+	if (!ASSERT_GT(reader, 0, "reader"))
+		goto cleanup;
+	/* the reader has the ring once it waits (it opened it at start) */
+	test_sleep_ms(500);
+	hog = hog_start_growing_term("psi", 4 * MB, state);
+	if (!ASSERT_GT(hog, 0, "workload"))
+		goto cleanup;
+
+	st = hog_wait(hog, PSI_WAIT_MS + GRACE_USEC / 1000);
+	exit_ms = boot_ms();
+	ASSERT_EQ(st, 0, "the workload exits by itself (SIGTERM handled)");
+	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_PRESSURE_NOTICES), 1,
+		  "pressure_notices counter");
+	/* the deadline and a report period pass: nothing is declared */
+	test_sleep_ms(GRACE_USEC / 1000 + 2 * report_period_ms());
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 0,
+		  "no OOM declared");
+	ASSERT_EQ(oom_kills("psi"), 0, "psi oom_kill");
+
+	cli_finish(reader, fd, out, CLI_OUT_MAX, READER_DRAIN_MS);
+	reader = -1;
+	if (ASSERT_TRUE(reader_record(out, "pressure", line, sizeof(line)),
+			"pressure record")) {
+		ASSERT_EQ(json_num(line, "scope_cgroup_id"), cg_id("psi"),
+			  "the pressured cgroup");
+		ASSERT_EQ(json_num(line, "victim_cgroup_id"), cg_id("psi"),
+			  "likely victim's cgroup");
+		ASSERT_EQ(json_first(line, "pids"), hog, "likely victim pid");
+		ASSERT_HAS_SUBSTR(line, "\"term\":true", "term asked");
+		/* the episode starts at the report; the record is stamped after the walk */
+		pressure_ts =
+			json_num(line, "deadline_ns") - GRACE_USEC * 1000LL;
+		ASSERT_LE(pressure_ts, json_num(line, "ts_ns"),
+			  "deadline: grace_usec after the report");
+		test_log("notice: the walk took %lld us\n",
+			 (json_num(line, "ts_ns") - pressure_ts) / 1000);
+		notice_ms = pressure_ts / 1000000;
+		test_log(
+			"workload saved its state and exited %lld ms after the notice (grace %d ms)\n",
+			exit_ms - notice_ms, GRACE_USEC / 1000);
+		ASSERT_LT(exit_ms - notice_ms, GRACE_USEC / 1000,
+			  "exited within the grace");
+	}
+	ASSERT_FALSE(reader_record(out, "declare-oom", line, sizeof(line)),
+		     "no declare-oom record");
+
+	f = fopen(state, "r");
+	if (ASSERT_TRUE(f != NULL, "state file")) {
+		fseek(f, 0, SEEK_END);
+		ASSERT_EQ(ftell(f), HOG_STATE_BYTES + 4, "state file size");
+		fseek(f, -4, SEEK_END);
+		n = fread(buf, 1, 4, f);
+		buf[n] = '\0';
+		ASSERT_STR_EQ(buf, "END\n", "state file complete");
+		fclose(f);
+	}
+	f = fopen(envf, "r");
+	if (ASSERT_TRUE(f != NULL, "the hook ran")) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		snprintf(line, sizeof(line), "OOMKIT_PID=%d\n", hog);
+		ASSERT_HAS_SUBSTR(buf, line, "hook: OOMKIT_PID");
+		ASSERT_HAS_SUBSTR(buf, "OOMKIT_DECISION=pressure\n",
+				  "hook: OOMKIT_DECISION");
+		ASSERT_HAS_SUBSTR(buf, "OOMKIT_POLICY=psi-guard\n",
+				  "hook: OOMKIT_POLICY");
+		ASSERT_HAS_SUBSTR(buf, "OOMKIT_TERM=1\n", "hook: OOMKIT_TERM");
+	}
+
+cleanup:
+	if (reader > 0)
+		cli_finish(reader, fd, out ? out : buf,
+			   out ? CLI_OUT_MAX : sizeof(buf), 0);
+	free(out);
+	unlink(state);
+	unlink(envf);
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/*
+ * Notice and grace, a workload that ignores SIGTERM: its pressure stays,
+ * so the OOM is declared at the first report at or after the deadline
+ * and the kernel kills it: within grace + one report period (level 1: the
+ * 1 s window; level 2: the ~2 s sample) + 100 ms of the notice.
+ */
+TEST(psi_guard_grace_kills_a_workload_that_ignores_term)
+{
+	long long kill_ms, notice_ms, decl_ms, bound_ms;
+	char *out = NULL, line[4096];
+	int fd = -1, st;
+	pid_t reader = -1, hog;
+
+	out = malloc(CLI_OUT_MAX);
+	if (!ASSERT_TRUE(out != NULL, "malloc") ||
+	    !ASSERT_OK(scenario_begin("psi_grace_kill"), "scenario_begin") ||
+	    !ASSERT_OK(cg_create("psi"), "cg_create psi") ||
+	    !ASSERT_OK(cg_write("psi", "memory.high", "%llu", 40 * MB),
+		       "memory.high"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, watch("psi"), "grace_usec=2000000",
+				   "term=1", NULL),
+		       "policy load"))
+		goto cleanup;
+	reader = start_reader(&fd, NULL);
+	if (!ASSERT_GT(reader, 0, "reader"))
+		goto cleanup;
+	test_sleep_ms(500);
+	hog = hog_start_growing_term("psi", 4 * MB, NULL);
+	if (!ASSERT_GT(hog, 0, "workload"))
+		goto cleanup;
+
+	st = hog_wait(hog, PSI_WAIT_MS + GRACE_KILL_USEC / 1000);
+	kill_ms = boot_ms();
+	ASSERT_EQ(st, SIGKILL, "the workload is OOM-killed");
+	ASSERT_EQ(oom_kills("psi"), 1, "psi oom_kill");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1,
+		  "one OOM declared");
+	/* level 2's next ~2 s sample may already be past a 2 s grace */
+	if (GRACE_KILL_USEC / 1000 > report_period_ms())
+		ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_GRACE_WAITS), 1,
+			  "reports within the grace waited");
+	test_log("grace_waits %lld\n",
+		 policy_stat(POLICY, OOMKIT_STAT_GRACE_WAITS));
+
+	cli_finish(reader, fd, out, CLI_OUT_MAX, READER_DRAIN_MS);
+	reader = -1;
+	if (!ASSERT_TRUE(reader_record(out, "pressure", line, sizeof(line)),
+			 "pressure record"))
+		goto cleanup;
+	ASSERT_EQ(json_first(line, "pids"), hog, "likely victim pid");
+	notice_ms = (json_num(line, "deadline_ns") - GRACE_KILL_USEC * 1000LL) /
+		    1000000;
+	if (!ASSERT_TRUE(reader_record(out, "declare-oom", line, sizeof(line)),
+			 "declare-oom record"))
+		goto cleanup;
+	decl_ms = json_num(line, "ts_ns") / 1000000;
+	bound_ms = GRACE_KILL_USEC / 1000 + report_period_ms() + KILL_SLACK_MS;
+	test_log(
+		"declared %lld ms after the notice, killed %lld ms after it: %lld ms after the grace (bound %lld ms)\n",
+		decl_ms - notice_ms, kill_ms - notice_ms,
+		kill_ms - notice_ms - GRACE_KILL_USEC / 1000, bound_ms);
+	ASSERT_GE(decl_ms - notice_ms, GRACE_KILL_USEC / 1000,
+		  "not declared before the deadline");
+	ASSERT_LE(kill_ms - notice_ms, bound_ms,
+		  "killed within grace + report period + 100 ms");
+
+cleanup:
+	if (reader > 0)
+		cli_finish(reader, fd, out ? out : line,
+			   out ? CLI_OUT_MAX : sizeof(line), 0);
+	free(out);
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
