@@ -33,6 +33,7 @@
 #include "memcg.bpf.h"
 #include "tasks.bpf.h"
 #include "walk.bpf.h"
+#include "kill.bpf.h"
 #include "decide.bpf.h"
 
 #endif /* __OOMKIT_BPF_H */
