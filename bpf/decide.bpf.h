@@ -86,18 +86,17 @@ static __always_inline int oomkit_kill_all(struct oomkit_oom *oom,
 	return t->nr_killed;
 }
 
-/* Kills the biggest killable task of @memcg; memory.oom.group makes the kernel take the rest. */
-static __always_inline int oomkit_kill_biggest(struct oomkit_oom *oom,
+/*
+ * Kills the biggest killable task of @memcg that the scan @t found
+ * (oomkit_scan_tasks()); memory.oom.group makes the kernel take the rest.
+ */
+static __always_inline int oomkit_kill_scanned(struct oomkit_oom *oom,
 					       struct mem_cgroup *memcg,
-					       bool page_cache)
+					       const struct oomkit_tasks *t)
 {
-	struct oomkit_tasks *t = oomkit_tasks_get();
 	struct task_struct *task;
 	int err;
 
-	if (!t)
-		return -ENOMEM;
-	oomkit_scan_tasks(memcg, page_cache, t);
 	if (!t->max_pid)
 		return 0;
 	task = bpf_task_from_pid(t->max_pid);
@@ -240,28 +239,36 @@ static __always_inline void oomkit_event_would_kill(struct oomkit_oom *oom,
 #endif
 
 /**
- * oomkit_kill_cgroup - kill in the leaf a policy chose, and record it
+ * oomkit_kill_cgroup_mode - kill in the cgroup a policy chose, and record it
  * @oom: the OOM
  * @cgid: the chosen cgroup
- * @all: kill every task, not only the biggest
+ * @how: the kill mode (OOMKIT_KILL_MODE(): the policy's tunables)
  * @page_cache: size tasks with their file pages too
  *
- * memory.oom.group 1 on the cgroup (or an ancestor inside the scope) turns a
- * single kill into a group kill in the kernel, so @all only matters
- * without it; the record then says kill-cgroup and counts the group's
- * processes. @all never applies to an inner memcg's own tasks (the root
- * cgroup's in a global OOM): those are unrelated processes, only the
- * biggest dies. Observing, it names the processes that would die with the
- * biggest task. Returns 1 if something was killed (the OOM is handled), 0
- * if not (the next handler decides).
+ * The whole cgroup dies when memory.oom.group is 1 on it or on an
+ * ancestor inside the OOM's scope (the kernel's group, whatever the
+ * mode: one kill through the kfunc, the kernel takes the rest; the record
+ * counts the group's processes), else in mode cgroup, else in mode
+ * escalate when the cgroup was chosen within escalate_usec of its last
+ * kill, or its biggest task would free less than escalate_min_bytes. An
+ * inner memcg's own tasks (the root cgroup's in a global OOM) are
+ * unrelated processes: only the biggest dies, in every mode. Otherwise
+ * the biggest task dies. The record says the mode, why, and how many
+ * died. Observing, it names the processes that would die with the
+ * biggest task. Returns 1 if something was killed (the OOM is handled),
+ * 0 if not (the next handler decides).
  */
-static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid,
-					      bool all, bool page_cache)
+static __always_inline int oomkit_kill_cgroup_mode(struct oomkit_oom *oom,
+						   u64 cgid,
+						   struct oomkit_kill_how how,
+						   bool page_cache)
 {
 	struct oomkit_event *ev = oom->ev;
+	u64 group, since = (u64)-1;
 	struct mem_cgroup *memcg;
+	struct oomkit_tasks *t;
 	struct cgroup *cgrp;
-	u64 group;
+	bool inner, all = false;
 	u32 nr_group = 0;
 	int nr;
 
@@ -272,13 +279,14 @@ static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid,
 		return 0;
 	}
 	ev->victim_cgroup_id = cgid;
+	ev->kill_mode = how.mode;
+	ev->kill_cause = OOMKIT_CAUSE_MODE;
 	cgrp = bpf_cgroup_from_id(cgid);
 	if (!cgrp) {
 		nr = -ENOENT;
 		goto failed;
 	}
-	if (BPF_CORE_READ(cgrp, nr_descendants) > 0)
-		all = false;
+	inner = BPF_CORE_READ(cgrp, nr_descendants) > 0;
 	group = oomkit_oom_group_id(oom, cgrp);
 	memcg = bpf_get_mem_cgroup(&cgrp->self);
 	bpf_cgroup_release(cgrp);
@@ -287,18 +295,42 @@ static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid,
 		goto failed;
 	}
 	/* Counted first: after the kill the group's tasks are OOM victims. */
-	if (group)
+	if (group) {
 		nr_group = oomkit_count_killable(group);
-	if (all && !group)
+		ev->kill_cause = OOMKIT_CAUSE_OOM_GROUP;
+		ev->group_cgroup_id = group;
+	} else if (inner) {
+		ev->kill_cause = OOMKIT_CAUSE_INNER;
+	} else if (how.mode == OOMKIT_KILL_CGROUP) {
+		all = true;
+	}
+	if (how.mode == OOMKIT_KILL_ESCALATE)
+		since = oomkit_escalate_since(cgid);
+
+	if (!all) {
+		t = oomkit_tasks_get();
+		if (!t) {
+			bpf_put_mem_cgroup(memcg);
+			nr = -ENOMEM;
+			goto failed;
+		}
+		oomkit_scan_tasks(memcg, page_cache, t);
+		if (how.mode == OOMKIT_KILL_ESCALATE && !group && !inner)
+			all = oomkit_escalate_all(ev, &how, cgid, since, t);
+		if (!all)
+			nr = oomkit_kill_scanned(oom, memcg, t);
+	}
+	if (all)
 		nr = oomkit_kill_all(oom, memcg);
-	else
-		nr = oomkit_kill_biggest(oom, memcg, page_cache);
 	bpf_put_mem_cgroup(memcg);
 	if (nr <= 0)
 		goto failed;
 	if (group && nr_group > nr)
 		nr = nr_group;
+	if (how.mode == OOMKIT_KILL_ESCALATE)
+		oomkit_escalate_note(cgid);
 
+	ev->nr_killed = nr;
 	ev->decision = (all || group) ? OOMKIT_DEC_KILL_CGROUP :
 					OOMKIT_DEC_KILL_TASK;
 	oomkit_stat_inc(OOMKIT_STAT_KILLS);
@@ -313,6 +345,25 @@ failed:
 		      ev->error);
 	oomkit_stat_inc(OOMKIT_STAT_KILL_FAILED);
 	return 0;
+}
+
+/**
+ * oomkit_kill_cgroup - kill in the cgroup a policy chose, without a mode
+ * @oom: the OOM
+ * @cgid: the chosen cgroup
+ * @all: kill every task (mode cgroup), not only the biggest (mode task)
+ * @page_cache: size tasks with their file pages too
+ *
+ * For a policy without the kill mode tunables; see oomkit_kill_cgroup_mode().
+ */
+static __always_inline int oomkit_kill_cgroup(struct oomkit_oom *oom, u64 cgid,
+					      bool all, bool page_cache)
+{
+	struct oomkit_kill_how how = {
+		.mode = all ? OOMKIT_KILL_CGROUP : OOMKIT_KILL_TASK,
+	};
+
+	return oomkit_kill_cgroup_mode(oom, cgid, how, page_cache);
 }
 
 /*

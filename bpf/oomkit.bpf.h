@@ -35,6 +35,7 @@
 #include "victims.bpf.h"
 #include "walk.bpf.h"
 #include "notice.bpf.h"
+#include "kill.bpf.h"
 #include "decide.bpf.h"
 
 #endif /* __OOMKIT_BPF_H */

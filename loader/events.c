@@ -40,6 +40,18 @@ static const char *const trigger_names[] = {
 	[OOMKIT_TRIG_CGROUP_FREE] = "cgroup-free",
 };
 
+static const char *const kill_mode_names[] = {
+#define OOMKIT_X_STR(e, s) s,
+	OOMKIT_KILL_MODES(OOMKIT_X_STR)
+#undef OOMKIT_X_STR
+};
+
+static const char *const kill_cause_names[] = {
+#define OOMKIT_X_STR(e, s) s,
+	OOMKIT_KILL_CAUSES(OOMKIT_X_STR)
+#undef OOMKIT_X_STR
+};
+
 static volatile sig_atomic_t exiting;
 static long nr_seen;
 
@@ -62,6 +74,23 @@ const char *events_trigger_name(__u32 t)
 #define decision_name events_decision_name
 #define trigger_name  events_trigger_name
 
+static const char *kill_mode_name(__u32 m)
+{
+	return m < OOMKIT_NR_KILL_MODES ? kill_mode_names[m] : "unknown";
+}
+
+static const char *kill_cause_name(__u32 c)
+{
+	return c < OOMKIT_NR_KILL_CAUSES ? kill_cause_names[c] : "unknown";
+}
+
+/* A record of a kill in a chosen cgroup, by a policy build that says how. */
+static bool has_kill_mode(const struct oomkit_event *e)
+{
+	return e->nr_killed && (e->decision == OOMKIT_DEC_KILL_TASK ||
+				e->decision == OOMKIT_DEC_KILL_CGROUP);
+}
+
 /* "/a/b" for a live cgroup, "cgroup:ID" for one already removed. */
 static void cg_name(__u64 id, char *buf, size_t len)
 {
@@ -73,6 +102,67 @@ static void cg_name(__u64 id, char *buf, size_t len)
 		snprintf(buf, len, "%s", p);
 	else
 		snprintf(buf, len, "cgroup:%llu", (unsigned long long)id);
+}
+
+/* "12.3 s" of @usec; "12.3 MiB" of @bytes. */
+static void fmt_sec(char *buf, size_t len, __u64 usec)
+{
+	snprintf(buf, len, "%llu.%llu s", (unsigned long long)(usec / 1000000),
+		 (unsigned long long)(usec % 1000000 / 100000));
+}
+
+static void fmt_mib(char *buf, size_t len, __u64 bytes)
+{
+	snprintf(buf, len, "%llu.%llu MiB", (unsigned long long)(bytes >> 20),
+		 (unsigned long long)(((bytes & ((1ULL << 20) - 1)) * 10) >>
+				      20));
+}
+
+/* One line on why the kill took one task or the group, from the record's cause. */
+static void kill_why(const struct oomkit_event *e, char *buf, size_t len)
+{
+	char v[32], l[32];
+	int n;
+
+	switch (e->kill_cause) {
+	case OOMKIT_CAUSE_MODE:
+		snprintf(buf, len, "kill_mode %s",
+			 kill_mode_name(e->kill_mode));
+		break;
+	case OOMKIT_CAUSE_FIRST:
+		fmt_sec(l, sizeof(l), e->cause_limit);
+		if (!e->cause_value) {
+			snprintf(buf, len, "first choice: the biggest task");
+			break;
+		}
+		fmt_sec(v, sizeof(v), e->cause_value);
+		snprintf(buf, len,
+			 "chosen again %s after, past %s: the biggest task", v,
+			 l);
+		break;
+	case OOMKIT_CAUSE_AGAIN:
+		fmt_sec(v, sizeof(v), e->cause_value);
+		fmt_sec(l, sizeof(l), e->cause_limit);
+		snprintf(buf, len,
+			 "escalated: chosen again %s after, within %s", v, l);
+		break;
+	case OOMKIT_CAUSE_SMALL_TASK:
+		fmt_mib(v, sizeof(v), e->cause_value);
+		fmt_mib(l, sizeof(l), e->cause_limit);
+		snprintf(buf, len, "escalated: task would free %s < %s", v, l);
+		break;
+	case OOMKIT_CAUSE_OOM_GROUP:
+		n = snprintf(buf, len, "memory.oom.group on ");
+		if (n > 0 && (size_t)n < len)
+			cg_name(e->group_cgroup_id, buf + n, len - n);
+		break;
+	case OOMKIT_CAUSE_INNER:
+		snprintf(buf, len,
+			 "an inner cgroup's own tasks: only the biggest");
+		break;
+	default:
+		snprintf(buf, len, "unknown");
+	}
 }
 
 static void print_json(const struct oomkit_event *e)
@@ -135,6 +225,24 @@ static void print_json(const struct oomkit_event *e)
 					0);
 		jsonw_bool_field(json_wtr, "term", e->flags & OOMKIT_EVF_TERM);
 	}
+	/* Only for a kill by a policy build that says how (nr_killed 0 before). */
+	if (has_kill_mode(e)) {
+		jsonw_string_field(json_wtr, "kill_mode",
+				   kill_mode_name(e->kill_mode));
+		jsonw_string_field(json_wtr, "kill_cause",
+				   kill_cause_name(e->kill_cause));
+		kill_why(e, buf, sizeof(buf));
+		jsonw_string_field(json_wtr, "kill_why", buf);
+		jsonw_uint_field(json_wtr, "tasks_killed", e->nr_killed);
+		jsonw_uint_field(json_wtr, "cause_value", e->cause_value);
+		jsonw_uint_field(json_wtr, "cause_limit", e->cause_limit);
+		if (e->group_cgroup_id) {
+			jsonw_uint_field(json_wtr, "oom_group_cgroup_id",
+					 e->group_cgroup_id);
+			cg_name(e->group_cgroup_id, buf, sizeof(buf));
+			jsonw_string_field(json_wtr, "oom_group", buf);
+		}
+	}
 	jsonw_end_object(json_wtr);
 }
 
@@ -147,7 +255,7 @@ static void format_plain(FILE *f, const struct oomkit_event *e)
 {
 	char path[PATH_MAX], scope[PATH_MAX], victim[PATH_MAX];
 	char policy[4 * sizeof(e->policy)], comm[4 * sizeof(e->comm)];
-	char reason[4 * sizeof(e->reason)];
+	char reason[4 * sizeof(e->reason)], why[4 * PATH_MAX];
 	__u32 i;
 
 	cg_name(e->scope_cgroup_id, path, sizeof(path));
@@ -188,6 +296,14 @@ static void format_plain(FILE *f, const struct oomkit_event *e)
 					1000000 :
 				0ULL,
 			e->flags & OOMKIT_EVF_TERM ? " term=1" : "");
+	if (has_kill_mode(e)) {
+		/* the why may hold a cgroup path: the user's bytes */
+		kill_why(e, path, sizeof(path));
+		fprintf(f, " mode=%s cause=%s killed=%u why=\"%s\"",
+			kill_mode_name(e->kill_mode),
+			kill_cause_name(e->kill_cause), e->nr_killed,
+			text_escape(path, sizeof(path), 0, why, sizeof(why)));
+	}
 	if (e->error)
 		fprintf(f, " error=%d", e->error);
 	if (e->reason[0])

@@ -9,8 +9,9 @@
  * preference (prefer, then none, then avoid), then by how many pages
  * reclaim scanned in them since the previous OOM (the cgroup reclaim is
  * fighting hardest; an OOM that waited for a victim still exiting does
- * not count as one), then by size. Kill the biggest task of the first (all
- * of them with memory.oom.group 1). Cgroups with an oom_score_adj -1000
+ * not count as one), then by size. Kill in the first as kill_mode says
+ * (every task with memory.oom.group 1 on it or an ancestor in scope).
+ * Cgroups with an oom_score_adj -1000
  * task are skipped; an OOM victim still exiting in scope means no new kill.
  *
  * Knobs:
@@ -24,6 +25,9 @@
  *   pgscan_min_pages  scan growth below this many pages ranks as none, so
  *                     a few scanned pages do not outrank size (default 256).
  *   count_page_cache  0 (default): sizes without page cache; 1: with.
+ *   kill_mode         0 (default): the biggest task; 1: every task; 2:
+ *                     escalate (escalate_usec, escalate_min_bytes), as in
+ *                     biggest-cgroup.
  *
  * Limits: the first OOM compares scans since each cgroup's creation; the
  * root's own tasks never rank by scans (the root's count is the system's).
@@ -58,6 +62,7 @@ OOMKIT_CGROUP_KNOB(omit, preference, PREF_OMIT, 0, 0, 0,
 OOMKIT_TUNABLE(u64, pgscan_min_pages, 256, 0, 1LL << 40,
 	       "pages: reclaim scan growth below this ranks as none");
 OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
+OOMKIT_KILL_MODE_TUNABLES();
 
 /* What each annotation stands for here. */
 static const s64 preference_of_annot[] = {
@@ -179,5 +184,6 @@ static int preference_oom(struct oomkit_oom *oom)
 						   "no preference",
 		      best->tiebreak, OOMKIT_MIB(best->bytes),
 		      OOMKIT_MIB_10TH(best->bytes), pick.nr_leaves);
-	return oomkit_kill_cgroup(oom, best->cgid, false, count_page_cache);
+	return oomkit_kill_cgroup_mode(oom, best->cgid, OOMKIT_KILL_MODE(),
+				       count_page_cache);
 }

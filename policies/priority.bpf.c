@@ -7,7 +7,8 @@
  * root's own tasks in a global OOM) has the priority of the nearest cgroup,
  * itself or an ancestor, set with `--set priority=PATH:N`, else
  * default_priority. The lowest priority dies first; among equals, the
- * biggest. Kill its biggest task (all of them with memory.oom.group 1).
+ * biggest. Kill in it as kill_mode says (every task with memory.oom.group
+ * 1 on it or an ancestor in scope).
  * Cgroups with an oom_score_adj -1000 task are skipped; an OOM victim still
  * exiting in scope means no new kill.
  *
@@ -15,6 +16,9 @@
  *   priority=PATH:N   N in [-1000, 1000] for PATH and its subtree.
  *   default_priority  for cgroups with none set (default 0).
  *   count_page_cache  0 (default): sizes without page cache; 1: with.
+ *   kill_mode         0 (default): the biggest task; 1: every task; 2:
+ *                     escalate (escalate_usec, escalate_min_bytes), as in
+ *                     biggest-cgroup.
  *
  * Limits: settings are looked up by cgroup id: a cgroup recreated under
  * the same path needs setting again.
@@ -36,6 +40,7 @@ OOMKIT_CGROUP_KNOB(
 OOMKIT_TUNABLE(s64, default_priority, 0, PRIORITY_MIN, PRIORITY_MAX,
 	       "priority of cgroups that have none set");
 OOMKIT_COUNT_PAGE_CACHE_TUNABLE();
+OOMKIT_KILL_MODE_TUNABLES();
 
 static bool priority_rank(struct oomkit_oom *oom, struct mem_cgroup *memcg,
 			  struct cgroup_subsys_state *css,
@@ -64,5 +69,6 @@ static int priority_oom(struct oomkit_oom *oom)
 		      "lowest priority %lld, %llu.%llu MiB, of %u candidates",
 		      -best->score, OOMKIT_MIB(best->bytes),
 		      OOMKIT_MIB_10TH(best->bytes), pick.nr_leaves);
-	return oomkit_kill_cgroup(oom, best->cgid, false, count_page_cache);
+	return oomkit_kill_cgroup_mode(oom, best->cgid, OOMKIT_KILL_MODE(),
+				       count_page_cache);
 }

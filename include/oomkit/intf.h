@@ -36,6 +36,33 @@ enum oomkit_decision {
 };
 /* clang-format on */
 
+/* clang-format off */
+/* How a policy kills in the cgroup it chose: its kill_mode tunable's values (bpf/kill.bpf.h). */
+#define OOMKIT_KILL_MODES(X)				\
+	X(OOMKIT_KILL_TASK,		"task")		\
+	X(OOMKIT_KILL_CGROUP,		"cgroup")	\
+	X(OOMKIT_KILL_ESCALATE,		"escalate")
+
+enum oomkit_kill_mode {
+	OOMKIT_KILL_MODES(OOMKIT_X_ENUM)
+	OOMKIT_NR_KILL_MODES
+};
+
+/* Why a kill took one task or the whole cgroup. */
+#define OOMKIT_KILL_CAUSES(X)						\
+	X(OOMKIT_CAUSE_MODE,		"mode")		/* as the mode says */	\
+	X(OOMKIT_CAUSE_FIRST,		"first")	/* escalate: not chosen within escalate_usec */ \
+	X(OOMKIT_CAUSE_AGAIN,		"chosen-again")	/* escalate: chosen again within it */ \
+	X(OOMKIT_CAUSE_SMALL_TASK,	"small-task")	/* escalate: the task frees < escalate_min_bytes */ \
+	X(OOMKIT_CAUSE_OOM_GROUP,	"oom-group")	/* memory.oom.group in scope */ \
+	X(OOMKIT_CAUSE_INNER,		"inner")	/* an inner memcg's own tasks */
+
+enum oomkit_kill_cause {
+	OOMKIT_KILL_CAUSES(OOMKIT_X_ENUM)
+	OOMKIT_NR_KILL_CAUSES
+};
+/* clang-format on */
+
 /* What made the policy run. */
 enum oomkit_trigger {
 	OOMKIT_TRIG_OOM_MEMCG,	 /* handle_out_of_memory, memcg OOM */
@@ -105,7 +132,21 @@ struct oomkit_event {
 	 */
 	__u64 deadline_ns;
 	__u32 flags; /* OOMKIT_EVF_* */
-	__u32 pad;
+	/*
+	 * How the chosen cgroup was killed (kill-task, kill-cgroup): 0
+	 * nr_killed in a record of an older policy build, or of no kill.
+	 */
+	__u32 nr_killed;  /* processes killed (a group: its killable ones) */
+	__u32 kill_mode;  /* enum oomkit_kill_mode the policy ran with */
+	__u32 kill_cause; /* enum oomkit_kill_cause */
+	/*
+	 * The cause's measure against its limit: chosen-again and first, usec
+	 * since the cgroup was last chosen (first: 0 if never) and
+	 * escalate_usec; small-task, the task's bytes and escalate_min_bytes.
+	 */
+	__u64 cause_value;
+	__u64 cause_limit;
+	__u64 group_cgroup_id; /* oom-group: the cgroup that has it set */
 };
 
 /* What a pressure record asks of its reader (oomkit run, oomkit events). */

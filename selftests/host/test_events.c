@@ -155,6 +155,74 @@ out:
 	bpf_object__close(obj);
 }
 
+/* A kill says its mode, why and how many died; an older record (nr_killed 0) prints as before. */
+TEST(events_print_the_kill_mode)
+{
+	struct bpf_program *prog = fake_ring();
+	struct oomkit_event e = { .decision = OOMKIT_DEC_KILL_CGROUP,
+				  .trigger = OOMKIT_TRIG_OOM_MEMCG,
+				  .nr_pids = 3,
+				  .pids = { 42, 43, 44 },
+				  .nr_killed = 3,
+				  .kill_mode = OOMKIT_KILL_ESCALATE,
+				  .kill_cause = OOMKIT_CAUSE_AGAIN,
+				  .cause_value = 400000,
+				  .cause_limit = 10000000 };
+	struct oomkit_event small = e, group = e;
+
+	if (!prog)
+		goto out;
+	strcpy(e.policy, "fake");
+	small.kill_cause = OOMKIT_CAUSE_SMALL_TASK;
+	small.cause_value = 3 << 20;
+	small.cause_limit = 16 << 20;
+	group.kill_mode = OOMKIT_KILL_TASK;
+	group.kill_cause = OOMKIT_CAUSE_OOM_GROUP;
+	group.group_cgroup_id = 1ULL << 40;
+	if (!emit(prog, &e) || !emit(prog, &small) || !emit(prog, &group))
+		goto out;
+	if (!ASSERT_OK(CLI(&r, "events", "--count", "3", "--timeout", "10"),
+		       "events"))
+		goto out;
+	ASSERT_EQ(r.status, 0, "exit status");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		" pids=42,43,44 mode=escalate cause=chosen-again killed=3 "
+		"why=\"escalated: chosen again 0.4 s after, within 10.0 s\"\n",
+		"chosen again");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		" cause=small-task killed=3 "
+		"why=\"escalated: task would free 3.0 MiB < 16.0 MiB\"\n",
+		"small task");
+	ASSERT_HAS_SUBSTR(r.out,
+			  " mode=task cause=oom-group killed=3 "
+			  "why=\"memory.oom.group on cgroup:1099511627776\"\n",
+			  "oom.group, its cgroup gone");
+	if (!emit(prog, &e))
+		goto out;
+	if (!ASSERT_OK(CLI(&r, "-j", "events", "--count", "1", "--timeout",
+			   "10"),
+		       "events -j"))
+		goto out;
+	ASSERT_TRUE(json_valid(r.out), "valid JSON");
+	ASSERT_HAS_SUBSTR(
+		r.out,
+		"\"kill_mode\":\"escalate\",\"kill_cause\":"
+		"\"chosen-again\",\"kill_why\":\"escalated: chosen "
+		"again 0.4 s after, within 10.0 s\",\"tasks_killed\":3,"
+		"\"cause_value\":400000,\"cause_limit\":10000000}",
+		"the fields in JSON");
+	e.nr_killed = 0;
+	if (!emit(prog, &e) ||
+	    !ASSERT_OK(CLI(&r, "events", "--count", "1", "--timeout", "10"),
+		       "events"))
+		goto out;
+	ASSERT_TRUE(!strstr(r.out, " mode="), "an older record: no mode");
+out:
+	bpf_object__close(obj);
+}
+
 static void unpin_fake(void)
 {
 	unlink(FAKE_DIR "/oomkit_events");
