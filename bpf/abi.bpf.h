@@ -180,6 +180,7 @@ static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom,
  */
 #define OOMKIT_OOM_POLICY(prefix, policy_name, policy_doc)                        \
 	OOMKIT_POLICY(policy_name, policy_doc);                                   \
+	OOMKIT_SHADOW();                                                          \
 	static const char prefix##_policy_name[] = policy_name;                   \
 	static int prefix##_oom(struct oomkit_oom *oom);                          \
                                                                                   \

@@ -194,32 +194,37 @@ static __always_inline u32 oomkit_count_killable(u64 cgid)
 }
 
 /*
- * For an observing policy: names in the record the processes the kernel
- * would kill with the biggest task of cgroup @cgid, the one
- * oomkit_kill_cgroup() would take, besides that task itself.
+ * For a policy that does not kill: names in the record the processes the
+ * kernel would kill with the biggest task of cgroup @cgid, the one
+ * oomkit_kill_cgroup() would take, besides that task itself. Returns
+ * that task's process id, 0 if none.
  */
-static __always_inline void oomkit_event_would_kill(struct oomkit_oom *oom,
-						    u64 cgid, bool page_cache)
+static __always_inline u32 oomkit_event_would_kill(struct oomkit_oom *oom,
+						   u64 cgid, bool page_cache)
 {
 	struct oomkit_tasks *t = oomkit_tasks_get();
 	struct task_struct *task;
 	struct mem_cgroup *memcg;
+	u32 tgid = 0;
 
 	if (!t)
-		return;
+		return 0;
 	memcg = oomkit_memcg_from_id(cgid);
 	if (!memcg)
-		return;
+		return 0;
 	oomkit_scan_tasks(memcg, page_cache, t);
 	bpf_put_mem_cgroup(memcg);
 	if (!t->max_pid)
-		return;
+		return 0;
 	task = bpf_task_from_pid(t->max_pid);
 	if (!task)
-		return;
-	if (task->start_time == t->max_start_ns)
+		return 0;
+	if (task->start_time == t->max_start_ns) {
 		oomkit_event_add_sharers(oom->ev, task);
+		tgid = task->tgid;
+	}
 	bpf_task_release(task);
+	return tgid;
 }
 
 /*
@@ -233,10 +238,9 @@ static __always_inline void oomkit_event_would_kill(struct oomkit_oom *oom,
  * and kill nothing. A constant, not a field of the OOM: the policy's
  * handler is its own BPF function, where a field's value is unknown to
  * the compiler, and every killing policy would carry the observing code.
+ * Any other OOM policy loaded in shadow (shadow.bpf.h) does the same at
+ * run time, as decision "shadow", and remembers its choice.
  */
-#ifndef OOMKIT_OBSERVE
-#define OOMKIT_OBSERVE 0
-#endif
 
 /**
  * oomkit_kill_cgroup_mode - kill in the cgroup a policy chose, and record it
@@ -273,9 +277,10 @@ static __always_inline int oomkit_kill_cgroup_mode(struct oomkit_oom *oom,
 	int nr;
 
 	oom->decided = true;
-	if (OOMKIT_OBSERVE) {
-		ev->decision = OOMKIT_DEC_OBSERVE;
-		oomkit_event_would_kill(oom, cgid, page_cache);
+	if (!oomkit_killing()) {
+		ev->decision = oomkit_would_kill_decision();
+		oomkit_shadow_chose(cgid, oomkit_event_would_kill(oom, cgid,
+								  page_cache));
 		return 0;
 	}
 	ev->victim_cgroup_id = cgid;
@@ -380,8 +385,8 @@ static __always_inline int oomkit_decide_pending(struct oomkit_oom *oom,
 	ev->pids[0] = pick->victim_pid;
 	ev->nr_pids = 1;
 	oomkit_stat_inc(OOMKIT_STAT_VICTIM_PENDING);
-	if (OOMKIT_OBSERVE) {
-		ev->decision = OOMKIT_DEC_OBSERVE;
+	if (!oomkit_killing()) {
+		ev->decision = oomkit_would_kill_decision();
 		oomkit_reason(ev, "pid %u is an OOM victim still exiting",
 			      pick->victim_pid);
 		return 0;

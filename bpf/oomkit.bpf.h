@@ -33,6 +33,7 @@
 #include "memcg.bpf.h"
 #include "tasks.bpf.h"
 #include "victims.bpf.h"
+#include "shadow.bpf.h"
 #include "walk.bpf.h"
 #include "notice.bpf.h"
 #include "kill.bpf.h"

@@ -22,6 +22,7 @@ enum {
 	OPT_GROUP,
 	OPT_NAME,
 	OPT_SCOPE,
+	OPT_SHADOW,
 	OPT_CONFIG,
 	OPT_DRY_RUN,
 	OPT_JOURNAL,
@@ -52,6 +53,7 @@ static const struct option long_opts[] = {
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "scope", required_argument, NULL, OPT_SCOPE },
+	{ "shadow", no_argument, NULL, OPT_SHADOW },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "journal", no_argument, NULL, OPT_JOURNAL },
@@ -197,6 +199,7 @@ static unsigned int needs(const struct arg_tok *t)
 		return ARG_OUTPUT;
 	case OPT_NAME:
 	case OPT_SCOPE:
+	case OPT_SHADOW:
 		return ARG_INSTANCE;
 	case OPT_CONFIG:
 	case OPT_DRY_RUN:
@@ -323,6 +326,8 @@ int parse_args(const char *object, const char *verb, unsigned int allowed,
 			a->name = t->val;
 		} else if (t->opt == OPT_SCOPE) {
 			a->scope = t->val;
+		} else if (t->opt == OPT_SHADOW) {
+			a->shadow = true;
 		} else if (t->opt == OPT_CONFIG) {
 			a->config = t->val;
 		} else if (t->opt == OPT_DRY_RUN) {

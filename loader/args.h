@@ -15,7 +15,7 @@ enum {
 	ARG_NAMES = 1 << 4,    /* any number of NAMEs */
 	ARG_STATS = 1 << 5,    /* --stats */
 	ARG_OUTPUT = 1 << 6,   /* --output FILE, --group GROUP */
-	ARG_INSTANCE = 1 << 7, /* --name NAME, --scope CGROUP */
+	ARG_INSTANCE = 1 << 7, /* --name NAME, --scope CGROUP, --shadow */
 	ARG_APPLY = 1 << 8,    /* --config FILE, --dry-run */
 	ARG_JOURNAL = 1 << 9,  /* --journal */
 	ARG_EXEC = 1 << 10,    /* --exec CMD, --exec-timeout SEC */
@@ -34,6 +34,7 @@ struct cmd_args {
 	const char *group;     /* --group GROUP: who else may read it */
 	const char *name;      /* --name NAME: the instance's pin name */
 	const char *scope;     /* --scope CGROUP: the OOMs it handles */
+	bool shadow;	       /* --shadow: decide, kill nothing, compare */
 	const char *config;    /* --config FILE */
 	bool dry_run;	       /* --dry-run: print the plan, change nothing */
 	bool journal;	       /* --journal: decisions to the journal */

@@ -12,6 +12,7 @@
 
 #include "abi.h"
 #include "annotations.h"
+#include "shadow.h"
 #include "attach.h"
 #include "main.h"
 #include "pins.h"
@@ -265,7 +266,8 @@ static bool holds_async(const struct policy *p, const struct bpf_map *map)
 /*
  * Programs that keep per-cgroup state in step with the cgroups: settings
  * with their paths (bpf/knobs.bpf.h), annotations with their xattrs
- * (bpf/annotations.bpf.h).
+ * (bpf/annotations.bpf.h); and a shadow's, in step with the kernel's
+ * kills (bpf/shadow.bpf.h).
  */
 static bool is_follower(const struct bpf_program *prog)
 {
@@ -276,7 +278,8 @@ static bool is_follower(const struct bpf_program *prog)
 	    abi_prog_role(prog) != ABI_PROG_NONE)
 		return false;
 	return !strcmp(sec, "tp_btf/cgroup_mkdir") ||
-	       !strcmp(sec, "tp_btf/cgroup_rmdir") || annot_is_hook(prog);
+	       !strcmp(sec, "tp_btf/cgroup_rmdir") || annot_is_hook(prog) ||
+	       shadow_is_hook(prog);
 }
 
 static int attach_prog(struct policy *p, struct bpf_program *prog,
@@ -316,15 +319,17 @@ static int attach_followers(struct policy *p, const char *step,
 			    const char *pin_dir)
 {
 	struct bpf_program *prog;
-	bool annot;
+	bool annot, shadow;
 	int err;
 
-	/* an instance that reads no annotations gets no xattr hooks */
+	/* an instance that reads no annotations gets no xattr hooks, and one not in shadow no kill hooks */
 	err = annot_wanted(p, step, &annot);
 	if (err)
 		return err;
+	shadow = shadow_on(p);
 	bpf_object__for_each_program(prog, p->obj) {
-		if (!is_follower(prog) || (!annot && annot_is_hook(prog)))
+		if (!is_follower(prog) || (!annot && annot_is_hook(prog)) ||
+		    (!shadow && shadow_is_hook(prog)))
 			continue;
 		err = attach_prog(p, prog, step, pin_dir, PIN_FOLLOW_PREFIX);
 		if (err)

@@ -24,6 +24,15 @@ static const char name_text[] =
 	"can be loaded more than once, e.g. once per --scope. The kernel's OOM "
 	"report keeps the policy's own name.";
 
+static const char shadow_text[] =
+	"Load an OOM policy in shadow: at every OOM it decides and records "
+	"\"shadow\" (would kill) without killing, and lets the next handler or "
+	"the kernel act; 'policy show' then counts how often the kill that "
+	"followed was its process (shadow_same_task), another one in its cgroup "
+	"(shadow_same_cgroup), elsewhere (shadow_other), or none (shadow_no_kill). "
+	"The same as --set shadow=1. A PSI policy, which chooses no victim, and "
+	"observe have none.";
+
 static const struct doc_opt load_opts[] = {
 	{ "--set KEY=VALUE",
 	  "Set a tunable of the policy (a const volatile variable, type- and range-checked) "
@@ -42,6 +51,7 @@ static const struct doc_opt load_opts[] = {
 	  "'policy show'." },
 	{ "--scope CGROUP", scope_text },
 	{ "--name NAME", name_text },
+	{ "--shadow", shadow_text },
 	{ NULL, NULL },
 };
 
@@ -120,6 +130,7 @@ static const struct doc_opt run_opts[] = {
 	{ "--scope CGROUP", "As for 'policy load'." },
 	{ "--name NAME",
 	  "The name the instance goes by while it runs (its lock and messages)." },
+	{ "--shadow", "As for 'policy load'." },
 	{ "--exec CMD", "As for 'events'." },
 	{ "--exec-timeout SEC", "As for 'events'." },
 	{ NULL, NULL },
@@ -139,7 +150,7 @@ const struct doc_cmd doc_cmds[] = {
 	  "is a built-in's is refused. Refused objects are listed with the reason.",
 	  list_opts },
 	{ "policy", "load",
-	  "NAME|PATH [--set KEY=VALUE]... [--scope CGROUP] [--name NAME] [--stats]",
+	  "NAME|PATH [--set KEY=VALUE]... [--scope CGROUP] [--name NAME] [--shadow] [--stats]",
 	  "load, attach and pin a policy",
 	  "Opens the policy (a built-in NAME, a drop-in NAME from the policy directory, or "
 	  "a PATH to a .bpf.o), sets its tunables, checks that the running kernel has the "
@@ -266,7 +277,7 @@ const struct doc_cmd doc_cmds[] = {
 	  "keeps nothing: it unloads, with a note.",
 	  stop_opts },
 	{ NULL, "run",
-	  "NAME|PATH [--set KEY=VALUE]... [--scope CGROUP] [--name NAME] [--count N] [--timeout SEC] "
+	  "NAME|PATH [--set KEY=VALUE]... [--scope CGROUP] [--name NAME] [--shadow] [--count N] [--timeout SEC] "
 	  "[--exec CMD [--exec-timeout SEC]]",
 	  "run a policy in the foreground",
 	  "Loads and attaches the policy like 'policy load' but pins nothing: the policy "

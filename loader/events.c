@@ -322,6 +322,7 @@ static int decision_priority(__u32 d)
 	case OOMKIT_DEC_DECLARE_OOM:
 		return LOG_WARNING;
 	case OOMKIT_DEC_OBSERVE:
+	case OOMKIT_DEC_SHADOW:
 	case OOMKIT_DEC_NO_CANDIDATE:
 		return LOG_NOTICE;
 	default:

@@ -9,6 +9,7 @@
 #include "policy.h"
 #include "prepare.h"
 #include "scope.h"
+#include "shadow.h"
 #include "tunables.h"
 
 /* --name: the pin directory and the CLI's handle; the kernel's report keeps the policy's. */
@@ -33,6 +34,8 @@ int policy_prepare(const struct cmd_args *a, struct policy *p, const char *step)
 	err = err ?: policy_open(a->target, p, step);
 	err = err ?: policy_rename(p, a->name, step);
 	err = err ?: policy_apply_sets(p, a->sets, a->nr_sets);
+	if (!err && a->shadow)
+		err = shadow_request(p, step);
 	if (!err && a->scope)
 		err = scope_resolve(p, a->scope, step);
 	/* before the kernel check, so a taken name is reported on any kernel */

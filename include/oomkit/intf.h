@@ -28,7 +28,8 @@
 	X(OOMKIT_DEC_DECLARE_OOM, "declare-oom")       \
 	X(OOMKIT_DEC_COOLDOWN, "cooldown")             \
 	X(OOMKIT_DEC_CGROUP_FREED, "cgroup-freed")     \
-	X(OOMKIT_DEC_PRESSURE, "pressure")
+	X(OOMKIT_DEC_PRESSURE, "pressure")             \
+	X(OOMKIT_DEC_SHADOW, "shadow")
 
 #define OOMKIT_X_ENUM(e, s) e,
 enum oomkit_decision {
@@ -87,6 +88,11 @@ enum oomkit_trigger {
 	X(OOMKIT_STAT_CGROUPS_FREED,	"cgroups_freed")		\
 	X(OOMKIT_STAT_PRESSURE_NOTICES,	"pressure_notices")		\
 	X(OOMKIT_STAT_GRACE_WAITS,	"grace_waits")			\
+	X(OOMKIT_STAT_SHADOW_CHOICES,	"shadow_choices")		\
+	X(OOMKIT_STAT_SHADOW_SAME_TASK,	"shadow_same_task")		\
+	X(OOMKIT_STAT_SHADOW_SAME_CGROUP, "shadow_same_cgroup")		\
+	X(OOMKIT_STAT_SHADOW_OTHER,	"shadow_other")			\
+	X(OOMKIT_STAT_SHADOW_NO_KILL,	"shadow_no_kill")		\
 	X(OOMKIT_STAT_EVENTS_DROPPED,	"events_dropped")
 
 enum oomkit_stat {
