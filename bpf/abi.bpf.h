@@ -85,6 +85,8 @@ struct oomkit_oom {
 	u64 scope_id; /* cgroup id of the OOMing memcg, 0 = global */
 	u32 trigger;  /* OOMKIT_TRIG_OOM_MEMCG or _GLOBAL */
 	bool decided; /* a decision verb filled the record */
+	bool freed;   /* bpf_oom_kill_process() killed */
+	bool pending; /* a victim of an earlier OOM is still exiting */
 };
 
 static __always_inline u64 oomkit_css_cgroup_id(struct cgroup_subsys_state *css)
@@ -157,8 +159,10 @@ static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom,
 {
 	int err = bpf_oom_kill_process(oom->oc, task, oom->name);
 
-	if (!err)
+	if (!err) {
+		oom->freed = true;
 		oomkit_victims_note(task);
+	}
 	return err;
 }
 
@@ -181,18 +185,23 @@ static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom,
 #define OOMKIT_OOM_POLICY(prefix, policy_name, policy_doc)                        \
 	OOMKIT_POLICY(policy_name, policy_doc);                                   \
 	OOMKIT_SHADOW();                                                          \
+	OOMKIT_HEALTH();                                                          \
 	static const char prefix##_policy_name[] = policy_name;                   \
 	static int prefix##_oom(struct oomkit_oom *oom);                          \
                                                                                   \
 	static __always_inline int prefix##_handle(struct oom_control *oc)        \
 	{                                                                         \
 		struct oomkit_oom oom = {};                                       \
+		u64 t0 = bpf_ktime_get_ns();                                      \
 		int ret;                                                          \
                                                                                   \
+		if (oomkit_health_tripped())                                      \
+			return 0;                                                 \
 		if (oomkit_oom_begin(&oom, oc, prefix##_policy_name))             \
 			return 0;                                                 \
 		ret = prefix##_oom(&oom);                                         \
 		oomkit_oom_end(&oom);                                             \
+		oomkit_health_note(&oom, ret, bpf_ktime_get_ns() - t0);           \
 		return ret;                                                       \
 	}                                                                         \
                                                                                   \

@@ -381,6 +381,7 @@ static __always_inline int oomkit_decide_pending(struct oomkit_oom *oom,
 	struct oomkit_event *ev = oom->ev;
 
 	oom->decided = true;
+	oom->pending = true;
 	ev->victim_cgroup_id = pick->victim_cgid;
 	ev->pids[0] = pick->victim_pid;
 	ev->nr_pids = 1;

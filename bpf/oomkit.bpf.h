@@ -34,6 +34,7 @@
 #include "tasks.bpf.h"
 #include "victims.bpf.h"
 #include "shadow.bpf.h"
+#include "health.bpf.h"
 #include "walk.bpf.h"
 #include "notice.bpf.h"
 #include "kill.bpf.h"

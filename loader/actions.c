@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* What a record asks of its reader: a SIGTERM to the likely victim, a hook per record. */
+/* What a record asks of its reader: a SIGTERM to the likely victim, a tripped policy detached, a hook per record. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,6 +19,7 @@
 #include "cgpath.h"
 #include "events.h"
 #include "main.h"
+#include "trip.h"
 #include "walltime.h"
 
 /* Hooks run side by side; a record that finds them all busy gets none. */
@@ -195,6 +196,9 @@ void actions_run(const struct oomkit_event *e, const char *line)
 	if (e->decision == OOMKIT_DEC_PRESSURE &&
 	    (e->flags & OOMKIT_EVF_TERM) && e->nr_pids)
 		term_victim(e);
+	/* the policy passes every OOM on already: take it out of the chain */
+	if (e->decision == OOMKIT_DEC_TRIPPED && (e->flags & OOMKIT_EVF_DETACH))
+		trip_detach_tripped();
 	if (hook_cmd)
 		hook_start(e, line);
 }

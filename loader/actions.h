@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What a record asks of its reader: a SIGTERM to the likely victim, a hook per record. */
+/* What a record asks of its reader: a SIGTERM to the likely victim, a tripped policy detached, a hook per record. */
 #ifndef __OOMKIT_ACTIONS_H
 #define __OOMKIT_ACTIONS_H
 

@@ -438,6 +438,7 @@ int policy_attach(struct policy *p, const char *step, const char *pin_dir)
 
 	err = pin_map(p, pin_dir, "oomkit_events", step, false);
 	err = err ?: pin_map(p, pin_dir, "oomkit_stats", step, false);
+	err = err ?: pin_map(p, pin_dir, "oomkit_health", step, false);
 	err = err ?: pin_map(p, pin_dir, SCOPE_MAP, step, false);
 	err = err ?: pin_map(p, pin_dir, ANNOT_MAP, step, false);
 	err = err ?: pin_meta(p, pin_dir, step);

@@ -307,6 +307,32 @@ static void print_counters(const char *dir)
 		printf("\n");
 }
 
+/* The slowest decision, and a trip (bpf/health.bpf.h); nothing for a policy without. */
+static void print_health(const char *dir)
+{
+	struct oomkit_health h;
+	char when[64] = "";
+
+	if (health_read(dir, &h))
+		return;
+	if (h.tripped_ns)
+		boot_to_wall_str(h.tripped_ns, false, when, sizeof(when));
+	if (json_output) {
+		jsonw_name(json_wtr, "health");
+		jsonw_start_object(json_wtr);
+		jsonw_uint_field(json_wtr, "worst_decision_ns", h.worst_ns);
+		jsonw_bool_field(json_wtr, "tripped", h.tripped_ns);
+		if (h.tripped_ns)
+			jsonw_string_field(json_wtr, "tripped_at", when);
+		jsonw_end_object(json_wtr);
+		return;
+	}
+	printf("    health: worst decision %llu us%s%s%s\n",
+	       (unsigned long long)h.worst_ns / 1000,
+	       h.tripped_ns ? "; TRIPPED at " : "", when,
+	       h.tripped_ns ? ": it passes every OOM on (max_fallbacks)" : "");
+}
+
 /* The links pinned in one of our dirs, described: how many, or -ENOMEM. */
 static int dir_ops(struct show_ctx *ctx, const struct pin_dir *d,
 		   struct ops_info **out)
@@ -539,6 +565,7 @@ static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 			print_ops(&ops[i]);
 		jsonw_end_array(json_wtr);
 		print_counters(d->path);
+		print_health(d->path);
 		print_live(d);
 		annot_print(d->path);
 		jsonw_end_object(json_wtr);
@@ -555,6 +582,7 @@ static void print_policy(const struct pin_dir *d, const struct dir_view *view)
 		for (i = 0; i < nr; i++)
 			print_ops(&ops[i]);
 		print_counters(d->path);
+		print_health(d->path);
 		print_live(d);
 		annot_print(d->path);
 	}

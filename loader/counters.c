@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A loaded policy's own counters: its pinned oomkit_stats, summed over CPUs. */
+/* A loaded policy's own counters (its pinned oomkit_stats, summed over CPUs) and health (oomkit_health). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +77,25 @@ int counters_read(const char *dir, __u64 sums[OOMKIT_NR_STATS], char *why,
 				sums[i] += vals[c];
 out:
 	free(vals);
+	close(fd);
+	return err;
+}
+
+int health_read(const char *dir, struct oomkit_health *h)
+{
+	int fd = pins_open(dir, "oomkit_health"), err = 0;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), key = 0;
+
+	memset(h, 0, sizeof(*h));
+	if (fd < 0)
+		return -ENOENT;
+	/* the value is copied at its own size: read only the layout we know */
+	if (bpf_map_get_info_by_fd(fd, &info, &len) ||
+	    info.value_size != sizeof(*h))
+		err = -EINVAL;
+	else if (bpf_map_lookup_elem(fd, &key, h))
+		err = -errno;
 	close(fd);
 	return err;
 }

@@ -29,7 +29,8 @@
 	X(OOMKIT_DEC_COOLDOWN, "cooldown")             \
 	X(OOMKIT_DEC_CGROUP_FREED, "cgroup-freed")     \
 	X(OOMKIT_DEC_PRESSURE, "pressure")             \
-	X(OOMKIT_DEC_SHADOW, "shadow")
+	X(OOMKIT_DEC_SHADOW, "shadow")                 \
+	X(OOMKIT_DEC_TRIPPED, "tripped")
 
 #define OOMKIT_X_ENUM(e, s) e,
 enum oomkit_decision {
@@ -93,6 +94,9 @@ enum oomkit_trigger {
 	X(OOMKIT_STAT_SHADOW_SAME_CGROUP, "shadow_same_cgroup")		\
 	X(OOMKIT_STAT_SHADOW_OTHER,	"shadow_other")			\
 	X(OOMKIT_STAT_SHADOW_NO_KILL,	"shadow_no_kill")		\
+	X(OOMKIT_STAT_FALLBACKS,	"fallbacks")			\
+	X(OOMKIT_STAT_FALSE_CLAIMS,	"false_claims")			\
+	X(OOMKIT_STAT_TRIPPED_SKIPS,	"tripped_skips")		\
 	X(OOMKIT_STAT_EVENTS_DROPPED,	"events_dropped")
 
 enum oomkit_stat {
@@ -157,7 +161,20 @@ struct oomkit_event {
 
 /* What a pressure record asks of its reader (oomkit run, oomkit events). */
 enum oomkit_event_flags {
-	OOMKIT_EVF_TERM = 1 << 0, /* SIGTERM pids[0] now */
+	OOMKIT_EVF_TERM = 1 << 0,   /* SIGTERM pids[0] now */
+	OOMKIT_EVF_DETACH = 1 << 1, /* a trip: detach the policy's links */
+};
+
+/*
+ * A policy's health (bpf/health.bpf.h): the one element of the array map
+ * "oomkit_health", pinned beside oomkit_stats.
+ */
+struct oomkit_health {
+	__u64 worst_ns;	       /* the slowest decision, boot ns */
+	__u64 window_start_ns; /* the fallback window's start */
+	__u64 tripped_ns;      /* when it tripped; 0: it has not */
+	__u32 window_fallbacks;
+	__u32 pad;
 };
 
 /*

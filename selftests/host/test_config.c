@@ -101,7 +101,7 @@ TEST(config_check_names_every_mistake_by_file_and_line)
 		"(No such file or directory); create it first\n" DROPINS
 		"/1.conf:1: a key before any section: start with [NAME], the instance's name\n" DROPINS
 		"/1.conf:3: can't set 'nope' on 'biggest-cgroup': no such tunable "
-		"(keys: shadow, count_page_cache, kill_mode, escalate_usec, escalate_min_bytes, kill_all, min_leaf_bytes)\n" DROPINS
+		"(keys: shadow, max_fallbacks, fallback_window_usec, count_page_cache, kill_mode, escalate_usec, escalate_min_bytes, kill_all, min_leaf_bytes)\n" DROPINS
 		"/1.conf:4: no ']' after '[': write a section as [NAME]\n";
 	const char *env[] = { "OOMKIT_POLICY_DIR=" DIR, NULL };
 

@@ -21,8 +21,7 @@
 static pid_t shadow_oom(const char *test, int adj, const char *actor,
 			const char *set, pid_t *big, long long *mark)
 {
-	if (!ASSERT_OK(scenario_begin_tree(test, 64 * MB, "big", "other",
-					   NULL),
+	if (!ASSERT_OK(scenario_begin_tree(test, 64 * MB, "big", "other", NULL),
 		       "setup"))
 		return -1;
 	*big = hog_start("oom/big", 40 * MB, 0);
@@ -50,8 +49,7 @@ static void shadow_record_says_big(void)
 	ASSERT_EQ(event_count(ev, nr, OOMKIT_DEC_KILL_TASK) +
 			  event_count(ev, nr, OOMKIT_DEC_KILL_CGROUP),
 		  0, "no kill record");
-	ASSERT_EQ(policy_stat(SHADOWED, OOMKIT_STAT_KILLS), 0,
-		  "kills counter");
+	ASSERT_EQ(policy_stat(SHADOWED, OOMKIT_STAT_KILLS), 0, "kills counter");
 	ASSERT_GE(policy_stat(SHADOWED, OOMKIT_STAT_SHADOW_CHOICES), 1,
 		  "shadow_choices");
 }
