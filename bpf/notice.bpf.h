@@ -53,17 +53,7 @@ static __always_inline bool oomkit_notice_victims(void)
 /* The referenced memcg of cgroup @cgid, the root's for 0 and for the root cgroup. */
 static __always_inline struct mem_cgroup *oomkit_notice_memcg(u64 cgid)
 {
-	struct mem_cgroup *memcg;
-	struct cgroup *cgrp;
-
-	if (!cgid)
-		return bpf_get_root_mem_cgroup();
-	cgrp = bpf_cgroup_from_id(cgid);
-	if (!cgrp)
-		return NULL;
-	memcg = bpf_get_mem_cgroup(&cgrp->self);
-	bpf_cgroup_release(cgrp);
-	return memcg;
+	return cgid ? oomkit_memcg_from_id(cgid) : bpf_get_root_mem_cgroup();
 }
 
 /* The biggest killable task of leaf @cgid into @out (pid, comm); false if none. */
