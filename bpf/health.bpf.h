@@ -96,21 +96,21 @@ static __always_inline void oomkit_health_note(struct oomkit_oom *oom, int ret,
 #if OOMKIT_OBSERVE
 #define OOMKIT_HEALTH()
 #else
-#define OOMKIT_HEALTH()                                                       \
-	__OOMKIT_META(tunable_max_fallbacks) = {                              \
-		.kind = OOMKIT_META_TUNABLE,                                  \
-		.min = 0,                                                     \
-		.max = 1000000,                                               \
-		.name = "max_fallbacks",                                      \
-		.doc = "trip after this many OOMs passed on within "          \
-		       "fallback_window_usec (0: never)",                     \
-	};                                                                    \
-	__OOMKIT_META(tunable_fallback_window_usec) = {                       \
-		.kind = OOMKIT_META_TUNABLE,                                  \
-		.min = 1,                                                     \
-		.max = 86400ULL * 1000000,                                    \
-		.name = "fallback_window_usec",                               \
-		.doc = "usec: the window max_fallbacks counts in",            \
+#define OOMKIT_HEALTH()                                              \
+	__OOMKIT_META(tunable_max_fallbacks) = {                     \
+		.kind = OOMKIT_META_TUNABLE,                         \
+		.min = 0,                                            \
+		.max = 1000000,                                      \
+		.name = "max_fallbacks",                             \
+		.doc = "trip after this many OOMs passed on within " \
+		       "fallback_window_usec (0: never)",            \
+	};                                                           \
+	__OOMKIT_META(tunable_fallback_window_usec) = {              \
+		.kind = OOMKIT_META_TUNABLE,                         \
+		.min = 1,                                            \
+		.max = 86400ULL * 1000000,                           \
+		.name = "fallback_window_usec",                      \
+		.doc = "usec: the window max_fallbacks counts in",   \
 	}
 #endif
 

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* oomkit apply: converge the loaded policies on oomkit.conf, with no unprotected moment. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,36 +47,34 @@ struct apply {
 	int root_fd;
 };
 
+struct first_order {
+	const struct abi_links *links;
+	int order;
+};
+
+static int note_order(int fd, const char *name, void *ctx)
+{
+	struct bpf_link_info info = {};
+	struct first_order *f = ctx;
+	__u32 len = sizeof(info);
+	int o;
+
+	(void)name;
+	if (!bpf_link_get_info_by_fd(fd, &info, &len)) {
+		o = abi_run_order(f->links, info.id, 0, NULL);
+		if (o && (!f->order || o < f->order))
+			f->order = o;
+	}
+	return 0;
+}
+
 /* The attach order of the first OOM handler pinned in @dir; 0 if none. */
 static int loaded_order(const char *dir, const struct abi_links *links)
 {
-	struct dirent *de;
-	int order = 0;
-	DIR *d;
+	struct first_order f = { .links = links };
 
-	d = opendir(dir);
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
-		int fd, o;
-
-		if (strncmp(de->d_name, PIN_LINK_PREFIX,
-			    strlen(PIN_LINK_PREFIX)))
-			continue;
-		fd = pins_open(dir, de->d_name);
-		if (fd < 0)
-			continue;
-		if (!bpf_link_get_info_by_fd(fd, &info, &len)) {
-			o = abi_run_order(links, info.id, 0, NULL);
-			if (o && (!order || o < order))
-				order = o;
-		}
-		close(fd);
-	}
-	closedir(d);
-	return order;
+	pins_each_link(dir, note_order, &f);
+	return f.order;
 }
 
 static bool same_tunables(const struct target *t)

@@ -262,6 +262,30 @@ int pins_open(const char *dir, const char *file)
 	return bpf_obj_get(path);
 }
 
+int pins_each_link(const char *dir,
+		   int (*fn)(int fd, const char *name, void *ctx), void *ctx)
+{
+	size_t plen = strlen(PIN_LINK_PREFIX);
+	struct dirent *de;
+	int fd, ret = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (!ret && (de = readdir(d))) {
+		if (strncmp(de->d_name, PIN_LINK_PREFIX, plen))
+			continue;
+		fd = pins_open(dir, de->d_name);
+		if (fd < 0)
+			continue;
+		ret = fn(fd, de->d_name + plen, ctx);
+		close(fd);
+	}
+	closedir(d);
+	return ret;
+}
+
 /*
  * Detach each pinned link before unpinning it: another holder of the link
  * (bpftool, a crashed loader's leftovers) must not keep the policy alive.

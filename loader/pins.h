@@ -44,5 +44,12 @@ int pins_remove_tmp(const char *name);
 int pins_list(const char *step, const char *thing, struct pin_dir **out,
 	      size_t *nr);
 int pins_open(const char *dir, const char *file);
+/*
+ * Calls @fn for each link pinned as link-* in @dir, with its fd (closed
+ * after the call) and its name past the prefix; stops at the first
+ * non-zero return of @fn and returns it. 0 if @dir can't be opened.
+ */
+int pins_each_link(const char *dir,
+		   int (*fn)(int fd, const char *name, void *ctx), void *ctx);
 
 #endif /* __OOMKIT_PINS_H */

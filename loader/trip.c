@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Policies that tripped (bpf/health.bpf.h): their links detached by the reader of the trip record. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,37 +12,29 @@
 #include "pins.h"
 #include "trip.h"
 
-/* The links pinned as link-* in @d: detached (a detached link stays pinned, defunct). */
-static int detach_links(const struct pin_dir *d)
-{
-	DIR *dir = opendir(d->path);
-	struct dirent *de;
-	int n = 0, fd;
+struct trip_detach {
+	const char *policy;
+	int nr;
+};
 
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		if (strncmp(de->d_name, PIN_LINK_PREFIX,
-			    strlen(PIN_LINK_PREFIX)))
-			continue;
-		fd = pins_open(d->path, de->d_name);
-		if (fd < 0)
-			continue;
-		if (!bpf_link_detach(fd))
-			n++;
-		else if (errno != ENOLINK)
-			p_err("can't detach '%s' of the tripped policy '%s': %s",
-			      de->d_name, d->name, strerror(errno));
-		close(fd);
-	}
-	closedir(dir);
-	return n;
+/* A detached link stays pinned, defunct: 'policy show' says so. */
+static int detach_link(int fd, const char *name, void *ctx)
+{
+	struct trip_detach *t = ctx;
+
+	if (!bpf_link_detach(fd))
+		t->nr++;
+	else if (errno != ENOLINK)
+		p_err("can't detach link '%s' of the tripped policy '%s': %s",
+		      name, t->policy, strerror(errno));
+	return 0;
 }
 
 int trip_detach_tripped(void)
 {
 	struct pin_dir *dirs = NULL;
 	struct oomkit_health h;
+	struct trip_detach t;
 	size_t nr = 0, i;
 	int err, n, total = 0;
 
@@ -54,7 +45,10 @@ int trip_detach_tripped(void)
 		if (!dirs[i].complete || health_read(dirs[i].path, &h) ||
 		    !h.tripped_ns)
 			continue;
-		n = detach_links(&dirs[i]);
+		t.policy = dirs[i].name;
+		t.nr = 0;
+		pins_each_link(dirs[i].path, detach_link, &t);
+		n = t.nr;
 		if (n > 0)
 			p_info("%s: detached: it tripped (max_fallbacks); its pins "
 			       "stay for 'oomkit policy show'",

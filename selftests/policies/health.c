@@ -70,10 +70,11 @@ TEST(health_trips_a_policy_that_never_kills)
 		  "no fallback counted");
 
 	/* the service's reader: the trip record is the third */
-	if (ASSERT_OK(oomkit("events", NEVER, "--count", "3", "--timeout",
-			     "30", NULL),
+	if (ASSERT_OK(oomkit("events", NEVER, "--count", "3", "--timeout", "30",
+			     NULL),
 		      "events")) {
-		ASSERT_HAS_SUBSTR(oomkit_output(), "tripped", "the trip record");
+		ASSERT_HAS_SUBSTR(oomkit_output(), "tripped",
+				  "the trip record");
 		ASSERT_HAS_SUBSTR(oomkit_output(), "detached: it tripped",
 				  "the reader detached it");
 	}
