@@ -280,6 +280,9 @@ static int gather(struct apply *ap, const struct config *c,
 		it->name = t->name;
 		it->configured = true;
 		it->oom = t->p.has_oom;
+		/* level 2 runs each scope cgroup's handlers in their own order */
+		it->run_list = abi_scopes_in_kernel() ? t->p.scope.cgroup_id :
+							0;
 		for (j = 0; j < nr_dirs; j++)
 			if (dirs[j].complete && !strcmp(dirs[j].name, t->name))
 				break;
@@ -290,7 +293,7 @@ static int gather(struct apply *ap, const struct config *c,
 		if (err)
 			goto out;
 		t->have_lp = true;
-		/* no run order (level 2 attaches per cgroup): never out of order */
+		/* its place in its run list (abi_run_order()) */
 		it->order = loaded_order(dirs[j].path, &links);
 		it->oom = it->order > 0;
 		it->comparable =

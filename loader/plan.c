@@ -2,14 +2,40 @@
 /* What 'oomkit apply' does: load, keep, replace or unload each policy, and in which order. */
 #include "plan.h"
 
+/*
+ * The configured OOM policies before item @i in its run list: whether one
+ * is attached anew (*@rest), and the attach order of the last one kept.
+ */
+static int run_list_so_far(const struct plan_item *items, size_t i, bool *rest)
+{
+	const struct plan_item *it = &items[i];
+	int last = 0;
+	size_t j;
+
+	*rest = false;
+	for (j = 0; j < i; j++) {
+		const struct plan_item *b = &items[j];
+
+		if (!b->configured || !b->oom || b->run_list != it->run_list)
+			continue;
+		if (b->action != PLAN_KEEP)
+			*rest = true;
+		else
+			last = b->order;
+	}
+	return last;
+}
+
 size_t plan_compute(struct plan_item *items, size_t nr)
 {
-	bool rest = false; /* an OOM policy before was attached anew */
-	int last = 0;	   /* attach order of the last kept OOM policy */
 	size_t i, n = 0;
+	bool rest;
+	int last;
 
 	for (i = 0; i < nr; i++) {
 		struct plan_item *it = &items[i];
+
+		last = run_list_so_far(items, i, &rest);
 
 		it->why = PLAN_WHY_NONE;
 		if (!it->configured) {
@@ -36,11 +62,7 @@ size_t plan_compute(struct plan_item *items, size_t nr)
 			it->why = PLAN_WHY_ORDER;
 		} else {
 			it->action = PLAN_KEEP;
-			if (it->oom)
-				last = it->order;
 		}
-		if (it->configured && it->oom && it->action != PLAN_KEEP)
-			rest = true;
 		n += it->action != PLAN_KEEP;
 	}
 	return n;

@@ -35,6 +35,11 @@ struct plan_item {
 	bool scope_changed;  /* its scope is not the configured cgroup */
 	bool oom;  /* has a bpf_oom_ops handler: its run order matters */
 	int order; /* its attach order now, 1 runs first; 0: n/a */
+	/*
+	 * The handler list it runs in: level 2 runs a cgroup's own handlers
+	 * in their order (its scope's cgroup id); level 1 has one (0).
+	 */
+	unsigned long long run_list;
 	/* what plan_compute() decided */
 	enum plan_action action;
 	enum plan_why why;
@@ -44,8 +49,9 @@ struct plan_item {
  * At ABI level 1 every attached bpf_oom_ops runs in attach order, and a
  * new instance attaches last: so once one configured OOM policy is
  * (re)attached, every configured one after it is replaced too, and a kept
- * one must already run after the kept one before it. Items not configured
- * are unloaded. Returns how many items change (not PLAN_KEEP).
+ * one must already run after the kept one before it. Level 2 does the
+ * same per cgroup: the rule holds within each run list. Items not
+ * configured are unloaded. Returns how many items change (not PLAN_KEEP).
  */
 size_t plan_compute(struct plan_item *items, size_t nr);
 const char *plan_action_name(enum plan_action a);

@@ -45,6 +45,32 @@ TEST(plan_nothing_to_do)
 	expect(it, 3, act, why);
 }
 
+/*
+ * Level 2 runs each cgroup's handlers in their own order: two tenants at
+ * order 1 on cgroups 7 and 9 are both in place, and one replaced on 7
+ * leaves 9's alone.
+ */
+TEST(plan_orders_each_run_list_apart)
+{
+	struct plan_item it[] = { KEPT("a", 1), KEPT("b", 1), KEPT("c", 2) };
+	static const enum plan_action keep[] = { PLAN_KEEP, PLAN_KEEP,
+						 PLAN_KEEP };
+	static const enum plan_action act[] = { PLAN_REPLACE, PLAN_KEEP,
+						PLAN_REPLACE };
+	static const enum plan_why none[] = { 0, 0, 0 };
+	static const enum plan_why why[] = { PLAN_WHY_TUNABLES, 0,
+					     PLAN_WHY_ORDER };
+
+	it[0].run_list = 7;
+	it[1].run_list = 9;
+	it[2].run_list = 7;
+	ASSERT_EQ(plan_compute(it, 3), 0, "no change");
+	expect(it, 3, keep, none);
+	it[0].same_tunables = false;
+	ASSERT_EQ(plan_compute(it, 3), 2, "a and the one after it on 7");
+	expect(it, 3, act, why);
+}
+
 /* a changed tunable replaces it, and every OOM policy after it keeps its place by a replace */
 TEST(plan_replaces_after_a_changed_one)
 {
