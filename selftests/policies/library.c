@@ -10,7 +10,6 @@
 #include "cli.h"
 #include "hog.h"
 #include "kmsg.h"
-#include "report.h"
 #include "scenario.h"
 #include "test.h"
 
@@ -71,15 +70,15 @@ static void exited_main_case(const char *test, const char *set, __u32 decision)
 	/*
 	 * While big's last thread frees its memory in exit_mmap() no task
 	 * iterator shows big (victims.bpf.h): an OOM then is the policy's
-	 * to pass on, as a victim of its own is pending. At level 1 that
-	 * ends it; level 2 goes on to the kernel's killer, which cannot see
-	 * big either and may kill grow. Never the policy a second time.
+	 * to pass on, as a victim of its own is pending. A claim without a
+	 * kill does not end an OOM at either level, so the kernel's killer
+	 * goes on, cannot see big either, and may kill grow. Never the
+	 * policy a second time: the one kill line below.
 	 */
-	if (abi_level() == 1 || hog_alive(grow))
+	if (hog_alive(grow))
 		ASSERT_EQ(oom_kills("oom/grow"), 0, "grow oom_kill");
 	else
-		test_log(
-			"level 2: the kernel's killer took grow during big's exit");
+		test_log("the kernel's killer took grow during big's exit");
 	oom_report_names(mark, POLICY);
 	ASSERT_EQ(kmsg_count(mark, POLICY ": Killed process"), 1,
 		  "one kill line");
