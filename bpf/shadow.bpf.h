@@ -25,8 +25,12 @@ struct oomkit_shadow_choice {
 	u32 pending; /* chosen in this OOM, not compared yet */
 };
 
-/* OOM handlers, the kill and the end of out_of_memory() all hold oom_lock. */
-static struct oomkit_shadow_choice oomkit_shadow_last __attribute__((unused));
+/*
+ * OOM handlers, the kill and the end of out_of_memory() all hold oom_lock.
+ * Not static: clang splits a static struct into its fields, and the
+ * kernel refuses BTF whose .bss variable is smaller than its type.
+ */
+struct oomkit_shadow_choice oomkit_shadow_last;
 
 /* Whether the verbs kill (decide.bpf.h): not when observing or in shadow. */
 static __always_inline bool oomkit_killing(void)

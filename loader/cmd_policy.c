@@ -15,6 +15,7 @@
 #include "pins.h"
 #include "policy.h"
 #include "prepare.h"
+#include "shadow.h"
 #include "cmd_policy_set.h"
 #include "cmd_policy_show.h"
 #include "tunables.h"
@@ -201,6 +202,9 @@ static void print_loaded(const struct policy *p, const char *pin_dir, int stats)
 		if (p->scope.cgroup_id)
 			printf("scope %s: it handles the OOMs of this cgroup and below\n",
 			       p->scope_dir);
+		if (shadow_on(p))
+			printf("shadow: it decides at each OOM and kills nothing; "
+			       "'oomkit policy show' counts how its choices matched\n");
 		if (stats > 0)
 			p_info("note: turned on BPF run-time statistics for the whole machine "
 			       "(kernel.bpf_stats_enabled=1), as --stats asks");
@@ -218,6 +222,7 @@ static void print_loaded(const struct policy *p, const char *pin_dir, int stats)
 	jsonw_string_field(json_wtr, "pin_dir", pin_dir);
 	jsonw_string_field(json_wtr, "scope",
 			   p->scope.cgroup_id ? p->scope.path : "/");
+	jsonw_bool_field(json_wtr, "shadow", shadow_on(p));
 	jsonw_name(json_wtr, "links");
 	jsonw_start_array(json_wtr);
 	for (i = 0; i < p->nr_links; i++) {

@@ -15,11 +15,12 @@
  * oom (64 MB) with leaves big, holding 40 MB, and other, where a 40 MB hog
  * at oom_score_adj @adj then overflows oom while it has ~24 MB: big is the
  * biggest leaf, and the kernel's own choice is big's hog at adj 0, the
- * allocating one at +1000. SHADOWED is loaded in shadow first, then @actor
- * (NULL: the kernel acts) with @set. Returns the allocating hog, or -1.
+ * allocating one at +1000. SHADOWED is loaded in shadow first, then, with
+ * @actor, priority with other at the lowest priority (else the kernel
+ * acts). Returns the allocating hog, or -1.
  */
-static pid_t shadow_oom(const char *test, int adj, const char *actor,
-			const char *set, pid_t *big, long long *mark)
+static pid_t shadow_oom(const char *test, int adj, bool actor, pid_t *big,
+			long long *mark)
 {
 	if (!ASSERT_OK(scenario_begin_tree(test, 64 * MB, "big", "other", NULL),
 		       "setup"))
@@ -28,7 +29,11 @@ static pid_t shadow_oom(const char *test, int adj, const char *actor,
 	if (!ASSERT_TRUE(hog_alive(*big), "big's hog ready") ||
 	    !ASSERT_OK(oomkit("policy", "load", SHADOWED, "--shadow", NULL),
 		       "load in shadow") ||
-	    (actor && !ASSERT_OK(policy_load(actor, set, NULL), "load actor")))
+	    (actor &&
+	     !ASSERT_OK(policy_load("priority",
+				    cg_setting_n("priority", "oom/other", -5),
+				    NULL),
+			"load priority")))
 		return -1;
 	*mark = kmsg_mark();
 	return hog_start("oom/other", 40 * MB, adj);
@@ -60,7 +65,7 @@ TEST(shadow_matches_the_kernels_kill)
 	pid_t big = -1, other;
 	long long mark = 0;
 
-	other = shadow_oom("shadow_same", 0, NULL, NULL, &big, &mark);
+	other = shadow_oom("shadow_same", 0, false, &big, &mark);
 	if (other < 0)
 		goto cleanup;
 	ASSERT_TRUE(hog_killed(big), "the kernel kills big's hog");
@@ -82,7 +87,7 @@ TEST(shadow_counts_a_different_kernel_kill)
 	pid_t big = -1, other;
 	long long mark = 0;
 
-	other = shadow_oom("shadow_other", 1000, NULL, NULL, &big, &mark);
+	other = shadow_oom("shadow_other", 1000, false, &big, &mark);
 	if (other < 0)
 		goto cleanup;
 	ASSERT_TRUE(hog_killed(other), "the kernel kills the +1000 hog");
@@ -108,9 +113,7 @@ TEST(shadow_before_a_policy_that_acts)
 	pid_t big = -1, other;
 	long long mark = 0;
 
-	other = shadow_oom("shadow_actor", 0, "priority",
-			   cg_setting_n("priority", "oom/other", -5), &big,
-			   &mark);
+	other = shadow_oom("shadow_actor", 0, true, &big, &mark);
 	if (other < 0)
 		goto cleanup;
 	ASSERT_TRUE(hog_killed(other), "priority kills other's hog");
