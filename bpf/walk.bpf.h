@@ -204,8 +204,9 @@ __oomkit_pick_leaf(struct oomkit_oom *oom, struct oomkit_pick *result,
 
 	__builtin_memset(result, 0, sizeof(*result));
 	/* one no walk would see (victims.bpf.h), and no walk needed */
-	result->victim_pid =
-		oomkit_victims_pending(oom->scope, &result->victim_cgid);
+	if (victims)
+		result->victim_pid = oomkit_victims_pending(
+			oom->scope, &result->victim_cgid);
 	if (result->victim_pid)
 		return;
 	pick = bpf_map_lookup_elem(&oomkit_pick_scratch, &key);
