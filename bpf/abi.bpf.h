@@ -188,6 +188,7 @@ static __always_inline int oomkit_oom_kill_task(struct oomkit_oom *oom,
 	OOMKIT_HEALTH();                                                          \
 	static const char prefix##_policy_name[] = policy_name;                   \
 	static int prefix##_oom(struct oomkit_oom *oom);                          \
+	OOMKIT_KILL_HOOKS(prefix)                                                 \
                                                                                   \
 	static __always_inline int prefix##_handle(struct oom_control *oc)        \
 	{                                                                         \

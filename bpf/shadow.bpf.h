@@ -60,12 +60,12 @@ static __always_inline void oomkit_shadow_chose(u64 cgid, u32 tgid)
  * first mark after a choice is what the choice is compared with. A group
  * kill marks each member; the first one counts.
  */
-static __always_inline int oomkit_shadow_victim(struct task_struct *task)
+static __always_inline void oomkit_shadow_victim(struct task_struct *task)
 {
 	struct oomkit_shadow_choice *c = &oomkit_shadow_last;
 
 	if (!shadow || !c->pending)
-		return 0;
+		return;
 	c->pending = 0;
 	if (BPF_CORE_READ(task, tgid) == c->tgid)
 		oomkit_stat_inc(OOMKIT_STAT_SHADOW_SAME_TASK);
@@ -73,47 +73,31 @@ static __always_inline int oomkit_shadow_victim(struct task_struct *task)
 		oomkit_stat_inc(OOMKIT_STAT_SHADOW_SAME_CGROUP);
 	else
 		oomkit_stat_inc(OOMKIT_STAT_SHADOW_OTHER);
-	return 0;
 }
 
 /* out_of_memory() returns: a choice still pending was followed by no kill. */
-static __always_inline int oomkit_shadow_oom_end(void)
+static __always_inline void oomkit_shadow_oom_end(void)
 {
 	struct oomkit_shadow_choice *c = &oomkit_shadow_last;
 
 	if (!shadow || !c->pending)
-		return 0;
+		return;
 	c->pending = 0;
 	oomkit_stat_inc(OOMKIT_STAT_SHADOW_NO_KILL);
-	return 0;
 }
 
-/*
- * The shadow tunable's listing and the two hooks, in every OOM policy
- * (OOMKIT_OOM_POLICY()); the CLI attaches the hooks only to an instance
- * loaded in shadow (loader/shadow.c).
- */
+/* The shadow tunable's listing, in every OOM policy but observe (OOMKIT_OOM_POLICY()). */
 #if OOMKIT_OBSERVE
 #define OOMKIT_SHADOW()
 #else
-#define OOMKIT_SHADOW()                                                       \
-	__OOMKIT_META(tunable_shadow) = {                                     \
-		.kind = OOMKIT_META_TUNABLE,                                  \
-		.min = 0,                                                     \
-		.max = 1,                                                     \
-		.name = "shadow",                                             \
-		.doc = "1: decide at each OOM, kill nothing, count matches "  \
-		       "with what was killed (--shadow)",                     \
-	};                                                                    \
-	SEC("tp_btf/mark_victim")                                             \
-	int BPF_PROG(oomkit_shadow_mark, struct task_struct *task, uid_t uid) \
-	{                                                                     \
-		return oomkit_shadow_victim(task);                            \
-	}                                                                     \
-	SEC("fexit/out_of_memory")                                            \
-	int BPF_PROG(oomkit_shadow_end, struct oom_control *oc, bool ret)     \
-	{                                                                     \
-		return oomkit_shadow_oom_end();                               \
+#define OOMKIT_SHADOW()                                                      \
+	__OOMKIT_META(tunable_shadow) = {                                    \
+		.kind = OOMKIT_META_TUNABLE,                                 \
+		.min = 0,                                                    \
+		.max = 1,                                                    \
+		.name = "shadow",                                            \
+		.doc = "1: decide at each OOM, kill nothing, count matches " \
+		       "with what was killed (--shadow)",                    \
 	}
 #endif
 

@@ -80,11 +80,17 @@ static void print_verifier_tail(const char *log)
 	fwrite(p, 1, end - p, stderr);
 }
 
-/* Programs load in object order and the first refusal stops the load. */
+/*
+ * libbpf names the refused program; else (an older libbpf's words) the
+ * first one not loaded, as programs load in object order and the first
+ * refusal stops the load.
+ */
 static const char *failed_prog_name(const struct policy *p)
 {
 	struct bpf_program *prog;
 
+	if (libbpf_failed_prog()[0])
+		return libbpf_failed_prog();
 	bpf_object__for_each_program(prog, p->obj)
 		if (bpf_program__autoload(prog) && bpf_program__fd(prog) < 0)
 			return bpf_program__name(prog);
@@ -266,8 +272,8 @@ static bool holds_async(const struct policy *p, const struct bpf_map *map)
 /*
  * Programs that keep per-cgroup state in step with the cgroups: settings
  * with their paths (bpf/knobs.bpf.h), annotations with their xattrs
- * (bpf/annotations.bpf.h); and a shadow's, in step with the kernel's
- * kills (bpf/shadow.bpf.h).
+ * (bpf/annotations.bpf.h); and those in step with the kernel's kills,
+ * for shadow and health (OOMKIT_KILL_HOOKS(), bpf/health.bpf.h).
  */
 static bool is_follower(const struct bpf_program *prog)
 {
@@ -319,17 +325,15 @@ static int attach_followers(struct policy *p, const char *step,
 			    const char *pin_dir)
 {
 	struct bpf_program *prog;
-	bool annot, shadow;
+	bool annot;
 	int err;
 
-	/* an instance that reads no annotations gets no xattr hooks, and one not in shadow no kill hooks */
+	/* an instance that reads no annotations gets no xattr hooks */
 	err = annot_wanted(p, step, &annot);
 	if (err)
 		return err;
-	shadow = shadow_on(p);
 	bpf_object__for_each_program(prog, p->obj) {
-		if (!is_follower(prog) || (!annot && annot_is_hook(prog)) ||
-		    (!shadow && shadow_is_hook(prog)))
+		if (!is_follower(prog) || (!annot && annot_is_hook(prog)))
 			continue;
 		err = attach_prog(p, prog, step, pin_dir, PIN_FOLLOW_PREFIX);
 		if (err)

@@ -21,10 +21,19 @@ const char *policy_dir = OOMKIT_DEFAULT_POLICY_DIR;
 
 /* The last message libbpf printed above debug level. */
 static char last_warn[1024];
+/* The program libbpf last said the kernel refused (its own words, below). */
+static char failed_prog[128];
+#define LIBBPF_PROG_FAILED "prog '%s': BPF program load failed"
 
 void libbpf_warn_reset(void)
 {
 	last_warn[0] = '\0';
+	failed_prog[0] = '\0';
+}
+
+const char *libbpf_failed_prog(void)
+{
+	return failed_prog;
 }
 
 /* Its last line, as a failed step's reason. */
@@ -59,6 +68,14 @@ static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
 	if (debug_output) {
 		va_copy(copy, args);
 		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
+	/* a failed load unloads every program: only this names the one refused */
+	if (!strncmp(fmt, "libbpf: ", 8) &&
+	    !strncmp(fmt + 8, LIBBPF_PROG_FAILED, strlen(LIBBPF_PROG_FAILED))) {
+		va_copy(copy, args);
+		snprintf(failed_prog, sizeof(failed_prog), "%s",
+			 va_arg(copy, const char *));
 		va_end(copy);
 	}
 	if (level != LIBBPF_DEBUG)

@@ -68,6 +68,8 @@ int require_admin(const char *step, const char *thing);
  */
 void libbpf_warn_reset(void);
 const char *libbpf_last_warn(void);
+/* The program whose load libbpf last reported refused since the reset, "" if none. */
+const char *libbpf_failed_prog(void);
 /* strerror() that also knows libbpf's own codes (4000 and up). */
 const char *libbpf_errstr(int err);
 

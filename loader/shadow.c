@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Shadow mode (bpf/shadow.bpf.h): --shadow, and the hooks only a shadow instance attaches. */
+/* Shadow mode (bpf/shadow.bpf.h): --shadow, and the hooks that see the kernel's kills. */
 #include <string.h>
 #include <bpf/libbpf.h>
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shadow mode (bpf/shadow.bpf.h): --shadow, and the hooks only a shadow instance attaches. */
+/* Shadow mode (bpf/shadow.bpf.h): --shadow, and the hooks that see the kernel's kills. */
 #ifndef __OOMKIT_SHADOW_H
 #define __OOMKIT_SHADOW_H
 
@@ -12,7 +12,7 @@ struct policy;
 int shadow_request(struct policy *p, const char *step);
 /* Whether @p is set to run in shadow. */
 bool shadow_on(const struct policy *p);
-/* One of the hooks that compare a shadow's choice with the kernel's kill. */
+/* One of the hooks that see the kernel's kills (shadow's comparison, health's fallbacks). */
 bool shadow_is_hook(const struct bpf_program *prog);
 
 #endif /* __OOMKIT_SHADOW_H */
