@@ -230,6 +230,9 @@ static void print_loaded(const struct policy *p, const char *pin_dir, int stats)
 		__u32 len = sizeof(info);
 
 		bpf_link_get_info_by_fd(bpf_link__fd(p->links[i]), &info, &len);
+		/* the handlers' attachments; the tracing followers are the policy's own business */
+		if (info.type != BPF_LINK_TYPE_STRUCT_OPS)
+			continue;
 		jsonw_start_object(json_wtr);
 		jsonw_uint_field(json_wtr, "link_id", info.id);
 		jsonw_uint_field(json_wtr, "map_id", info.struct_ops.map_id);

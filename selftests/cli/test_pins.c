@@ -126,7 +126,8 @@ TEST(crash_between_attach_and_pin_is_recovered)
 
 	CLI(&r, "policy", "unload", "--all");
 	links = nr_struct_ops_links();
-	if (!ASSERT_OK(cli_run(&r, 0, crash_at_env(&crash, "obj_pin:1:kill"),
+	/* pins 1 and 2 are the kill hooks' links (OOMKIT_KILL_HOOKS()), 3 the handler's */
+	if (!ASSERT_OK(cli_run(&r, 0, crash_at_env(&crash, "obj_pin:3:kill"),
 			       "policy", "load", "biggest-cgroup", NULL),
 		       "load"))
 		goto out;
