@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* What a record asks of its reader: a SIGTERM to the likely victim, a tripped policy detached, a hook per record. */
+/* What a record asks of its reader: a SIGTERM to the likely victim, a reclaim, a tripped policy detached, a hook per record. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,17 +22,22 @@
 #include "trip.h"
 #include "walltime.h"
 
-/* Hooks run side by side; a record that finds them all busy gets none. */
-#define MAX_HOOKS 8
+/*
+ * Hooks and reclaims run side by side in children; a record that finds
+ * them all busy gets none.
+ */
+#define MAX_CHILDREN 8
 
-struct hook {
+struct child {
 	pid_t pid; /* 0: free */
 	long long deadline_ms;
+	const char *what; /* "hook", "reclaim": for the timeout's line */
+	long long timeout_ms;
 };
 
 static const char *hook_cmd;
 static long hook_timeout_sec = ACTIONS_HOOK_TIMEOUT_SEC;
-static struct hook hooks[MAX_HOOKS];
+static struct child children[MAX_CHILDREN];
 
 void actions_set_hook(const char *cmd, long timeout_sec)
 {
@@ -147,48 +152,154 @@ static void hook_env(const struct oomkit_event *e, const char *line)
 		setenv("OOMKIT_TERM", e->flags & OOMKIT_EVF_TERM ? "1" : "0",
 		       1);
 	}
+	if (e->decision == OOMKIT_DEC_PRESSURE &&
+	    (e->flags & OOMKIT_EVF_RECLAIM)) {
+		path = e->reclaim_cgroup_id ?
+			       cgpath_lookup(e->reclaim_cgroup_id) :
+			       "/";
+		setenv("OOMKIT_RECLAIM", path, 1);
+		env_u64("OOMKIT_RECLAIM_BYTES", e->reclaim_bytes);
+	}
 	setenv("OOMKIT_REASON", e->reason, 1);
 	setenv("OOMKIT_LINE", line, 1);
 }
 
-static void hook_start(const struct oomkit_event *e, const char *line)
+static long long boot_ns(void)
 {
-	struct hook *h = NULL;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * Forks a child in its own process group (so a timeout kills what it
+ * started too), stdin /dev/null, stdout to our stderr; returns 0 in the
+ * child, its pid in the parent, or a negative errno. @timeout_ms from now
+ * it is killed.
+ */
+static pid_t child_start(const struct oomkit_event *e, const char *what,
+			 long long timeout_ms)
+{
+	struct child *c = NULL;
 	int i, fd;
 	pid_t pid;
 
-	for (i = 0; i < MAX_HOOKS && !h; i++)
-		if (!hooks[i].pid)
-			h = &hooks[i];
-	if (!h) {
-		p_err("can't run the hook for a '%s' record: %d hooks still running",
-		      events_decision_name(e->decision), MAX_HOOKS);
-		return;
+	for (i = 0; i < MAX_CHILDREN && !c; i++)
+		if (!children[i].pid)
+			c = &children[i];
+	if (!c) {
+		p_err("can't run the %s for a '%s' record: %d hooks and reclaims still running",
+		      what, events_decision_name(e->decision), MAX_CHILDREN);
+		return -EBUSY;
 	}
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
-		p_err("can't run the hook: fork: %s", strerror(errno));
-		return;
+		p_err("can't run the %s: fork: %s", what, strerror(errno));
+		return -errno;
 	}
 	if (!pid) {
-		/* its own group, so a timeout kills what it started too */
 		setpgid(0, 0);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		fd = open("/dev/null", O_RDONLY);
 		if (fd >= 0)
 			dup2(fd, STDIN_FILENO);
-		/* stdout is the reader's: its output goes to stderr */
+		/* stdout is the reader's: the child's output goes to stderr */
 		dup2(STDERR_FILENO, STDOUT_FILENO);
-		hook_env(e, line);
-		execl("/bin/sh", "sh", "-c", hook_cmd, (char *)NULL);
-		_exit(127);
+		return 0;
 	}
 	setpgid(pid, pid);
-	h->pid = pid;
-	h->deadline_ms = now_ms() + hook_timeout_sec * 1000;
+	c->pid = pid;
+	c->what = what;
+	c->timeout_ms = timeout_ms;
+	c->deadline_ms = now_ms() + timeout_ms;
+	return pid;
+}
+
+static void hook_start(const struct oomkit_event *e, const char *line)
+{
+	if (child_start(e, "hook", hook_timeout_sec * 1000LL))
+		return;
+	hook_env(e, line);
+	execl("/bin/sh", "sh", "-c", hook_cmd, (char *)NULL);
+	_exit(127);
+}
+
+static long long mem_current(int dirfd)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = openat(dirfd, "memory.current", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return atoll(buf);
+}
+
+/*
+ * Reclaim first: a pressure record's reclaim_bytes written to its cgroup's
+ * memory.reclaim, in a child, as the write blocks while the kernel
+ * reclaims. Stopped at the record's deadline: the OOM comes then anyway
+ * if the pressure stays. One line says what it got.
+ */
+static void reclaim_start(const struct oomkit_event *e)
+{
+	const char *rel = e->reclaim_cgroup_id ?
+				  cgpath_lookup(e->reclaim_cgroup_id) :
+				  "/";
+	long long grace_ms = (e->deadline_ns - boot_ns()) / 1000000;
+	long long before, after, t0;
+	char dir[PATH_MAX], val[32];
+	int dirfd, fd, err = 0;
+	ssize_t n;
+
+	if (!*rel) {
+		p_err("can't reclaim for '%s': cgroup %llu is gone", e->policy,
+		      (unsigned long long)e->reclaim_cgroup_id);
+		return;
+	}
+	if (grace_ms <= 0)
+		return; /* past the deadline: the kernel decides now */
+	snprintf(dir, sizeof(dir), "%s%s", cgroup2_mount(),
+		 strcmp(rel, "/") ? rel : "");
+	if (child_start(e, "reclaim", grace_ms))
+		return;
+
+	dirfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	fd = dirfd < 0 ? -1 :
+			 openat(dirfd, "memory.reclaim", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "Error: can't reclaim from %s: %s\n", dir,
+			strerror(errno));
+		_exit(1);
+	}
+	before = mem_current(dirfd);
+	t0 = now_ms();
+	snprintf(val, sizeof(val), "%llu",
+		 (unsigned long long)e->reclaim_bytes);
+	n = write(fd, val, strlen(val));
+	/* EAGAIN: less than asked was there to take, not a failure */
+	if (n < 0 && errno != EAGAIN)
+		err = errno;
+	after = mem_current(dirfd);
+	if (err)
+		fprintf(stderr, "Error: can't reclaim from %s: %s\n", dir,
+			strerror(err));
+	else
+		fprintf(stderr,
+			"reclaim for %s: %s memory.current %lld -> %lld bytes (%llu asked) in %lld ms\n",
+			e->policy, rel, before, after,
+			(unsigned long long)e->reclaim_bytes, now_ms() - t0);
+	_exit(err ? 1 : 0);
 }
 
 void actions_run(const struct oomkit_event *e, const char *line)
@@ -196,6 +307,9 @@ void actions_run(const struct oomkit_event *e, const char *line)
 	if (e->decision == OOMKIT_DEC_PRESSURE &&
 	    (e->flags & OOMKIT_EVF_TERM) && e->nr_pids)
 		term_victim(e);
+	if (e->decision == OOMKIT_DEC_PRESSURE &&
+	    (e->flags & OOMKIT_EVF_RECLAIM))
+		reclaim_start(e);
 	/* the policy passes every OOM on already: take it out of the chain */
 	if (e->decision == OOMKIT_DEC_TRIPPED && (e->flags & OOMKIT_EVF_DETACH))
 		trip_detach_tripped();
@@ -209,23 +323,23 @@ static void reap(void)
 	int i, status;
 	pid_t ret;
 
-	for (i = 0; i < MAX_HOOKS; i++) {
-		struct hook *h = &hooks[i];
+	for (i = 0; i < MAX_CHILDREN; i++) {
+		struct child *c = &children[i];
 
-		if (!h->pid)
+		if (!c->pid)
 			continue;
-		ret = waitpid(h->pid, &status, WNOHANG);
-		if (ret == h->pid || (ret < 0 && errno == ECHILD)) {
-			h->pid = 0;
+		ret = waitpid(c->pid, &status, WNOHANG);
+		if (ret == c->pid || (ret < 0 && errno == ECHILD)) {
+			c->pid = 0;
 			continue;
 		}
-		if (now < h->deadline_ms)
+		if (now < c->deadline_ms)
 			continue;
-		p_err("can't finish the hook (pid %d): still running after %ld s, killed",
-		      (int)h->pid, hook_timeout_sec);
-		kill(-h->pid, SIGKILL);
-		waitpid(h->pid, &status, 0);
-		h->pid = 0;
+		p_err("can't finish the %s (pid %d): still running after %lld ms, killed",
+		      c->what, (int)c->pid, c->timeout_ms);
+		kill(-c->pid, SIGKILL);
+		waitpid(c->pid, &status, 0);
+		c->pid = 0;
 	}
 }
 
@@ -241,9 +355,9 @@ void actions_finish(void)
 
 	for (;;) {
 		reap();
-		for (i = 0; i < MAX_HOOKS && !hooks[i].pid; i++)
+		for (i = 0; i < MAX_CHILDREN && !children[i].pid; i++)
 			;
-		if (i == MAX_HOOKS)
+		if (i == MAX_CHILDREN)
 			return;
 		nanosleep(&ts, NULL);
 	}

@@ -87,9 +87,10 @@ static const struct doc_opt events_opts[] = {
 	  "OOMKIT_SCOPE_CGROUP_ID, OOMKIT_SCOPE_BYTES, OOMKIT_VICTIM, "
 	  "OOMKIT_VICTIM_CGROUP_ID, OOMKIT_VICTIM_BYTES, OOMKIT_PID, OOMKIT_PIDS, "
 	  "OOMKIT_COMM, OOMKIT_REASON, OOMKIT_LINE (the text line) and, for a pressure "
-	  "record, OOMKIT_DEADLINE_NS and OOMKIT_TERM. Its standard output goes to "
-	  "standard error. Hooks run beside the reader (at most 8 at a time; a record "
-	  "finding 8 still running gets none) and never delay it, nor the policy: a "
+	  "record, OOMKIT_DEADLINE_NS, OOMKIT_TERM and, if it asks a reclaim, "
+	  "OOMKIT_RECLAIM and OOMKIT_RECLAIM_BYTES. Its standard output goes to "
+	  "standard error. Hooks run beside the reader (at most 8 hooks and reclaims "
+	  "at a time; a record finding 8 still running gets none) and never delay it, nor the policy: a "
 	  "pressure record's deadline is the kernel's." },
 	{ "--exec-timeout SEC",
 	  "Kill a hook (its process group, SIGKILL) still running after SEC seconds "
@@ -307,7 +308,10 @@ const struct doc_cmd doc_cmds[] = {
 	  "deadline if the pressure stays. It names the likely victim (likely_victim=, "
 	  "pids=, comm=) and, with term=1, asks the reader to SIGTERM that process, which "
 	  "it does at once through a pidfd, if the process is still in the pressured "
-	  "cgroup. 'run' does the same.",
+	  "cgroup. With reclaim_bytes or reclaim=PATH:N it asks the reader to reclaim "
+	  "first (reclaim=, reclaim_bytes=): the reader writes that many bytes to the "
+	  "cgroup's memory.reclaim in a child, stopped at the deadline, and prints one "
+	  "line on what it got. 'run' does the same.",
 	  events_opts },
 	{ NULL, "metrics", "[--output FILE [--group GROUP]]",
 	  "the policies' counters for Prometheus",

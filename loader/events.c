@@ -224,6 +224,15 @@ static void print_json(const struct oomkit_event *e)
 					(e->deadline_ns - e->ts_ns) / 1000000 :
 					0);
 		jsonw_bool_field(json_wtr, "term", e->flags & OOMKIT_EVF_TERM);
+		if (e->flags & OOMKIT_EVF_RECLAIM) {
+			jsonw_uint_field(json_wtr, "reclaim_cgroup_id",
+					 e->reclaim_cgroup_id);
+			cg_name(e->reclaim_cgroup_id, buf, sizeof(buf));
+			jsonw_string_field(json_wtr, "reclaim",
+					   e->reclaim_cgroup_id ? buf : "/");
+			jsonw_uint_field(json_wtr, "reclaim_bytes",
+					 e->reclaim_bytes);
+		}
 	}
 	/* Only for a kill by a policy build that says how (nr_killed 0 before). */
 	if (has_kill_mode(e)) {
@@ -296,6 +305,14 @@ static void format_plain(FILE *f, const struct oomkit_event *e)
 					1000000 :
 				0ULL,
 			e->flags & OOMKIT_EVF_TERM ? " term=1" : "");
+	if (e->decision == OOMKIT_DEC_PRESSURE &&
+	    (e->flags & OOMKIT_EVF_RECLAIM)) {
+		cg_name(e->reclaim_cgroup_id, path, sizeof(path));
+		text_escape(path, sizeof(path), 1, why, sizeof(why));
+		fprintf(f, " reclaim=%s reclaim_bytes=%llu",
+			e->reclaim_cgroup_id ? why : "/",
+			(unsigned long long)e->reclaim_bytes);
+	}
 	if (has_kill_mode(e)) {
 		/* the why may hold a cgroup path: the user's bytes */
 		kill_why(e, path, sizeof(path));

@@ -42,6 +42,16 @@
  *   term              1: the record asks its reader (oomkit run, oomkit
  *                     events) to SIGTERM the likely victim at once; no
  *                     6.12 kfunc signals another task. Needs grace_usec.
+ *   reclaim_bytes     reclaim first: the record asks its reader to write
+ *                     this to the pressured cgroup's memory.reclaim, so
+ *                     the pressure may end within the grace and nothing
+ *                     is killed. Needs grace_usec.
+ *   reclaim=PATH:N    the per-cgroup form: reclaim N bytes from PATH (a
+ *                     cache cgroup) instead, at a notice in a watched
+ *                     cgroup at or above it (system-wide: any). Of
+ *                     several, the one with the biggest N. memory.reclaim
+ *                     ignores the target's own memory.min and .low, so
+ *                     this reaches a cache the kernel's reclaim protects.
  *
  * The cgroup2 root as watch=PATH is the system: its trigger is the
  * system-wide one, and it declares a global OOM.
@@ -86,6 +96,13 @@ OOMKIT_TUNABLE(
 	"usec: notice first, declare only if pressure lasts this long (0: at once)");
 OOMKIT_TUNABLE(bool, term, false, 0, 1,
 	       "1: the notice asks its reader to SIGTERM the likely victim");
+OOMKIT_TUNABLE(
+	u64, reclaim_bytes, 0, 0, 1ULL << 40,
+	"bytes: the notice asks its reader to reclaim this much from the pressured cgroup");
+OOMKIT_CGROUP_MAP(reclaim);
+OOMKIT_CGROUP_KNOB(
+	reclaim, reclaim, 0, 1, 4096, 1LL << 40,
+	"at a notice above this cgroup, reclaim N bytes from it (a cache) instead");
 
 OOMKIT_CONSTRAINT_TEXT(psi_guard_constraint, "CONSTRAINT_BPF_PSI_MEM");
 
@@ -153,6 +170,62 @@ static int psi_guard_watch(struct oomkit_psi *psi)
 	return 0;
 }
 
+/* The reclaim= cgroup a notice in cgroup @scope (0: the system) reclaims from. */
+struct psi_guard_reclaim {
+	u64 scope;
+	u32 level; /* @scope's depth */
+	u64 cgid;
+	s64 bytes; /* 0: none found */
+};
+
+static long psi_guard_reclaim_pick(struct bpf_map *map, u64 *cgid, s64 *bytes,
+				   struct psi_guard_reclaim *r)
+{
+	struct cgroup *cgrp;
+	bool under;
+
+	if (*bytes <= r->bytes)
+		return 0;
+	if (r->scope) {
+		cgrp = bpf_cgroup_from_id(*cgid);
+		if (!cgrp)
+			return 0;
+		under = oomkit_cgroup_under(cgrp, r->level, r->scope);
+		bpf_cgroup_release(cgrp);
+		/* reclaim elsewhere would not lower this cgroup's usage */
+		if (!under)
+			return 0;
+	}
+	r->cgid = *cgid;
+	r->bytes = *bytes;
+	return 0;
+}
+
+/* Asks the notice's reader to reclaim first, if a reclaim is set for @cgid. */
+static void psi_guard_reclaim_ask(struct oomkit_event *ev, u64 cgid)
+{
+	struct psi_guard_reclaim r = { .scope = cgid };
+	struct cgroup *cgrp;
+
+	if (cgid) {
+		cgrp = bpf_cgroup_from_id(cgid);
+		if (!cgrp)
+			return;
+		r.level = BPF_CORE_READ(cgrp, level);
+		bpf_cgroup_release(cgrp);
+	}
+	bpf_for_each_map_elem(&reclaim, psi_guard_reclaim_pick, &r, 0);
+	if (!r.bytes && reclaim_bytes) {
+		r.cgid = cgid;
+		r.bytes = reclaim_bytes;
+	}
+	if (!r.bytes)
+		return;
+	ev->reclaim_cgroup_id = r.cgid;
+	ev->reclaim_bytes = r.bytes;
+	ev->flags |= OOMKIT_EVF_RECLAIM;
+}
+
 /* Publishes the notice of a new episode: the record, the likely victim, the deadline. */
 static void psi_guard_notice(struct oomkit_psi *psi, u64 cgid, u64 now)
 {
@@ -170,6 +243,7 @@ static void psi_guard_notice(struct oomkit_psi *psi, u64 cgid, u64 now)
 	ev->deadline_ns = now + grace_usec * NSEC_PER_USEC;
 	if (term && likely.pid)
 		ev->flags |= OOMKIT_EVF_TERM;
+	psi_guard_reclaim_ask(ev, cgid);
 	oomkit_reason(ev, "%s pressure %u/%u us: OOM in %llu ms if it stays",
 		      full ? "full" : "some", threshold_usec, window_usec,
 		      grace_usec / 1000);

@@ -157,12 +157,20 @@ struct oomkit_event {
 	__u64 cause_value;
 	__u64 cause_limit;
 	__u64 group_cgroup_id; /* oom-group: the cgroup that has it set */
+	/*
+	 * A pressure record's reclaim (OOMKIT_EVF_RECLAIM): the reader writes
+	 * reclaim_bytes to this cgroup's memory.reclaim (0: the root's) within
+	 * the grace, so the pressure may end before the deadline.
+	 */
+	__u64 reclaim_cgroup_id;
+	__u64 reclaim_bytes;
 };
 
 /* What a pressure record asks of its reader (oomkit run, oomkit events). */
 enum oomkit_event_flags {
-	OOMKIT_EVF_TERM = 1 << 0,   /* SIGTERM pids[0] now */
-	OOMKIT_EVF_DETACH = 1 << 1, /* a trip: detach the policy's links */
+	OOMKIT_EVF_TERM = 1 << 0,    /* SIGTERM pids[0] now */
+	OOMKIT_EVF_DETACH = 1 << 1,  /* a trip: detach the policy's links */
+	OOMKIT_EVF_RECLAIM = 1 << 2, /* write reclaim_bytes to memory.reclaim */
 };
 
 /*

@@ -223,6 +223,56 @@ out:
 	bpf_object__close(obj);
 }
 
+/*
+ * A pressure record that asks a reclaim prints it (text and JSON), and the
+ * reader says in one line when the cgroup to reclaim from is gone.
+ */
+TEST(events_print_a_reclaim_and_skip_a_gone_cgroup)
+{
+	struct bpf_program *prog = fake_ring();
+	struct oomkit_event e = { .decision = OOMKIT_DEC_PRESSURE,
+				  .trigger = OOMKIT_TRIG_PSI,
+				  .flags = OOMKIT_EVF_RECLAIM,
+				  .reclaim_cgroup_id = 1ULL << 40,
+				  .reclaim_bytes = 32 << 20 };
+	char *nl;
+
+	if (!prog)
+		goto out;
+	strcpy(e.policy, "fake");
+	/* the deadline is the reader's clock's "later": boot ns far ahead */
+	e.deadline_ns = 1ULL << 62;
+	if (!emit(prog, &e) ||
+	    !ASSERT_OK(CLI(&r, "events", "--count", "1", "--timeout", "10"),
+		       "events"))
+		goto out;
+	ASSERT_EQ(r.status, 0, "exit status");
+	ASSERT_HAS_SUBSTR(
+		r.out, " reclaim=cgroup:1099511627776 reclaim_bytes=33554432",
+		"the reclaim in the text");
+	ASSERT_HAS_SUBSTR(
+		r.err, "can't reclaim for 'fake': cgroup 1099511627776 is gone",
+		"a gone cgroup is said");
+	if (!emit(prog, &e) || !ASSERT_OK(CLI(&r, "-j", "events", "--count",
+					      "1", "--timeout", "10"),
+					  "events -j"))
+		goto out;
+	/* the record's line, then the reader's error as an object of its own */
+	nl = strchr(r.out, '\n');
+	if (ASSERT_TRUE(nl != NULL, "a record line"))
+		*nl = '\0';
+	ASSERT_TRUE(json_valid(r.out), "valid JSON");
+	ASSERT_TRUE(nl && strstr(nl + 1,
+				 "{\"error\":\"can't reclaim for 'fake'"),
+		    "the error in JSON");
+	ASSERT_HAS_SUBSTR(r.out,
+			  "\"reclaim_cgroup_id\":1099511627776,\"reclaim\":"
+			  "\"cgroup:1099511627776\",\"reclaim_bytes\":33554432",
+			  "the reclaim in JSON");
+out:
+	bpf_object__close(obj);
+}
+
 static void unpin_fake(void)
 {
 	unlink(FAKE_DIR "/oomkit_events");

@@ -718,3 +718,229 @@ cleanup:
 	free(out);
 	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
 }
+
+/* Reclaim first: the protected cache, and how long the scene may stall. */
+#define CACHE_BYTES	 (24 * MB)
+#define RECLAIM_BYTES	 (32 * MB)
+#define WORK_BYTES	 (28 * MB)
+#define UNSTALL_AFTER_MS 30000
+
+/*
+ * The reclaim-first scene: psi (memory.high 40 MB, watched) holds
+ * psi/cache, 24 MB of page cache that memory.min keeps from the kernel's
+ * own reclaim (a protected cache, as a database's buffer cgroup might
+ * be), and psi/work, empty yet. A task taking anonymous memory in work
+ * stalls at memory.high with nothing left that psi's reclaim may take:
+ * only memory.reclaim written to psi/cache, which ignores the target's
+ * own protection, makes room.
+ */
+static bool reclaim_scene(const char *test)
+{
+	char path[PATH_MAX];
+	pid_t reader;
+
+	if (!ASSERT_OK(scenario_begin(test), "scenario_begin") ||
+	    !ASSERT_OK(cg_create("psi"), "cg_create psi") ||
+	    !ASSERT_OK(cg_create("psi/cache"), "cg_create psi/cache") ||
+	    !ASSERT_OK(cg_create("psi/work"), "cg_create psi/work") ||
+	    !ASSERT_OK(cg_write("psi/cache", "memory.min", "max"),
+		       "memory.min") ||
+	    !ASSERT_OK(scratch_file("psi-cache", CACHE_BYTES, path,
+				    sizeof(path)),
+		       "scratch file"))
+		return false;
+	reader = hog_start_reading("psi/cache", path, 0, CACHE_BYTES, false);
+	if (!ASSERT_GT(reader, 0, "page cache reader") ||
+	    !ASSERT_GE(cg_read_key("psi/cache", "memory.stat", "file"),
+		       CACHE_BYTES * 9 / 10, "page cache charged to psi/cache"))
+		return false;
+	return ASSERT_OK(cg_write("psi", "memory.high", "%llu", 40 * MB),
+			 "memory.high");
+}
+
+/*
+ * A test's backstop: should nothing act on the stall, psi's memory.high
+ * is lifted after UNSTALL_AFTER_MS so the stalled hog_start() returns and
+ * the test fails on its checks instead of hanging.
+ */
+static pid_t unstall_later(void)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		test_sleep_ms(UNSTALL_AFTER_MS);
+		cg_write("psi", "memory.high", "max");
+		_exit(0);
+	}
+	return pid;
+}
+
+static void unstall_cancel(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * Reclaim first, a protected cache: psi-guard with a 4 s grace and
+ * reclaim=psi/cache:32M publishes a pressure record asking for that
+ * reclaim; the reader (`oomkit events`) writes it to psi/cache's
+ * memory.reclaim, the cache goes, the stalled task gets its 28 MB and
+ * the pressure ends: no OOM, no kill, even after the deadline. The test
+ * without the reclaim (below) shows the kernel alone kills instead.
+ */
+TEST(psi_guard_reclaim_first_frees_a_protected_cache)
+{
+	char *out = NULL, line[4096];
+	long long start, ready_ms;
+	pid_t reader = -1, work, unstall = -1;
+	int fd = -1;
+
+	out = malloc(CLI_OUT_MAX);
+	if (!ASSERT_TRUE(out != NULL, "malloc") ||
+	    !reclaim_scene("psi_reclaim_cache"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, watch("psi"), "grace_usec=4000000",
+				   cg_setting_n("reclaim", "psi/cache",
+						RECLAIM_BYTES),
+				   NULL),
+		       "policy load"))
+		goto cleanup;
+	reader = start_reader(&fd, NULL);
+	if (!ASSERT_GT(reader, 0, "reader"))
+		goto cleanup;
+	test_sleep_ms(500);
+	unstall = unstall_later();
+	start = test_now_ms();
+	/* returns once it holds all 28 MB: after the reclaim */
+	work = hog_start("psi/work", WORK_BYTES, 0);
+	ready_ms = test_now_ms() - start;
+	if (!ASSERT_TRUE(hog_alive(work), "the workload got its memory"))
+		goto cleanup;
+	test_log("the workload had its %llu MB %lld ms after it started\n",
+		 WORK_BYTES / MB, ready_ms);
+	ASSERT_LT(ready_ms, GRACE_USEC / 1000 + 2 * report_period_ms(),
+		  "unstalled by the reclaim, not the backstop");
+	ASSERT_GE(cg_read_key("psi", "memory.events", "high"), 1,
+		  "psi went past memory.high");
+	ASSERT_LE(cg_read_key("psi/cache", "memory.stat", "file"),
+		  CACHE_BYTES / 4, "the protected cache was reclaimed");
+	/* the deadline and a report period pass: nothing is declared */
+	test_sleep_ms(GRACE_USEC / 1000 + 2 * report_period_ms());
+	ASSERT_GE(policy_stat(POLICY, OOMKIT_STAT_PRESSURE_NOTICES), 1,
+		  "pressure_notices counter");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 0,
+		  "no OOM declared");
+	ASSERT_EQ(oom_kills("psi"), 0, "psi oom_kill");
+	ASSERT_TRUE(hog_alive(work), "the workload lives");
+
+	cli_finish(reader, fd, out, CLI_OUT_MAX, READER_DRAIN_MS);
+	reader = -1;
+	if (ASSERT_TRUE(reader_record(out, "pressure", line, sizeof(line)),
+			"pressure record")) {
+		ASSERT_EQ(json_num(line, "reclaim_cgroup_id"),
+			  cg_id("psi/cache"), "reclaim from the cache");
+		ASSERT_EQ(json_num(line, "reclaim_bytes"), RECLAIM_BYTES,
+			  "reclaim_bytes");
+	}
+	ASSERT_FALSE(reader_record(out, "declare-oom", line, sizeof(line)),
+		     "no declare-oom record");
+
+cleanup:
+	unstall_cancel(unstall);
+	if (reader > 0)
+		cli_finish(reader, fd, out ? out : line,
+			   out ? CLI_OUT_MAX : sizeof(line), 0);
+	free(out);
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/*
+ * The same scene without reclaim: the kernel's reclaim leaves the
+ * protected cache alone, the stall lasts past the grace, and the declared
+ * OOM kills the workload. (Without this, the test above could pass on the
+ * kernel's reclaim alone.)
+ */
+TEST(psi_guard_protected_cache_stays_without_reclaim)
+{
+	pid_t work, unstall = -1;
+
+	if (!reclaim_scene("psi_reclaim_none"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, watch("psi"), "grace_usec=2000000",
+				   NULL),
+		       "policy load"))
+		goto cleanup;
+	unstall = unstall_later();
+	work = hog_start("psi/work", WORK_BYTES, 0);
+	ASSERT_EQ(hog_wait(work, PSI_WAIT_MS), SIGKILL,
+		  "the workload is OOM-killed");
+	ASSERT_EQ(oom_kills("psi"), 1, "psi oom_kill");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1,
+		  "one OOM declared");
+	ASSERT_GE(cg_read_key("psi/cache", "memory.stat", "file"),
+		  CACHE_BYTES * 9 / 10, "the protected cache stayed");
+
+cleanup:
+	unstall_cancel(unstall);
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
+
+/*
+ * Reclaim first, a leak: with the same reclaim, a task that keeps taking
+ * anonymous memory eats the room the reclaim made and stalls again; the
+ * pressure stays past the grace and the declared OOM kills it. The cache
+ * was reclaimed all the same.
+ */
+TEST(psi_guard_reclaim_first_still_kills_a_leak)
+{
+	char *out = NULL, line[4096];
+	pid_t reader = -1, leak;
+	int fd = -1;
+
+	out = malloc(CLI_OUT_MAX);
+	if (!ASSERT_TRUE(out != NULL, "malloc") ||
+	    !reclaim_scene("psi_reclaim_leak"))
+		goto cleanup;
+	if (!ASSERT_OK(policy_load(POLICY, watch("psi"), "grace_usec=2000000",
+				   cg_setting_n("reclaim", "psi/cache",
+						RECLAIM_BYTES),
+				   NULL),
+		       "policy load"))
+		goto cleanup;
+	reader = start_reader(&fd, NULL);
+	if (!ASSERT_GT(reader, 0, "reader"))
+		goto cleanup;
+	test_sleep_ms(500);
+	leak = hog_start_growing("psi/work", 4 * MB, 0);
+	if (!ASSERT_GT(leak, 0, "leak"))
+		goto cleanup;
+	ASSERT_EQ(hog_wait(leak, PSI_WAIT_MS + 3 * GRACE_KILL_USEC / 1000),
+		  SIGKILL, "the leak is OOM-killed");
+	ASSERT_EQ(oom_kills("psi"), 1, "psi oom_kill");
+	ASSERT_EQ(policy_stat(POLICY, OOMKIT_STAT_OOMS_DECLARED), 1,
+		  "one OOM declared");
+	ASSERT_LE(cg_read_key("psi/cache", "memory.stat", "file"),
+		  CACHE_BYTES / 4, "the protected cache was reclaimed first");
+
+	cli_finish(reader, fd, out, CLI_OUT_MAX, READER_DRAIN_MS);
+	reader = -1;
+	if (ASSERT_TRUE(reader_record(out, "pressure", line, sizeof(line)),
+			"pressure record"))
+		ASSERT_EQ(json_num(line, "reclaim_cgroup_id"),
+			  cg_id("psi/cache"), "reclaim from the cache");
+	ASSERT_TRUE(reader_record(out, "declare-oom", line, sizeof(line)),
+		    "declare-oom record");
+
+cleanup:
+	if (reader > 0)
+		cli_finish(reader, fd, out ? out : line,
+			   out ? CLI_OUT_MAX : sizeof(line), 0);
+	free(out);
+	ASSERT_EQ(scenario_end(POLICY, NULL), 0, "nr_dying_descendants");
+}
