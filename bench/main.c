@@ -159,6 +159,10 @@ int main(int argc, char **argv)
 		msg("part 3: loader cost");
 		failed |= !!bench_loader();
 	}
+	if (opts.parts & 16) {
+		msg("part 5: memory");
+		failed |= !!bench_memory();
+	}
 	rmdir(BENCH_CG);
 
 	report_print();
