@@ -39,6 +39,27 @@ static int unpin_bpftool(void)
 	return run_cmd(argv, NULL, 0, NULL);
 }
 
+/*
+ * bpftool pins each link under the kernel's name of its map, 15
+ * characters: a policy's level-1 and level-2 maps (biggest_cgroup_ops,
+ * biggest_cgroup_ops___l2) then share a name, the second pin fails and
+ * bpftool exits 255, with every map loaded and registered all the same.
+ * That run counts; any other error does not.
+ */
+static bool only_pin_clashes(const char *out)
+{
+	const char *p;
+	int errors = 0, clashes = 0;
+
+	for (p = out; (p = strstr(p, "Error: ")); p++) {
+		errors++;
+		clashes += !strncmp(p, "Error: can't pin link ", 22) &&
+			   strstr(p, ": File exists") &&
+			   strstr(p, ": File exists") < strchrnul(p, '\n');
+	}
+	return errors && errors == clashes;
+}
+
 /* What the verifier went through for each program the load left behind. */
 static int read_insns(int p, const struct kobj_ids *before, int r)
 {
@@ -92,6 +113,11 @@ static int load_once(int p, enum tool t, int r, struct kobj_ids *before)
 			 name);
 		mkdir(BPFTOOL_PIN_DIR, 0755);
 		err = run_cmd(argv, out, sizeof(out), &cost);
+	}
+	if (err && t == TOOL_BPFTOOL && only_pin_clashes(out)) {
+		vmsg("bpftool %s: a link pin clashed, everything else done",
+		     name);
+		err = 0;
 	}
 	if (err) {
 		msg("%s %s failed (%d): %s", tool_names[t], name, err, out);
@@ -193,6 +219,10 @@ int bench_loader(void)
 		"links; detaching is not timed; runs alternate the tools after one untimed run "
 		"each (cold caches); median of %d",
 		opts.repeat);
+	part_note(
+		3,
+		"bpftool registers both ABI variants of a policy's handler (level 1 and ___l2) "
+		"and loads the programs of both; oomkit loads only the kernel's variant");
 	part_note(
 		3,
 		"verified instructions: bpf_prog_info.verified_insns of every program an oomkit "
