@@ -31,6 +31,7 @@ static double insns_max[MAX_POLICIES][MAX_REPEAT];
 /* every program of the last oomkit load of each policy */
 static struct kobj_info progs[MAX_POLICIES][MAX_PROGS];
 static int nr_progs[MAX_POLICIES];
+static bool bpftool_failed[MAX_POLICIES];
 
 static int unpin_bpftool(void)
 {
@@ -111,6 +112,8 @@ static int load_once(int p, enum tool t, int r, struct kobj_ids *before)
 
 		snprintf(obj, sizeof(obj), "%s/%s.bpf.o", opts.policy_dir,
 			 name);
+		if (bpftool_failed[p])
+			return 0;
 		mkdir(BPFTOOL_PIN_DIR, 0755);
 		err = run_cmd(argv, out, sizeof(out), &cost);
 	}
@@ -118,6 +121,14 @@ static int load_once(int p, enum tool t, int r, struct kobj_ids *before)
 		vmsg("bpftool %s: a link pin clashed, everything else done",
 		     name);
 		err = 0;
+	}
+	if (err && t == TOOL_BPFTOOL) {
+		/* e.g. a level-2 variant's program this kernel refuses */
+		msg("%s %s failed (%d), no comparison for it", tool_names[t],
+		    name, err);
+		bpftool_failed[p] = true;
+		unpin_bpftool();
+		return 0;
 	}
 	if (err) {
 		msg("%s %s failed (%d): %s", tool_names[t], name, err, out);
@@ -175,6 +186,15 @@ static void add_figures(int p)
 	struct figure *f, *w[NR_TOOLS], *m[NR_TOOLS];
 	int t;
 
+	if (bpftool_failed[p]) {
+		for (t = 0; t < opts.repeat; t++)
+			wall[p][TOOL_BPFTOOL][t] = rss[p][TOOL_BPFTOOL][t] =
+				__builtin_nan("");
+		part_error(
+			3,
+			"bpftool can't load %s: no ratio (see the messages above)",
+			name);
+	}
 	for (t = 0; t < NR_TOOLS; t++) {
 		w[t] = f = fig_add(3, "", "ms", "%s %s: wall time",
 				   tool_names[t], name);
