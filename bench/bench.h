@@ -17,6 +17,7 @@
 #define BENCH_CG   CG_ROOT "/oomkit-bench"
 #define MAX_SIZES  6
 #define MAX_REPEAT 15
+#define NR_PARTS   5
 
 struct bench_opts {
 	const char *oomkit;	/* the CLI under test */
@@ -44,7 +45,7 @@ enum target_kind {
 };
 
 struct figure {
-	int part;	  /* 1..3 */
+	int part;	  /* 1..NR_PARTS */
 	char name[96];	  /* what it is */
 	char key[64];	  /* JSON key */
 	double value;	  /* NAN when not measured */
@@ -53,6 +54,7 @@ struct figure {
 	double target;
 	double samples[MAX_REPEAT]; /* the runs the median came from */
 	int nr_samples;
+	char *detail; /* NULL, or JSON written as is under "detail" (malloc()ed) */
 };
 
 struct figure *fig_add(int part, const char *key, const char *unit,
@@ -60,6 +62,9 @@ struct figure *fig_add(int part, const char *key, const char *unit,
 	__attribute__((format(printf, 4, 5)));
 void fig_target(struct figure *f, enum target_kind kind, double target);
 void fig_samples(struct figure *f, const double *v, int n);
+/* Sets f->detail from printf-style JSON text; replaces an earlier one. */
+void fig_detail(struct figure *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Free-form lines printed under a part's heading (setup, what each figure covers). */
 void part_note(int part, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -73,6 +78,8 @@ int report_json(const char *path);
 int bench_decision(void);
 int bench_reaction(void);
 int bench_loader(void);
+int bench_record(void);
+int bench_memory(void);
 
 /* --- kernel clocks (timing.c) --- */
 
@@ -84,6 +91,29 @@ void timing_watch_high(pid_t pid);
 __u64 timing_over_high(void);
 /* Copies the samples recorded since the last reset; returns how many. */
 int timing_read(struct oom_sample *out, int max);
+
+/* --- BPF objects in the kernel (kobjs.c) --- */
+
+#define KOBJS_MAX 512
+
+struct kobj_ids {
+	__u32 progs[KOBJS_MAX];
+	__u32 maps[KOBJS_MAX];
+	int nr_progs;
+	int nr_maps;
+};
+
+struct kobj_info {
+	char name[16];	      /* the kernel's (BPF_OBJ_NAME_LEN) */
+	__u32 verified_insns; /* programs only */
+	long long memlock;    /* bytes, from fdinfo */
+};
+
+int kobjs_snapshot(struct kobj_ids *ids);
+/* The programs and maps alive now that @before did not list. */
+int kobjs_added(const struct kobj_ids *before, struct kobj_ids *added);
+int kobj_prog(__u32 id, struct kobj_info *out);
+int kobj_map(__u32 id, struct kobj_info *out);
 
 /* --- helpers (util.c) --- */
 
@@ -115,6 +145,11 @@ struct run_cost {
 /* Runs argv, output into @out (NUL-terminated, may be NULL), cost into @cost (may be NULL). */
 int run_cmd(char *const argv[], char *out, size_t len, struct run_cost *cost);
 int oomkit_cmd(char *out, size_t len, ...);
+/* The built-in policies, from 'oomkit policy list' (drop-ins are not among them). */
+#define MAX_POLICIES 16
+extern char bench_policies[MAX_POLICIES][32];
+extern int nr_bench_policies;
+int bench_list_policies(void);
 /* of the values that are not NaN */
 double median(const double *v, int n);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* oomkit-bench: runs the benchmark's three parts inside the test VM, prints the table, writes JSON. */
+/* oomkit-bench: runs the benchmark's parts inside the test VM, prints the table, writes JSON. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -14,7 +14,7 @@ struct bench_opts opts = {
 	.repeat = 5,
 	.sizes = { 10, 100, 1000 },
 	.nr_sizes = 3,
-	.parts = 7,
+	.parts = (1u << NR_PARTS) - 1,
 	.react_high_mib = 8,
 	.react_max_mib = 10,
 };
@@ -28,7 +28,8 @@ static void usage(FILE *f)
 		"Runs in the test VM (see scripts/bench.sh), as root, with nothing else loaded.\n"
 		"  -r RUNS      runs per configuration, median reported (default 5, at most %d)\n"
 		"  -n N,...     leaf cgroup counts of part 1, ascending (default 10,100,1000)\n"
-		"  -p PART,...  parts to run: 1 decision cost, 2 reaction time, 3 loader cost\n"
+		"  -p PART,...  parts to run: 1 decision cost, 2 reaction time, 3 loader cost,\n"
+		"               4 record latency, 5 memory\n"
 		"  -H MiB       part 2's memory.high (default %d)\n"
 		"  -M MiB       part 2's memory.max (default %d)\n"
 		"  -E MiB       part 2: earlyoom's line crossed this far past memory.high (default 0)\n"
@@ -60,7 +61,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int parts[3], i, n, c, err = 0, failed = 0;
+	int parts[NR_PARTS], i, n, c, err = 0, failed = 0;
 
 	while ((c = getopt_long(argc, argv, "o:r:n:p:H:M:E:vh", longopts,
 				NULL)) != -1) {
@@ -92,11 +93,11 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 'p':
-			n = parse_list(optarg, parts, 3);
+			n = parse_list(optarg, parts, NR_PARTS);
 			if (n < 1)
 				goto bad;
 			for (opts.parts = 0, i = 0; i < n; i++) {
-				if (parts[i] > 3)
+				if (parts[i] > NR_PARTS)
 					goto bad;
 				opts.parts |= 1u << (parts[i] - 1);
 			}
@@ -148,10 +149,19 @@ int main(int argc, char **argv)
 		msg("part 2: reaction time");
 		failed |= !!bench_reaction();
 	}
+	if (opts.parts & 8) {
+		msg("part 4: record latency");
+		failed |= !!bench_record();
+	}
+	/* the loader and memory parts run without the clocks' programs loaded */
 	timing_close();
 	if (opts.parts & 4) {
 		msg("part 3: loader cost");
 		failed |= !!bench_loader();
+	}
+	if (opts.parts & 16) {
+		msg("part 5: memory");
+		failed |= !!bench_memory();
 	}
 	rmdir(BENCH_CG);
 

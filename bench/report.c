@@ -13,13 +13,12 @@
 
 #include "bench.h"
 
-#define MAX_FIGURES 128
+#define MAX_FIGURES 256
 #define MAX_NOTES   64
 
 static const char *const part_titles[] = {
-	"1. Decision cost per OOM",
-	"2. Reaction time",
-	"3. Loader cost",
+	"1. Decision cost per OOM", "2. Reaction time", "3. Loader cost",
+	"4. Record latency",	    "5. Memory",
 };
 
 static struct figure figures[MAX_FIGURES];
@@ -66,6 +65,19 @@ void fig_samples(struct figure *f, const double *v, int n)
 	memcpy(f->samples, v, n * sizeof(*v));
 	f->nr_samples = n;
 	f->value = median(v, n);
+}
+
+void fig_detail(struct figure *f, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	free(f->detail);
+	f->detail = s;
 }
 
 static void add_note(int part, bool error, const char *fmt, va_list ap)
@@ -156,7 +168,7 @@ void report_print(void)
 	       "ratios matter, absolute times are under emulation\n",
 	       u.release, clocksource(), sysconf(_SC_NPROCESSORS_ONLN),
 	       meminfo_kb("MemTotal") / 1024);
-	for (p = 1; p <= 3; p++) {
+	for (p = 1; p <= NR_PARTS; p++) {
 		if (!(opts.parts & (1u << (p - 1))))
 			continue;
 		printf("\n%s\n", part_titles[p - 1]);
@@ -233,7 +245,7 @@ int report_json(const char *path)
 		",\n  \"cpus\": %ld,\n  \"mem_mib\": %lld,\n  \"repeat\": %d,\n  \"parts\": [",
 		sysconf(_SC_NPROCESSORS_ONLN), meminfo_kb("MemTotal") / 1024,
 		opts.repeat);
-	for (p = 1, first = 1; p <= 3; p++) {
+	for (p = 1, first = 1; p <= NR_PARTS; p++) {
 		if (!(opts.parts & (1u << (p - 1))))
 			continue;
 		fprintf(f, "%s\n    {\n      \"title\": ", first ? "" : ",");
@@ -276,6 +288,8 @@ int report_json(const char *path)
 				}
 				fprintf(f, "]");
 			}
+			if (g->detail)
+				fprintf(f, ", \"detail\": %s", g->detail);
 			if (g->kind != TARGET_NONE) {
 				fprintf(f, ", \"target\": {\"%s\": ",
 					g->kind == TARGET_MAX ? "max" : "min");

@@ -257,6 +257,35 @@ int oomkit_cmd(char *out, size_t len, ...)
 	return err ? -EIO : 0;
 }
 
+char bench_policies[MAX_POLICIES][32];
+int nr_bench_policies;
+
+int bench_list_policies(void)
+{
+	char *argv[] = { (char *)opts.oomkit, "policy", "list", NULL };
+	char out[16384], name[32], kind[16], where[32], *line;
+	int err;
+
+	if (nr_bench_policies)
+		return 0;
+	err = run_cmd(argv, out, sizeof(out), NULL);
+	if (err)
+		return -EIO;
+	/* "NAME KIND built-in" opens each entry; its details are indented */
+	for (line = out; line && *line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (*line == ' ' ||
+		    sscanf(line, "%31s %15s %31s", name, kind, where) != 3 ||
+		    strcmp(where, "built-in"))
+			continue;
+		if (nr_bench_policies == MAX_POLICIES)
+			return -E2BIG;
+		snprintf(bench_policies[nr_bench_policies++],
+			 sizeof(bench_policies[0]), "%s", name);
+	}
+	return nr_bench_policies ? 0 : -ENOENT;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -266,15 +295,22 @@ static int cmp_double(const void *a, const void *b)
 
 double median(const double *v, int n)
 {
-	double s[MAX_REPEAT];
+	double *s, m;
 	int i, k = 0;
 
-	for (i = 0; i < n && i < MAX_REPEAT; i++)
+	/* part 4 takes the median of a storm's NR_OOMS, not only of runs */
+	s = n > 0 ? malloc(n * sizeof(*s)) : NULL;
+	if (!s)
+		return __builtin_nan("");
+	for (i = 0; i < n; i++)
 		if (!__builtin_isnan(v[i]))
 			s[k++] = v[i];
 	n = k;
-	if (!n)
-		return __builtin_nan("");
-	qsort(s, n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	m = __builtin_nan("");
+	if (n) {
+		qsort(s, n, sizeof(*s), cmp_double);
+		m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	}
+	free(s);
+	return m;
 }
