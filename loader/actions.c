@@ -164,14 +164,6 @@ static void hook_env(const struct oomkit_event *e, const char *line)
 	setenv("OOMKIT_LINE", line, 1);
 }
 
-static long long boot_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /*
  * Forks a child in its own process group (so a timeout kills what it
  * started too), stdin /dev/null, stdout to our stderr; returns 0 in the
@@ -256,7 +248,7 @@ static void reclaim_start(const struct oomkit_event *e)
 	const char *rel = e->reclaim_cgroup_id ?
 				  cgpath_lookup(e->reclaim_cgroup_id) :
 				  "/";
-	long long grace_ms = (e->deadline_ns - boot_ns()) / 1000000;
+	long long grace_ms = (e->deadline_ns - boot_now_ns()) / 1000000;
 	long long before, after, t0;
 	char dir[PATH_MAX], val[32];
 	int dirfd, fd, err = 0;

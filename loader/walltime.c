@@ -10,14 +10,21 @@ static long long ts_ns(const struct timespec *ts)
 	return (long long)ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
 }
 
+long long boot_now_ns(void)
+{
+	struct timespec boot;
+
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	return ts_ns(&boot);
+}
+
 /* The offset between the clocks now: good enough for a log line. */
 long long boot_to_wall_ns(__u64 boot_ns)
 {
-	struct timespec real, boot;
+	struct timespec real;
 
 	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_BOOTTIME, &boot);
-	return ts_ns(&real) - ts_ns(&boot) + (long long)boot_ns;
+	return ts_ns(&real) - boot_now_ns() + (long long)boot_ns;
 }
 
 void boot_to_wall_str(__u64 boot_ns, bool msec, char *buf, size_t len)

@@ -9,6 +9,8 @@
 
 #define NSEC_PER_SEC 1000000000LL
 
+/* CLOCK_BOOTTIME now, in ns: the clock of bpf_ktime_get_boot_ns(). */
+long long boot_now_ns(void);
 /* Nanoseconds since the epoch of a CLOCK_BOOTTIME time. */
 long long boot_to_wall_ns(__u64 boot_ns);
 /* "2026-01-02T03:04:05Z", or with milliseconds ("...05.678Z") if @msec. */
