@@ -248,7 +248,8 @@ static void reclaim_start(const struct oomkit_event *e)
 	const char *rel = e->reclaim_cgroup_id ?
 				  cgpath_lookup(e->reclaim_cgroup_id) :
 				  "/";
-	long long grace_ms = (e->deadline_ns - boot_now_ns()) / 1000000;
+	long long grace_ms =
+		((long long)e->deadline_ns - boot_now_ns()) / 1000000;
 	long long before, after, t0;
 	char dir[PATH_MAX], val[32];
 	int dirfd, fd, err = 0;

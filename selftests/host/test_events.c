@@ -273,6 +273,37 @@ out:
 	bpf_object__close(obj);
 }
 
+/*
+ * A pressure record read after its deadline asks no reclaim: the kernel
+ * decides by then. (The reader once took the past deadline for one far
+ * ahead, an unsigned difference, and reclaimed anyway.) 4 KiB from the
+ * root, were it done: harmless on the host.
+ */
+TEST(events_reclaim_after_the_deadline_is_skipped)
+{
+	struct bpf_program *prog = fake_ring();
+	struct oomkit_event e = { .decision = OOMKIT_DEC_PRESSURE,
+				  .trigger = OOMKIT_TRIG_PSI,
+				  .flags = OOMKIT_EVF_RECLAIM,
+				  .reclaim_cgroup_id = 0,
+				  .reclaim_bytes = 4096,
+				  .deadline_ns = 1 };
+
+	if (!prog)
+		goto out;
+	strcpy(e.policy, "fake");
+	if (!emit(prog, &e) ||
+	    !ASSERT_OK(CLI(&r, "events", "--count", "1", "--timeout", "10"),
+		       "events"))
+		goto out;
+	ASSERT_EQ(r.status, 0, "exit status");
+	ASSERT_HAS_SUBSTR(r.out, " reclaim=/ reclaim_bytes=4096",
+			  "the reclaim in the text");
+	ASSERT_TRUE(!strstr(r.err, "reclaim"), "no reclaim was started");
+out:
+	bpf_object__close(obj);
+}
+
 static void unpin_fake(void)
 {
 	unlink(FAKE_DIR "/oomkit_events");
